@@ -1,0 +1,140 @@
+//! The command line: parse, check the options, dispatch, map errors to exit codes.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK};
+use crate::periods::Grain;
+use crate::run::RunOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "factorscore",
+    version,
+    about = "Exact ledger metrics and scorecards per person and period, for factoring companies",
+    after_help = "Examples:\n  factorscore run pipelines/monthly.yaml --from 2024-01 --to 2026-10\n  factorscore validate pipelines/monthly.yaml\n  factorscore schema > pipeline.schema.json\n\nExit codes: 0 ok, 1 bad input or pipeline, 2 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute the scorecards of one or more periods and write them as Parquet.
+    #[command(after_help = "Examples:\n  factorscore run pipelines/monthly.yaml --period 2026-10\n  factorscore run pipelines/monthly.yaml --from 2024-01 --to 2026-10 --out /data/scores\n  factorscore run pipelines/monthly.yaml --grain quarter --period 2026-Q3\n\nWithout a period option, the pipeline's `periods` are used, or else every period from the first\npurchase to the last ledger event. A period's partition is replaced as a whole; others are kept.")]
+    Run {
+        /// The pipeline file (YAML).
+        pipeline: PathBuf,
+        /// One period: `2026-10`, `2026-Q4` or `2026` (a month label names the period holding it).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        period: Option<String>,
+        /// First period of a backfill.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period of a backfill.
+        #[arg(long)]
+        to: Option<String>,
+        /// Period size; the pipeline's `grain` by default.
+        #[arg(long, value_parser = parse_grain)]
+        grain: Option<Grain>,
+        /// Output folder; the pipeline's `output.path` by default.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a pipeline and its sources' files and headers, computing nothing.
+    #[command(after_help = "Example:\n  factorscore validate pipelines/monthly.yaml\n\nEvery problem is listed as file:line:column: key: message, with a hint where one is known.")]
+    Validate {
+        /// The pipeline file (YAML).
+        pipeline: PathBuf,
+    },
+    /// Print the JSON Schema of pipeline files, for editor completion.
+    #[command(after_help = "Example:\n  factorscore schema > pipeline.schema.json")]
+    Schema,
+    /// Write a seeded synthetic factoring company in the canonical tables.
+    #[command(after_help = "Examples:\n  factorscore generate --out sample_data\n  factorscore generate --out /tmp/s10 --preset s10 --format parquet")]
+    Generate {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// `sample` (60 employees, 400 clients, 20k invoices, 2024-01..2026-10), `s10` or `s20`.
+        #[arg(long, default_value = "sample")]
+        preset: String,
+        /// Random seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// `csv` or `parquet`.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+fn parse_grain(s: &str) -> Result<Grain, String> {
+    s.parse()
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            e.downcast_ref::<Error>().map_or(EXIT_INTERNAL, Error::exit_code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run { pipeline, period, from, to, grain, out } => {
+            let plan = crate::config::load(&pipeline)?;
+            let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
+            let opts = RunOptions { period, from, to, grain, out };
+            let m = crate::run::run(&plan, &opts).with_context(|| format!("run of {} failed", pipeline.display()))?;
+            for i in &m.inputs {
+                eprintln!("{:<13} {:>9} rows read, {:>9} used, {} rejected", i.table, i.rows_read, i.rows_used, i.rows_rejected);
+            }
+            let (a, b) = (m.periods.first().cloned().unwrap_or_default(), m.periods.last().cloned().unwrap_or_default());
+            println!("wrote {} scorecard rows in {} {} partitions ({a} .. {b}) under {}", m.scorecard_rows, m.periods.len(), m.grain, out_dir.display());
+            Ok(())
+        }
+        Command::Validate { pipeline } => {
+            let plan = crate::config::load(&pipeline)?;
+            let mut problems = Vec::new();
+            for src in &plan.sources {
+                problems.extend(crate::sources::check_headers(&plan, src));
+            }
+            if !problems.is_empty() {
+                return Err(Error::Config(crate::config::ConfigErrors(problems)).into());
+            }
+            println!("{}: ok ({} sources)", pipeline.display(), plan.sources.len());
+            Ok(())
+        }
+        Command::Schema => {
+            println!("{}", crate::config::json_schema());
+            Ok(())
+        }
+        Command::Generate { out, preset, seed, format } => {
+            let cfg = crate::generate::GenConfig::preset(&preset, seed).map_err(Error::Input)?;
+            let parquet = match format.as_str() {
+                "csv" => false,
+                "parquet" => true,
+                other => return Err(Error::Input(format!("unknown format `{other}`: use csv or parquet")).into()),
+            };
+            let counts = crate::generate::write(&cfg, &out, parquet)?;
+            for (t, n) in counts {
+                println!("{t:<13} {n:>9} rows");
+            }
+            Ok(())
+        }
+    }
+}

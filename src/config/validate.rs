@@ -1,0 +1,307 @@
+//! The validation pass: every check that needs no data, all errors reported together.
+
+use std::path::{Path, PathBuf};
+
+use serde_saphyr::Spanned;
+use sha2::{Digest, Sha256};
+
+use super::def::{Compression, Format, PipelineDef, SourceDef, SourcesDef};
+use super::Diagnostic;
+use crate::periods::{Calendar, Grain};
+use crate::sources::schema::Table;
+
+/// A checked pipeline: everything a run needs, resolved and consistent.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub file: PathBuf,
+    /// SHA-256 of the pipeline file's bytes.
+    pub hash: String,
+    pub name: String,
+    pub base_currency: String,
+    pub timezone: chrono_tz::Tz,
+    pub grain: Grain,
+    pub fiscal_start: u32,
+    /// Default period labels (`from`, `to`) when the command line names none.
+    pub periods: Option<(String, String)>,
+    /// One entry per table the pipeline names, in [`Table::ALL`] order.
+    pub sources: Vec<SourcePlan>,
+    pub output_dir: PathBuf,
+    pub compression: Compression,
+    pub compression_level: i32,
+}
+
+impl Plan {
+    pub fn calendar(&self, grain: Grain) -> Calendar {
+        Calendar { grain, fiscal_start: self.fiscal_start }
+    }
+
+    pub fn source(&self, table: Table) -> Option<&SourcePlan> {
+        self.sources.iter().find(|s| s.table == table)
+    }
+}
+
+/// Where a key stands in the pipeline file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub line: u64,
+    pub column: u64,
+    pub key: String,
+}
+
+/// A column rename, `from` in the file to canonical `to`.
+#[derive(Debug, Clone)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+    pub place: Place,
+}
+
+/// A checked source.
+#[derive(Debug, Clone)]
+pub struct SourcePlan {
+    pub table: Table,
+    /// Path or glob, resolved against the pipeline file's folder.
+    pub pattern: String,
+    pub format: Format,
+    pub delimiter: u8,
+    pub quote: u8,
+    pub renames: Vec<Rename>,
+    /// Where `path` is written, for errors about the files.
+    pub place: Place,
+}
+
+impl SourcePlan {
+    /// The canonical name of a file column.
+    pub fn canonical<'a>(&'a self, file_column: &'a str) -> &'a str {
+        self.renames.iter().find(|r| r.from == file_column).map(|r| r.to.as_str()).unwrap_or(file_column)
+    }
+}
+
+struct Checker<'a> {
+    file: &'a Path,
+    errors: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn at<T>(&mut self, s: &Spanned<T>, key: &str, message: impl Into<String>, hint: Option<String>) {
+        self.errors.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+            key: key.to_string(),
+            message: message.into(),
+            hint,
+        });
+    }
+}
+
+fn place<T>(s: &Spanned<T>, key: &str) -> Place {
+    Place { line: s.referenced.line(), column: s.referenced.column(), key: key.to_string() }
+}
+
+pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan, Vec<Diagnostic>> {
+    let mut c = Checker { file, errors: Vec::new() };
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    if def.name.value.trim().is_empty() {
+        c.at(&def.name, "name", "the pipeline name is empty", Some("give the pipeline a short name".into()));
+    }
+    let cur = &def.base_currency.value;
+    if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
+        c.at(
+            &def.base_currency,
+            "base_currency",
+            format!("`{cur}` is not an ISO 4217 currency code"),
+            Some("write three capital letters, e.g. CNY".into()),
+        );
+    }
+    let timezone = match def.timezone.value.parse::<chrono_tz::Tz>() {
+        Ok(tz) => tz,
+        Err(_) => {
+            c.at(
+                &def.timezone,
+                "timezone",
+                format!("`{}` is not an IANA time zone", def.timezone.value),
+                Some("write a zone such as Asia/Shanghai, Asia/Hong_Kong or UTC".into()),
+            );
+            chrono_tz::UTC
+        }
+    };
+    let fiscal_start = match &def.fiscal_year_start {
+        Some(f) if !(1..=12).contains(&f.value) => {
+            c.at(f, "fiscal_year_start", format!("{} is not a month", f.value), Some("write 1 (January) to 12".into()));
+            1
+        }
+        Some(f) => f.value,
+        None => 1,
+    };
+    let grain = def.grain.unwrap_or(Grain::Month);
+    let periods = def.periods.as_ref().map(|p| {
+        let cal = Calendar { grain: Grain::Month, fiscal_start };
+        let from = cal.parse_label(&p.from.value);
+        let to = cal.parse_label(&p.to.value);
+        if let Err(e) = &from {
+            c.at(&p.from, "periods.from", e.clone(), None);
+        }
+        if let Err(e) = &to {
+            c.at(&p.to, "periods.to", e.clone(), None);
+        }
+        if let (Ok(f), Ok(t)) = (&from, &to) {
+            if f > t {
+                c.at(&p.to, "periods.to", "`to` is before `from`", Some("swap the two labels".into()));
+            }
+        }
+        (p.from.value.clone(), p.to.value.clone())
+    });
+
+    let sources = check_sources(&mut c, &dir, &def.sources);
+
+    let out = &def.output;
+    if out.path.value.trim().is_empty() {
+        c.at(&out.path, "output.path", "the output path is empty", Some("name a folder, e.g. ../out".into()));
+    }
+    let compression = out.compression.unwrap_or(Compression::Zstd);
+    let compression_level = match &out.compression_level {
+        Some(l) if compression != Compression::Zstd => {
+            c.at(l, "output.compression_level", "a level applies to zstd only", Some("remove the key".into()));
+            3
+        }
+        Some(l) if !(1..=22).contains(&l.value) => {
+            c.at(l, "output.compression_level", format!("zstd level {} is out of range", l.value), Some("use 1 to 22".into()));
+            3
+        }
+        Some(l) => l.value,
+        None => 3,
+    };
+
+    if !c.errors.is_empty() {
+        c.errors.sort_by_key(|d| (d.line, d.column));
+        return Err(c.errors);
+    }
+    Ok(Plan {
+        file: file.to_path_buf(),
+        hash: format!("{:x}", Sha256::digest(text.as_bytes())),
+        name: def.name.value,
+        base_currency: def.base_currency.value,
+        timezone,
+        grain,
+        fiscal_start,
+        periods,
+        sources,
+        output_dir: dir.join(&out.path.value),
+        compression,
+        compression_level,
+    })
+}
+
+fn source_def(s: &SourcesDef, t: Table) -> Option<&SourceDef> {
+    match t {
+        Table::Invoices => s.invoices.as_ref(),
+        Table::Collections => s.collections.as_ref(),
+        Table::WriteOffs => s.write_offs.as_ref(),
+        Table::Fees => s.fees.as_ref(),
+        Table::Applications => s.applications.as_ref(),
+        Table::Assignments => s.assignments.as_ref(),
+        Table::Employees => s.employees.as_ref(),
+        Table::OrgHistory => s.org_history.as_ref(),
+        Table::FxRates => s.fx_rates.as_ref(),
+        Table::Reviews => s.reviews.as_ref(),
+        Table::Targets => s.targets.as_ref(),
+        Table::Adjustments => s.adjustments.as_ref(),
+    }
+}
+
+fn one_char(c: &mut Checker<'_>, s: &Option<Spanned<String>>, key: &str, default: u8) -> u8 {
+    match s {
+        None => default,
+        Some(v) if v.value.len() == 1 && v.value.is_ascii() => v.value.as_bytes()[0],
+        Some(v) => {
+            c.at(v, key, format!("`{}` is not a single ASCII character", v.value), Some("write one character, e.g. `;`".into()));
+            default
+        }
+    }
+}
+
+fn check_sources(c: &mut Checker<'_>, dir: &Path, sources: &Spanned<SourcesDef>) -> Vec<SourcePlan> {
+    let mut out = Vec::new();
+    for table in Table::ALL {
+        let name = table.name();
+        let Some(src) = source_def(&sources.value, table) else {
+            if table.required() {
+                c.at(
+                    sources,
+                    "sources",
+                    format!("the required table `{name}` has no source"),
+                    Some(format!("add `{name}: {{ path: ..., format: csv }}` under `sources`")),
+                );
+            }
+            continue;
+        };
+        let key = format!("sources.{name}");
+        if src.path.value.trim().is_empty() {
+            c.at(&src.path, &format!("{key}.path"), "the path is empty", Some("name a file or a glob".into()));
+        }
+        let format = match &src.format {
+            Some(f) => f.value,
+            None => {
+                let p = src.path.value.to_ascii_lowercase();
+                if p.ends_with(".csv") {
+                    Format::Csv
+                } else if p.ends_with(".parquet") || p.ends_with(".pq") {
+                    Format::Parquet
+                } else {
+                    c.at(
+                        &src.path,
+                        &format!("{key}.path"),
+                        "the format cannot be told from the file name",
+                        Some(format!("add `format: csv` or `format: parquet` to {key}")),
+                    );
+                    Format::Csv
+                }
+            }
+        };
+        let (mut delimiter, mut quote) = (b',', b'"');
+        if let Some(csv) = &src.csv {
+            if format != Format::Csv {
+                c.at(csv, &format!("{key}.csv"), "CSV options on a Parquet source", Some("remove `csv:` or set `format: csv`".into()));
+            }
+            delimiter = one_char(c, &csv.value.delimiter, &format!("{key}.csv.delimiter"), b',');
+            quote = one_char(c, &csv.value.quote, &format!("{key}.csv.quote"), b'"');
+        }
+        let mut renames: Vec<Rename> = Vec::new();
+        if let Some(map) = &src.rename {
+            let mut pairs: Vec<_> = map.iter().collect();
+            pairs.sort_by_key(|(k, _)| (k.referenced.line(), k.referenced.column()));
+            for (from, to) in pairs {
+                let rkey = format!("{key}.rename.{}", from.value);
+                if table.column(&to.value).is_none() {
+                    let cols: Vec<_> = table.columns().iter().map(|c| c.name).collect();
+                    c.at(
+                        to,
+                        &rkey,
+                        format!("`{}` is not a column of `{name}`", to.value),
+                        Some(format!("rename onto one of: {}", cols.join(", "))),
+                    );
+                } else if let Some(prev) = renames.iter().find(|r| r.to == to.value) {
+                    c.at(
+                        to,
+                        &rkey,
+                        format!("`{}` and `{}` are both renamed to `{}`", prev.from, from.value, to.value),
+                        Some("map one file column onto each canonical column".into()),
+                    );
+                }
+                renames.push(Rename { from: from.value.clone(), to: to.value.clone(), place: place(from, &rkey) });
+            }
+        }
+        out.push(SourcePlan {
+            table,
+            pattern: dir.join(&src.path.value).to_string_lossy().into_owned(),
+            format,
+            delimiter,
+            quote,
+            renames,
+            place: place(&src.path, &format!("{key}.path")),
+        });
+    }
+    out
+}

@@ -1,0 +1,22 @@
+//! factorscore: exact ledger metrics and scorecards per person and period for factoring companies.
+//!
+//! The flow of a run: [`config`] reads and checks a pipeline into a [`config::Plan`];
+//! [`sources`] reads the files into Polars and checks them into a typed [`model::Ledger`];
+//! [`ledger`] applies each invoice's events; [`metrics`] computes every metric for every
+//! employee and period in one pass; [`scorecards`] and [`output`] write the Parquet tables.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod ledger;
+pub mod metrics;
+pub mod model;
+pub mod money;
+pub mod output;
+pub mod periods;
+pub mod run;
+pub mod scorecards;
+pub mod sources;
+
+pub use error::Error;

@@ -1,0 +1,214 @@
+//! The typed, checked input a run computes from. Ids are interned to dense `u32` indexes;
+//! days are [`Day`]s; money is cents in the row's own currency unless a name says `_base`.
+
+use std::collections::HashMap;
+
+use crate::periods::Day;
+
+/// Dense indexes for string ids.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    pub names: Vec<String>,
+    map: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub fn get(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.map.insert(s.to_string(), i);
+        i
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Employees {
+    pub ids: Interner,
+    pub name: Vec<String>,
+    pub hire: Vec<Day>,
+    pub termination: Vec<Option<Day>>,
+    pub base_salary: Vec<i64>,
+}
+
+impl Employees {
+    /// Whether employee `e` is employed on day `d` (termination is the last day employed).
+    pub fn employed(&self, e: u32, d: Day) -> bool {
+        let e = e as usize;
+        self.hire[e] <= d && self.termination[e].is_none_or(|t| d <= t)
+    }
+
+    /// Days of `[start, end]` on which `e` is employed.
+    pub fn days_employed(&self, e: u32, start: Day, end: Day) -> i32 {
+        let e = e as usize;
+        let from = start.max(self.hire[e]);
+        let to = end.min(self.termination[e].unwrap_or(Day::MAX));
+        (to - from + 1).max(0)
+    }
+}
+
+/// One org_history row.
+#[derive(Debug, Clone)]
+pub struct OrgRow {
+    pub from: Day,
+    /// Exclusive; `Day::MAX` when open.
+    pub to: Day,
+    pub department: String,
+    pub team: String,
+    pub role: String,
+    pub manager_id: Option<String>,
+}
+
+/// One assignment of a client to an account manager.
+#[derive(Debug, Clone, Copy)]
+pub struct Assignment {
+    pub from: Day,
+    /// Exclusive; `Day::MAX` when open.
+    pub to: Day,
+    pub employee: u32,
+}
+
+/// Intervals per owner, sorted by start and not overlapping.
+pub fn find_interval<T>(rows: &[T], d: Day, from: impl Fn(&T) -> Day, to: impl Fn(&T) -> Day) -> Option<&T> {
+    let k = rows.partition_point(|r| from(r) <= d);
+    let r = rows.get(k.checked_sub(1)?)?;
+    (d < to(r)).then_some(r)
+}
+
+#[derive(Debug, Default)]
+pub struct Invoices {
+    pub ids: Interner,
+    pub client: Vec<u32>,
+    pub currency: Vec<u32>,
+    pub face: Vec<i64>,
+    pub advance: Vec<i64>,
+    pub purchase: Vec<Day>,
+    pub due: Vec<Day>,
+    pub originator: Vec<u32>,
+    /// Booking rate (scaled by [`crate::money::RATE_SCALE`]).
+    pub rate: Vec<i64>,
+}
+
+/// Dated money events tied to an invoice: collections, write-offs or fees.
+#[derive(Debug, Default)]
+pub struct InvoiceEvents {
+    pub invoice: Vec<u32>,
+    pub date: Vec<Day>,
+    pub amount: Vec<i64>,
+    /// Row in the raw table, for messages and id order.
+    pub row: Vec<u32>,
+}
+
+impl InvoiceEvents {
+    pub fn len(&self) -> usize {
+        self.invoice.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.invoice.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Pending,
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
+#[derive(Debug, Default)]
+pub struct Applications {
+    pub employee: Vec<u32>,
+    /// Microseconds since the epoch, UTC.
+    pub received_at: Vec<i64>,
+    pub received_day: Vec<Day>,
+    pub decided_day: Vec<Option<Day>>,
+    pub decision: Vec<Decision>,
+    pub funded_at: Vec<Option<i64>>,
+    pub funded_day: Vec<Option<Day>>,
+    /// Requested amount in base currency, at the rate of the received date.
+    pub requested_base: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewSource {
+    Customer = 0,
+    Peer = 1,
+    Manager = 2,
+}
+
+#[derive(Debug, Default)]
+pub struct Reviews {
+    pub employee: Vec<u32>,
+    pub day: Vec<Day>,
+    pub source: Vec<ReviewSource>,
+    pub score: Vec<f64>,
+}
+
+/// Rates per currency, sorted by date.
+#[derive(Debug, Default)]
+pub struct FxRates {
+    pub currencies: Interner,
+    /// Per currency index: `(rate_date, rate)` sorted by date.
+    pub rates: Vec<Vec<(Day, i64)>>,
+    pub base: Option<u32>,
+}
+
+impl FxRates {
+    /// The latest rate of `currency` on or before `d`; 1 for the base currency.
+    pub fn rate_on(&self, currency: u32, d: Day) -> Option<i64> {
+        if Some(currency) == self.base {
+            return Some(crate::money::RATE_SCALE);
+        }
+        let rows = self.rates.get(currency as usize)?;
+        let k = rows.partition_point(|r| r.0 <= d);
+        rows.get(k.checked_sub(1)?).map(|r| r.1)
+    }
+}
+
+/// Everything a run computes from.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub employees: Employees,
+    pub org: Vec<Vec<OrgRow>>,
+    pub clients: Interner,
+    /// Per client index, sorted.
+    pub assignments: Vec<Vec<Assignment>>,
+    pub fx: FxRates,
+    pub invoices: Invoices,
+    pub collections: InvoiceEvents,
+    pub write_offs: InvoiceEvents,
+    pub fees: InvoiceEvents,
+    pub applications: Applications,
+    pub reviews: Reviews,
+    /// Row counts read per table, in [`crate::sources::schema::Table::ALL`] order.
+    pub rows_read: Vec<(&'static str, usize)>,
+}
+
+impl Ledger {
+    /// The account manager of client `c` on day `d`, if any.
+    pub fn assignee(&self, c: u32, d: Day) -> Option<u32> {
+        let rows = self.assignments.get(c as usize)?;
+        find_interval(rows, d, |a| a.from, |a| a.to).map(|a| a.employee)
+    }
+
+    /// The org row of employee `e` on day `d`.
+    pub fn org_on(&self, e: u32, d: Day) -> Option<&OrgRow> {
+        find_interval(self.org.get(e as usize)?, d, |r| r.from, |r| r.to)
+    }
+}

@@ -1,0 +1,251 @@
+//! Calendar arithmetic: days, integer month keys, and periods of a grain.
+//!
+//! A day is an `i32` count of days since 1970-01-01 (Polars' `Date`). A month key is
+//! `year * 12 + (month - 1)`. A period of a grain is an integer key too: months are month keys,
+//! quarters and years count from the fiscal year start, so grouping never truncates dates.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Days since 1970-01-01.
+pub type Day = i32;
+
+const EPOCH_CE_DAYS: i32 = 719_163; // NaiveDate(1970-01-01).num_days_from_ce()
+
+pub fn day_from_date(d: NaiveDate) -> Day {
+    d.num_days_from_ce() - EPOCH_CE_DAYS
+}
+
+pub fn date_from_day(d: Day) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(d + EPOCH_CE_DAYS).unwrap_or(NaiveDate::MIN)
+}
+
+/// Parses a strict ISO `YYYY-MM-DD` date.
+pub fn parse_day(s: &str) -> Option<Day> {
+    let s = s.trim();
+    if s.len() != 10 {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(day_from_date)
+}
+
+pub fn format_day(d: Day) -> String {
+    date_from_day(d).format("%Y-%m-%d").to_string()
+}
+
+/// The month key of a day, by integer arithmetic (Hinnant's civil-from-days).
+pub fn month_of(d: Day) -> i32 {
+    let z = d as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y * 12 + m - 1) as i32
+}
+
+/// First day of a month key.
+pub fn month_start(m: i32) -> Day {
+    let y = m.div_euclid(12);
+    let mo = m.rem_euclid(12) as u32 + 1;
+    NaiveDate::from_ymd_opt(y, mo, 1).map(day_from_date).unwrap_or(0)
+}
+
+/// Last day of a month key.
+pub fn month_end(m: i32) -> Day {
+    month_start(m + 1) - 1
+}
+
+/// The size of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grain {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Grain {
+    pub fn months(self) -> i32 {
+        match self {
+            Grain::Month => 1,
+            Grain::Quarter => 3,
+            Grain::Year => 12,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Year => "year",
+        }
+    }
+}
+
+impl std::str::FromStr for Grain {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "month" => Ok(Grain::Month),
+            "quarter" => Ok(Grain::Quarter),
+            "year" => Ok(Grain::Year),
+            other => Err(format!("unknown grain `{other}`: use month, quarter or year")),
+        }
+    }
+}
+
+/// A grain on a calendar whose fiscal year starts in `fiscal_start` (1 = January).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    pub grain: Grain,
+    pub fiscal_start: u32,
+}
+
+impl Calendar {
+    fn offset(&self) -> i32 {
+        self.fiscal_start as i32 - 1
+    }
+
+    /// The period key holding month key `m`.
+    pub fn period_of_month(&self, m: i32) -> i32 {
+        match self.grain {
+            Grain::Month => m,
+            g => (m - self.offset()).div_euclid(g.months()),
+        }
+    }
+
+    pub fn period_of_day(&self, d: Day) -> i32 {
+        self.period_of_month(month_of(d))
+    }
+
+    /// First month key of period `p`.
+    pub fn first_month(&self, p: i32) -> i32 {
+        match self.grain {
+            Grain::Month => p,
+            g => p * g.months() + self.offset(),
+        }
+    }
+
+    pub fn last_month(&self, p: i32) -> i32 {
+        self.first_month(p) + self.grain.months() - 1
+    }
+
+    pub fn start(&self, p: i32) -> Day {
+        month_start(self.first_month(p))
+    }
+
+    pub fn end(&self, p: i32) -> Day {
+        month_end(self.last_month(p))
+    }
+
+    /// The label of period `p`: `2026-10`, `2026-Q4` or `2026`. A fiscal year is named by the
+    /// calendar year in which it starts.
+    pub fn label(&self, p: i32) -> String {
+        match self.grain {
+            Grain::Month => format!("{:04}-{:02}", p.div_euclid(12), p.rem_euclid(12) + 1),
+            Grain::Quarter => format!("{:04}-Q{}", p.div_euclid(4), p.rem_euclid(4) + 1),
+            Grain::Year => format!("{p:04}"),
+        }
+    }
+
+    /// Parses a period label. A label of a finer grain (a month for a quarter run, say) names the
+    /// period that holds it.
+    pub fn parse_label(&self, s: &str) -> Result<i32, String> {
+        let month = parse_period_label(s)?;
+        match month {
+            Label::Month(m) => Ok(self.period_of_month(m)),
+            Label::Quarter(y, q) if self.grain == Grain::Quarter => Ok(y * 4 + q - 1),
+            Label::Quarter(y, _) if self.grain == Grain::Year => Ok(y),
+            Label::Year(y) if self.grain == Grain::Year => Ok(y),
+            _ => Err(format!(
+                "`{s}` is coarser than the {} grain: give a {} label such as {}",
+                self.grain.name(),
+                self.grain.name(),
+                self.label(self.period_of_month(2026 * 12 + 9))
+            )),
+        }
+    }
+}
+
+enum Label {
+    Month(i32),
+    Quarter(i32, i32),
+    Year(i32),
+}
+
+fn parse_period_label(s: &str) -> Result<Label, String> {
+    let bad = || format!("`{s}` is not a period: write a month `2026-10`, a quarter `2026-Q4` or a year `2026`");
+    let s = s.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    match s.split_once('-') {
+        None if s.len() == 4 && digits(s) => Ok(Label::Year(s.parse().map_err(|_| bad())?)),
+        Some((y, rest)) if y.len() == 4 && digits(y) => {
+            let y: i32 = y.parse().map_err(|_| bad())?;
+            if let Some(q) = rest.strip_prefix('Q') {
+                match q {
+                    "1" | "2" | "3" | "4" => Ok(Label::Quarter(y, q.parse().map_err(|_| bad())?)),
+                    _ => Err(bad()),
+                }
+            } else if rest.len() == 2 && digits(rest) {
+                let m: i32 = rest.parse().map_err(|_| bad())?;
+                if (1..=12).contains(&m) {
+                    Ok(Label::Month(y * 12 + m - 1))
+                } else {
+                    Err(bad())
+                }
+            } else {
+                Err(bad())
+            }
+        }
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cal(grain: Grain, fiscal_start: u32) -> Calendar {
+        Calendar { grain, fiscal_start }
+    }
+
+    #[test]
+    fn days_and_months() {
+        let d = parse_day("2024-02-29").unwrap();
+        assert_eq!(format_day(d), "2024-02-29");
+        assert_eq!(month_of(d), 2024 * 12 + 1);
+        assert_eq!(format_day(month_end(2024 * 12 + 1)), "2024-02-29");
+        assert_eq!(format_day(month_start(2024 * 12)), "2024-01-01");
+        assert_eq!(parse_day("2023-02-29"), None);
+        assert_eq!(parse_day("2024-1-05"), None);
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        for day in -800_000..800_000 {
+            let date = date_from_day(day);
+            assert_eq!(month_of(day), date.year() * 12 + date.month0() as i32);
+        }
+    }
+
+    #[test]
+    fn quarters_and_fiscal_years() {
+        let q = cal(Grain::Quarter, 1);
+        let p = q.parse_label("2026-Q4").unwrap();
+        assert_eq!(q.label(p), "2026-Q4");
+        assert_eq!(format_day(q.start(p)), "2026-10-01");
+        assert_eq!(format_day(q.end(p)), "2026-12-31");
+        assert_eq!(q.parse_label("2026-11").unwrap(), p);
+        let fy = cal(Grain::Year, 4);
+        let p = fy.parse_label("2026-03").unwrap();
+        assert_eq!(fy.label(p), "2025");
+        assert_eq!(format_day(fy.start(p)), "2025-04-01");
+        assert_eq!(format_day(fy.end(p)), "2026-03-31");
+        let fq = cal(Grain::Quarter, 4);
+        let p = fq.parse_label("2026-04").unwrap();
+        assert_eq!(fq.label(p), "2026-Q1");
+        assert!(cal(Grain::Month, 1).parse_label("2026-Q1").is_err());
+        assert!(cal(Grain::Month, 1).parse_label("2026-13").is_err());
+        assert!(cal(Grain::Month, 1).parse_label("26-01").is_err());
+    }
+}

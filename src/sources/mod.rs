@@ -1,0 +1,282 @@
+//! Reading sources into Polars and checking them against the data contract.
+//!
+//! [`read`] turns each source into a [`RawTable`]: a Polars `DataFrame` of string columns under
+//! their canonical names, with the file and row every value came from. [`parse`] then turns the
+//! raw tables into typed, checked [`parse::Ledger`] columns, refusing every rule break.
+
+pub mod parse;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::config::def::Format;
+use crate::config::{Diagnostic, Plan, SourcePlan};
+use crate::error::Error;
+use schema::Table;
+
+/// One file a source matched.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub path: PathBuf,
+    pub rows: usize,
+    /// xxh3-64 of the file's bytes, hex.
+    pub fingerprint: String,
+    /// Global index of the file's first row in its table.
+    pub first_row: usize,
+}
+
+/// A source read into memory: canonical string columns, and where each row came from.
+#[derive(Debug)]
+pub struct RawTable {
+    pub table: Table,
+    pub format: Format,
+    pub files: Vec<FileInfo>,
+    pub df: DataFrame,
+}
+
+/// Where a row of a table came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRef {
+    pub file: PathBuf,
+    /// 1-based data row within the file.
+    pub row: usize,
+    /// 1-based line of a CSV file (the header is line 1); `None` for Parquet.
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for RowRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{} (row {})", self.file.display(), l, self.row),
+            None => write!(f, "{} (row {})", self.file.display(), self.row),
+        }
+    }
+}
+
+impl RawTable {
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Where global row `i` (0-based) came from.
+    pub fn row_ref(&self, i: usize) -> RowRef {
+        let k = self.files.partition_point(|f| f.first_row <= i).saturating_sub(1);
+        match self.files.get(k) {
+            Some(f) => {
+                let row = i - f.first_row + 1;
+                RowRef { file: f.path.clone(), row, line: (self.format == Format::Csv).then_some(row + 1) }
+            }
+            None => RowRef { file: PathBuf::new(), row: i + 1, line: None },
+        }
+    }
+
+    /// A canonical column as strings; `None` when the (optional) column is absent.
+    pub fn column(&self, name: &str) -> Option<&StringChunked> {
+        self.df.column(name).ok().and_then(|c| c.str().ok())
+    }
+
+    /// An empty table with every canonical column, for optional tables a pipeline leaves out.
+    pub fn empty(table: Table) -> RawTable {
+        let cols: Vec<Column> = table
+            .columns()
+            .iter()
+            .map(|c| Column::new(c.name.into(), Vec::<Option<String>>::new()))
+            .collect();
+        RawTable { table, format: Format::Csv, files: Vec::new(), df: DataFrame::new_infer_height(cols).unwrap_or_default() }
+    }
+}
+
+fn diag(plan: &Plan, src: &SourcePlan, line: u64, column: u64, key: &str, message: String, hint: Option<String>) -> Diagnostic {
+    let _ = src;
+    Diagnostic { file: plan.file.clone(), line, column, key: key.to_string(), message, hint }
+}
+
+/// The files a source names, in name order.
+pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diagnostic> {
+    let p = &src.place;
+    if src.pattern.contains("://") {
+        return Err(diag(
+            plan,
+            src,
+            p.line,
+            p.column,
+            &p.key,
+            format!("`{}` is a URL; this build reads local files and globs only", src.pattern),
+            Some("copy the data locally, or name a local path".into()),
+        ));
+    }
+    let mut files: Vec<PathBuf> = match glob::glob(&src.pattern) {
+        Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+        Err(e) => {
+            return Err(diag(plan, src, p.line, p.column, &p.key, format!("bad glob `{}`: {e}", src.pattern), None));
+        }
+    };
+    files.sort();
+    if files.is_empty() {
+        return Err(diag(
+            plan,
+            src,
+            p.line,
+            p.column,
+            &p.key,
+            format!("no file matches `{}`", src.pattern),
+            Some("paths are relative to the pipeline file's folder".into()),
+        ));
+    }
+    Ok(files)
+}
+
+fn file_columns(src: &SourcePlan, path: &Path) -> PolarsResult<Vec<String>> {
+    match src.format {
+        Format::Csv => {
+            let df = csv_options(src).with_n_rows(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish()?;
+            Ok(df.get_column_names().iter().map(|s| s.to_string()).collect())
+        }
+        Format::Parquet => {
+            let f = std::fs::File::open(path)?;
+            let schema = ParquetReader::new(f).schema()?;
+            Ok(schema.iter_names().map(|s| s.to_string()).collect())
+        }
+    }
+}
+
+fn csv_options(src: &SourcePlan) -> CsvReadOptions {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .map_parse_options(|o| o.with_separator(src.delimiter).with_quote_char(Some(src.quote)))
+}
+
+/// Checks that every file of a source exists and has the canonical columns after renames.
+pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
+    let files = match resolve_files(plan, src) {
+        Ok(f) => f,
+        Err(d) => return vec![d],
+    };
+    let mut out = Vec::new();
+    for path in files {
+        let cols = match file_columns(src, &path) {
+            Ok(c) => c,
+            Err(e) => {
+                let p = &src.place;
+                out.push(diag(plan, src, p.line, p.column, &p.key, format!("cannot read {}: {e}", path.display()), None));
+                continue;
+            }
+        };
+        for r in &src.renames {
+            if !cols.iter().any(|c| c == &r.from) {
+                out.push(diag(
+                    plan,
+                    src,
+                    r.place.line,
+                    r.place.column,
+                    &r.place.key,
+                    format!("{} has no column `{}` to rename", path.display(), r.from),
+                    Some(format!("its columns are: {}", cols.join(", "))),
+                ));
+            }
+        }
+        let canonical: Vec<&str> = cols.iter().map(|c| src.canonical(c)).collect();
+        for col in src.table.columns().iter().filter(|c| c.required) {
+            if !canonical.contains(&col.name) {
+                let p = &src.place;
+                out.push(diag(
+                    plan,
+                    src,
+                    p.line,
+                    p.column,
+                    &p.key,
+                    format!("{} lacks the required column `{}` ({})", path.display(), col.name, col.ty.name()),
+                    Some(format!("add the column, or map a file column onto it with `rename: {{ your_name: {} }}`", col.name)),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Reads one source: every file, canonical columns only, all as strings.
+pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
+    let problems = check_headers(plan, src);
+    if !problems.is_empty() {
+        return Err(Error::Config(crate::config::ConfigErrors(problems)));
+    }
+    let files = resolve_files(plan, src).map_err(|d| Error::Config(crate::config::ConfigErrors(vec![d])))?;
+    let mut frames = Vec::with_capacity(files.len());
+    let mut infos = Vec::with_capacity(files.len());
+    let mut first_row = 0;
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(|e| Error::Io { what: format!("cannot read {}", path.display()), source: e })?;
+        let fingerprint = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
+        drop(bytes);
+        let df = read_file(src, &path).map_err(|e| Error::Input(format!("{}: cannot be read as {}: {e}", path.display(), fmt_name(src.format))))?;
+        let df = canonicalise(src, df).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+        infos.push(FileInfo { path, rows: df.height(), fingerprint, first_row });
+        first_row += df.height();
+        frames.push(df);
+    }
+    let mut df = frames.pop().unwrap_or_default();
+    if let Some(first) = frames.first().cloned() {
+        let mut acc = first;
+        for f in frames.iter().skip(1) {
+            acc.vstack_mut(f).map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        acc.vstack_mut(&df).map_err(|e| Error::Internal(e.to_string()))?;
+        df = acc;
+    }
+    Ok(RawTable { table: src.table, format: src.format, files: infos, df })
+}
+
+fn fmt_name(f: Format) -> &'static str {
+    match f {
+        Format::Csv => "CSV",
+        Format::Parquet => "Parquet",
+    }
+}
+
+fn read_file(src: &SourcePlan, path: &Path) -> PolarsResult<DataFrame> {
+    match src.format {
+        Format::Csv => csv_options(src).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish(),
+        Format::Parquet => {
+            let f = std::fs::File::open(path)?;
+            let wanted: Vec<String> = {
+                let mut r = ParquetReader::new(std::fs::File::open(path)?);
+                let schema = r.schema()?;
+                schema
+                    .iter_names()
+                    .map(|s| s.to_string())
+                    .filter(|c| src.table.column(src.canonical(c)).is_some())
+                    .collect()
+            };
+            ParquetReader::new(f).with_columns(Some(wanted)).finish()
+        }
+    }
+}
+
+/// Renames file columns to canonical names, keeps only canonical columns, casts all to strings,
+/// and adds absent optional columns as nulls.
+fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
+    let height = df.height();
+    let mut cols = Vec::new();
+    for spec in src.table.columns() {
+        let found = df.columns().iter().find(|c| src.canonical(c.name().as_str()) == spec.name);
+        let col = match found {
+            Some(c) => {
+                let c = match c.dtype() {
+                    DataType::Float32 | DataType::Float64 if spec.ty == schema::ColType::Money => {
+                        polars_bail!(ComputeError: "column `{}` holds binary floating point numbers; money must be decimal or text", c.name())
+                    }
+                    DataType::String => c.clone(),
+                    _ => c.cast(&DataType::String)?,
+                };
+                c.with_name(spec.name.into())
+            }
+            None => Column::full_null(spec.name.into(), height, &DataType::String),
+        };
+        cols.push(col);
+    }
+    DataFrame::new(height, cols)
+}
