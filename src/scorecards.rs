@@ -6,7 +6,7 @@ use polars::prelude::*;
 use crate::metrics::table::{columns, values, Val};
 use crate::metrics::Facts;
 use crate::model::Ledger;
-use crate::periods::{date_from_day, Day};
+use crate::periods::Day;
 
 /// The scorecards of one period.
 pub struct PeriodTable {
@@ -60,6 +60,8 @@ pub fn build(l: &Ledger, f: &Facts) -> PolarsResult<Vec<PeriodTable>> {
         let mut cols = vec![
             Column::new("employee_id".into(), ids),
             Column::new("employee_name".into(), names),
+            Column::new("grain".into(), vec![w.cal.grain.name(); n]),
+            Column::new("period".into(), vec![label.as_str(); n]),
             date(ps)?.with_name("period_start".into()),
             date(pe)?.with_name("period_end".into()),
             Column::new("department".into(), dept),
@@ -69,7 +71,6 @@ pub fn build(l: &Ledger, f: &Facts) -> PolarsResult<Vec<PeriodTable>> {
             Column::new("days_employed".into(), days),
         ];
         cols.extend(columns(&rows)?);
-        let _ = date_from_day;
         out.push(PeriodTable { period: p, label, df: DataFrame::new(n, cols)? });
     }
     Ok(out)
