@@ -24,7 +24,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compute the scorecards of one or more periods and write them as Parquet.
-    #[command(after_help = "Examples:\n  factorscore run pipelines/monthly.yaml --period 2026-10\n  factorscore run pipelines/monthly.yaml --from 2024-01 --to 2026-10 --out /data/scores\n  factorscore run pipelines/monthly.yaml --grain quarter --period 2026-Q3\n\nWithout a period option, the pipeline's `periods` are used, or else every period from the first\npurchase to the last ledger event. A period's partition is replaced as a whole; others are kept.")]
+    #[command(
+        after_help = "Examples:\n  factorscore run pipelines/monthly.yaml --period 2026-10\n  factorscore run pipelines/monthly.yaml --from 2024-01 --to 2026-10 --out /data/scores\n  factorscore run pipelines/monthly.yaml --grain quarter --period 2026-Q3\n\nWithout a period option, the pipeline's `periods` are used, or else every period from the first\npurchase to the last ledger event. A period's partition is replaced as a whole; others are kept."
+    )]
     Run {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
@@ -45,7 +47,9 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Check a pipeline and its sources' files and headers, computing nothing.
-    #[command(after_help = "Example:\n  factorscore validate pipelines/monthly.yaml\n\nEvery problem is listed as file:line:column: key: message, with a hint where one is known.")]
+    #[command(
+        after_help = "Example:\n  factorscore validate pipelines/monthly.yaml\n\nEvery problem is listed as file:line:column: key: message, with a hint where one is known."
+    )]
     Validate {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
@@ -54,7 +58,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  factorscore schema > pipeline.schema.json")]
     Schema,
     /// Write a seeded synthetic factoring company in the canonical tables.
-    #[command(after_help = "Examples:\n  factorscore generate --out sample_data\n  factorscore generate --out /tmp/s10 --preset s10 --format parquet")]
+    #[command(
+        after_help = "Examples:\n  factorscore generate --out sample_data\n  factorscore generate --out /tmp/s10 --preset s10 --format parquet"
+    )]
     Generate {
         /// Output folder.
         #[arg(long)]
@@ -81,30 +87,61 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
         }
     };
     match dispatch(cli) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             eprintln!("error: {e:#}");
-            e.downcast_ref::<Error>().map_or(EXIT_INTERNAL, Error::exit_code)
+            e.downcast_ref::<Error>()
+                .map_or(EXIT_INTERNAL, Error::exit_code)
         }
     }
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run { pipeline, period, from, to, grain, out } => {
+        Command::Run {
+            pipeline,
+            period,
+            from,
+            to,
+            grain,
+            out,
+        } => {
             let plan = crate::config::load(&pipeline)?;
             let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
-            let opts = RunOptions { period, from, to, grain, out };
-            let m = crate::run::run(&plan, &opts).with_context(|| format!("run of {} failed", pipeline.display()))?;
+            let opts = RunOptions {
+                period,
+                from,
+                to,
+                grain,
+                out,
+            };
+            let m = crate::run::run(&plan, &opts)
+                .with_context(|| format!("run of {} failed", pipeline.display()))?;
             for i in &m.inputs {
-                eprintln!("{:<13} {:>9} rows read, {:>9} used, {} rejected", i.table, i.rows_read, i.rows_used, i.rows_rejected);
+                eprintln!(
+                    "{:<13} {:>9} rows read, {:>9} used, {} rejected",
+                    i.table, i.rows_read, i.rows_used, i.rows_rejected
+                );
             }
-            let (a, b) = (m.periods.first().cloned().unwrap_or_default(), m.periods.last().cloned().unwrap_or_default());
-            println!("wrote {} scorecard rows in {} {} partitions ({a} .. {b}) under {}", m.scorecard_rows, m.periods.len(), m.grain, out_dir.display());
+            let (a, b) = (
+                m.periods.first().cloned().unwrap_or_default(),
+                m.periods.last().cloned().unwrap_or_default(),
+            );
+            println!(
+                "wrote {} scorecard rows in {} {} partitions ({a} .. {b}) under {}",
+                m.scorecard_rows,
+                m.periods.len(),
+                m.grain,
+                out_dir.display()
+            );
             Ok(())
         }
         Command::Validate { pipeline } => {
@@ -116,19 +153,33 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             if !problems.is_empty() {
                 return Err(Error::Config(crate::config::ConfigErrors(problems)).into());
             }
-            println!("{}: ok ({} sources)", pipeline.display(), plan.sources.len());
+            println!(
+                "{}: ok ({} sources)",
+                pipeline.display(),
+                plan.sources.len()
+            );
             Ok(())
         }
         Command::Schema => {
             println!("{}", crate::config::json_schema());
             Ok(())
         }
-        Command::Generate { out, preset, seed, format } => {
+        Command::Generate {
+            out,
+            preset,
+            seed,
+            format,
+        } => {
             let cfg = crate::generate::GenConfig::preset(&preset, seed).map_err(Error::Input)?;
             let parquet = match format.as_str() {
                 "csv" => false,
                 "parquet" => true,
-                other => return Err(Error::Input(format!("unknown format `{other}`: use csv or parquet")).into()),
+                other => {
+                    return Err(Error::Input(format!(
+                        "unknown format `{other}`: use csv or parquet"
+                    ))
+                    .into())
+                }
             };
             let counts = crate::generate::write(&cfg, &out, parquet)?;
             for (t, n) in counts {

@@ -22,7 +22,11 @@ pub struct RuleBreak {
 
 impl std::fmt::Display for RuleBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}.{} = `{}`: {}", self.at, self.table, self.column, self.value, self.rule)
+        write!(
+            f,
+            "{}: {}.{} = `{}`: {}",
+            self.at, self.table, self.column, self.value, self.rule
+        )
     }
 }
 
@@ -35,7 +39,12 @@ pub struct InputErrors {
 
 impl std::fmt::Display for InputErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{} row{} break the data contract:", self.total, if self.total == 1 { "" } else { "s" })?;
+        let (rows, verb) = if self.total == 1 {
+            ("row", "breaks")
+        } else {
+            ("rows", "break")
+        };
+        writeln!(f, "{} {rows} {verb} the data contract:", self.total)?;
         for r in &self.shown {
             writeln!(f, "{r}")?;
         }

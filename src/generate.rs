@@ -42,10 +42,34 @@ impl GenConfig {
         };
         match name {
             "sample" => Ok(base),
-            "tiny" => Ok(GenConfig { employees: 12, clients: 30, invoices: 400, first_month: m(2025, 1), ..base }),
-            "s10" => Ok(GenConfig { employees: 3000, clients: 10_000, invoices: 2_000_000, first_month: m(2017, 1), last_month: m(2026, 12), applications_per_month: 3.6, ..base }),
-            "s20" => Ok(GenConfig { employees: 6000, clients: 20_000, invoices: 4_000_000, first_month: m(2017, 1), last_month: m(2026, 12), applications_per_month: 3.6, ..base }),
-            other => Err(format!("unknown preset `{other}`: use sample, tiny, s10 or s20")),
+            "tiny" => Ok(GenConfig {
+                employees: 12,
+                clients: 30,
+                invoices: 400,
+                first_month: m(2025, 1),
+                ..base
+            }),
+            "s10" => Ok(GenConfig {
+                employees: 3000,
+                clients: 10_000,
+                invoices: 2_000_000,
+                first_month: m(2017, 1),
+                last_month: m(2026, 12),
+                applications_per_month: 3.6,
+                ..base
+            }),
+            "s20" => Ok(GenConfig {
+                employees: 6000,
+                clients: 20_000,
+                invoices: 4_000_000,
+                first_month: m(2017, 1),
+                last_month: m(2026, 12),
+                applications_per_month: 3.6,
+                ..base
+            }),
+            other => Err(format!(
+                "unknown preset `{other}`: use sample, tiny, s10 or s20"
+            )),
         }
     }
 }
@@ -74,7 +98,10 @@ struct Days {
 
 impl Days {
     fn new(first: Day, last: Day) -> Days {
-        Days { first, text: (first..=last).map(format_day).collect() }
+        Days {
+            first,
+            text: (first..=last).map(format_day).collect(),
+        }
     }
     fn get(&self, d: Day) -> &str {
         let i = (d - self.first) as usize;
@@ -88,7 +115,8 @@ fn cents(c: i64) -> String {
 
 fn open(dir: &Path, name: &str, header: &str) -> Result<BufWriter<File>, Error> {
     let path = dir.join(format!("{name}.csv"));
-    let f = File::create(&path).map_err(|e| Error::Output(format!("cannot create {}: {e}", path.display())))?;
+    let f = File::create(&path)
+        .map_err(|e| Error::Output(format!("cannot create {}: {e}", path.display())))?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
     writeln!(w, "{header}").map_err(werr)?;
     Ok(w)
@@ -101,7 +129,9 @@ fn werr(e: std::io::Error) -> Error {
 /// Splits `total` cents into `n` positive parts at random.
 fn split(rng: &mut StdRng, total: i64, n: usize) -> Vec<i64> {
     let n = n.clamp(1, total.max(1) as usize);
-    let mut cuts: Vec<i64> = (0..n - 1).map(|_| rng.random_range(1..total.max(2))).collect();
+    let mut cuts: Vec<i64> = (0..n - 1)
+        .map(|_| rng.random_range(1..total.max(2)))
+        .collect();
     cuts.sort_unstable();
     cuts.dedup();
     let mut parts = Vec::with_capacity(cuts.len() + 1);
@@ -117,8 +147,13 @@ fn split(rng: &mut StdRng, total: i64, n: usize) -> Vec<i64> {
 
 /// Writes the company as CSV files under `dir` (and converts them to Parquet when asked).
 /// Returns the row count of each table.
-pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static str, usize)>, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Output(format!("cannot create {}: {e}", dir.display())))?;
+pub fn write(
+    cfg: &GenConfig,
+    dir: &Path,
+    parquet: bool,
+) -> Result<Vec<(&'static str, usize)>, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::Output(format!("cannot create {}: {e}", dir.display())))?;
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let start = month_start(cfg.first_month);
     let end = month_end(cfg.last_month);
@@ -134,7 +169,11 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             5..=7 => "sales",
             _ => "risk_officer",
         };
-        let hire = if i < 6 || rng.random_bool(0.7) { start - rng.random_range(30..3000) } else { rng.random_range(start..end - 30) };
+        let hire = if i < 6 || rng.random_bool(0.7) {
+            start - rng.random_range(30..3000)
+        } else {
+            rng.random_range(start..end - 30)
+        };
         // A few fixed edge cases: a hire on a month's last day, a termination on a month's first.
         let hire = match i {
             7 => month_end(cfg.first_month + 2),
@@ -149,11 +188,20 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
         } else {
             None
         };
-        emps.push(Emp { hire, term, role, team: i % 6 });
+        emps.push(Emp {
+            hire,
+            term,
+            role,
+            team: i % 6,
+        });
     }
     let lead = |team: usize| team; // employees 0..6 lead teams 0..6 and are never terminated
     let eid = |i: usize| format!("E{:05}", i + 1);
-    let mut w = open(dir, "employees", "employee_id,name,hire_date,termination_date,base_salary")?;
+    let mut w = open(
+        dir,
+        "employees",
+        "employee_id,name,hire_date,termination_date,base_salary",
+    )?;
     for (i, e) in emps.iter().enumerate() {
         let salary = match e.role {
             "account_manager" => rng.random_range(15_000..40_000),
@@ -161,33 +209,96 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             _ => rng.random_range(18_000..45_000),
         } * 100;
         let t = e.term.map(|t| days.get(t).to_string()).unwrap_or_default();
-        writeln!(w, "{},Employee {},{},{},{}", eid(i), i + 1, days.get(e.hire), t, cents(salary)).map_err(werr)?;
+        writeln!(
+            w,
+            "{},Employee {},{},{},{}",
+            eid(i),
+            i + 1,
+            days.get(e.hire),
+            t,
+            cents(salary)
+        )
+        .map_err(werr)?;
     }
     counts.push(("employees", n_emp));
-    let mut w = open(dir, "org_history", "employee_id,valid_from,valid_to,department,team,role,manager_id")?;
+    let mut w = open(
+        dir,
+        "org_history",
+        "employee_id,valid_from,valid_to,department,team,role,manager_id",
+    )?;
     let mut org_rows = 0;
     for i in 0..n_emp {
         let e = &emps[i];
         let last = e.term.unwrap_or(end);
         let team_name = |t: usize| format!("{}-{}", DEPARTMENTS[t / 2], t % 2 + 1);
-        let mgr = |t: usize| if i == lead(t) { String::new() } else { eid(lead(t)) };
-        let close = e.term.map(|t| days.get(t + 1).to_string()).unwrap_or_default();
+        let mgr = |t: usize| {
+            if i == lead(t) {
+                String::new()
+            } else {
+                eid(lead(t))
+            }
+        };
+        let close = e
+            .term
+            .map(|t| days.get(t + 1).to_string())
+            .unwrap_or_default();
         if i >= 6 && last - e.hire > 120 && rng.random_bool(0.25) {
             let moved = rng.random_range(e.hire + 30..last - 30);
             let new_team = (e.team + rng.random_range(1..6)) % 6;
-            let new_role = if rng.random_bool(0.1) && e.role == "sales" { "account_manager" } else { e.role };
-            writeln!(w, "{},{},{},{},{},{},{}", eid(i), days.get(e.hire), days.get(moved), DEPARTMENTS[e.team / 2], team_name(e.team), e.role, mgr(e.team)).map_err(werr)?;
-            writeln!(w, "{},{},{},{},{},{},{}", eid(i), days.get(moved), close, DEPARTMENTS[new_team / 2], team_name(new_team), new_role, mgr(new_team)).map_err(werr)?;
+            let new_role = if rng.random_bool(0.1) && e.role == "sales" {
+                "account_manager"
+            } else {
+                e.role
+            };
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                eid(i),
+                days.get(e.hire),
+                days.get(moved),
+                DEPARTMENTS[e.team / 2],
+                team_name(e.team),
+                e.role,
+                mgr(e.team)
+            )
+            .map_err(werr)?;
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                eid(i),
+                days.get(moved),
+                close,
+                DEPARTMENTS[new_team / 2],
+                team_name(new_team),
+                new_role,
+                mgr(new_team)
+            )
+            .map_err(werr)?;
             org_rows += 2;
         } else {
-            writeln!(w, "{},{},{},{},{},{},{}", eid(i), days.get(e.hire), close, DEPARTMENTS[e.team / 2], team_name(e.team), e.role, mgr(e.team)).map_err(werr)?;
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                eid(i),
+                days.get(e.hire),
+                close,
+                DEPARTMENTS[e.team / 2],
+                team_name(e.team),
+                e.role,
+                mgr(e.team)
+            )
+            .map_err(werr)?;
             org_rows += 1;
         }
     }
     counts.push(("org_history", org_rows));
 
-    let ams: Vec<usize> = (0..n_emp).filter(|&i| emps[i].role == "account_manager").collect();
-    let originators: Vec<usize> = (0..n_emp).filter(|&i| emps[i].role != "risk_officer").collect();
+    let ams: Vec<usize> = (0..n_emp)
+        .filter(|&i| emps[i].role == "account_manager")
+        .collect();
+    let originators: Vec<usize> = (0..n_emp)
+        .filter(|&i| emps[i].role != "risk_officer")
+        .collect();
     let pick = |rng: &mut StdRng, pool: &[usize], d: Day| -> Option<usize> {
         for _ in 0..64 {
             let c = pool[rng.random_range(0..pool.len())];
@@ -202,13 +313,21 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
     let n_cli = cfg.clients;
     let mut onboard = Vec::with_capacity(n_cli);
     let mut assign: Vec<Vec<(Day, Day, usize)>> = Vec::with_capacity(n_cli);
-    let mut w = open(dir, "assignments", "client_id,employee_id,valid_from,valid_to")?;
+    let mut w = open(
+        dir,
+        "assignments",
+        "client_id,employee_id,valid_from,valid_to",
+    )?;
     let mut n_assign = 0;
     for c in 0..n_cli {
         let on = rng.random_range(start - 90..end - 60);
         onboard.push(on.max(start));
         let mut rows = Vec::new();
-        let mut d = if rng.random_bool(0.03) { on + rng.random_range(10..120) } else { on };
+        let mut d = if rng.random_bool(0.03) {
+            on + rng.random_range(10..120)
+        } else {
+            on
+        };
         while d <= end {
             let Some(am) = pick(&mut rng, &ams, d) else {
                 d += 7;
@@ -222,7 +341,11 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
                 to = to.min(t + 1);
             }
             let open_ended = to > end && emps[am].term.is_none();
-            let vt = if open_ended { String::new() } else { days.get(to).to_string() };
+            let vt = if open_ended {
+                String::new()
+            } else {
+                days.get(to).to_string()
+            };
             writeln!(w, "C{:05},{},{},{}", c + 1, eid(am), days.get(d), vt).map_err(werr)?;
             n_assign += 1;
             rows.push((d, if open_ended { Day::MAX } else { to }, am));
@@ -230,7 +353,12 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
                 break;
             }
             // A gap after a departure, and now and then for no reason.
-            d = to + if emps[am].term == Some(to - 1) || rng.random_bool(0.05) { rng.random_range(0..25) } else { 0 };
+            d = to
+                + if emps[am].term == Some(to - 1) || rng.random_bool(0.05) {
+                    rng.random_range(0..25)
+                } else {
+                    0
+                };
         }
         assign.push(rows);
     }
@@ -247,7 +375,14 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             }
             x *= 1.0 + rng.random_range(-0.002..0.002);
             let scaled = (x * 1e7).round() as i64 * 1000;
-            writeln!(w, "{cur},{},{}.{:07}", days.get(d), scaled / 10_000_000_000, (scaled % 10_000_000_000) / 1000).map_err(werr)?;
+            writeln!(
+                w,
+                "{cur},{},{}.{:07}",
+                days.get(d),
+                scaled / 10_000_000_000,
+                (scaled % 10_000_000_000) / 1000
+            )
+            .map_err(werr)?;
             n_fx += 1;
         }
     }
@@ -262,8 +397,16 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
         .collect();
     inv.sort_unstable();
     let mut wi = open(dir, "invoices", "invoice_id,client_id,debtor_id,currency,face_amount,advance_amount,purchase_date,due_date,originator_id,recourse")?;
-    let mut wc = open(dir, "collections", "collection_id,invoice_id,paid_on,amount")?;
-    let mut ww = open(dir, "write_offs", "write_off_id,invoice_id,written_off_on,amount")?;
+    let mut wc = open(
+        dir,
+        "collections",
+        "collection_id,invoice_id,paid_on,amount",
+    )?;
+    let mut ww = open(
+        dir,
+        "write_offs",
+        "write_off_id,invoice_id,written_off_on,amount",
+    )?;
     let mut wf = open(dir, "fees", "fee_id,invoice_id,booked_on,amount")?;
     let (mut n_col, mut n_wo, mut n_fee) = (0usize, 0usize, 0usize);
     for (n, &(pd, c)) in inv.iter().enumerate() {
@@ -273,15 +416,32 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             80..92 => 1,
             _ => 2,
         };
-        let face: i64 = rng.random_range(1_000_000..200_000_000) / CURRENCIES[k].1.max(1.0) as i64 + rng.random_range(0..100);
+        let face: i64 = rng.random_range(1_000_000..200_000_000) / CURRENCIES[k].1.max(1.0) as i64
+            + rng.random_range(0..100);
         let advance = face * rng.random_range(70..=90) / 100;
         let due = pd + [30, 45, 60, 90, 120][rng.random_range(0..5)];
-        let assignee = assign[c].iter().find(|a| a.0 <= pd && pd < a.1).map(|a| a.2);
+        let assignee = assign[c]
+            .iter()
+            .find(|a| a.0 <= pd && pd < a.1)
+            .map(|a| a.2);
         let orig = match assignee {
             Some(a) if rng.random_bool(0.7) => a,
             _ => pick(&mut rng, &originators, pd).unwrap_or(0),
         };
-        writeln!(wi, "{id},C{:05},D{:06},{},{},{},{},{},{},{}", c + 1, rng.random_range(1..50_000), CURRENCIES[k].0, cents(face), cents(advance), days.get(pd), days.get(due), eid(orig), rng.random_bool(0.6)).map_err(werr)?;
+        writeln!(
+            wi,
+            "{id},C{:05},D{:06},{},{},{},{},{},{},{}",
+            c + 1,
+            rng.random_range(1..50_000),
+            CURRENCIES[k].0,
+            cents(face),
+            cents(advance),
+            days.get(pd),
+            days.get(due),
+            eid(orig),
+            rng.random_bool(0.6)
+        )
+        .map_err(werr)?;
 
         // How it gets paid.
         let mut events: Vec<(Day, bool, i64)> = Vec::new(); // (day, is_write_off, amount)
@@ -290,7 +450,11 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
         match style {
             0..55 => {
                 for (j, a) in split(&mut rng, face, installments).into_iter().enumerate() {
-                    events.push((pd + ((due - pd) * (j as i32 + 1) / installments as i32).max(1), false, a));
+                    events.push((
+                        pd + ((due - pd) * (j as i32 + 1) / installments as i32).max(1),
+                        false,
+                        a,
+                    ));
                 }
             }
             55..65 => {
@@ -312,7 +476,10 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             90..96 => {
                 let paid = face * rng.random_range(0..60) / 100;
                 let mut last = pd;
-                for a in split(&mut rng, paid, installments).into_iter().filter(|_| paid > 0) {
+                for a in split(&mut rng, paid, installments)
+                    .into_iter()
+                    .filter(|_| paid > 0)
+                {
                     let d = pd + rng.random_range(1..=(due - pd + 30));
                     last = last.max(d);
                     events.push((d, false, a));
@@ -355,10 +522,22 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
         }
         if rng.random_bool(0.3) && due + 10 <= end {
             n_fee += 1;
-            writeln!(wf, "F{:08},{id},{},{}", n_fee, days.get(due + rng.random_range(1..10)), cents(face / 200 + 1)).map_err(werr)?;
+            writeln!(
+                wf,
+                "F{:08},{id},{},{}",
+                n_fee,
+                days.get(due + rng.random_range(1..10)),
+                cents(face / 200 + 1)
+            )
+            .map_err(werr)?;
         }
     }
-    counts.extend([("invoices", inv.len()), ("collections", n_col), ("write_offs", n_wo), ("fees", n_fee)]);
+    counts.extend([
+        ("invoices", inv.len()),
+        ("collections", n_col),
+        ("write_offs", n_wo),
+        ("fees", n_fee),
+    ]);
     for mut f in [wi, wc, ww, wf] {
         f.flush().map_err(werr)?;
     }
@@ -375,21 +554,31 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             _ => {
                 let u = secs - 8 * 3600;
                 let (d, s) = (u.div_euclid(86_400) as Day, u.rem_euclid(86_400));
-                format!("{}T{:02}:{:02}:{:02}Z", days.get(d), s / 3600, s % 3600 / 60, s % 60)
+                format!(
+                    "{}T{:02}:{:02}:{:02}Z",
+                    days.get(d),
+                    s / 3600,
+                    s % 3600 / 60,
+                    s % 60
+                )
             }
         }
     };
     let end_secs = i64::from(end + 1) * 86_400;
     for &e in &originators {
         for m in cfg.first_month..=cfg.last_month {
-            let (ms, me) = (month_start(m).max(emps[e].hire), month_end(m).min(emps[e].term.unwrap_or(end)));
+            let (ms, me) = (
+                month_start(m).max(emps[e].hire),
+                month_end(m).min(emps[e].term.unwrap_or(end)),
+            );
             if ms > me {
                 continue;
             }
             let k = (cfg.applications_per_month * 2.0 * rng.random::<f64>()).round() as usize;
             for _ in 0..k {
                 n_app += 1;
-                let rec = i64::from(rng.random_range(ms..=me)) * 86_400 + rng.random_range(8 * 3600..20 * 3600);
+                let rec = i64::from(rng.random_range(ms..=me)) * 86_400
+                    + rng.random_range(8 * 3600..20 * 3600);
                 let form = match rng.random_range(0..10) {
                     0..7 => 0,
                     7..9 => 1,
@@ -402,11 +591,29 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
                     8 => "withdrawn",
                     _ => "",
                 };
-                let (dec_s, outcome) = if outcome.is_empty() || dec >= end_secs { (String::new(), "") } else { (stamp(dec, form), outcome) };
+                let (dec_s, outcome) = if outcome.is_empty() || dec >= end_secs {
+                    (String::new(), "")
+                } else {
+                    (stamp(dec, form), outcome)
+                };
                 let fund = dec + rng.random_range(3600..400 * 3600);
-                let fund_s = if outcome == "approved" && rng.random_bool(0.85) && fund < end_secs { stamp(fund, form) } else { String::new() };
+                let fund_s = if outcome == "approved" && rng.random_bool(0.85) && fund < end_secs {
+                    stamp(fund, form)
+                } else {
+                    String::new()
+                };
                 let k = if rng.random_bool(0.85) { 0 } else { 1 };
-                writeln!(w, "A{:08},C{:05},{},{},{dec_s},{outcome},{fund_s},{},{}", n_app, rng.random_range(1..n_cli + 200), eid(e), stamp(rec, form), cents(rng.random_range(1_000_000..50_000_000)), CURRENCIES[k].0).map_err(werr)?;
+                writeln!(
+                    w,
+                    "A{:08},C{:05},{},{},{dec_s},{outcome},{fund_s},{},{}",
+                    n_app,
+                    rng.random_range(1..n_cli + 200),
+                    eid(e),
+                    stamp(rec, form),
+                    cents(rng.random_range(1_000_000..50_000_000)),
+                    CURRENCIES[k].0
+                )
+                .map_err(werr)?;
             }
         }
     }
@@ -428,14 +635,33 @@ pub fn write(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Vec<(&'static
             for s in srcs {
                 n_rev += 1;
                 let day = d - rng.random_range(0..60);
-                writeln!(w, "{},{},{s},{:.1}", eid(i), days.get(day.max(e.hire)), rng.random_range(500..1000) as f64 / 10.0).map_err(werr)?;
+                writeln!(
+                    w,
+                    "{},{},{s},{:.1}",
+                    eid(i),
+                    days.get(day.max(e.hire)),
+                    rng.random_range(500..1000) as f64 / 10.0
+                )
+                .map_err(werr)?;
             }
         }
     }
     counts.push(("reviews", n_rev));
     drop(w);
-    open(dir, "targets", "period,metric,target,threshold,stretch,employee_id,role")?.flush().map_err(werr)?;
-    open(dir, "adjustments", "employee_id,period,metric,value,reason,approved_by")?.flush().map_err(werr)?;
+    open(
+        dir,
+        "targets",
+        "period,metric,target,threshold,stretch,employee_id,role",
+    )?
+    .flush()
+    .map_err(werr)?;
+    open(
+        dir,
+        "adjustments",
+        "employee_id,period,metric,value,reason,approved_by",
+    )?
+    .flush()
+    .map_err(werr)?;
     counts.extend([("targets", 0), ("adjustments", 0)]);
     if parquet {
         to_parquet(dir)?;
@@ -452,7 +678,8 @@ fn to_parquet(dir: &Path) -> Result<(), Error> {
             .with_infer_schema_length(Some(0))
             .try_into_reader_with_file_path(Some(csv.clone()))
             .and_then(|r| r.finish())?;
-        let file = File::create(dir.join(format!("{}.parquet", t.name()))).map_err(|e| Error::Output(e.to_string()))?;
+        let file = File::create(dir.join(format!("{}.parquet", t.name())))
+            .map_err(|e| Error::Output(e.to_string()))?;
         ParquetWriter::new(file).finish(&mut df)?;
         std::fs::remove_file(&csv).map_err(|e| Error::Output(e.to_string()))?;
     }

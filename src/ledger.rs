@@ -1,7 +1,6 @@
 //! The invoice event rules of contract section 2: collections and write-offs applied in order,
 //! balances, recoveries, and every amount converted to base currency at the booking rate.
 
-use crate::error::InputErrors;
 use crate::model::Ledger;
 use crate::money::convert;
 use crate::periods::Day;
@@ -42,7 +41,13 @@ struct Ev {
 
 /// Applies every invoice's collections and write-offs in order. `raw_collections` and
 /// `raw_write_offs` give the ids that break ties and the rows for messages.
-pub fn sweep(l: &Ledger, raw_collections: &RawTable, raw_write_offs: &RawTable) -> Result<Swept, InputErrors> {
+/// Balance rule breaks (overpayment, write-off exceeding balance) are added to `p`.
+pub fn sweep(
+    l: &Ledger,
+    raw_collections: &RawTable,
+    raw_write_offs: &RawTable,
+    p: &mut Problems,
+) -> Swept {
     let inv = &l.invoices;
     let n = inv.face.len();
     let (col, wo) = (&l.collections, &l.write_offs);
@@ -55,20 +60,39 @@ pub fn sweep(l: &Ledger, raw_collections: &RawTable, raw_write_offs: &RawTable) 
         start[i + 1] += start[i];
     }
     let mut fill = start.clone();
-    let mut evs = vec![Ev { day: 0, kind: 0, idx: 0 }; col.len() + wo.len()];
+    let mut evs = vec![
+        Ev {
+            day: 0,
+            kind: 0,
+            idx: 0
+        };
+        col.len() + wo.len()
+    ];
     for (j, &i) in col.invoice.iter().enumerate() {
-        evs[fill[i as usize] as usize] = Ev { day: col.date[j], kind: 0, idx: j as u32 };
+        evs[fill[i as usize] as usize] = Ev {
+            day: col.date[j],
+            kind: 0,
+            idx: j as u32,
+        };
         fill[i as usize] += 1;
     }
     for (j, &i) in wo.invoice.iter().enumerate() {
-        evs[fill[i as usize] as usize] = Ev { day: wo.date[j], kind: 1, idx: j as u32 };
+        evs[fill[i as usize] as usize] = Ev {
+            day: wo.date[j],
+            kind: 1,
+            idx: j as u32,
+        };
         fill[i as usize] += 1;
     }
     drop(fill);
     let col_ids = raw_collections.column("collection_id");
     let wo_ids = raw_write_offs.column("write_off_id");
     let id_of = |e: &Ev| -> Option<&str> {
-        let (ids, rows) = if e.kind == 0 { (col_ids, &col.row) } else { (wo_ids, &wo.row) };
+        let (ids, rows) = if e.kind == 0 {
+            (col_ids, &col.row)
+        } else {
+            (wo_ids, &wo.row)
+        };
         ids.and_then(|c| c.get(rows[e.idx as usize] as usize))
     };
 
@@ -77,21 +101,44 @@ pub fn sweep(l: &Ledger, raw_collections: &RawTable, raw_write_offs: &RawTable) 
         applied_base: vec![0; col.len()],
         recovery_base: vec![0; col.len()],
         write_off_base: vec![0; wo.len()],
-        fee_base: l.fees.invoice.iter().zip(&l.fees.amount).map(|(&i, &a)| convert(a, inv.rate[i as usize])).collect(),
-        face_base: inv.face.iter().zip(&inv.rate).map(|(&f, &r)| convert(f, r)).collect(),
-        advance_base: inv.advance.iter().zip(&inv.rate).map(|(&a, &r)| convert(a, r)).collect(),
+        fee_base: l
+            .fees
+            .invoice
+            .iter()
+            .zip(&l.fees.amount)
+            .map(|(&i, &a)| convert(a, inv.rate[i as usize]))
+            .collect(),
+        face_base: inv
+            .face
+            .iter()
+            .zip(&inv.rate)
+            .map(|(&f, &r)| convert(f, r))
+            .collect(),
+        advance_base: inv
+            .advance
+            .iter()
+            .zip(&inv.rate)
+            .map(|(&a, &r)| convert(a, r))
+            .collect(),
         deltas: Vec::with_capacity(n + col.len() + wo.len()),
     };
-    let mut p = Problems::default();
     for i in 0..n {
         let rate = inv.rate[i];
         let slice = &mut evs[start[i] as usize..start[i + 1] as usize];
         if slice.len() > 1 {
-            slice.sort_by(|a, b| (a.day, a.kind).cmp(&(b.day, b.kind)).then_with(|| id_of(a).cmp(&id_of(b))));
+            slice.sort_by(|a, b| {
+                (a.day, a.kind)
+                    .cmp(&(b.day, b.kind))
+                    .then_with(|| id_of(a).cmp(&id_of(b)))
+            });
         }
         let mut bal = inv.face[i];
         let mut bal_base = s.face_base[i];
-        s.deltas.push(BalanceDelta { invoice: i as u32, day: inv.purchase[i], amount: bal_base });
+        s.deltas.push(BalanceDelta {
+            invoice: i as u32,
+            day: inv.purchase[i],
+            amount: bal_base,
+        });
         let mut written_off = false;
         for e in slice.iter() {
             let j = e.idx as usize;
@@ -113,7 +160,11 @@ pub fn sweep(l: &Ledger, raw_collections: &RawTable, raw_write_offs: &RawTable) 
                 }
                 s.collection_base[j] = convert(a, rate);
                 s.applied_base[j] = convert(applied, rate);
-                s.recovery_base[j] = if written_off { convert(excess, rate) } else { 0 };
+                s.recovery_base[j] = if written_off {
+                    convert(excess, rate)
+                } else {
+                    0
+                };
                 bal - applied
             } else {
                 let w = wo.amount[j];
@@ -123,7 +174,10 @@ pub fn sweep(l: &Ledger, raw_collections: &RawTable, raw_write_offs: &RawTable) 
                         wo.row[j] as usize,
                         "amount",
                         &crate::money::format_cents(w),
-                        format!("write-off exceeds balance: the invoice's balance is {}", crate::money::format_cents(bal)),
+                        format!(
+                            "write-off exceeds balance: the invoice's balance is {}",
+                            crate::money::format_cents(bal)
+                        ),
                     );
                 }
                 s.write_off_base[j] = convert(w, rate);
@@ -134,11 +188,15 @@ pub fn sweep(l: &Ledger, raw_collections: &RawTable, raw_write_offs: &RawTable) 
                 bal = new_bal;
                 let nb = convert(bal, rate);
                 if nb != bal_base {
-                    s.deltas.push(BalanceDelta { invoice: i as u32, day: e.day, amount: nb - bal_base });
+                    s.deltas.push(BalanceDelta {
+                        invoice: i as u32,
+                        day: e.day,
+                        amount: nb - bal_base,
+                    });
                     bal_base = nb;
                 }
             }
         }
     }
-    p.into_result().map(|_| s)
+    s
 }

@@ -83,7 +83,12 @@ pub struct Assignment {
 }
 
 /// Intervals per owner, sorted by start and not overlapping.
-pub fn find_interval<T>(rows: &[T], d: Day, from: impl Fn(&T) -> Day, to: impl Fn(&T) -> Day) -> Option<&T> {
+pub fn find_interval<T>(
+    rows: &[T],
+    d: Day,
+    from: impl Fn(&T) -> Day,
+    to: impl Fn(&T) -> Day,
+) -> Option<&T> {
     let k = rows.partition_point(|r| from(r) <= d);
     let r = rows.get(k.checked_sub(1)?)?;
     (d < to(r)).then_some(r)

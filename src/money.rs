@@ -19,9 +19,15 @@ impl std::fmt::Display for DecimalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DecimalError::Empty => write!(f, "is empty"),
-            DecimalError::NotANumber => write!(f, "is not a plain decimal number (digits, optional sign and point)"),
+            DecimalError::NotANumber => write!(
+                f,
+                "is not a plain decimal number (digits, optional sign and point)"
+            ),
             DecimalError::TooManyDecimals { max } => {
-                write!(f, "has more than {max} decimals; it would have to be rounded, so it is refused")
+                write!(
+                    f,
+                    "has more than {max} decimals; it would have to be rounded, so it is refused"
+                )
             }
             DecimalError::OutOfRange => write!(f, "is out of range"),
         }
@@ -47,7 +53,9 @@ pub fn parse_scaled(raw: &str, scale: u32) -> Result<i64, DecimalError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(DecimalError::NotANumber);
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(DecimalError::NotANumber);
     }
     if body.ends_with('.') && frac_part.is_empty() && int_part.is_empty() {
@@ -119,12 +127,18 @@ mod tests {
         assert_eq!(parse_money(" 7.10 "), Ok(710));
         assert_eq!(parse_money("1.500"), Ok(150));
         assert_eq!(parse_money(".5"), Ok(50));
-        assert_eq!(parse_money("100.005"), Err(DecimalError::TooManyDecimals { max: 2 }));
+        assert_eq!(
+            parse_money("100.005"),
+            Err(DecimalError::TooManyDecimals { max: 2 })
+        );
         assert_eq!(parse_money("1e3"), Err(DecimalError::NotANumber));
         assert_eq!(parse_money("1,000.00"), Err(DecimalError::NotANumber));
         assert_eq!(parse_money(""), Err(DecimalError::Empty));
         assert_eq!(parse_money("."), Err(DecimalError::NotANumber));
-        assert_eq!(parse_money("99999999999999999999"), Err(DecimalError::OutOfRange));
+        assert_eq!(
+            parse_money("99999999999999999999"),
+            Err(DecimalError::OutOfRange)
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub struct Partition {
 
 impl Partition {
     pub fn dir(&self, root: &Path) -> PathBuf {
-        root.join(self.table).join(format!("grain={}", self.grain)).join(format!("period={}", self.period))
+        root.join(self.table)
+            .join(format!("grain={}", self.grain))
+            .join(format!("period={}", self.period))
     }
 }
 
@@ -31,22 +33,31 @@ fn io(what: String) -> impl FnOnce(std::io::Error) -> Error {
 
 fn codec(c: Compression, level: i32) -> PolarsResult<ParquetCompression> {
     Ok(match c {
-        Compression::Zstd => ParquetCompression::Zstd(Some(polars::polars_utils::compression::ZstdLevel::try_new(level)?)),
+        Compression::Zstd => ParquetCompression::Zstd(Some(
+            polars::polars_utils::compression::ZstdLevel::try_new(level)?,
+        )),
         Compression::Snappy => ParquetCompression::Snappy,
         Compression::Uncompressed => ParquetCompression::Uncompressed,
     })
 }
 
 /// Writes the partitions, then swaps each into place. Returns the files written.
-pub fn write_partitions(root: &Path, parts: &mut [Partition], compression: Compression, level: i32) -> Result<Vec<PathBuf>, Error> {
+pub fn write_partitions(
+    root: &Path,
+    parts: &mut [Partition],
+    compression: Compression,
+    level: i32,
+) -> Result<Vec<PathBuf>, Error> {
     let tag = format!(".part-0.parquet.tmp-{}", std::process::id());
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(parts.len());
     let result = (|| -> Result<(), Error> {
         for part in parts.iter_mut() {
             let dir = part.dir(root);
-            std::fs::create_dir_all(&dir).map_err(io(format!("cannot create {}", dir.display())))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(io(format!("cannot create {}", dir.display())))?;
             let tmp = dir.join(&tag);
-            let file = std::fs::File::create(&tmp).map_err(io(format!("cannot write {}", tmp.display())))?;
+            let file = std::fs::File::create(&tmp)
+                .map_err(io(format!("cannot write {}", tmp.display())))?;
             staged.push((tmp.clone(), dir.join("part-0.parquet")));
             ParquetWriter::new(file)
                 .with_compression(codec(compression, level)?)
@@ -64,7 +75,8 @@ pub fn write_partitions(root: &Path, parts: &mut [Partition], compression: Compr
     }
     let mut written = Vec::with_capacity(staged.len());
     for (tmp, fin) in staged {
-        std::fs::rename(&tmp, &fin).map_err(io(format!("cannot move {} into place", tmp.display())))?;
+        std::fs::rename(&tmp, &fin)
+            .map_err(io(format!("cannot move {} into place", tmp.display())))?;
         written.push(fin);
     }
     Ok(written)

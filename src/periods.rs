@@ -26,7 +26,9 @@ pub fn parse_day(s: &str) -> Option<Day> {
     if s.len() != 10 {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(day_from_date)
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(day_from_date)
 }
 
 pub fn format_day(d: Day) -> String {
@@ -50,7 +52,9 @@ pub fn month_of(d: Day) -> i32 {
 pub fn month_start(m: i32) -> Day {
     let y = m.div_euclid(12);
     let mo = m.rem_euclid(12) as u32 + 1;
-    NaiveDate::from_ymd_opt(y, mo, 1).map(day_from_date).unwrap_or(0)
+    NaiveDate::from_ymd_opt(y, mo, 1)
+        .map(day_from_date)
+        .unwrap_or(0)
 }
 
 /// Last day of a month key.
@@ -92,7 +96,9 @@ impl std::str::FromStr for Grain {
             "month" => Ok(Grain::Month),
             "quarter" => Ok(Grain::Quarter),
             "year" => Ok(Grain::Year),
-            other => Err(format!("unknown grain `{other}`: use month, quarter or year")),
+            other => Err(format!(
+                "unknown grain `{other}`: use month, quarter or year"
+            )),
         }
     }
 }
@@ -177,7 +183,11 @@ enum Label {
 }
 
 fn parse_period_label(s: &str) -> Result<Label, String> {
-    let bad = || format!("`{s}` is not a period: write a month `2026-10`, a quarter `2026-Q4` or a year `2026`");
+    let bad = || {
+        format!(
+            "`{s}` is not a period: write a month `2026-10`, a quarter `2026-Q4` or a year `2026`"
+        )
+    };
     let s = s.trim();
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     match s.split_once('-') {
@@ -209,7 +219,10 @@ mod tests {
     use super::*;
 
     fn cal(grain: Grain, fiscal_start: u32) -> Calendar {
-        Calendar { grain, fiscal_start }
+        Calendar {
+            grain,
+            fiscal_start,
+        }
     }
 
     #[test]

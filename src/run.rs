@@ -37,11 +37,17 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
     for src in &plan.sources {
         raw.push(sources::read(plan, src)?);
     }
-    let ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone).map_err(Error::Rules)?;
+    let (ledger, mut problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
     let empty = |t: Table| RawTable::empty(t);
     let find = |t: Table| raw.iter().find(|r| r.table == t);
     let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));
-    let swept = sweep(&ledger, find(Table::Collections).unwrap_or(&ec), find(Table::WriteOffs).unwrap_or(&ew)).map_err(Error::Rules)?;
+    let swept = sweep(
+        &ledger,
+        find(Table::Collections).unwrap_or(&ec),
+        find(Table::WriteOffs).unwrap_or(&ew),
+        &mut problems,
+    );
+    problems.into_result().map_err(Error::Rules)?;
     Ok(Loaded { raw, ledger, swept })
 }
 
@@ -53,18 +59,37 @@ pub fn window(plan: &Plan, l: &Ledger, opts: &RunOptions) -> Result<Window, Erro
         let p = parse(p)?;
         (p, p)
     } else if opts.from.is_some() || opts.to.is_some() {
-        let (lo, hi) = data_extent(l).ok_or_else(|| Error::Input("the ledger is empty: name --from and --to".into()))?;
-        let from = opts.from.as_deref().map(parse).transpose()?.unwrap_or(cal.period_of_day(lo));
-        let to = opts.to.as_deref().map(parse).transpose()?.unwrap_or(cal.period_of_day(hi));
+        let (lo, hi) = data_extent(l)
+            .ok_or_else(|| Error::Input("the ledger is empty: name --from and --to".into()))?;
+        let from = opts
+            .from
+            .as_deref()
+            .map(parse)
+            .transpose()?
+            .unwrap_or(cal.period_of_day(lo));
+        let to = opts
+            .to
+            .as_deref()
+            .map(parse)
+            .transpose()?
+            .unwrap_or(cal.period_of_day(hi));
         (from, to)
     } else if let Some((f, t)) = &plan.periods {
         (parse(f)?, parse(t)?)
     } else {
-        let (lo, hi) = data_extent(l).ok_or_else(|| Error::Input("the ledger is empty: name the periods with --period or --from/--to".into()))?;
+        let (lo, hi) = data_extent(l).ok_or_else(|| {
+            Error::Input(
+                "the ledger is empty: name the periods with --period or --from/--to".into(),
+            )
+        })?;
         (cal.period_of_day(lo), cal.period_of_day(hi))
     };
     if first > last {
-        return Err(Error::Input(format!("--from {} is after --to {}", cal.label(first), cal.label(last))));
+        return Err(Error::Input(format!(
+            "--from {} is after --to {}",
+            cal.label(first),
+            cal.label(last)
+        )));
     }
     Ok(Window { cal, first, last })
 }
@@ -72,11 +97,16 @@ pub fn window(plan: &Plan, l: &Ledger, opts: &RunOptions) -> Result<Window, Erro
 /// First purchase day and last event day of the ledger.
 fn data_extent(l: &Ledger) -> Option<(Day, Day)> {
     let lo = *l.invoices.purchase.iter().min()?;
-    let hi = [&l.invoices.purchase, &l.collections.date, &l.write_offs.date, &l.fees.date]
-        .iter()
-        .filter_map(|v| v.iter().max())
-        .max()
-        .copied()?;
+    let hi = [
+        &l.invoices.purchase,
+        &l.collections.date,
+        &l.write_offs.date,
+        &l.fees.date,
+    ]
+    .iter()
+    .filter_map(|v| v.iter().max())
+    .max()
+    .copied()?;
     Some((lo, hi))
 }
 
@@ -98,7 +128,11 @@ pub struct FileReport {
 
 impl From<&FileInfo> for FileReport {
     fn from(f: &FileInfo) -> Self {
-        FileReport { path: f.path.display().to_string(), rows: f.rows, xxh3: f.fingerprint.clone() }
+        FileReport {
+            path: f.path.display().to_string(),
+            rows: f.rows,
+            xxh3: f.fingerprint.clone(),
+        }
     }
 }
 
@@ -136,10 +170,26 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let grain = window.cal.grain.name();
     let scorecard_rows = tables.iter().map(|t| t.df.height()).sum();
     let periods: Vec<String> = tables.iter().map(|t| t.label.clone()).collect();
-    let mut parts: Vec<Partition> =
-        tables.into_iter().map(|t| Partition { table: "scorecards", grain, period: t.label, df: t.df }).collect();
-    let files = write_partitions(&out_dir, &mut parts, plan.compression, plan.compression_level)?;
-    let run_id = format!("{}-{}", started.format("%Y%m%dT%H%M%S%.3fZ"), std::process::id());
+    let mut parts: Vec<Partition> = tables
+        .into_iter()
+        .map(|t| Partition {
+            table: "scorecards",
+            grain,
+            period: t.label,
+            df: t.df,
+        })
+        .collect();
+    let files = write_partitions(
+        &out_dir,
+        &mut parts,
+        plan.compression,
+        plan.compression_level,
+    )?;
+    let run_id = format!(
+        "{}-{}",
+        started.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
     let inputs = loaded
         .raw
         .iter()
@@ -162,7 +212,10 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         periods,
         inputs,
         scorecard_rows,
-        files: files.iter().map(|f| f.strip_prefix(&out_dir).unwrap_or(f).display().to_string()).collect(),
+        files: files
+            .iter()
+            .map(|f| f.strip_prefix(&out_dir).unwrap_or(f).display().to_string())
+            .collect(),
         started_at: started.to_rfc3339(),
         finished_at: chrono::Utc::now().to_rfc3339(),
     };

@@ -21,7 +21,12 @@ pub fn entity_values(f: &Facts, e: u32, k: usize) -> Vec<Val> {
     let p = w.first + k as i32;
     let days = i64::from(w.cal.end(p) - w.cal.start(p) + 1);
     let points = i64::from(w.cal.grain.months()) + 1;
-    values(f.at(e, k), days, points, f.time_to_fund.get(&(e, k as u32)).map(Vec::as_slice))
+    values(
+        f.at(e, k),
+        days,
+        points,
+        f.time_to_fund.get(&(e, k as u32)).map(Vec::as_slice),
+    )
 }
 
 /// Builds the scorecards of every period of the window, employees in id order.
@@ -36,7 +41,8 @@ pub fn build(l: &Ledger, f: &Facts) -> PolarsResult<Vec<PeriodTable>> {
         let label = w.cal.label(p);
         let mut ids = Vec::new();
         let mut names = Vec::new();
-        let (mut dept, mut team, mut role, mut mgr) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut dept, mut team, mut role, mut mgr) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut days = Vec::new();
         let mut rows = Vec::new();
         for &e in &order {
@@ -71,7 +77,11 @@ pub fn build(l: &Ledger, f: &Facts) -> PolarsResult<Vec<PeriodTable>> {
             Column::new("days_employed".into(), days),
         ];
         cols.extend(columns(&rows)?);
-        out.push(PeriodTable { period: p, label, df: DataFrame::new(n, cols)? });
+        out.push(PeriodTable {
+            period: p,
+            label,
+            df: DataFrame::new(n, cols)?,
+        });
     }
     Ok(out)
 }

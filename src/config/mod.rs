@@ -41,7 +41,12 @@ pub struct ConfigErrors(pub Vec<Diagnostic>);
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "{} error{} in the pipeline:", n, if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{} error{} in the pipeline:",
+            n,
+            if n == 1 { "" } else { "s" }
+        )?;
         for d in &self.0 {
             writeln!(f, "{d}")?;
         }
@@ -61,9 +66,17 @@ pub fn load(path: &Path) -> Result<Plan, crate::Error> {
 /// Parses and checks pipeline text that claims to come from `path`.
 pub fn load_str(path: &Path, text: &str) -> Result<Plan, crate::Error> {
     let def: def::PipelineDef = serde_saphyr::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
         let message = e.without_snippet().to_string();
-        let message = message.lines().next().unwrap_or("").to_string();
+        let message = message.lines().next().unwrap_or("");
+        // The location is given in front; drop the parser's own copy of it.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message.to_string(),
+        };
         let hint = parse_hint(&message);
         crate::Error::Config(ConfigErrors(vec![Diagnostic {
             file: path.to_path_buf(),

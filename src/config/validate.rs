@@ -32,7 +32,10 @@ pub struct Plan {
 
 impl Plan {
     pub fn calendar(&self, grain: Grain) -> Calendar {
-        Calendar { grain, fiscal_start: self.fiscal_start }
+        Calendar {
+            grain,
+            fiscal_start: self.fiscal_start,
+        }
     }
 
     pub fn source(&self, table: Table) -> Option<&SourcePlan> {
@@ -73,7 +76,11 @@ pub struct SourcePlan {
 impl SourcePlan {
     /// The canonical name of a file column.
     pub fn canonical<'a>(&'a self, file_column: &'a str) -> &'a str {
-        self.renames.iter().find(|r| r.from == file_column).map(|r| r.to.as_str()).unwrap_or(file_column)
+        self.renames
+            .iter()
+            .find(|r| r.from == file_column)
+            .map(|r| r.to.as_str())
+            .unwrap_or(file_column)
     }
 }
 
@@ -83,7 +90,13 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn at<T>(&mut self, s: &Spanned<T>, key: &str, message: impl Into<String>, hint: Option<String>) {
+    fn at<T>(
+        &mut self,
+        s: &Spanned<T>,
+        key: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.errors.push(Diagnostic {
             file: self.file.to_path_buf(),
             line: s.referenced.line(),
@@ -96,15 +109,27 @@ impl Checker<'_> {
 }
 
 fn place<T>(s: &Spanned<T>, key: &str) -> Place {
-    Place { line: s.referenced.line(), column: s.referenced.column(), key: key.to_string() }
+    Place {
+        line: s.referenced.line(),
+        column: s.referenced.column(),
+        key: key.to_string(),
+    }
 }
 
 pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan, Vec<Diagnostic>> {
-    let mut c = Checker { file, errors: Vec::new() };
+    let mut c = Checker {
+        file,
+        errors: Vec::new(),
+    };
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
 
     if def.name.value.trim().is_empty() {
-        c.at(&def.name, "name", "the pipeline name is empty", Some("give the pipeline a short name".into()));
+        c.at(
+            &def.name,
+            "name",
+            "the pipeline name is empty",
+            Some("give the pipeline a short name".into()),
+        );
     }
     let cur = &def.base_currency.value;
     if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -129,7 +154,12 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
     };
     let fiscal_start = match &def.fiscal_year_start {
         Some(f) if !(1..=12).contains(&f.value) => {
-            c.at(f, "fiscal_year_start", format!("{} is not a month", f.value), Some("write 1 (January) to 12".into()));
+            c.at(
+                f,
+                "fiscal_year_start",
+                format!("{} is not a month", f.value),
+                Some("write 1 (January) to 12".into()),
+            );
             1
         }
         Some(f) => f.value,
@@ -137,7 +167,10 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
     };
     let grain = def.grain.unwrap_or(Grain::Month);
     let periods = def.periods.as_ref().map(|p| {
-        let cal = Calendar { grain: Grain::Month, fiscal_start };
+        let cal = Calendar {
+            grain: Grain::Month,
+            fiscal_start,
+        };
         let from = cal.parse_label(&p.from.value);
         let to = cal.parse_label(&p.to.value);
         if let Err(e) = &from {
@@ -148,7 +181,12 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         }
         if let (Ok(f), Ok(t)) = (&from, &to) {
             if f > t {
-                c.at(&p.to, "periods.to", "`to` is before `from`", Some("swap the two labels".into()));
+                c.at(
+                    &p.to,
+                    "periods.to",
+                    "`to` is before `from`",
+                    Some("swap the two labels".into()),
+                );
             }
         }
         (p.from.value.clone(), p.to.value.clone())
@@ -158,16 +196,31 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
 
     let out = &def.output;
     if out.path.value.trim().is_empty() {
-        c.at(&out.path, "output.path", "the output path is empty", Some("name a folder, e.g. ../out".into()));
+        c.at(
+            &out.path,
+            "output.path",
+            "the output path is empty",
+            Some("name a folder, e.g. ../out".into()),
+        );
     }
     let compression = out.compression.unwrap_or(Compression::Zstd);
     let compression_level = match &out.compression_level {
         Some(l) if compression != Compression::Zstd => {
-            c.at(l, "output.compression_level", "a level applies to zstd only", Some("remove the key".into()));
+            c.at(
+                l,
+                "output.compression_level",
+                "a level applies to zstd only",
+                Some("remove the key".into()),
+            );
             3
         }
         Some(l) if !(1..=22).contains(&l.value) => {
-            c.at(l, "output.compression_level", format!("zstd level {} is out of range", l.value), Some("use 1 to 22".into()));
+            c.at(
+                l,
+                "output.compression_level",
+                format!("zstd level {} is out of range", l.value),
+                Some("use 1 to 22".into()),
+            );
             3
         }
         Some(l) => l.value,
@@ -216,13 +269,22 @@ fn one_char(c: &mut Checker<'_>, s: &Option<Spanned<String>>, key: &str, default
         None => default,
         Some(v) if v.value.len() == 1 && v.value.is_ascii() => v.value.as_bytes()[0],
         Some(v) => {
-            c.at(v, key, format!("`{}` is not a single ASCII character", v.value), Some("write one character, e.g. `;`".into()));
+            c.at(
+                v,
+                key,
+                format!("`{}` is not a single ASCII character", v.value),
+                Some("write one character, e.g. `;`".into()),
+            );
             default
         }
     }
 }
 
-fn check_sources(c: &mut Checker<'_>, dir: &Path, sources: &Spanned<SourcesDef>) -> Vec<SourcePlan> {
+fn check_sources(
+    c: &mut Checker<'_>,
+    dir: &Path,
+    sources: &Spanned<SourcesDef>,
+) -> Vec<SourcePlan> {
     let mut out = Vec::new();
     for table in Table::ALL {
         let name = table.name();
@@ -232,14 +294,21 @@ fn check_sources(c: &mut Checker<'_>, dir: &Path, sources: &Spanned<SourcesDef>)
                     sources,
                     "sources",
                     format!("the required table `{name}` has no source"),
-                    Some(format!("add `{name}: {{ path: ..., format: csv }}` under `sources`")),
+                    Some(format!(
+                        "add `{name}: {{ path: ..., format: csv }}` under `sources`"
+                    )),
                 );
             }
             continue;
         };
         let key = format!("sources.{name}");
         if src.path.value.trim().is_empty() {
-            c.at(&src.path, &format!("{key}.path"), "the path is empty", Some("name a file or a glob".into()));
+            c.at(
+                &src.path,
+                &format!("{key}.path"),
+                "the path is empty",
+                Some("name a file or a glob".into()),
+            );
         }
         let format = match &src.format {
             Some(f) => f.value,
@@ -263,9 +332,19 @@ fn check_sources(c: &mut Checker<'_>, dir: &Path, sources: &Spanned<SourcesDef>)
         let (mut delimiter, mut quote) = (b',', b'"');
         if let Some(csv) = &src.csv {
             if format != Format::Csv {
-                c.at(csv, &format!("{key}.csv"), "CSV options on a Parquet source", Some("remove `csv:` or set `format: csv`".into()));
+                c.at(
+                    csv,
+                    &format!("{key}.csv"),
+                    "CSV options on a Parquet source",
+                    Some("remove `csv:` or set `format: csv`".into()),
+                );
             }
-            delimiter = one_char(c, &csv.value.delimiter, &format!("{key}.csv.delimiter"), b',');
+            delimiter = one_char(
+                c,
+                &csv.value.delimiter,
+                &format!("{key}.csv.delimiter"),
+                b',',
+            );
             quote = one_char(c, &csv.value.quote, &format!("{key}.csv.quote"), b'"');
         }
         let mut renames: Vec<Rename> = Vec::new();
@@ -286,11 +365,18 @@ fn check_sources(c: &mut Checker<'_>, dir: &Path, sources: &Spanned<SourcesDef>)
                     c.at(
                         to,
                         &rkey,
-                        format!("`{}` and `{}` are both renamed to `{}`", prev.from, from.value, to.value),
+                        format!(
+                            "`{}` and `{}` are both renamed to `{}`",
+                            prev.from, from.value, to.value
+                        ),
                         Some("map one file column onto each canonical column".into()),
                     );
                 }
-                renames.push(Rename { from: from.value.clone(), to: to.value.clone(), place: place(from, &rkey) });
+                renames.push(Rename {
+                    from: from.value.clone(),
+                    to: to.value.clone(),
+                    place: place(from, &rkey),
+                });
             }
         }
         out.push(SourcePlan {

@@ -37,7 +37,9 @@ impl Window {
     }
 
     pub fn index_of_period(&self, p: i32) -> Option<usize> {
-        (self.first..=self.last).contains(&p).then(|| (p - self.first) as usize)
+        (self.first..=self.last)
+            .contains(&p)
+            .then(|| (p - self.first) as usize)
     }
 
     pub fn periods(&self) -> impl Iterator<Item = i32> {
@@ -47,7 +49,10 @@ impl Window {
     /// Month keys covered by the balance grid: the month before the first period to the last
     /// period's last month.
     pub fn grid_months(&self) -> (i32, i32) {
-        (self.cal.first_month(self.first) - 1, self.cal.last_month(self.last))
+        (
+            self.cal.first_month(self.first) - 1,
+            self.cal.last_month(self.last),
+        )
     }
 }
 

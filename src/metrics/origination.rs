@@ -38,7 +38,9 @@ pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut Facts) {
         if let Some(k) = w.index_of_day(a.received_day[j]) {
             f.at_mut(e, k).applications_received += 1;
         }
-        if let (Some(d), Decision::Approved | Decision::Rejected) = (a.decided_day[j], a.decision[j]) {
+        if let (Some(d), Decision::Approved | Decision::Rejected) =
+            (a.decided_day[j], a.decision[j])
+        {
             if let Some(k) = w.index_of_day(d) {
                 let t = f.at_mut(e, k);
                 t.applications_decided += 1;
@@ -89,6 +91,9 @@ mod tests {
         assert_eq!(quantile_cont(&[], 0.5), None);
         assert_eq!(quantile_cont(&[24.0], 0.9), Some(24.0));
         assert_eq!(quantile_cont(&[1.0, 2.0, 3.0, 10.0], 0.5), Some(2.5));
-        assert_eq!(quantile_cont(&[1.0, 2.0, 3.0, 10.0], 0.9), Some(3.0 + 7.0 * (0.9 * 3.0 - 2.0)));
+        assert_eq!(
+            quantile_cont(&[1.0, 2.0, 3.0, 10.0], 0.9),
+            Some(3.0 + 7.0 * (0.9 * 3.0 - 2.0))
+        );
     }
 }

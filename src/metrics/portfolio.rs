@@ -167,7 +167,8 @@ pub(super) fn flows(l: &Ledger, s: &Swept, f: &mut Facts) {
     let fees = &l.fees;
     for j in 0..fees.len() {
         if let Some(k) = w.index_of_day(fees.date[j]) {
-            f.at_mut(credit(fees.invoice[j], fees.date[j]), k).fee_income += s.fee_base[j];
+            f.at_mut(credit(fees.invoice[j], fees.date[j]), k)
+                .fee_income += s.fee_base[j];
         }
     }
 }

@@ -74,7 +74,9 @@ pub fn values(s: &Sums, days: i64, points: i64, time_to_fund: Option<&[f64]>) ->
     let mut ttf: Vec<f64> = time_to_fund.map(<[f64]>::to_vec).unwrap_or_default();
     ttf.sort_by(f64::total_cmp);
     let collectible = s.br + s.s - s.ecr;
-    let mean = |k: usize| Val::Float((s.review_count[k] > 0).then(|| s.review_sum[k] / s.review_count[k] as f64));
+    let mean = |k: usize| {
+        Val::Float((s.review_count[k] > 0).then(|| s.review_sum[k] / s.review_count[k] as f64))
+    };
     vec![
         Val::Money(s.outstanding),
         Val::Money(s.overdue),
@@ -95,7 +97,10 @@ pub fn values(s: &Sums, days: i64, points: i64, time_to_fund: Option<&[f64]>) ->
         ratio(s.outstanding * days, s.s),
         Val::Float(Some(s.month_end_balances as f64 / (100 * points) as f64)),
         ratio(s.written_off * points, s.month_end_balances),
-        ratio((s.written_off - s.recoveries) * points, s.month_end_balances),
+        ratio(
+            (s.written_off - s.recoveries) * points,
+            s.month_end_balances,
+        ),
         Val::Count(s.applications_received),
         Val::Count(s.applications_decided),
         Val::Count(s.applications_approved),
@@ -123,10 +128,13 @@ pub fn columns(rows: &[Vec<Val>]) -> PolarsResult<Vec<Column>> {
     let mut out = Vec::with_capacity(METRICS.len());
     for (i, (name, kind)) in METRICS.iter().enumerate() {
         let col = match kind {
-            Kind::Money => money_column(name, rows.iter().map(|r| match r[i] {
-                Val::Money(c) => Some(c),
-                _ => None,
-            }))?,
+            Kind::Money => money_column(
+                name,
+                rows.iter().map(|r| match r[i] {
+                    Val::Money(c) => Some(c),
+                    _ => None,
+                }),
+            )?,
             Kind::Float => Column::new(
                 (*name).into(),
                 rows.iter()

@@ -62,13 +62,24 @@ impl RawTable {
 
     /// Where global row `i` (0-based) came from.
     pub fn row_ref(&self, i: usize) -> RowRef {
-        let k = self.files.partition_point(|f| f.first_row <= i).saturating_sub(1);
+        let k = self
+            .files
+            .partition_point(|f| f.first_row <= i)
+            .saturating_sub(1);
         match self.files.get(k) {
             Some(f) => {
                 let row = i - f.first_row + 1;
-                RowRef { file: f.path.clone(), row, line: (self.format == Format::Csv).then_some(row + 1) }
+                RowRef {
+                    file: f.path.clone(),
+                    row,
+                    line: (self.format == Format::Csv).then_some(row + 1),
+                }
             }
-            None => RowRef { file: PathBuf::new(), row: i + 1, line: None },
+            None => RowRef {
+                file: PathBuf::new(),
+                row: i + 1,
+                line: None,
+            },
         }
     }
 
@@ -84,13 +95,33 @@ impl RawTable {
             .iter()
             .map(|c| Column::new(c.name.into(), Vec::<Option<String>>::new()))
             .collect();
-        RawTable { table, format: Format::Csv, files: Vec::new(), df: DataFrame::new_infer_height(cols).unwrap_or_default() }
+        RawTable {
+            table,
+            format: Format::Csv,
+            files: Vec::new(),
+            df: DataFrame::new_infer_height(cols).unwrap_or_default(),
+        }
     }
 }
 
-fn diag(plan: &Plan, src: &SourcePlan, line: u64, column: u64, key: &str, message: String, hint: Option<String>) -> Diagnostic {
+fn diag(
+    plan: &Plan,
+    src: &SourcePlan,
+    line: u64,
+    column: u64,
+    key: &str,
+    message: String,
+    hint: Option<String>,
+) -> Diagnostic {
     let _ = src;
-    Diagnostic { file: plan.file.clone(), line, column, key: key.to_string(), message, hint }
+    Diagnostic {
+        file: plan.file.clone(),
+        line,
+        column,
+        key: key.to_string(),
+        message,
+        hint,
+    }
 }
 
 /// The files a source names, in name order.
@@ -103,14 +134,28 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
             p.line,
             p.column,
             &p.key,
-            format!("`{}` is a URL; this build reads local files and globs only", src.pattern),
+            format!(
+                "`{}` is a URL; this build reads local files and globs only",
+                src.pattern
+            ),
             Some("copy the data locally, or name a local path".into()),
         ));
     }
     let mut files: Vec<PathBuf> = match glob::glob(&src.pattern) {
-        Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+        Ok(paths) => paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect(),
         Err(e) => {
-            return Err(diag(plan, src, p.line, p.column, &p.key, format!("bad glob `{}`: {e}", src.pattern), None));
+            return Err(diag(
+                plan,
+                src,
+                p.line,
+                p.column,
+                &p.key,
+                format!("bad glob `{}`: {e}", src.pattern),
+                None,
+            ));
         }
     };
     files.sort();
@@ -131,8 +176,15 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
 fn file_columns(src: &SourcePlan, path: &Path) -> PolarsResult<Vec<String>> {
     match src.format {
         Format::Csv => {
-            let df = csv_options(src).with_n_rows(Some(0)).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish()?;
-            Ok(df.get_column_names().iter().map(|s| s.to_string()).collect())
+            let df = csv_options(src)
+                .with_n_rows(Some(0))
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+                .finish()?;
+            Ok(df
+                .get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect())
         }
         Format::Parquet => {
             let f = std::fs::File::open(path)?;
@@ -147,7 +199,10 @@ fn csv_options(src: &SourcePlan) -> CsvReadOptions {
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
-        .map_parse_options(|o| o.with_separator(src.delimiter).with_quote_char(Some(src.quote)))
+        .map_parse_options(|o| {
+            o.with_separator(src.delimiter)
+                .with_quote_char(Some(src.quote))
+        })
 }
 
 /// Checks that every file of a source exists and has the canonical columns after renames.
@@ -162,7 +217,15 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
             Ok(c) => c,
             Err(e) => {
                 let p = &src.place;
-                out.push(diag(plan, src, p.line, p.column, &p.key, format!("cannot read {}: {e}", path.display()), None));
+                out.push(diag(
+                    plan,
+                    src,
+                    p.line,
+                    p.column,
+                    &p.key,
+                    format!("cannot read {}: {e}", path.display()),
+                    None,
+                ));
                 continue;
             }
         };
@@ -204,17 +267,33 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
     if !problems.is_empty() {
         return Err(Error::Config(crate::config::ConfigErrors(problems)));
     }
-    let files = resolve_files(plan, src).map_err(|d| Error::Config(crate::config::ConfigErrors(vec![d])))?;
+    let files = resolve_files(plan, src)
+        .map_err(|d| Error::Config(crate::config::ConfigErrors(vec![d])))?;
     let mut frames = Vec::with_capacity(files.len());
     let mut infos = Vec::with_capacity(files.len());
     let mut first_row = 0;
     for path in files {
-        let bytes = std::fs::read(&path).map_err(|e| Error::Io { what: format!("cannot read {}", path.display()), source: e })?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::Io {
+            what: format!("cannot read {}", path.display()),
+            source: e,
+        })?;
         let fingerprint = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
         drop(bytes);
-        let df = read_file(src, &path).map_err(|e| Error::Input(format!("{}: cannot be read as {}: {e}", path.display(), fmt_name(src.format))))?;
-        let df = canonicalise(src, df).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
-        infos.push(FileInfo { path, rows: df.height(), fingerprint, first_row });
+        let df = read_file(src, &path).map_err(|e| {
+            Error::Input(format!(
+                "{}: cannot be read as {}: {e}",
+                path.display(),
+                fmt_name(src.format)
+            ))
+        })?;
+        let df =
+            canonicalise(src, df).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+        infos.push(FileInfo {
+            path,
+            rows: df.height(),
+            fingerprint,
+            first_row,
+        });
         first_row += df.height();
         frames.push(df);
     }
@@ -222,12 +301,19 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
     if let Some(first) = frames.first().cloned() {
         let mut acc = first;
         for f in frames.iter().skip(1) {
-            acc.vstack_mut(f).map_err(|e| Error::Internal(e.to_string()))?;
+            acc.vstack_mut(f)
+                .map_err(|e| Error::Internal(e.to_string()))?;
         }
-        acc.vstack_mut(&df).map_err(|e| Error::Internal(e.to_string()))?;
+        acc.vstack_mut(&df)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         df = acc;
     }
-    Ok(RawTable { table: src.table, format: src.format, files: infos, df })
+    Ok(RawTable {
+        table: src.table,
+        format: src.format,
+        files: infos,
+        df,
+    })
 }
 
 fn fmt_name(f: Format) -> &'static str {
@@ -239,7 +325,9 @@ fn fmt_name(f: Format) -> &'static str {
 
 fn read_file(src: &SourcePlan, path: &Path) -> PolarsResult<DataFrame> {
     match src.format {
-        Format::Csv => csv_options(src).try_into_reader_with_file_path(Some(path.to_path_buf()))?.finish(),
+        Format::Csv => csv_options(src)
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+            .finish(),
         Format::Parquet => {
             let f = std::fs::File::open(path)?;
             let wanted: Vec<String> = {
@@ -262,7 +350,10 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
     let height = df.height();
     let mut cols = Vec::new();
     for spec in src.table.columns() {
-        let found = df.columns().iter().find(|c| src.canonical(c.name().as_str()) == spec.name);
+        let found = df
+            .columns()
+            .iter()
+            .find(|c| src.canonical(c.name().as_str()) == spec.name);
         let col = match found {
             Some(c) => {
                 let c = match c.dtype() {

@@ -23,7 +23,14 @@ pub struct Problems {
 }
 
 impl Problems {
-    pub fn add(&mut self, t: &RawTable, row: usize, column: &'static str, value: &str, rule: impl Into<String>) {
+    pub fn add(
+        &mut self,
+        t: &RawTable,
+        row: usize,
+        column: &'static str,
+        value: &str,
+        rule: impl Into<String>,
+    ) {
         self.total += 1;
         if self.shown.len() < SHOWN {
             self.shown.push(RuleBreak {
@@ -40,7 +47,10 @@ impl Problems {
         if self.total == 0 {
             Ok(())
         } else {
-            Err(InputErrors { shown: self.shown, total: self.total })
+            Err(InputErrors {
+                shown: self.shown,
+                total: self.total,
+            })
         }
     }
 }
@@ -50,7 +60,10 @@ type Cells<'a> = Box<dyn Iterator<Item = Option<&'a str>> + 'a>;
 /// A column's cells, trimmed, empty as `None`. Absent optional columns give all `None`.
 fn cells<'a>(t: &'a RawTable, name: &str) -> Cells<'a> {
     match t.column(name) {
-        Some(ca) => Box::new(ca.iter().map(|v| v.map(str::trim).filter(|s| !s.is_empty()))),
+        Some(ca) => Box::new(
+            ca.iter()
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty())),
+        ),
         None => Box::new(std::iter::repeat_n(None, t.height())),
     }
 }
@@ -89,12 +102,16 @@ impl Row<'_, '_> {
 
     fn money(&mut self, column: &'static str, v: Option<&str>) -> Option<i64> {
         let v = self.req(column, v)?;
-        money::parse_money(v).map_err(|e| self.bad(column, v, format!("money {e}"))).ok()
+        money::parse_money(v)
+            .map_err(|e| self.bad(column, v, format!("money {e}")))
+            .ok()
     }
 
     fn rate(&mut self, column: &'static str, v: Option<&str>) -> Option<i64> {
         let v = self.req(column, v)?;
-        money::parse_rate(v).map_err(|e| self.bad(column, v, format!("rate {e}"))).ok()
+        money::parse_rate(v)
+            .map_err(|e| self.bad(column, v, format!("rate {e}")))
+            .ok()
     }
 
     fn float(&mut self, column: &'static str, v: Option<&str>, required: bool) -> Option<f64> {
@@ -130,7 +147,13 @@ impl Row<'_, '_> {
     }
 
     /// A timestamp: microseconds since the epoch and its day in the pipeline's zone.
-    fn timestamp(&mut self, column: &'static str, v: Option<&str>, tz: chrono_tz::Tz, required: bool) -> Option<(i64, Day)> {
+    fn timestamp(
+        &mut self,
+        column: &'static str,
+        v: Option<&str>,
+        tz: chrono_tz::Tz,
+        required: bool,
+    ) -> Option<(i64, Day)> {
         let v = if required { self.req(column, v)? } else { v? };
         match parse_timestamp(v, tz) {
             Ok(x) => Some(x),
@@ -150,20 +173,35 @@ pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String>
     } else if let Ok(dt) = DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M%:z") {
         dt.timestamp_micros()
     } else {
-        let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-            .ok_or_else(|| "is not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS, optional offset)".to_string())?;
+        let naive = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+        .ok_or_else(|| {
+            "is not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS, optional offset)".to_string()
+        })?;
         match tz.from_local_datetime(&naive).earliest() {
             Some(dt) => dt.timestamp_micros(),
             None => return Err(format!("does not exist in {tz} (a clock change skips it)")),
         }
     };
-    let local = DateTime::from_timestamp_micros(instant).ok_or("is out of range")?.with_timezone(&tz).date_naive();
+    let local = DateTime::from_timestamp_micros(instant)
+        .ok_or("is out of range")?
+        .with_timezone(&tz)
+        .date_naive();
     Ok((instant, crate::periods::day_from_date(local)))
 }
 
-fn unique<'a>(seen: &mut HashSet<&'a str>, r: &mut Row<'_, '_>, column: &'static str, id: Option<&'a str>) {
+fn unique<'a>(
+    seen: &mut HashSet<&'a str>,
+    r: &mut Row<'_, '_>,
+    column: &'static str,
+    id: Option<&'a str>,
+) {
     if let Some(id) = id {
         if !seen.insert(id) {
             r.bad(column, id, "is not unique");
@@ -171,13 +209,16 @@ fn unique<'a>(seen: &mut HashSet<&'a str>, r: &mut Row<'_, '_>, column: &'static
     }
 }
 
-/// Parses and checks every table. `raw` holds one table per [`Table::ALL`] entry.
-pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> Result<Ledger, InputErrors> {
+/// Parses and checks every table. Rows that break a rule are recorded in the returned
+/// [`Problems`] and left out of the ledger, so later checks still see consistent data.
+pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledger, Problems) {
     let get = |t: Table| raw.iter().find(|r| r.table == t);
     let mut p = Problems::default();
     let mut l = Ledger::default();
     let empty: Vec<RawTable> = Table::ALL.iter().map(|t| RawTable::empty(*t)).collect();
-    let table = |t: Table| get(t).unwrap_or_else(|| &empty[Table::ALL.iter().position(|x| *x == t).unwrap_or(0)]);
+    let table = |t: Table| {
+        get(t).unwrap_or_else(|| &empty[Table::ALL.iter().position(|x| *x == t).unwrap_or(0)])
+    };
 
     employees(&mut p, &mut l, table(Table::Employees));
     org_history(&mut p, &mut l, table(Table::OrgHistory));
@@ -198,15 +239,28 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> Result
     applications(&mut p, &mut l, table(Table::Applications), tz);
     assignments(&mut p, &mut l, table(Table::Assignments));
     reviews(&mut p, &mut l, table(Table::Reviews));
-    labelled_floats(&mut p, &l, table(Table::Targets), &["target", "threshold", "stretch"]);
+    labelled_floats(
+        &mut p,
+        &l,
+        table(Table::Targets),
+        &["target", "threshold", "stretch"],
+    );
     labelled_floats(&mut p, &l, table(Table::Adjustments), &["value"]);
-    l.rows_read = Table::ALL.iter().map(|t| (t.name(), table(*t).height())).collect();
-    p.into_result().map(|_| l)
+    l.rows_read = Table::ALL
+        .iter()
+        .map(|t| (t.name(), table(*t).height()))
+        .collect();
+    (l, p)
 }
 
 fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
-    let (mut id, mut name, mut hire, mut term, mut sal) =
-        (cells(t, "employee_id"), cells(t, "name"), cells(t, "hire_date"), cells(t, "termination_date"), cells(t, "base_salary"));
+    let (mut id, mut name, mut hire, mut term, mut sal) = (
+        cells(t, "employee_id"),
+        cells(t, "name"),
+        cells(t, "hire_date"),
+        cells(t, "termination_date"),
+        cells(t, "base_salary"),
+    );
     let e = &mut l.employees;
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
@@ -238,14 +292,25 @@ fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
 
 /// Checks that sorted `[from, to)` intervals do not overlap; returns the rows that do.
 fn overlaps<T>(rows: &[(T, Day, Day, usize)]) -> Vec<usize> {
-    rows.windows(2).filter(|w| w[1].1 < w[0].2).map(|w| w[1].3).collect()
+    rows.windows(2)
+        .filter(|w| w[1].1 < w[0].2)
+        .map(|w| w[1].3)
+        .collect()
 }
 
 fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
-    let mut c: Vec<Cells> = ["employee_id", "valid_from", "valid_to", "department", "team", "role", "manager_id"]
-        .iter()
-        .map(|n| cells(t, n))
-        .collect();
+    let mut c: Vec<Cells> = [
+        "employee_id",
+        "valid_from",
+        "valid_to",
+        "department",
+        "team",
+        "role",
+        "manager_id",
+    ]
+    .iter()
+    .map(|n| cells(t, n))
+    .collect();
     let mut per: Vec<Vec<(OrgRow, Day, Day, usize)>> = vec![Vec::new(); l.employees.ids.len()];
     for i in 0..t.height() {
         let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
@@ -256,9 +321,15 @@ fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let dept = r.req("department", v[3]).unwrap_or("");
         let team = r.req("team", v[4]).unwrap_or("");
         let role = r.req("role", v[5]).unwrap_or("");
-        let (Some(e), Some(from)) = (e, from) else { continue };
+        let (Some(e), Some(from)) = (e, from) else {
+            continue;
+        };
         if to <= from {
-            r.bad("valid_to", v[2].unwrap_or(""), "is not after valid_from (valid_to is exclusive)");
+            r.bad(
+                "valid_to",
+                v[2].unwrap_or(""),
+                "is not after valid_from (valid_to is exclusive)",
+            );
             continue;
         }
         let row = OrgRow {
@@ -274,7 +345,13 @@ fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     for (e, rows) in per.iter_mut().enumerate() {
         rows.sort_by_key(|r| r.1);
         for i in overlaps(rows) {
-            p.add(t, i, "valid_from", &format_day(rows.iter().find(|r| r.3 == i).map_or(0, |r| r.1)), "overlaps another org_history row of the employee");
+            p.add(
+                t,
+                i,
+                "valid_from",
+                &format_day(rows.iter().find(|r| r.3 == i).map_or(0, |r| r.1)),
+                "overlaps another org_history row of the employee",
+            );
         }
         // Together the rows must cover every day of employment.
         let hire = l.employees.hire[e];
@@ -296,11 +373,18 @@ fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             }
         }
     }
-    l.org = per.into_iter().map(|v| v.into_iter().map(|r| r.0).collect()).collect();
+    l.org = per
+        .into_iter()
+        .map(|v| v.into_iter().map(|r| r.0).collect())
+        .collect();
 }
 
 fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {
-    let (mut cur, mut day, mut rate) = (cells(t, "currency"), cells(t, "rate_date"), cells(t, "rate_to_base"));
+    let (mut cur, mut day, mut rate) = (
+        cells(t, "currency"),
+        cells(t, "rate_date"),
+        cells(t, "rate_to_base"),
+    );
     let fx = &mut l.fx;
     fx.base = Some(fx.currencies.intern(base));
     fx.rates.push(Vec::new());
@@ -311,7 +395,9 @@ fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {
         let d = r.date("rate_date", next(&mut day), true);
         let rv = next(&mut rate);
         let x = r.rate("rate_to_base", rv);
-        let (Some(c), Some(d), Some(x)) = (c, d, x) else { continue };
+        let (Some(c), Some(d), Some(x)) = (c, d, x) else {
+            continue;
+        };
         if x <= 0 {
             r.bad("rate_to_base", rv.unwrap_or(""), "must be > 0");
             continue;
@@ -321,7 +407,11 @@ fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {
             fx.rates.push(Vec::new());
         }
         if seen.insert((ci, d), ()).is_some() {
-            r.bad("rate_date", &format_day(d), format!("a second {c} rate for the same date"));
+            r.bad(
+                "rate_date",
+                &format_day(d),
+                format!("a second {c} rate for the same date"),
+            );
             continue;
         }
         fx.rates[ci as usize].push((d, x));
@@ -333,8 +423,16 @@ fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {
 
 fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     let mut c: Vec<Cells> = [
-        "invoice_id", "client_id", "debtor_id", "currency", "face_amount", "advance_amount", "purchase_date", "due_date",
-        "originator_id", "recourse",
+        "invoice_id",
+        "client_id",
+        "debtor_id",
+        "currency",
+        "face_amount",
+        "advance_amount",
+        "purchase_date",
+        "due_date",
+        "originator_id",
+        "recourse",
     ]
     .iter()
     .map(|n| cells(t, n))
@@ -358,7 +456,11 @@ fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             }
             if let Some(a) = adv {
                 if a < 0 || a > f {
-                    r.bad("advance_amount", v[5].unwrap_or(""), "must be between 0 and face_amount");
+                    r.bad(
+                        "advance_amount",
+                        v[5].unwrap_or(""),
+                        "must be between 0 and face_amount",
+                    );
                 }
             }
         }
@@ -369,15 +471,28 @@ fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         }
         if let (Some(e), Some(pd)) = (orig, pd) {
             if !l.employees.employed(e, pd) {
-                r.bad("originator_id", v[8].unwrap_or(""), format!("is not employed on purchase_date {}", format_day(pd)));
+                r.bad(
+                    "originator_id",
+                    v[8].unwrap_or(""),
+                    format!("is not employed on purchase_date {}", format_day(pd)),
+                );
             }
         }
         let mut rate = money::RATE_SCALE;
         let mut ci = 0;
         if let (Some(cur), Some(pd)) = (cur, pd) {
-            match l.fx.currencies.get(cur).and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r))) {
+            match l
+                .fx
+                .currencies
+                .get(cur)
+                .and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r)))
+            {
                 Some((c, x)) => (ci, rate) = (c, x),
-                None => r.bad("currency", cur, format!("has no fx rate on or before {}", format_day(pd))),
+                None => r.bad(
+                    "currency",
+                    cur,
+                    format!("has no fx rate on or before {}", format_day(pd)),
+                ),
             }
         }
         let Some(id) = id else { continue };
@@ -398,9 +513,20 @@ fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     }
 }
 
-fn invoice_events(p: &mut Problems, l: &Ledger, t: &RawTable, col_id: &'static str, col_date: &'static str) -> InvoiceEvents {
+fn invoice_events(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &RawTable,
+    col_id: &'static str,
+    col_date: &'static str,
+) -> InvoiceEvents {
     let is_fee = t.table == Table::Fees;
-    let (mut id, mut inv, mut day, mut amt) = (cells(t, col_id), cells(t, "invoice_id"), cells(t, col_date), cells(t, "amount"));
+    let (mut id, mut inv, mut day, mut amt) = (
+        cells(t, col_id),
+        cells(t, "invoice_id"),
+        cells(t, col_date),
+        cells(t, "amount"),
+    );
     let mut seen = HashSet::new();
     let mut ev = InvoiceEvents::default();
     for i in 0..t.height() {
@@ -422,9 +548,18 @@ fn invoice_events(p: &mut Problems, l: &Ledger, t: &RawTable, col_id: &'static s
                 r.bad("amount", av.unwrap_or(""), "must be > 0");
             }
         }
-        let (Some(ii), Some(d), Some(a)) = (ii, d, a) else { continue };
+        let (Some(ii), Some(d), Some(a)) = (ii, d, a) else {
+            continue;
+        };
         if !is_fee && d < l.invoices.purchase[ii as usize] {
-            r.bad(col_date, &format_day(d), format!("is before the invoice's purchase_date {}", format_day(l.invoices.purchase[ii as usize])));
+            r.bad(
+                col_date,
+                &format_day(d),
+                format!(
+                    "is before the invoice's purchase_date {}",
+                    format_day(l.invoices.purchase[ii as usize])
+                ),
+            );
         }
         ev.invoice.push(ii);
         ev.date.push(d);
@@ -436,7 +571,14 @@ fn invoice_events(p: &mut Problems, l: &Ledger, t: &RawTable, col_id: &'static s
 
 fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: chrono_tz::Tz) {
     let mut c: Vec<Cells> = [
-        "application_id", "client_id", "employee_id", "received_at", "decided_at", "decision", "funded_at", "requested_amount",
+        "application_id",
+        "client_id",
+        "employee_id",
+        "received_at",
+        "decided_at",
+        "decision",
+        "funded_at",
+        "requested_amount",
         "currency",
     ]
     .iter()
@@ -460,14 +602,20 @@ fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: chrono_tz::T
             Some("rejected") => Decision::Rejected,
             Some("withdrawn") => Decision::Withdrawn,
             Some(_) => {
-                r.bad("decision", v[5].unwrap_or(""), "is not approved, rejected, withdrawn or empty");
+                r.bad(
+                    "decision",
+                    v[5].unwrap_or(""),
+                    "is not approved, rejected, withdrawn or empty",
+                );
                 Decision::Pending
             }
         };
         let fund = r.timestamp("funded_at", v[6], tz, false);
         let amount = r.money("requested_amount", v[7]);
         let cur = r.req("currency", v[8]);
-        let Some((rec_us, rec_day)) = rec else { continue };
+        let Some((rec_us, rec_day)) = rec else {
+            continue;
+        };
         if let Some((d, _)) = dec {
             if d < rec_us {
                 r.bad("decided_at", v[4].unwrap_or(""), "is before received_at");
@@ -475,19 +623,36 @@ fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: chrono_tz::T
         }
         if let Some((f, _)) = fund {
             if decision != Decision::Approved {
-                r.bad("funded_at", v[6].unwrap_or(""), "is set but the decision is not approved");
+                r.bad(
+                    "funded_at",
+                    v[6].unwrap_or(""),
+                    "is set but the decision is not approved",
+                );
             } else if f < rec_us {
                 r.bad("funded_at", v[6].unwrap_or(""), "is before received_at");
             }
         }
         if let Some(e) = e {
             if !l.employees.employed(e, rec_day) {
-                r.bad("employee_id", v[2].unwrap_or(""), format!("is not employed on the received date {}", format_day(rec_day)));
+                r.bad(
+                    "employee_id",
+                    v[2].unwrap_or(""),
+                    format!(
+                        "is not employed on the received date {}",
+                        format_day(rec_day)
+                    ),
+                );
             }
         }
-        let rate = cur.and_then(|c| l.fx.currencies.get(c)).and_then(|ci| l.fx.rate_on(ci, rec_day));
+        let rate = cur
+            .and_then(|c| l.fx.currencies.get(c))
+            .and_then(|ci| l.fx.rate_on(ci, rec_day));
         if rate.is_none() {
-            r.bad("currency", cur.unwrap_or(""), format!("has no fx rate on or before {}", format_day(rec_day)));
+            r.bad(
+                "currency",
+                cur.unwrap_or(""),
+                format!("has no fx rate on or before {}", format_day(rec_day)),
+            );
         }
         let a = &mut l.applications;
         a.employee.push(e.unwrap_or(0));
@@ -497,12 +662,20 @@ fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: chrono_tz::T
         a.decision.push(decision);
         a.funded_at.push(fund.map(|f| f.0));
         a.funded_day.push(fund.map(|f| f.1));
-        a.requested_base.push(money::convert(amount.unwrap_or(0), rate.unwrap_or(money::RATE_SCALE)));
+        a.requested_base.push(money::convert(
+            amount.unwrap_or(0),
+            rate.unwrap_or(money::RATE_SCALE),
+        ));
     }
 }
 
 fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
-    let (mut cl, mut emp, mut from, mut to) = (cells(t, "client_id"), cells(t, "employee_id"), cells(t, "valid_from"), cells(t, "valid_to"));
+    let (mut cl, mut emp, mut from, mut to) = (
+        cells(t, "client_id"),
+        cells(t, "employee_id"),
+        cells(t, "valid_from"),
+        cells(t, "valid_to"),
+    );
     let mut rows: Vec<(u32, Assignment, usize)> = Vec::new();
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
@@ -511,31 +684,59 @@ fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let f = r.date("valid_from", next(&mut from), true);
         let tv = next(&mut to);
         let to_d = r.date("valid_to", tv, false).unwrap_or(Day::MAX);
-        let (Some(c), Some(e), Some(f)) = (c, e, f) else { continue };
+        let (Some(c), Some(e), Some(f)) = (c, e, f) else {
+            continue;
+        };
         if to_d <= f {
-            r.bad("valid_to", tv.unwrap_or(""), "is not after valid_from (valid_to is exclusive)");
+            r.bad(
+                "valid_to",
+                tv.unwrap_or(""),
+                "is not after valid_from (valid_to is exclusive)",
+            );
             continue;
         }
         let hire = l.employees.hire[e as usize];
         let term = l.employees.termination[e as usize];
         if f < hire {
-            r.bad("valid_from", &format_day(f), format!("is before the employee's hire_date {}", format_day(hire)));
+            r.bad(
+                "valid_from",
+                &format_day(f),
+                format!("is before the employee's hire_date {}", format_day(hire)),
+            );
         } else if let Some(term) = term {
             if to_d == Day::MAX || to_d - 1 > term {
                 r.bad(
                     "valid_to",
                     tv.unwrap_or(""),
-                    format!("runs past the employee's termination_date {}: close the assignment by {}", format_day(term), format_day(term + 1)),
+                    format!(
+                        "runs past the employee's termination_date {}: close the assignment by {}",
+                        format_day(term),
+                        format_day(term + 1)
+                    ),
                 );
             }
         }
-        rows.push((l.clients.intern(c), Assignment { from: f, to: to_d, employee: e }, i));
+        rows.push((
+            l.clients.intern(c),
+            Assignment {
+                from: f,
+                to: to_d,
+                employee: e,
+            },
+            i,
+        ));
     }
     l.assignments = vec![Vec::new(); l.clients.len()];
     rows.sort_by_key(|r| (r.0, r.1.from));
     for w in rows.windows(2) {
         if w[0].0 == w[1].0 && w[1].1.from < w[0].1.to {
-            p.add(t, w[1].2, "valid_from", &format_day(w[1].1.from), "overlaps another assignment of the client");
+            p.add(
+                t,
+                w[1].2,
+                "valid_from",
+                &format_day(w[1].1.from),
+                "overlaps another assignment of the client",
+            );
         }
     }
     for (c, a, _) in rows {
@@ -544,7 +745,12 @@ fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
 }
 
 fn reviews(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
-    let (mut emp, mut day, mut src, mut score) = (cells(t, "employee_id"), cells(t, "reviewed_on"), cells(t, "source"), cells(t, "score"));
+    let (mut emp, mut day, mut src, mut score) = (
+        cells(t, "employee_id"),
+        cells(t, "reviewed_on"),
+        cells(t, "source"),
+        cells(t, "score"),
+    );
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
         let e = r.employee(l, "employee_id", next(&mut emp));
@@ -561,7 +767,9 @@ fn reviews(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             None => None,
         };
         let x = r.float("score", next(&mut score), true);
-        let (Some(e), Some(d), Some(s), Some(x)) = (e, d, s, x) else { continue };
+        let (Some(e), Some(d), Some(s), Some(x)) = (e, d, s, x) else {
+            continue;
+        };
         l.reviews.employee.push(e);
         l.reviews.day.push(d);
         l.reviews.source.push(s);
@@ -571,7 +779,10 @@ fn reviews(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
 
 /// Targets and adjustments: checked here, used by scoring.
 fn labelled_floats(p: &mut Problems, l: &Ledger, t: &RawTable, floats: &[&'static str]) {
-    let cal = crate::periods::Calendar { grain: crate::periods::Grain::Month, fiscal_start: 1 };
+    let cal = crate::periods::Calendar {
+        grain: crate::periods::Grain::Month,
+        fiscal_start: 1,
+    };
     let mut period = cells(t, "period");
     let mut metric = cells(t, "metric");
     let mut emp = cells(t, "employee_id");
@@ -579,7 +790,13 @@ fn labelled_floats(p: &mut Problems, l: &Ledger, t: &RawTable, floats: &[&'stati
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
         if let Some(pv) = r.req("period", next(&mut period)) {
-            if let Err(e) = cal.parse_label(pv).or_else(|_| crate::periods::Calendar { grain: crate::periods::Grain::Year, fiscal_start: 1 }.parse_label(pv)) {
+            if let Err(e) = cal.parse_label(pv).or_else(|_| {
+                crate::periods::Calendar {
+                    grain: crate::periods::Grain::Year,
+                    fiscal_start: 1,
+                }
+                .parse_label(pv)
+            }) {
                 r.bad("period", pv, e);
             }
         }

@@ -34,11 +34,19 @@ pub struct Column {
 }
 
 const fn req(name: &'static str, ty: ColType) -> Column {
-    Column { name, ty, required: true }
+    Column {
+        name,
+        ty,
+        required: true,
+    }
 }
 
 const fn opt(name: &'static str, ty: ColType) -> Column {
-    Column { name, ty, required: false }
+    Column {
+        name,
+        ty,
+        required: false,
+    }
 }
 
 use ColType::*;
@@ -102,125 +110,129 @@ impl Table {
         match self {
             Table::Invoices => {
                 const C: &[Column] = &[
-                req("invoice_id", Str),
-                req("client_id", Str),
-                req("debtor_id", Str),
-                req("currency", Str),
-                req("face_amount", Money),
-                req("advance_amount", Money),
-                req("purchase_date", Date),
-                req("due_date", Date),
-                req("originator_id", Str),
-                opt("recourse", Bool),
-            ];
+                    req("invoice_id", Str),
+                    req("client_id", Str),
+                    req("debtor_id", Str),
+                    req("currency", Str),
+                    req("face_amount", Money),
+                    req("advance_amount", Money),
+                    req("purchase_date", Date),
+                    req("due_date", Date),
+                    req("originator_id", Str),
+                    opt("recourse", Bool),
+                ];
                 C
             }
             Table::Collections => {
                 const C: &[Column] = &[
-                req("collection_id", Str),
-                req("invoice_id", Str),
-                req("paid_on", Date),
-                req("amount", Money),
-            ];
+                    req("collection_id", Str),
+                    req("invoice_id", Str),
+                    req("paid_on", Date),
+                    req("amount", Money),
+                ];
                 C
             }
             Table::WriteOffs => {
                 const C: &[Column] = &[
-                req("write_off_id", Str),
-                req("invoice_id", Str),
-                req("written_off_on", Date),
-                req("amount", Money),
-            ];
+                    req("write_off_id", Str),
+                    req("invoice_id", Str),
+                    req("written_off_on", Date),
+                    req("amount", Money),
+                ];
                 C
             }
             Table::Fees => {
                 const C: &[Column] = &[
-                req("fee_id", Str),
-                req("invoice_id", Str),
-                req("booked_on", Date),
-                req("amount", Money),
-            ];
+                    req("fee_id", Str),
+                    req("invoice_id", Str),
+                    req("booked_on", Date),
+                    req("amount", Money),
+                ];
                 C
             }
             Table::Applications => {
                 const C: &[Column] = &[
-                req("application_id", Str),
-                req("client_id", Str),
-                req("employee_id", Str),
-                req("received_at", Timestamp),
-                opt("decided_at", Timestamp),
-                opt("decision", Str),
-                opt("funded_at", Timestamp),
-                req("requested_amount", Money),
-                req("currency", Str),
-            ];
+                    req("application_id", Str),
+                    req("client_id", Str),
+                    req("employee_id", Str),
+                    req("received_at", Timestamp),
+                    opt("decided_at", Timestamp),
+                    opt("decision", Str),
+                    opt("funded_at", Timestamp),
+                    req("requested_amount", Money),
+                    req("currency", Str),
+                ];
                 C
             }
             Table::Assignments => {
                 const C: &[Column] = &[
-                req("client_id", Str),
-                req("employee_id", Str),
-                req("valid_from", Date),
-                opt("valid_to", Date),
-            ];
+                    req("client_id", Str),
+                    req("employee_id", Str),
+                    req("valid_from", Date),
+                    opt("valid_to", Date),
+                ];
                 C
             }
             Table::Employees => {
                 const C: &[Column] = &[
-                req("employee_id", Str),
-                req("name", Str),
-                req("hire_date", Date),
-                opt("termination_date", Date),
-                req("base_salary", Money),
-            ];
+                    req("employee_id", Str),
+                    req("name", Str),
+                    req("hire_date", Date),
+                    opt("termination_date", Date),
+                    req("base_salary", Money),
+                ];
                 C
             }
             Table::OrgHistory => {
                 const C: &[Column] = &[
-                req("employee_id", Str),
-                req("valid_from", Date),
-                opt("valid_to", Date),
-                req("department", Str),
-                req("team", Str),
-                req("role", Str),
-                opt("manager_id", Str),
-            ];
+                    req("employee_id", Str),
+                    req("valid_from", Date),
+                    opt("valid_to", Date),
+                    req("department", Str),
+                    req("team", Str),
+                    req("role", Str),
+                    opt("manager_id", Str),
+                ];
                 C
             }
             Table::FxRates => {
-                const C: &[Column] = &[req("currency", Str), req("rate_date", Date), req("rate_to_base", Rate)];
+                const C: &[Column] = &[
+                    req("currency", Str),
+                    req("rate_date", Date),
+                    req("rate_to_base", Rate),
+                ];
                 C
             }
             Table::Reviews => {
                 const C: &[Column] = &[
-                req("employee_id", Str),
-                req("reviewed_on", Date),
-                req("source", Str),
-                req("score", Float),
-            ];
+                    req("employee_id", Str),
+                    req("reviewed_on", Date),
+                    req("source", Str),
+                    req("score", Float),
+                ];
                 C
             }
             Table::Targets => {
                 const C: &[Column] = &[
-                req("period", Str),
-                req("metric", Str),
-                req("target", Float),
-                opt("threshold", Float),
-                opt("stretch", Float),
-                opt("employee_id", Str),
-                opt("role", Str),
-            ];
+                    req("period", Str),
+                    req("metric", Str),
+                    req("target", Float),
+                    opt("threshold", Float),
+                    opt("stretch", Float),
+                    opt("employee_id", Str),
+                    opt("role", Str),
+                ];
                 C
             }
             Table::Adjustments => {
                 const C: &[Column] = &[
-                req("employee_id", Str),
-                req("period", Str),
-                req("metric", Str),
-                req("value", Float),
-                req("reason", Str),
-                req("approved_by", Str),
-            ];
+                    req("employee_id", Str),
+                    req("period", Str),
+                    req("metric", Str),
+                    req("value", Float),
+                    req("reason", Str),
+                    req("approved_by", Str),
+                ];
                 C
             }
         }

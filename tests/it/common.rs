@@ -7,7 +7,9 @@ use factorscore::metrics::Facts;
 use factorscore::run::{Loaded, RunOptions};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Loads a pipeline and computes its default window.
@@ -21,7 +23,11 @@ pub fn compute(pipeline: &Path, opts: &RunOptions) -> (Loaded, Facts) {
 
 /// The metrics of employee `id` (or `UNASSIGNED`) in period label `period`, by name.
 pub fn metrics(loaded: &Loaded, facts: &Facts, id: &str, period: &str) -> Vec<(&'static str, Val)> {
-    let e = if id == "UNASSIGNED" { facts.unassigned() } else { loaded.ledger.employees.ids.get(id).expect("employee") };
+    let e = if id == "UNASSIGNED" {
+        facts.unassigned()
+    } else {
+        loaded.ledger.employees.ids.get(id).expect("employee")
+    };
     let p = facts.window.cal.parse_label(period).expect("label");
     let k = facts.window.index_of_period(p).expect("period in window");
     let vals = factorscore::scorecards::entity_values(facts, e, k);
@@ -29,7 +35,10 @@ pub fn metrics(loaded: &Loaded, facts: &Facts, id: &str, period: &str) -> Vec<(&
 }
 
 pub fn get(m: &[(&'static str, Val)], name: &str) -> Val {
-    m.iter().find(|x| x.0 == name).map(|x| x.1).unwrap_or_else(|| panic!("no metric {name}"))
+    m.iter()
+        .find(|x| x.0 == name)
+        .map(|x| x.1)
+        .unwrap_or_else(|| panic!("no metric {name}"))
 }
 
 /// Asserts a metric against its expected text: money with 2 places, a float, a count, or
@@ -40,7 +49,9 @@ pub fn check(who: &str, name: &str, got: Val, want: &str) {
         Val::Count(n) => assert_eq!(n.to_string(), want, "{who} {name}"),
         Val::Float(None) => assert!(want.is_empty(), "{who} {name}: got null, want {want}"),
         Val::Float(Some(x)) => {
-            let w: f64 = want.parse().unwrap_or_else(|_| panic!("{who} {name}: got {x}, want null"));
+            let w: f64 = want
+                .parse()
+                .unwrap_or_else(|_| panic!("{who} {name}: got {x}, want null"));
             let tol = 1e-12 * w.abs().max(1e-300);
             assert!((x - w).abs() <= tol, "{who} {name}: got {x:?}, want {w:?}");
         }

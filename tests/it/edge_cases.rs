@@ -15,7 +15,10 @@ fn f(x: f64) -> String {
 }
 
 fn expect(grain: Grain, cases: &[(&str, &str, &[(&str, String)])]) {
-    let opts = RunOptions { grain: Some(grain), ..Default::default() };
+    let opts = RunOptions {
+        grain: Some(grain),
+        ..Default::default()
+    };
     let (loaded, facts) = compute(&fixture("edge").join("pipeline.yaml"), &opts);
     for (who, period, want) in cases {
         let m = metrics(&loaded, &facts, who, period);
@@ -203,22 +206,31 @@ fn first_quarter() {
                     ("applications_decided", s("1")),
                 ],
             ),
-            ("UNASSIGNED", "2024-Q1", &[("outstanding", s("0.00")), ("cash_collected", s("0.00"))]),
+            (
+                "UNASSIGNED",
+                "2024-Q1",
+                &[("outstanding", s("0.00")), ("cash_collected", s("0.00"))],
+            ),
         ],
     );
 }
 
 #[test]
 fn quarter_company_totals_reconcile() {
-    let opts = RunOptions { grain: Some(Grain::Quarter), ..Default::default() };
+    let opts = RunOptions {
+        grain: Some(Grain::Quarter),
+        ..Default::default()
+    };
     let (loaded, facts) = compute(&fixture("edge").join("pipeline.yaml"), &opts);
     let total = |name: &str| -> i64 {
         ["M1", "M2", "M3", "UNASSIGNED"]
             .iter()
-            .map(|id| match get(&metrics(&loaded, &facts, id, "2024-Q1"), name) {
-                Val::Money(c) => c,
-                _ => unreachable!(),
-            })
+            .map(
+                |id| match get(&metrics(&loaded, &facts, id, "2024-Q1"), name) {
+                    Val::Money(c) => c,
+                    _ => unreachable!(),
+                },
+            )
             .sum()
     };
     assert_eq!(total("cash_collected"), 78123);

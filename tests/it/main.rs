@@ -1,5 +1,9 @@
 //! The integration tests: one binary, a module per concern.
 
+mod cli;
 mod common;
+mod duckdb;
 mod edge_cases;
+mod messages;
+mod property;
 mod worked_example;

@@ -21,13 +21,26 @@ fn every_metric_of_the_worked_example() {
                     continue;
                 }
                 let mut total = 0i64;
-                for id in loaded.ledger.employees.ids.names.iter().map(String::as_str).chain(["UNASSIGNED"]) {
+                for id in loaded
+                    .ledger
+                    .employees
+                    .ids
+                    .names
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["UNASSIGNED"])
+                {
                     match get(&metrics(&loaded, &facts, id, period), name) {
                         Val::Money(c) => total += c,
                         other => panic!("company total of a non-money metric {name}: {other:?}"),
                     }
                 }
-                check(&format!("company {period}"), name, Val::Money(total), &row[i]);
+                check(
+                    &format!("company {period}"),
+                    name,
+                    Val::Money(total),
+                    &row[i],
+                );
                 checked += 1;
             }
             continue;

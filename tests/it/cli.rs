@@ -1,0 +1,230 @@
+//! The binary end to end: exit codes, messages (snapshots), and the Parquet it writes read back
+//! with an independent reader (the `parquet`/`arrow` crates).
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Float64Type, Int64Type};
+use assert_cmd::Command;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::common::*;
+
+pub fn bin() -> Command {
+    Command::cargo_bin("factorscore").expect("binary")
+}
+
+/// Exit code, stdout and stderr together, with `dir` replaced by `[DIR]`.
+pub fn transcript(out: &std::process::Output, dir: &Path) -> String {
+    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&dir.display().to_string(), "[DIR]");
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        clean(&out.stdout),
+        clean(&out.stderr)
+    )
+}
+
+fn read_batches(path: &Path) -> Vec<arrow::record_batch::RecordBatch> {
+    let file = File::open(path).expect("parquet file");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    reader.map(|b| b.expect("batch")).collect()
+}
+
+#[test]
+fn run_writes_typed_parquet_partitions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "run",
+            fixture("worked_example/pipeline.yaml").to_str().unwrap(),
+            "--out",
+        ])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        transcript(&out, tmp.path())
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("wrote 6 scorecard rows in 2 month partitions (2024-01 .. 2024-02)"),
+        "{stdout}"
+    );
+
+    let part = tmp
+        .path()
+        .join("scorecards/grain=month/period=2024-01/part-0.parquet");
+    let batches = read_batches(&part);
+    let b = &batches[0];
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 3);
+    let schema = b.schema();
+    let ty = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+    assert_eq!(ty("outstanding"), DataType::Decimal128(38, 2));
+    assert_eq!(ty("funded_volume"), DataType::Decimal128(38, 2));
+    assert_eq!(ty("overdue_rate"), DataType::Float64);
+    assert_eq!(ty("average_outstanding"), DataType::Float64);
+    assert_eq!(ty("applications_received"), DataType::Int64);
+    assert_eq!(ty("days_employed"), DataType::Int64);
+    assert_eq!(ty("period_start"), DataType::Date32);
+    assert!(matches!(
+        ty("employee_id"),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ));
+
+    let col = |name: &str| b.column(schema.index_of(name).unwrap()).clone();
+    let ids: Vec<String> = (0..3)
+        .map(|i| arrow::util::display::array_value_to_string(&col("employee_id"), i).unwrap())
+        .collect();
+    assert_eq!(ids, ["E1", "E2", "E3"]);
+    let period: Vec<String> = (0..3)
+        .map(|i| arrow::util::display::array_value_to_string(&col("period"), i).unwrap())
+        .collect();
+    assert_eq!(period, ["2024-01"; 3]);
+    let outstanding = col("outstanding");
+    let outstanding = outstanding.as_primitive::<Decimal128Type>();
+    assert_eq!(outstanding.value(0), 251_235);
+    assert_eq!(outstanding.value(1), 0);
+    let rate = col("overdue_rate");
+    let rate = rate.as_primitive::<Float64Type>();
+    assert_eq!(rate.value(0), 0.11941011403665891);
+    assert!(rate.is_null(1));
+    let days = col("days_employed");
+    assert_eq!(
+        days.as_primitive::<Int64Type>().values().to_vec(),
+        vec![31, 17, 31]
+    );
+    let start = col("period_start");
+    assert_eq!(
+        start.as_primitive::<Date32Type>().value(0),
+        factorscore::periods::parse_day("2024-01-01").unwrap()
+    );
+    let team: Vec<String> = (0..3)
+        .map(|i| arrow::util::display::array_value_to_string(&col("team"), i).unwrap())
+        .collect();
+    assert_eq!(team, ["East-1", "East-1", "South-1"]);
+    let mgr = col("manager_id");
+    assert!(mgr.is_null(0));
+    assert_eq!(
+        arrow::util::display::array_value_to_string(&mgr, 1).unwrap(),
+        "E1"
+    );
+
+    // The manifest records lineage.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("_manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scorecard_rows"], 6);
+    assert_eq!(
+        manifest["periods"],
+        serde_json::json!(["2024-01", "2024-02"])
+    );
+    let inv = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["table"] == "invoices")
+        .unwrap();
+    assert_eq!(inv["rows_read"], 5);
+    assert_eq!(inv["files"][0]["xxh3"].as_str().unwrap().len(), 16);
+    assert_eq!(manifest["pipeline_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn rerun_replaces_only_its_periods() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = fixture("worked_example/pipeline.yaml");
+    let run = |args: &[&str]| {
+        bin()
+            .arg("run")
+            .arg(&pipeline)
+            .args(args)
+            .arg("--out")
+            .arg(tmp.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let jan = tmp
+        .path()
+        .join("scorecards/grain=month/period=2024-01/part-0.parquet");
+    let feb = tmp
+        .path()
+        .join("scorecards/grain=month/period=2024-02/part-0.parquet");
+    let feb_before = std::fs::read(&feb).unwrap();
+    std::fs::write(&jan, b"stale").unwrap();
+    assert_eq!(run(&["--period", "2024-01"]).status.code(), Some(0));
+    assert_eq!(read_batches(&jan)[0].num_rows(), 3, "January was rewritten");
+    assert_eq!(
+        std::fs::read(&feb).unwrap(),
+        feb_before,
+        "February was left alone"
+    );
+    let leftovers: Vec<_> = walk(tmp.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("case");
+    copy_dir(&fixture("worked_example"), &data);
+    let out_dir = tmp.path().join("out");
+    let run = || {
+        bin()
+            .arg("run")
+            .arg(data.join("pipeline.yaml"))
+            .arg("--out")
+            .arg(&out_dir)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run().status.code(), Some(0));
+    let jan = out_dir.join("scorecards/grain=month/period=2024-01/part-0.parquet");
+    let before = std::fs::read(&jan).unwrap();
+    // Break the input: the run must fail and touch nothing.
+    let inv = data.join("input/collections.csv");
+    let text = std::fs::read_to_string(&inv)
+        .unwrap()
+        .replace("K1,I1,2024-01-10,1000.00", "K1,I1,2024-01-10,1000.005");
+    std::fs::write(&inv, text).unwrap();
+    assert_eq!(run().status.code(), Some(1));
+    assert_eq!(std::fs::read(&jan).unwrap(), before);
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.file_name().is_some_and(|n| n == "out") {
+            continue;
+        }
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}

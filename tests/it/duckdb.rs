@@ -1,0 +1,75 @@
+//! BI compatibility: the output folder read as one Hive-partitioned table by DuckDB.
+
+use std::process::Command;
+
+use crate::cli::bin;
+
+/// Runs a Python snippet with DuckDB imported as `duckdb`; returns its stdout.
+pub fn duckdb(script: &str) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!("import duckdb\n{script}"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "DuckDB for Python is needed: run `bash scripts/install-test-deps.sh`\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn duckdb_reads_the_sample_backfill_as_one_table() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(root.join("pipelines/monthly.yaml"))
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = duckdb(&format!(
+        r#"
+c = duckdb.connect()
+t = "read_parquet('{out}/scorecards/**/*.parquet', hive_partitioning = true)"
+rows, periods, first, last, grains = c.sql(f"select count(*), count(distinct period), min(period), max(period), string_agg(distinct grain) from {{t}}").fetchone()
+# Employee-months employed, from the HR file alone.
+expected = c.sql("""
+  with months as (select unnest(generate_series(date '2024-01-01', date '2026-10-01', interval 1 month)) as ms),
+       e as (select * from read_csv('{emp}', all_varchar = true))
+  select count(*) from months, e
+  where cast(hire_date as date) <= last_day(ms)
+    and (termination_date is null or cast(termination_date as date) >= ms)
+""").fetchone()[0]
+types = dict(c.sql(f"select column_name, column_type from (describe select * from {{t}})").fetchall())
+print(rows, expected, periods, first, last, grains, types['outstanding'], types['dso'], types['new_clients'], types['period_end'], types['period'])
+"#,
+        out = tmp.path().display(),
+        emp = root.join("sample_data/employees.csv").display()
+    ));
+    let parts: Vec<&str> = got.split_whitespace().collect();
+    assert_eq!(parts[0], parts[1], "rows = employee-months employed: {got}");
+    assert_eq!(
+        &parts[2..],
+        [
+            "34",
+            "2024-01",
+            "2026-10",
+            "month",
+            "DECIMAL(38,2)",
+            "DOUBLE",
+            "BIGINT",
+            "DATE",
+            "VARCHAR"
+        ],
+        "{got}"
+    );
+}
