@@ -26,6 +26,8 @@ pub struct GenConfig {
     pub last_month: i32,
     /// Mean applications per origination employee and month.
     pub applications_per_month: f64,
+    /// Most collections an invoice is paid in.
+    pub max_installments: usize,
 }
 
 impl GenConfig {
@@ -39,6 +41,7 @@ impl GenConfig {
             first_month: m(2024, 1),
             last_month: m(2026, 10),
             applications_per_month: 3.0,
+            max_installments: 6,
         };
         match name {
             "sample" => Ok(base),
@@ -56,6 +59,7 @@ impl GenConfig {
                 first_month: m(2017, 1),
                 last_month: m(2026, 12),
                 applications_per_month: 3.6,
+                max_installments: 9,
                 ..base
             }),
             "s20" => Ok(GenConfig {
@@ -65,6 +69,7 @@ impl GenConfig {
                 first_month: m(2017, 1),
                 last_month: m(2026, 12),
                 applications_per_month: 3.6,
+                max_installments: 9,
                 ..base
             }),
             other => Err(format!(
@@ -446,7 +451,7 @@ pub fn write(
         // How it gets paid.
         let mut events: Vec<(Day, bool, i64)> = Vec::new(); // (day, is_write_off, amount)
         let style = rng.random_range(0..100);
-        let installments = rng.random_range(1..=6);
+        let installments = rng.random_range(1..=cfg.max_installments);
         match style {
             0..55 => {
                 for (j, a) in split(&mut rng, face, installments).into_iter().enumerate() {
@@ -520,7 +525,7 @@ pub fn write(
                 writeln!(wf, "F{:08},{id},{},{}", n_fee, days.get(d), cents(-fee)).map_err(werr)?;
             }
         }
-        if rng.random_bool(0.3) && due + 10 <= end {
+        if rng.random_bool(0.45) && due + 10 <= end {
             n_fee += 1;
             writeln!(
                 wf,

@@ -73,3 +73,65 @@ print(rows, expected, periods, first, last, grains, types['outstanding'], types[
         "{got}"
     );
 }
+
+/// Typed Parquet sources (decimal money, date columns, written by DuckDB) give the same
+/// scorecards as the CSV files they came from.
+#[test]
+fn typed_parquet_sources_match_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = crate::common::fixture("worked_example");
+    let pq = tmp.path().join("pq");
+    std::fs::create_dir_all(pq.join("input")).unwrap();
+    duckdb(&format!(
+        r#"
+import os
+c = duckdb.connect()
+src, dst = '{src}', '{dst}'
+money = {{'face_amount', 'advance_amount', 'amount', 'requested_amount', 'base_salary'}}
+dates = {{'purchase_date', 'due_date', 'paid_on', 'written_off_on', 'booked_on', 'valid_from', 'valid_to', 'hire_date', 'termination_date', 'rate_date', 'reviewed_on'}}
+for f in os.listdir(src + '/input'):
+    t = f[:-4]
+    cols = [r[0] for r in c.sql(f"describe select * from read_csv('{{src}}/input/{{f}}', all_varchar = true)").fetchall()]
+    sel = ', '.join(
+        f"cast({{x}} as decimal(18,2)) as {{x}}" if x in money else f"cast({{x}} as date) as {{x}}" if x in dates else x
+        for x in cols)
+    c.sql(f"copy (select {{sel}} from read_csv('{{src}}/input/{{f}}', all_varchar = true)) to '{{dst}}/input/{{t}}.parquet'")
+"#,
+        src = src.display(),
+        dst = pq.display()
+    ));
+    let yaml = std::fs::read_to_string(src.join("pipeline.yaml"))
+        .unwrap()
+        .replace(".csv", ".parquet");
+    std::fs::write(pq.join("pipeline.yaml"), yaml).unwrap();
+    let run = |pipeline: &std::path::Path, out: &std::path::Path| {
+        let o = bin()
+            .arg("run")
+            .arg(pipeline)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&src.join("pipeline.yaml"), &tmp.path().join("out_csv"));
+    run(&pq.join("pipeline.yaml"), &tmp.path().join("out_pq"));
+    let diff = duckdb(&format!(
+        r#"
+c = duckdb.connect()
+a = "read_parquet('{a}/scorecards/**/*.parquet')"
+b = "read_parquet('{b}/scorecards/**/*.parquet')"
+n = c.sql(f"select count(*) from {{a}}").fetchone()[0]
+d = c.sql(f"select count(*) from (select * from {{a}} except select * from {{b}})").fetchone()[0]
+print(n, d)
+"#,
+        a = tmp.path().join("out_csv").display(),
+        b = tmp.path().join("out_pq").display()
+    ));
+    assert_eq!(diff, "6 0");
+}
