@@ -4,6 +4,9 @@
 //! its employee's employment, org history covers every day employed, collections never overpay
 //! an invoice that has not been written off, and write-offs never exceed the balance.
 
+mod activity;
+mod ledger;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -114,6 +117,21 @@ impl Days {
     }
 }
 
+fn eid(i: usize) -> String {
+    format!("E{:05}", i + 1)
+}
+
+/// An employee of `pool` employed on `d`, at random.
+fn pick(rng: &mut StdRng, emps: &[Emp], pool: &[usize], d: Day) -> Option<usize> {
+    for _ in 0..64 {
+        let c = pool[rng.random_range(0..pool.len())];
+        if emps[c].employed(d) {
+            return Some(c);
+        }
+    }
+    pool.iter().copied().find(|&c| emps[c].employed(d))
+}
+
 fn cents(c: i64) -> String {
     crate::money::format_cents(c)
 }
@@ -201,7 +219,6 @@ pub fn write(
         });
     }
     let lead = |team: usize| team; // employees 0..6 lead teams 0..6 and are never terminated
-    let eid = |i: usize| format!("E{:05}", i + 1);
     let mut w = open(
         dir,
         "employees",
@@ -304,15 +321,6 @@ pub fn write(
     let originators: Vec<usize> = (0..n_emp)
         .filter(|&i| emps[i].role != "risk_officer")
         .collect();
-    let pick = |rng: &mut StdRng, pool: &[usize], d: Day| -> Option<usize> {
-        for _ in 0..64 {
-            let c = pool[rng.random_range(0..pool.len())];
-            if emps[c].employed(d) {
-                return Some(c);
-            }
-        }
-        pool.iter().copied().find(|&c| emps[c].employed(d))
-    };
 
     // Clients and their account managers over time.
     let n_cli = cfg.clients;
@@ -334,7 +342,7 @@ pub fn write(
             on
         };
         while d <= end {
-            let Some(am) = pick(&mut rng, &ams, d) else {
+            let Some(am) = pick(&mut rng, &emps, &ams, d) else {
                 d += 7;
                 continue;
             };
@@ -393,266 +401,28 @@ pub fn write(
     }
     counts.push(("fx_rates", n_fx));
 
-    // Invoices, in purchase order.
-    let mut inv: Vec<(Day, usize)> = (0..cfg.invoices)
-        .map(|_| {
-            let c = rng.random_range(0..n_cli);
-            (rng.random_range(onboard[c]..=end), c)
-        })
-        .collect();
-    inv.sort_unstable();
-    let mut wi = open(dir, "invoices", "invoice_id,client_id,debtor_id,currency,face_amount,advance_amount,purchase_date,due_date,originator_id,recourse")?;
-    let mut wc = open(
+    counts.extend(ledger::invoices(
+        cfg,
+        &mut rng,
         dir,
-        "collections",
-        "collection_id,invoice_id,paid_on,amount",
-    )?;
-    let mut ww = open(
+        &days,
+        &emps,
+        &originators,
+        &onboard,
+        &assign,
+    )?);
+    counts.extend(activity::applications(
+        cfg,
+        &mut rng,
         dir,
-        "write_offs",
-        "write_off_id,invoice_id,written_off_on,amount",
-    )?;
-    let mut wf = open(dir, "fees", "fee_id,invoice_id,booked_on,amount")?;
-    let (mut n_col, mut n_wo, mut n_fee) = (0usize, 0usize, 0usize);
-    for (n, &(pd, c)) in inv.iter().enumerate() {
-        let id = format!("INV{:08}", n + 1);
-        let k = match rng.random_range(0..100) {
-            0..80 => 0,
-            80..92 => 1,
-            _ => 2,
-        };
-        let face: i64 = rng.random_range(1_000_000..200_000_000) / CURRENCIES[k].1.max(1.0) as i64
-            + rng.random_range(0..100);
-        let advance = face * rng.random_range(70..=90) / 100;
-        let due = pd + [30, 45, 60, 90, 120][rng.random_range(0..5)];
-        let assignee = assign[c]
-            .iter()
-            .find(|a| a.0 <= pd && pd < a.1)
-            .map(|a| a.2);
-        let orig = match assignee {
-            Some(a) if rng.random_bool(0.7) => a,
-            _ => pick(&mut rng, &originators, pd).unwrap_or(0),
-        };
-        writeln!(
-            wi,
-            "{id},C{:05},D{:06},{},{},{},{},{},{},{}",
-            c + 1,
-            rng.random_range(1..50_000),
-            CURRENCIES[k].0,
-            cents(face),
-            cents(advance),
-            days.get(pd),
-            days.get(due),
-            eid(orig),
-            rng.random_bool(0.6)
-        )
-        .map_err(werr)?;
-
-        // How it gets paid.
-        let mut events: Vec<(Day, bool, i64)> = Vec::new(); // (day, is_write_off, amount)
-        let style = rng.random_range(0..100);
-        let installments = rng.random_range(1..=cfg.max_installments);
-        match style {
-            0..55 => {
-                for (j, a) in split(&mut rng, face, installments).into_iter().enumerate() {
-                    events.push((
-                        pd + ((due - pd) * (j as i32 + 1) / installments as i32).max(1),
-                        false,
-                        a,
-                    ));
-                }
-            }
-            55..65 => {
-                for a in split(&mut rng, face, installments) {
-                    events.push((pd + rng.random_range(1..=(due - pd).max(2) / 2), false, a));
-                }
-            }
-            65..82 => {
-                for a in split(&mut rng, face, installments) {
-                    events.push((due + rng.random_range(1..150), false, a));
-                }
-            }
-            82..90 => {
-                let paid = face * rng.random_range(10..90) / 100;
-                for a in split(&mut rng, paid, installments) {
-                    events.push((pd + rng.random_range(1..=(due - pd + 60)), false, a));
-                }
-            }
-            90..96 => {
-                let paid = face * rng.random_range(0..60) / 100;
-                let mut last = pd;
-                for a in split(&mut rng, paid, installments)
-                    .into_iter()
-                    .filter(|_| paid > 0)
-                {
-                    let d = pd + rng.random_range(1..=(due - pd + 30));
-                    last = last.max(d);
-                    events.push((d, false, a));
-                }
-                let wo_day = last.max(due) + rng.random_range(60..200);
-                events.push((wo_day, true, face - paid));
-                if rng.random_bool(0.6) {
-                    let rec = (face - paid) * rng.random_range(5..60) / 100;
-                    let n = rng.random_range(1..3);
-                    for a in split(&mut rng, rec, n) {
-                        events.push((wo_day + rng.random_range(1..300), false, a));
-                    }
-                }
-            }
-            _ => {}
-        }
-        events.sort_unstable();
-        for (d, is_wo, a) in events {
-            if d > end || a <= 0 {
-                continue;
-            }
-            if is_wo {
-                n_wo += 1;
-                writeln!(ww, "W{:08},{id},{},{}", n_wo, days.get(d), cents(a)).map_err(werr)?;
-            } else {
-                n_col += 1;
-                writeln!(wc, "K{:09},{id},{},{}", n_col, days.get(d), cents(a)).map_err(werr)?;
-            }
-        }
-        // Fees: a discount fee at purchase, sometimes a late fee, now and then a reversal.
-        let fee = face * rng.random_range(150..300) / 10_000;
-        n_fee += 1;
-        writeln!(wf, "F{:08},{id},{},{}", n_fee, days.get(pd), cents(fee)).map_err(werr)?;
-        if rng.random_bool(0.04) {
-            let d = pd + rng.random_range(1..20);
-            if d <= end {
-                n_fee += 1;
-                writeln!(wf, "F{:08},{id},{},{}", n_fee, days.get(d), cents(-fee)).map_err(werr)?;
-            }
-        }
-        if rng.random_bool(0.45) && due + 10 <= end {
-            n_fee += 1;
-            writeln!(
-                wf,
-                "F{:08},{id},{},{}",
-                n_fee,
-                days.get(due + rng.random_range(1..10)),
-                cents(face / 200 + 1)
-            )
-            .map_err(werr)?;
-        }
-    }
-    counts.extend([
-        ("invoices", inv.len()),
-        ("collections", n_col),
-        ("write_offs", n_wo),
-        ("fees", n_fee),
-    ]);
-    for mut f in [wi, wc, ww, wf] {
-        f.flush().map_err(werr)?;
-    }
-
-    // Applications, timestamped in Asia/Shanghai (UTC+8) in three spellings.
-    let mut w = open(dir, "applications", "application_id,client_id,employee_id,received_at,decided_at,decision,funded_at,requested_amount,currency")?;
-    let mut n_app = 0;
-    let stamp = |secs: i64, form: u32| -> String {
-        let (d, s) = (secs.div_euclid(86_400) as Day, secs.rem_euclid(86_400));
-        let (h, m, sec) = (s / 3600, s % 3600 / 60, s % 60);
-        match form {
-            0 => format!("{}T{h:02}:{m:02}:{sec:02}+08:00", days.get(d)),
-            1 => format!("{}T{h:02}:{m:02}:{sec:02}", days.get(d)),
-            _ => {
-                let u = secs - 8 * 3600;
-                let (d, s) = (u.div_euclid(86_400) as Day, u.rem_euclid(86_400));
-                format!(
-                    "{}T{:02}:{:02}:{:02}Z",
-                    days.get(d),
-                    s / 3600,
-                    s % 3600 / 60,
-                    s % 60
-                )
-            }
-        }
-    };
-    let end_secs = i64::from(end + 1) * 86_400;
-    for &e in &originators {
-        for m in cfg.first_month..=cfg.last_month {
-            let (ms, me) = (
-                month_start(m).max(emps[e].hire),
-                month_end(m).min(emps[e].term.unwrap_or(end)),
-            );
-            if ms > me {
-                continue;
-            }
-            let k = (cfg.applications_per_month * 2.0 * rng.random::<f64>()).round() as usize;
-            for _ in 0..k {
-                n_app += 1;
-                let rec = i64::from(rng.random_range(ms..=me)) * 86_400
-                    + rng.random_range(8 * 3600..20 * 3600);
-                let form = match rng.random_range(0..10) {
-                    0..7 => 0,
-                    7..9 => 1,
-                    _ => 2,
-                };
-                let dec = rec + rng.random_range(3600..96 * 3600);
-                let outcome = match rng.random_range(0..10) {
-                    0..6 => "approved",
-                    6..8 => "rejected",
-                    8 => "withdrawn",
-                    _ => "",
-                };
-                let (dec_s, outcome) = if outcome.is_empty() || dec >= end_secs {
-                    (String::new(), "")
-                } else {
-                    (stamp(dec, form), outcome)
-                };
-                let fund = dec + rng.random_range(3600..400 * 3600);
-                let fund_s = if outcome == "approved" && rng.random_bool(0.85) && fund < end_secs {
-                    stamp(fund, form)
-                } else {
-                    String::new()
-                };
-                let k = if rng.random_bool(0.85) { 0 } else { 1 };
-                writeln!(
-                    w,
-                    "A{:08},C{:05},{},{},{dec_s},{outcome},{fund_s},{},{}",
-                    n_app,
-                    rng.random_range(1..n_cli + 200),
-                    eid(e),
-                    stamp(rec, form),
-                    cents(rng.random_range(1_000_000..50_000_000)),
-                    CURRENCIES[k].0
-                )
-                .map_err(werr)?;
-            }
-        }
-    }
-    counts.push(("applications", n_app));
-
-    // Reviews: a manager review each quarter, customer reviews of account managers, peer reviews.
-    let mut w = open(dir, "reviews", "employee_id,reviewed_on,source,score")?;
-    let mut n_rev = 0;
-    for (i, e) in emps.iter().enumerate() {
-        for q in (cfg.first_month..=cfg.last_month).step_by(3) {
-            let d = month_end(q + 2).min(end);
-            if !e.employed(d) {
-                continue;
-            }
-            let mut srcs = vec!["manager", "peer"];
-            if e.role == "account_manager" {
-                srcs.extend(["customer"; 2]);
-            }
-            for s in srcs {
-                n_rev += 1;
-                let day = d - rng.random_range(0..60);
-                writeln!(
-                    w,
-                    "{},{},{s},{:.1}",
-                    eid(i),
-                    days.get(day.max(e.hire)),
-                    rng.random_range(500..1000) as f64 / 10.0
-                )
-                .map_err(werr)?;
-            }
-        }
-    }
-    counts.push(("reviews", n_rev));
-    drop(w);
+        &days,
+        &emps,
+        &originators,
+    )?);
+    counts.push((
+        "reviews",
+        activity::reviews(cfg, &mut rng, dir, &days, &emps)?,
+    ));
     open(
         dir,
         "targets",

@@ -1,0 +1,300 @@
+//! Checks of the ledger tables: fx rates, invoices, collections, write-offs, fees, applications.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{cells, next, unique, Cells, Problems, Row};
+use crate::model::*;
+use crate::money;
+use crate::periods::{format_day, Day};
+use crate::sources::schema::Table;
+use crate::sources::RawTable;
+
+pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {
+    let (mut cur, mut day, mut rate) = (
+        cells(t, "currency"),
+        cells(t, "rate_date"),
+        cells(t, "rate_to_base"),
+    );
+    let fx = &mut l.fx;
+    fx.base = Some(fx.currencies.intern(base));
+    fx.rates.push(Vec::new());
+    let mut seen: HashMap<(u32, Day), ()> = HashMap::new();
+    for i in 0..t.height() {
+        let mut r = Row { p, t, i };
+        let c = r.req("currency", next(&mut cur));
+        let d = r.date("rate_date", next(&mut day), true);
+        let rv = next(&mut rate);
+        let x = r.rate("rate_to_base", rv);
+        let (Some(c), Some(d), Some(x)) = (c, d, x) else {
+            continue;
+        };
+        if x <= 0 {
+            r.bad("rate_to_base", rv.unwrap_or(""), "must be > 0");
+            continue;
+        }
+        let ci = fx.currencies.intern(c);
+        if fx.rates.len() <= ci as usize {
+            fx.rates.push(Vec::new());
+        }
+        if seen.insert((ci, d), ()).is_some() {
+            r.bad(
+                "rate_date",
+                &format_day(d),
+                format!("a second {c} rate for the same date"),
+            );
+            continue;
+        }
+        fx.rates[ci as usize].push((d, x));
+    }
+    for v in &mut fx.rates {
+        v.sort_unstable();
+    }
+}
+
+pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
+    let mut c: Vec<Cells> = [
+        "invoice_id",
+        "client_id",
+        "debtor_id",
+        "currency",
+        "face_amount",
+        "advance_amount",
+        "purchase_date",
+        "due_date",
+        "originator_id",
+        "recourse",
+    ]
+    .iter()
+    .map(|n| cells(t, n))
+    .collect();
+    for i in 0..t.height() {
+        let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
+        let mut r = Row { p, t, i };
+        let id = r.req("invoice_id", v[0]);
+        let client = r.req("client_id", v[1]);
+        r.req("debtor_id", v[2]);
+        let cur = r.req("currency", v[3]);
+        let face = r.money("face_amount", v[4]);
+        let adv = r.money("advance_amount", v[5]);
+        let pd = r.date("purchase_date", v[6], true);
+        let due = r.date("due_date", v[7], true);
+        let orig = r.employee(l, "originator_id", v[8]);
+        r.boolean("recourse", v[9]);
+        if let Some(f) = face {
+            if f <= 0 {
+                r.bad("face_amount", v[4].unwrap_or(""), "must be > 0");
+            }
+            if let Some(a) = adv {
+                if a < 0 || a > f {
+                    r.bad(
+                        "advance_amount",
+                        v[5].unwrap_or(""),
+                        "must be between 0 and face_amount",
+                    );
+                }
+            }
+        }
+        if let (Some(pd), Some(due)) = (pd, due) {
+            if due < pd {
+                r.bad("due_date", v[7].unwrap_or(""), "is before purchase_date");
+            }
+        }
+        if let (Some(e), Some(pd)) = (orig, pd) {
+            if !l.employees.employed(e, pd) {
+                r.bad(
+                    "originator_id",
+                    v[8].unwrap_or(""),
+                    format!("is not employed on purchase_date {}", format_day(pd)),
+                );
+            }
+        }
+        let mut rate = money::RATE_SCALE;
+        let mut ci = 0;
+        if let (Some(cur), Some(pd)) = (cur, pd) {
+            match l
+                .fx
+                .currencies
+                .get(cur)
+                .and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r)))
+            {
+                Some((c, x)) => (ci, rate) = (c, x),
+                None => r.bad(
+                    "currency",
+                    cur,
+                    format!("has no fx rate on or before {}", format_day(pd)),
+                ),
+            }
+        }
+        let Some(id) = id else { continue };
+        if l.invoices.ids.get(id).is_some() {
+            r.bad("invoice_id", id, "is not unique");
+            continue;
+        }
+        let inv = &mut l.invoices;
+        inv.ids.intern(id);
+        inv.client.push(l.clients.intern(client.unwrap_or("")));
+        inv.currency.push(ci);
+        inv.face.push(face.unwrap_or(0));
+        inv.advance.push(adv.unwrap_or(0));
+        inv.purchase.push(pd.unwrap_or(0));
+        inv.due.push(due.unwrap_or(0));
+        inv.originator.push(orig.unwrap_or(0));
+        inv.rate.push(rate);
+    }
+}
+
+pub(super) fn invoice_events(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &RawTable,
+    col_id: &'static str,
+    col_date: &'static str,
+) -> InvoiceEvents {
+    let is_fee = t.table == Table::Fees;
+    let (mut id, mut inv, mut day, mut amt) = (
+        cells(t, col_id),
+        cells(t, "invoice_id"),
+        cells(t, col_date),
+        cells(t, "amount"),
+    );
+    let mut seen = HashSet::new();
+    let mut ev = InvoiceEvents::default();
+    for i in 0..t.height() {
+        let mut r = Row { p, t, i };
+        let idv = r.req(col_id, next(&mut id));
+        unique(&mut seen, &mut r, col_id, idv);
+        let iv = r.req("invoice_id", next(&mut inv));
+        let ii = iv.and_then(|v| l.invoices.ids.get(v));
+        if let (Some(v), None) = (iv, ii) {
+            r.bad("invoice_id", v, "names no invoice in the invoices table");
+        }
+        let d = r.date(col_date, next(&mut day), true);
+        let av = next(&mut amt);
+        let a = r.money("amount", av);
+        if let Some(a) = a {
+            if is_fee && a == 0 {
+                r.bad("amount", av.unwrap_or(""), "must not be 0");
+            } else if !is_fee && a <= 0 {
+                r.bad("amount", av.unwrap_or(""), "must be > 0");
+            }
+        }
+        let (Some(ii), Some(d), Some(a)) = (ii, d, a) else {
+            continue;
+        };
+        if !is_fee && d < l.invoices.purchase[ii as usize] {
+            r.bad(
+                col_date,
+                &format_day(d),
+                format!(
+                    "is before the invoice's purchase_date {}",
+                    format_day(l.invoices.purchase[ii as usize])
+                ),
+            );
+        }
+        ev.invoice.push(ii);
+        ev.date.push(d);
+        ev.amount.push(a);
+        ev.row.push(i as u32);
+    }
+    ev
+}
+
+pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: chrono_tz::Tz) {
+    let mut c: Vec<Cells> = [
+        "application_id",
+        "client_id",
+        "employee_id",
+        "received_at",
+        "decided_at",
+        "decision",
+        "funded_at",
+        "requested_amount",
+        "currency",
+    ]
+    .iter()
+    .map(|n| cells(t, n))
+    .collect();
+    let mut seen = HashSet::new();
+    for i in 0..t.height() {
+        let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
+        let mut r = Row { p, t, i };
+        let app_id = r.req("application_id", v[0]);
+        unique(&mut seen, &mut r, "application_id", app_id);
+        if let Some(cl) = r.req("client_id", v[1]) {
+            l.clients.intern(cl);
+        }
+        let e = r.employee(l, "employee_id", v[2]);
+        let rec = r.timestamp("received_at", v[3], tz, true);
+        let dec = r.timestamp("decided_at", v[4], tz, false);
+        let decision = match v[5].map(str::to_ascii_lowercase).as_deref() {
+            None => Decision::Pending,
+            Some("approved") => Decision::Approved,
+            Some("rejected") => Decision::Rejected,
+            Some("withdrawn") => Decision::Withdrawn,
+            Some(_) => {
+                r.bad(
+                    "decision",
+                    v[5].unwrap_or(""),
+                    "is not approved, rejected, withdrawn or empty",
+                );
+                Decision::Pending
+            }
+        };
+        let fund = r.timestamp("funded_at", v[6], tz, false);
+        let amount = r.money("requested_amount", v[7]);
+        let cur = r.req("currency", v[8]);
+        let Some((rec_us, rec_day)) = rec else {
+            continue;
+        };
+        if let Some((d, _)) = dec {
+            if d < rec_us {
+                r.bad("decided_at", v[4].unwrap_or(""), "is before received_at");
+            }
+        }
+        if let Some((f, _)) = fund {
+            if decision != Decision::Approved {
+                r.bad(
+                    "funded_at",
+                    v[6].unwrap_or(""),
+                    "is set but the decision is not approved",
+                );
+            } else if f < rec_us {
+                r.bad("funded_at", v[6].unwrap_or(""), "is before received_at");
+            }
+        }
+        if let Some(e) = e {
+            if !l.employees.employed(e, rec_day) {
+                r.bad(
+                    "employee_id",
+                    v[2].unwrap_or(""),
+                    format!(
+                        "is not employed on the received date {}",
+                        format_day(rec_day)
+                    ),
+                );
+            }
+        }
+        let rate = cur
+            .and_then(|c| l.fx.currencies.get(c))
+            .and_then(|ci| l.fx.rate_on(ci, rec_day));
+        if rate.is_none() {
+            r.bad(
+                "currency",
+                cur.unwrap_or(""),
+                format!("has no fx rate on or before {}", format_day(rec_day)),
+            );
+        }
+        let a = &mut l.applications;
+        a.employee.push(e.unwrap_or(0));
+        a.received_at.push(rec_us);
+        a.received_day.push(rec_day);
+        a.decided_day.push(dec.map(|d| d.1));
+        a.decision.push(decision);
+        a.funded_at.push(fund.map(|f| f.0));
+        a.funded_day.push(fund.map(|f| f.1));
+        a.requested_base.push(money::convert(
+            amount.unwrap_or(0),
+            rate.unwrap_or(money::RATE_SCALE),
+        ));
+    }
+}

@@ -1,0 +1,272 @@
+//! Typed parsing of raw tables into a checked [`Ledger`]. Every rule of the data contract's
+//! section 1 is checked here; the balance rules of section 2 are checked by [`crate::ledger`].
+
+mod hr;
+mod ledger;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone};
+
+use super::schema::Table;
+use super::RawTable;
+use crate::error::{InputErrors, RuleBreak};
+use crate::model::*;
+use crate::money;
+use crate::periods::{parse_day, Day};
+
+/// How many rule breaks a failed run lists.
+pub const SHOWN: usize = 50;
+
+/// Rule breaks found so far.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub shown: Vec<RuleBreak>,
+    pub total: usize,
+}
+
+impl Problems {
+    pub fn add(
+        &mut self,
+        t: &RawTable,
+        row: usize,
+        column: &'static str,
+        value: &str,
+        rule: impl Into<String>,
+    ) {
+        self.total += 1;
+        if self.shown.len() < SHOWN {
+            self.shown.push(RuleBreak {
+                at: t.row_ref(row).to_string(),
+                table: t.table.name(),
+                column,
+                value: value.to_string(),
+                rule: rule.into(),
+            });
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), InputErrors> {
+        if self.total == 0 {
+            Ok(())
+        } else {
+            Err(InputErrors {
+                shown: self.shown,
+                total: self.total,
+            })
+        }
+    }
+}
+
+pub(super) type Cells<'a> = Box<dyn Iterator<Item = Option<&'a str>> + 'a>;
+
+/// A column's cells, trimmed, empty as `None`. Absent optional columns give all `None`.
+pub(super) fn cells<'a>(t: &'a RawTable, name: &str) -> Cells<'a> {
+    match t.column(name) {
+        Some(ca) => Box::new(
+            ca.iter()
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty())),
+        ),
+        None => Box::new(std::iter::repeat_n(None, t.height())),
+    }
+}
+
+pub(super) fn next<'a>(c: &mut Cells<'a>) -> Option<&'a str> {
+    c.next().flatten()
+}
+
+/// A row under check: records problems against its table and row.
+pub(super) struct Row<'p, 't> {
+    pub(super) p: &'p mut Problems,
+    pub(super) t: &'t RawTable,
+    pub(super) i: usize,
+}
+
+impl Row<'_, '_> {
+    pub(super) fn bad(&mut self, column: &'static str, value: &str, rule: impl Into<String>) {
+        self.p.add(self.t, self.i, column, value, rule);
+    }
+
+    pub(super) fn req<'v>(&mut self, column: &'static str, v: Option<&'v str>) -> Option<&'v str> {
+        if v.is_none() {
+            self.bad(column, "", "is required");
+        }
+        v
+    }
+
+    pub(super) fn date(
+        &mut self,
+        column: &'static str,
+        v: Option<&str>,
+        required: bool,
+    ) -> Option<Day> {
+        let v = if required { self.req(column, v)? } else { v? };
+        let d = parse_day(v);
+        if d.is_none() {
+            self.bad(column, v, "is not a date YYYY-MM-DD");
+        }
+        d
+    }
+
+    pub(super) fn money(&mut self, column: &'static str, v: Option<&str>) -> Option<i64> {
+        let v = self.req(column, v)?;
+        money::parse_money(v)
+            .map_err(|e| self.bad(column, v, format!("money {e}")))
+            .ok()
+    }
+
+    pub(super) fn rate(&mut self, column: &'static str, v: Option<&str>) -> Option<i64> {
+        let v = self.req(column, v)?;
+        money::parse_rate(v)
+            .map_err(|e| self.bad(column, v, format!("rate {e}")))
+            .ok()
+    }
+
+    pub(super) fn float(
+        &mut self,
+        column: &'static str,
+        v: Option<&str>,
+        required: bool,
+    ) -> Option<f64> {
+        let v = if required { self.req(column, v)? } else { v? };
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => Some(x),
+            _ => {
+                self.bad(column, v, "is not a finite number");
+                None
+            }
+        }
+    }
+
+    pub(super) fn boolean(&mut self, column: &'static str, v: Option<&str>) -> Option<bool> {
+        let v = v?;
+        match v.to_ascii_lowercase().as_str() {
+            "true" | "t" | "1" | "yes" | "y" => Some(true),
+            "false" | "f" | "0" | "no" | "n" => Some(false),
+            _ => {
+                self.bad(column, v, "is not a boolean (true/false)");
+                None
+            }
+        }
+    }
+
+    pub(super) fn employee(
+        &mut self,
+        ledger: &Ledger,
+        column: &'static str,
+        v: Option<&str>,
+    ) -> Option<u32> {
+        let v = self.req(column, v)?;
+        let e = ledger.employees.ids.get(v);
+        if e.is_none() {
+            self.bad(column, v, "names no employee in the employees table");
+        }
+        e
+    }
+
+    /// A timestamp: microseconds since the epoch and its day in the pipeline's zone.
+    pub(super) fn timestamp(
+        &mut self,
+        column: &'static str,
+        v: Option<&str>,
+        tz: chrono_tz::Tz,
+        required: bool,
+    ) -> Option<(i64, Day)> {
+        let v = if required { self.req(column, v)? } else { v? };
+        match parse_timestamp(v, tz) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                self.bad(column, v, e);
+                None
+            }
+        }
+    }
+}
+
+/// Parses an ISO 8601 timestamp. One without an offset is read in `tz`; a local time that occurs
+/// twice (clocks going back) is read as the earlier instant.
+pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String> {
+    let instant = if let Ok(dt) = DateTime::parse_from_rfc3339(v) {
+        dt.timestamp_micros()
+    } else if let Ok(dt) = DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M%:z") {
+        dt.timestamp_micros()
+    } else {
+        let naive = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+        .ok_or_else(|| {
+            "is not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS, optional offset)".to_string()
+        })?;
+        match tz.from_local_datetime(&naive).earliest() {
+            Some(dt) => dt.timestamp_micros(),
+            None => return Err(format!("does not exist in {tz} (a clock change skips it)")),
+        }
+    };
+    let local = DateTime::from_timestamp_micros(instant)
+        .ok_or("is out of range")?
+        .with_timezone(&tz)
+        .date_naive();
+    Ok((instant, crate::periods::day_from_date(local)))
+}
+
+pub(super) fn unique<'a>(
+    seen: &mut HashSet<&'a str>,
+    r: &mut Row<'_, '_>,
+    column: &'static str,
+    id: Option<&'a str>,
+) {
+    if let Some(id) = id {
+        if !seen.insert(id) {
+            r.bad(column, id, "is not unique");
+        }
+    }
+}
+
+/// Parses and checks every table. Rows that break a rule are recorded in the returned
+/// [`Problems`] and left out of the ledger, so later checks still see consistent data.
+pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledger, Problems) {
+    let get = |t: Table| raw.iter().find(|r| r.table == t);
+    let mut p = Problems::default();
+    let mut l = Ledger::default();
+    let empty: Vec<RawTable> = Table::ALL.iter().map(|t| RawTable::empty(*t)).collect();
+    let table = |t: Table| {
+        get(t).unwrap_or_else(|| &empty[Table::ALL.iter().position(|x| *x == t).unwrap_or(0)])
+    };
+
+    hr::employees(&mut p, &mut l, table(Table::Employees));
+    hr::org_history(&mut p, &mut l, table(Table::OrgHistory));
+    ledger::fx_rates(&mut p, &mut l, table(Table::FxRates), base_currency);
+    ledger::invoices(&mut p, &mut l, table(Table::Invoices));
+    for (t, col_id, col_date) in [
+        (Table::Collections, "collection_id", "paid_on"),
+        (Table::WriteOffs, "write_off_id", "written_off_on"),
+        (Table::Fees, "fee_id", "booked_on"),
+    ] {
+        let ev = ledger::invoice_events(&mut p, &l, table(t), col_id, col_date);
+        match t {
+            Table::Collections => l.collections = ev,
+            Table::WriteOffs => l.write_offs = ev,
+            _ => l.fees = ev,
+        }
+    }
+    ledger::applications(&mut p, &mut l, table(Table::Applications), tz);
+    hr::assignments(&mut p, &mut l, table(Table::Assignments));
+    hr::reviews(&mut p, &mut l, table(Table::Reviews));
+    hr::labelled_floats(
+        &mut p,
+        &l,
+        table(Table::Targets),
+        &["target", "threshold", "stretch"],
+    );
+    hr::labelled_floats(&mut p, &l, table(Table::Adjustments), &["value"]);
+    l.rows_read = Table::ALL
+        .iter()
+        .map(|t| (t.name(), table(*t).height()))
+        .collect();
+    (l, p)
+}
