@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod differential;
 mod duckdb;
 mod edge_cases;
 mod messages;
