@@ -1,7 +1,7 @@
 //! The typed, checked input a run computes from. Ids are interned to dense `u32` indexes;
 //! days are [`Day`]s; money is cents in the row's own currency unless a name says `_base`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::periods::Day;
 
@@ -9,7 +9,7 @@ use crate::periods::Day;
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
     pub names: Vec<String>,
-    map: HashMap<String, u32>,
+    map: FxHashMap<String, u32>,
 }
 
 impl Interner {

@@ -20,15 +20,42 @@ pub fn date_from_day(d: Day) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(d + EPOCH_CE_DAYS).unwrap_or(NaiveDate::MIN)
 }
 
-/// Parses a strict ISO `YYYY-MM-DD` date.
+/// Parses a strict ISO `YYYY-MM-DD` date (surrounding spaces ignored).
 pub fn parse_day(s: &str) -> Option<Day> {
-    let s = s.trim();
-    if s.len() != 10 {
+    let b = s.trim().as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .map(day_from_date)
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        b[r].iter().try_fold(0i32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+fn days_in_month(y: i32, m: i32) -> i32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Hinnant's days-from-civil).
+fn days_from_civil(y: i32, m: i32, d: i32) -> Day {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 pub fn format_day(d: Day) -> String {
@@ -238,7 +265,19 @@ mod tests {
         for day in -800_000..800_000 {
             let date = date_from_day(day);
             assert_eq!(month_of(day), date.year() * 12 + date.month0() as i32);
+            if date.year() >= 0 && date.year() <= 9999 {
+                assert_eq!(parse_day(&date.format("%Y-%m-%d").to_string()), Some(day));
+            }
         }
+        assert_eq!(parse_day("2024-02-30"), None);
+        assert_eq!(parse_day("1900-02-29"), None);
+        assert_eq!(
+            parse_day("2000-02-29"),
+            Some(day_from_date(NaiveDate::from_ymd_opt(2000, 2, 29).unwrap()))
+        );
+        assert_eq!(parse_day("2024-00-10"), None);
+        assert_eq!(parse_day("2024/01/10"), None);
+        assert_eq!(parse_day("+024-01-10"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Checks of the ledger tables: fx rates, invoices, collections, write-offs, fees, applications.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{cells, next, unique, Cells, Problems, Row};
 use crate::model::*;
@@ -18,7 +18,7 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
     let fx = &mut l.fx;
     fx.base = Some(fx.currencies.intern(base));
     fx.rates.push(Vec::new());
-    let mut seen: HashMap<(u32, Day), ()> = HashMap::new();
+    let mut seen: HashMap<(u32, Day), ()> = HashMap::default();
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
         let c = r.req("currency", next(&mut cur));
@@ -157,7 +157,7 @@ pub(super) fn invoice_events(
         cells(t, col_date),
         cells(t, "amount"),
     );
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut ev = InvoiceEvents::default();
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
@@ -214,7 +214,7 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
     .iter()
     .map(|n| cells(t, n))
     .collect();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for i in 0..t.height() {
         let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };

@@ -4,7 +4,7 @@
 mod hr;
 mod ledger;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
