@@ -54,6 +54,12 @@ pub enum Command {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
     },
+    /// Read every source once and count its rows, computing nothing (the benchmark's floor).
+    #[command(after_help = "Example:\n  factorscore scan pipelines/monthly.yaml")]
+    Scan {
+        /// The pipeline file (YAML).
+        pipeline: PathBuf,
+    },
     /// Print the JSON Schema of pipeline files, for editor completion.
     #[command(after_help = "Example:\n  factorscore schema > pipeline.schema.json")]
     Schema,
@@ -158,6 +164,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 pipeline.display(),
                 plan.sources.len()
             );
+            Ok(())
+        }
+        Command::Scan { pipeline } => {
+            let plan = crate::config::load(&pipeline)?;
+            for src in &plan.sources {
+                let t = crate::sources::read(&plan, src)?;
+                println!("{:<13} {:>9} rows", src.table.name(), t.height());
+            }
             Ok(())
         }
         Command::Schema => {

@@ -97,6 +97,7 @@ pub(super) fn applications(
         }
     }
 
+    w.flush().map_err(werr)?;
     Ok(vec![("applications", n_app)])
 }
 
@@ -136,5 +137,6 @@ pub(super) fn reviews(
             }
         }
     }
+    w.flush().map_err(werr)?;
     Ok(n_rev)
 }

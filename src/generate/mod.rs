@@ -242,6 +242,7 @@ pub fn write(
         )
         .map_err(werr)?;
     }
+    w.flush().map_err(werr)?;
     counts.push(("employees", n_emp));
     let mut w = open(
         dir,
@@ -313,6 +314,7 @@ pub fn write(
             org_rows += 1;
         }
     }
+    w.flush().map_err(werr)?;
     counts.push(("org_history", org_rows));
 
     let ams: Vec<usize> = (0..n_emp)
@@ -375,6 +377,7 @@ pub fn write(
         }
         assign.push(rows);
     }
+    w.flush().map_err(werr)?;
     counts.push(("assignments", n_assign));
 
     // Daily fx rates on weekdays.
@@ -399,6 +402,7 @@ pub fn write(
             n_fx += 1;
         }
     }
+    w.flush().map_err(werr)?;
     counts.push(("fx_rates", n_fx));
 
     counts.extend(ledger::invoices(
@@ -444,15 +448,47 @@ pub fn write(
     Ok(counts)
 }
 
-/// Converts every generated CSV file of `dir` to Parquet beside it (strings, as read).
+/// Converts every generated CSV file of `dir` to Parquet beside it, typed: money as
+/// Decimal(18, 2), dates as Date, everything else as text.
 fn to_parquet(dir: &Path) -> Result<(), Error> {
+    use crate::sources::schema::ColType;
     use polars::prelude::*;
     for t in crate::sources::schema::Table::ALL {
         let csv = dir.join(format!("{}.csv", t.name()));
-        let mut df = CsvReadOptions::default()
+        let df = CsvReadOptions::default()
             .with_infer_schema_length(Some(0))
+            .with_raise_if_empty(false)
             .try_into_reader_with_file_path(Some(csv.clone()))
             .and_then(|r| r.finish())?;
+        let mut cols = Vec::new();
+        for c in df.columns() {
+            let ty = t.column(c.name().as_str()).map(|c| c.ty);
+            let text = c.str()?;
+            let c = match ty {
+                Some(ColType::Money) => {
+                    let v: Int128Chunked = text
+                        .iter()
+                        .map(|x| {
+                            x.and_then(|x| crate::money::parse_money(x).ok())
+                                .map(i128::from)
+                        })
+                        .collect();
+                    v.with_name(c.name().clone())
+                        .into_decimal(18, 2)?
+                        .into_column()
+                }
+                Some(ColType::Date) => {
+                    let v: Int32Chunked = text
+                        .iter()
+                        .map(|x| x.and_then(crate::periods::parse_day))
+                        .collect();
+                    v.with_name(c.name().clone()).into_date().into_column()
+                }
+                _ => c.clone(),
+            };
+            cols.push(c);
+        }
+        let mut df = DataFrame::new(df.height(), cols)?;
         let file = File::create(dir.join(format!("{}.parquet", t.name())))
             .map_err(|e| Error::Output(e.to_string()))?;
         ParquetWriter::new(file).finish(&mut df)?;
