@@ -45,6 +45,9 @@ pub enum Command {
         /// Output folder; the pipeline's `output.path` by default.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also print the time each phase took.
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Check a pipeline and its sources' files and headers, computing nothing.
     #[command(
@@ -119,6 +122,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             to,
             grain,
             out,
+            verbose,
         } => {
             let plan = crate::config::load(&pipeline)?;
             let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
@@ -136,6 +140,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     "{:<13} {:>9} rows read, {:>9} used, {} rejected",
                     i.table, i.rows_read, i.rows_used, i.rows_rejected
                 );
+            }
+            if verbose {
+                for (phase, ms) in &m.timings_ms.0 {
+                    eprintln!("{phase:<22} {ms:>8} ms");
+                }
             }
             let (a, b) = (
                 m.periods.first().cloned().unwrap_or_default(),

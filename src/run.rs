@@ -31,13 +31,32 @@ pub struct Loaded {
     pub swept: Swept,
 }
 
+/// Wall time of each phase of a run, in milliseconds.
+#[derive(Debug, Default, Serialize)]
+pub struct Timings(pub Vec<(String, u128)>);
+
+impl Timings {
+    fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
+        self.0
+            .push((phase.to_string(), since.elapsed().as_millis()));
+        *since = std::time::Instant::now();
+    }
+}
+
 /// Reads every source of the plan and checks it against the contract.
 pub fn load(plan: &Plan) -> Result<Loaded, Error> {
+    load_timed(plan, &mut Timings::default())
+}
+
+fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
+    let mut t = std::time::Instant::now();
     let mut raw = Vec::new();
     for src in &plan.sources {
         raw.push(sources::read(plan, src)?);
+        timings.lap(&format!("read {}", src.table.name()), &mut t);
     }
     let (ledger, mut problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
+    timings.lap("check and type", &mut t);
     let empty = |t: Table| RawTable::empty(t);
     let find = |t: Table| raw.iter().find(|r| r.table == t);
     let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));
@@ -48,6 +67,7 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
         &mut problems,
     );
     problems.into_result().map_err(Error::Rules)?;
+    timings.lap("apply invoice events", &mut t);
     Ok(Loaded { raw, ledger, swept })
 }
 
@@ -152,6 +172,8 @@ pub struct Manifest {
     pub files: Vec<String>,
     pub started_at: String,
     pub finished_at: String,
+    /// Milliseconds per phase.
+    pub timings_ms: Timings,
 }
 
 /// Computes the facts of a window from loaded input.
@@ -162,10 +184,14 @@ pub fn facts(loaded: &Loaded, window: Window) -> Facts {
 /// A whole run. Returns the manifest it wrote.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
-    let loaded = load(plan)?;
+    let mut timings = Timings::default();
+    let loaded = load_timed(plan, &mut timings)?;
+    let mut t = std::time::Instant::now();
     let window = window(plan, &loaded.ledger, opts)?;
     let facts = facts(&loaded, window);
+    timings.lap("metrics", &mut t);
     let tables = crate::scorecards::build(&loaded.ledger, &facts)?;
+    timings.lap("scorecard rows", &mut t);
     let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
     let grain = window.cal.grain.name();
     let scorecard_rows = tables.iter().map(|t| t.df.height()).sum();
@@ -185,6 +211,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         plan.compression,
         plan.compression_level,
     )?;
+    timings.lap("write parquet", &mut t);
     let run_id = format!(
         "{}-{}",
         started.format("%Y%m%dT%H%M%S%.3fZ"),
@@ -218,6 +245,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
             .collect(),
         started_at: started.to_rfc3339(),
         finished_at: chrono::Utc::now().to_rfc3339(),
+        timings_ms: timings,
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
     write_atomic(&out_dir.join("_runs").join(format!("{run_id}.json")), &json)?;

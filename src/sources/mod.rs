@@ -83,7 +83,7 @@ impl RawTable {
         }
     }
 
-    /// A canonical column as strings; `None` when the (optional) column is absent.
+    /// A canonical text column; `None` when it is absent or typed.
     pub fn column(&self, name: &str) -> Option<&StringChunked> {
         self.df.column(name).ok().and_then(|c| c.str().ok())
     }
@@ -344,8 +344,10 @@ fn read_file(src: &SourcePlan, path: &Path) -> PolarsResult<DataFrame> {
     }
 }
 
-/// Renames file columns to canonical names, keeps only canonical columns, casts all to strings,
-/// and adds absent optional columns as nulls.
+/// Renames file columns to canonical names and keeps only canonical columns. Money held as a
+/// decimal with at most 2 places becomes Int64 cents and dates stay Date, so typed Parquet is
+/// never turned into text and back; everything else becomes text. Absent optional columns are
+/// added as nulls.
 fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
     let height = df.height();
     let mut cols = Vec::new();
@@ -356,11 +358,22 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
             .find(|c| src.canonical(c.name().as_str()) == spec.name);
         let col = match found {
             Some(c) => {
-                let c = match c.dtype() {
-                    DataType::Float32 | DataType::Float64 if spec.ty == schema::ColType::Money => {
+                let c = match (spec.ty, c.dtype()) {
+                    (_, DataType::String) => c.clone(),
+                    (schema::ColType::Money, DataType::Float32 | DataType::Float64) => {
                         polars_bail!(ComputeError: "column `{}` holds binary floating point numbers; money must be decimal or text", c.name())
                     }
-                    DataType::String => c.clone(),
+                    (schema::ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => {
+                        let factor = 10i128.pow(2 - *scale as u32);
+                        let cents: Int64Chunked = c
+                            .decimal()?
+                            .physical()
+                            .iter()
+                            .map(|v| v.and_then(|v| i64::try_from(v * factor).ok()))
+                            .collect();
+                        cents.into_column()
+                    }
+                    (schema::ColType::Date, DataType::Date) => c.clone(),
                     _ => c.cast(&DataType::String)?,
                 };
                 c.with_name(spec.name.into())

@@ -1,6 +1,6 @@
 //! Checks of the HR tables: employees, org history, assignments, reviews, targets, adjustments.
 
-use super::{cells, next, Cells, Problems, Row};
+use super::{cells, next, show, Cell, Cells, Problems, Row};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -25,7 +25,7 @@ pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let td = r.date("termination_date", tv, false);
         if let Some(td) = td {
             if td < h {
-                r.bad("termination_date", tv.unwrap_or(""), "is before hire_date");
+                r.bad("termination_date", &show(tv), "is before hire_date");
             }
         }
         let s = r.money("base_salary", next(&mut sal)).unwrap_or(0);
@@ -67,7 +67,7 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     .collect();
     let mut per: Vec<Vec<(OrgRow, Day, Day, usize)>> = vec![Vec::new(); l.employees.ids.len()];
     for i in 0..t.height() {
-        let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
+        let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };
         let e = r.employee(l, "employee_id", v[0]);
         let from = r.date("valid_from", v[1], true);
@@ -75,13 +75,14 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let dept = r.req("department", v[3]).unwrap_or("");
         let team = r.req("team", v[4]).unwrap_or("");
         let role = r.req("role", v[5]).unwrap_or("");
+        let manager = r.text("manager_id", v[6]);
         let (Some(e), Some(from)) = (e, from) else {
             continue;
         };
         if to <= from {
             r.bad(
                 "valid_to",
-                v[2].unwrap_or(""),
+                &show(v[2]),
                 "is not after valid_from (valid_to is exclusive)",
             );
             continue;
@@ -92,7 +93,7 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             department: dept.into(),
             team: team.into(),
             role: role.into(),
-            manager_id: v[6].map(str::to_string),
+            manager_id: manager.map(str::to_string),
         };
         per[e as usize].push((row, from, to, i));
     }
@@ -154,7 +155,7 @@ pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         if to_d <= f {
             r.bad(
                 "valid_to",
-                tv.unwrap_or(""),
+                &show(tv),
                 "is not after valid_from (valid_to is exclusive)",
             );
             continue;
@@ -171,7 +172,7 @@ pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             if to_d == Day::MAX || to_d - 1 > term {
                 r.bad(
                     "valid_to",
-                    tv.unwrap_or(""),
+                    &show(tv),
                     format!(
                         "runs past the employee's termination_date {}: close the assignment by {}",
                         format_day(term),

@@ -2,7 +2,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::{cells, next, unique, Cells, Problems, Row};
+use super::{cells, next, show, unique, Cell, Cells, Problems, Row};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -29,7 +29,7 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
             continue;
         };
         if x <= 0 {
-            r.bad("rate_to_base", rv.unwrap_or(""), "must be > 0");
+            r.bad("rate_to_base", &show(rv), "must be > 0");
             continue;
         }
         let ci = fx.currencies.intern(c);
@@ -68,7 +68,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     .map(|n| cells(t, n))
     .collect();
     for i in 0..t.height() {
-        let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
+        let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };
         let id = r.req("invoice_id", v[0]);
         let client = r.req("client_id", v[1]);
@@ -82,13 +82,13 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         r.boolean("recourse", v[9]);
         if let Some(f) = face {
             if f <= 0 {
-                r.bad("face_amount", v[4].unwrap_or(""), "must be > 0");
+                r.bad("face_amount", &show(v[4]), "must be > 0");
             }
             if let Some(a) = adv {
                 if a < 0 || a > f {
                     r.bad(
                         "advance_amount",
-                        v[5].unwrap_or(""),
+                        &show(v[5]),
                         "must be between 0 and face_amount",
                     );
                 }
@@ -96,14 +96,14 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         }
         if let (Some(pd), Some(due)) = (pd, due) {
             if due < pd {
-                r.bad("due_date", v[7].unwrap_or(""), "is before purchase_date");
+                r.bad("due_date", &show(v[7]), "is before purchase_date");
             }
         }
         if let (Some(e), Some(pd)) = (orig, pd) {
             if !l.employees.employed(e, pd) {
                 r.bad(
                     "originator_id",
-                    v[8].unwrap_or(""),
+                    &show(v[8]),
                     format!("is not employed on purchase_date {}", format_day(pd)),
                 );
             }
@@ -173,9 +173,9 @@ pub(super) fn invoice_events(
         let a = r.money("amount", av);
         if let Some(a) = a {
             if is_fee && a == 0 {
-                r.bad("amount", av.unwrap_or(""), "must not be 0");
+                r.bad("amount", &show(av), "must not be 0");
             } else if !is_fee && a <= 0 {
-                r.bad("amount", av.unwrap_or(""), "must be > 0");
+                r.bad("amount", &show(av), "must be > 0");
             }
         }
         let (Some(ii), Some(d), Some(a)) = (ii, d, a) else {
@@ -216,7 +216,7 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
     .collect();
     let mut seen = HashSet::default();
     for i in 0..t.height() {
-        let v: Vec<Option<&str>> = c.iter_mut().map(next).collect();
+        let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };
         let app_id = r.req("application_id", v[0]);
         unique(&mut seen, &mut r, "application_id", app_id);
@@ -226,7 +226,11 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
         let e = r.employee(l, "employee_id", v[2]);
         let rec = r.timestamp("received_at", v[3], tz, true);
         let dec = r.timestamp("decided_at", v[4], tz, false);
-        let decision = match v[5].map(str::to_ascii_lowercase).as_deref() {
+        let decision = match r
+            .text("decision", v[5])
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None => Decision::Pending,
             Some("approved") => Decision::Approved,
             Some("rejected") => Decision::Rejected,
@@ -234,7 +238,7 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
             Some(_) => {
                 r.bad(
                     "decision",
-                    v[5].unwrap_or(""),
+                    &show(v[5]),
                     "is not approved, rejected, withdrawn or empty",
                 );
                 Decision::Pending
@@ -248,25 +252,25 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
         };
         if let Some((d, _)) = dec {
             if d < rec_us {
-                r.bad("decided_at", v[4].unwrap_or(""), "is before received_at");
+                r.bad("decided_at", &show(v[4]), "is before received_at");
             }
         }
         if let Some((f, _)) = fund {
             if decision != Decision::Approved {
                 r.bad(
                     "funded_at",
-                    v[6].unwrap_or(""),
+                    &show(v[6]),
                     "is set but the decision is not approved",
                 );
             } else if f < rec_us {
-                r.bad("funded_at", v[6].unwrap_or(""), "is before received_at");
+                r.bad("funded_at", &show(v[6]), "is before received_at");
             }
         }
         if let Some(e) = e {
             if !l.employees.employed(e, rec_day) {
                 r.bad(
                     "employee_id",
-                    v[2].unwrap_or(""),
+                    &show(v[2]),
                     format!(
                         "is not employed on the received date {}",
                         format_day(rec_day)

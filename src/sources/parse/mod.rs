@@ -58,20 +58,52 @@ impl Problems {
     }
 }
 
-pub(super) type Cells<'a> = Box<dyn Iterator<Item = Option<&'a str>> + 'a>;
+/// One cell: text as read, or a value a typed source already holds.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Cell<'a> {
+    Text(&'a str),
+    Cents(i64),
+    Day(Day),
+}
 
-/// A column's cells, trimmed, empty as `None`. Absent optional columns give all `None`.
-pub(super) fn cells<'a>(t: &'a RawTable, name: &str) -> Cells<'a> {
-    match t.column(name) {
-        Some(ca) => Box::new(
-            ca.iter()
-                .map(|v| v.map(str::trim).filter(|s| !s.is_empty())),
-        ),
-        None => Box::new(std::iter::repeat_n(None, t.height())),
+impl std::fmt::Display for Cell<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Text(s) => f.write_str(s),
+            Cell::Cents(c) => f.write_str(&money::format_cents(*c)),
+            Cell::Day(d) => f.write_str(&crate::periods::format_day(*d)),
+        }
     }
 }
 
-pub(super) fn next<'a>(c: &mut Cells<'a>) -> Option<&'a str> {
+/// A cell as shown in a message.
+pub(super) fn show(c: Option<Cell<'_>>) -> String {
+    c.map(|c| c.to_string()).unwrap_or_default()
+}
+
+pub(super) type Cells<'a> = Box<dyn Iterator<Item = Option<Cell<'a>>> + 'a>;
+
+/// A column's cells: text trimmed, empty as `None`. Absent optional columns give all `None`.
+pub(super) fn cells<'a>(t: &'a RawTable, name: &str) -> Cells<'a> {
+    let Ok(col) = t.df.column(name) else {
+        return Box::new(std::iter::repeat_n(None, t.height()));
+    };
+    if let Ok(ca) = col.str() {
+        return Box::new(
+            ca.iter()
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(Cell::Text)),
+        );
+    }
+    if let Ok(ca) = col.i64() {
+        return Box::new(ca.iter().map(|v| v.map(Cell::Cents)));
+    }
+    if let Ok(ca) = col.date() {
+        return Box::new(ca.physical().iter().map(|v| v.map(Cell::Day)));
+    }
+    Box::new(std::iter::repeat_n(None, t.height()))
+}
+
+pub(super) fn next<'a>(c: &mut Cells<'a>) -> Option<Cell<'a>> {
     c.next().flatten()
 }
 
@@ -87,35 +119,69 @@ impl Row<'_, '_> {
         self.p.add(self.t, self.i, column, value, rule);
     }
 
-    pub(super) fn req<'v>(&mut self, column: &'static str, v: Option<&'v str>) -> Option<&'v str> {
-        if v.is_none() {
-            self.bad(column, "", "is required");
+    /// A required text cell.
+    pub(super) fn req<'v>(&mut self, column: &'static str, v: Option<Cell<'v>>) -> Option<&'v str> {
+        match v {
+            None => {
+                self.bad(column, "", "is required");
+                None
+            }
+            other => self.text(column, other),
         }
-        v
+    }
+
+    /// An optional text cell.
+    pub(super) fn text<'v>(
+        &mut self,
+        column: &'static str,
+        v: Option<Cell<'v>>,
+    ) -> Option<&'v str> {
+        match v? {
+            Cell::Text(s) => Some(s),
+            typed => {
+                self.bad(column, &typed.to_string(), "is not text");
+                None
+            }
+        }
     }
 
     pub(super) fn date(
         &mut self,
         column: &'static str,
-        v: Option<&str>,
+        v: Option<Cell<'_>>,
         required: bool,
     ) -> Option<Day> {
-        let v = if required { self.req(column, v)? } else { v? };
-        let d = parse_day(v);
-        if d.is_none() {
-            self.bad(column, v, "is not a date YYYY-MM-DD");
+        match v {
+            None if required => self.req(column, None).and(None),
+            None => None,
+            Some(Cell::Day(d)) => Some(d),
+            Some(Cell::Text(s)) => {
+                let d = parse_day(s);
+                if d.is_none() {
+                    self.bad(column, s, "is not a date YYYY-MM-DD");
+                }
+                d
+            }
+            Some(other) => {
+                self.bad(column, &other.to_string(), "is not a date YYYY-MM-DD");
+                None
+            }
         }
-        d
     }
 
-    pub(super) fn money(&mut self, column: &'static str, v: Option<&str>) -> Option<i64> {
-        let v = self.req(column, v)?;
-        money::parse_money(v)
-            .map_err(|e| self.bad(column, v, format!("money {e}")))
-            .ok()
+    pub(super) fn money(&mut self, column: &'static str, v: Option<Cell<'_>>) -> Option<i64> {
+        match v {
+            Some(Cell::Cents(c)) => Some(c),
+            other => {
+                let v = self.req(column, other)?;
+                money::parse_money(v)
+                    .map_err(|e| self.bad(column, v, format!("money {e}")))
+                    .ok()
+            }
+        }
     }
 
-    pub(super) fn rate(&mut self, column: &'static str, v: Option<&str>) -> Option<i64> {
+    pub(super) fn rate(&mut self, column: &'static str, v: Option<Cell<'_>>) -> Option<i64> {
         let v = self.req(column, v)?;
         money::parse_rate(v)
             .map_err(|e| self.bad(column, v, format!("rate {e}")))
@@ -125,10 +191,14 @@ impl Row<'_, '_> {
     pub(super) fn float(
         &mut self,
         column: &'static str,
-        v: Option<&str>,
+        v: Option<Cell<'_>>,
         required: bool,
     ) -> Option<f64> {
-        let v = if required { self.req(column, v)? } else { v? };
+        let v = if required {
+            self.req(column, v)?
+        } else {
+            self.text(column, v)?
+        };
         match v.parse::<f64>() {
             Ok(x) if x.is_finite() => Some(x),
             _ => {
@@ -138,8 +208,8 @@ impl Row<'_, '_> {
         }
     }
 
-    pub(super) fn boolean(&mut self, column: &'static str, v: Option<&str>) -> Option<bool> {
-        let v = v?;
+    pub(super) fn boolean(&mut self, column: &'static str, v: Option<Cell<'_>>) -> Option<bool> {
+        let v = self.text(column, v)?;
         match v.to_ascii_lowercase().as_str() {
             "true" | "t" | "1" | "yes" | "y" => Some(true),
             "false" | "f" | "0" | "no" | "n" => Some(false),
@@ -154,7 +224,7 @@ impl Row<'_, '_> {
         &mut self,
         ledger: &Ledger,
         column: &'static str,
-        v: Option<&str>,
+        v: Option<Cell<'_>>,
     ) -> Option<u32> {
         let v = self.req(column, v)?;
         let e = ledger.employees.ids.get(v);
@@ -168,11 +238,15 @@ impl Row<'_, '_> {
     pub(super) fn timestamp(
         &mut self,
         column: &'static str,
-        v: Option<&str>,
+        v: Option<Cell<'_>>,
         tz: chrono_tz::Tz,
         required: bool,
     ) -> Option<(i64, Day)> {
-        let v = if required { self.req(column, v)? } else { v? };
+        let v = if required {
+            self.req(column, v)?
+        } else {
+            self.text(column, v)?
+        };
         match parse_timestamp(v, tz) {
             Ok(x) => Some(x),
             Err(e) => {
