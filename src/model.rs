@@ -13,6 +13,13 @@ pub struct Interner {
 }
 
 impl Interner {
+    pub fn with_capacity(n: usize) -> Self {
+        Interner {
+            names: Vec::with_capacity(n),
+            map: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
     pub fn get(&self, s: &str) -> Option<u32> {
         self.map.get(s).copied()
     }
@@ -119,6 +126,15 @@ pub struct InvoiceEvents {
 }
 
 impl InvoiceEvents {
+    pub fn with_capacity(n: usize) -> Self {
+        InvoiceEvents {
+            invoice: Vec::with_capacity(n),
+            date: Vec::with_capacity(n),
+            amount: Vec::with_capacity(n),
+            row: Vec::with_capacity(n),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.invoice.len()
     }

@@ -105,6 +105,12 @@ fn rule_breaks_are_listed_with_row_column_value_and_rule() {
     );
     edit_file(
         dir.path(),
+        "collections.csv",
+        "K5,I3,2024-02-20,50.00",
+        "K2,I3,2024-02-20,50.00",
+    );
+    edit_file(
+        dir.path(),
         "write_offs.csv",
         "W1,I3,2024-02-15,300.00",
         "W1,I3,2024-02-15,300.01",

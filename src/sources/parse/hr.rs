@@ -209,7 +209,8 @@ pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     }
 }
 
-pub(super) fn reviews(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
+pub(super) fn reviews(p: &mut Problems, l: &Ledger, t: &RawTable) -> Reviews {
+    let mut out = Reviews::default();
     let (mut emp, mut day, mut src, mut score) = (
         cells(t, "employee_id"),
         cells(t, "reviewed_on"),
@@ -235,11 +236,12 @@ pub(super) fn reviews(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let (Some(e), Some(d), Some(s), Some(x)) = (e, d, s, x) else {
             continue;
         };
-        l.reviews.employee.push(e);
-        l.reviews.day.push(d);
-        l.reviews.source.push(s);
-        l.reviews.score.push(x);
+        out.employee.push(e);
+        out.day.push(d);
+        out.source.push(s);
+        out.score.push(x);
     }
+    out
 }
 
 /// Targets and adjustments: checked here, used by scoring.

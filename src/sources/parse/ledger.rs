@@ -1,8 +1,8 @@
 //! Checks of the ledger tables: fx rates, invoices, collections, write-offs, fees, applications.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
-use super::{cells, next, show, unique, Cell, Cells, Problems, Row};
+use super::{cells, next, show, unique, Cell, Cells, Problems, Row, Unique};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -52,6 +52,7 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
 }
 
 pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
+    l.invoices.ids = Interner::with_capacity(t.height());
     let mut c: Vec<Cells> = [
         "invoice_id",
         "client_id",
@@ -157,8 +158,8 @@ pub(super) fn invoice_events(
         cells(t, col_date),
         cells(t, "amount"),
     );
-    let mut seen = HashSet::default();
-    let mut ev = InvoiceEvents::default();
+    let mut seen = Unique::with_capacity(t.height());
+    let mut ev = InvoiceEvents::with_capacity(t.height());
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
         let idv = r.req(col_id, next(&mut id));
@@ -199,7 +200,14 @@ pub(super) fn invoice_events(
     ev
 }
 
-pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: chrono_tz::Tz) {
+/// Checks applications. Their client ids are checked for presence only: no metric uses them.
+pub(super) fn applications(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &RawTable,
+    tz: chrono_tz::Tz,
+) -> Applications {
+    let mut a = Applications::default();
     let mut c: Vec<Cells> = [
         "application_id",
         "client_id",
@@ -214,15 +222,13 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
     .iter()
     .map(|n| cells(t, n))
     .collect();
-    let mut seen = HashSet::default();
+    let mut seen = Unique::with_capacity(t.height());
     for i in 0..t.height() {
         let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };
         let app_id = r.req("application_id", v[0]);
         unique(&mut seen, &mut r, "application_id", app_id);
-        if let Some(cl) = r.req("client_id", v[1]) {
-            l.clients.intern(cl);
-        }
+        r.req("client_id", v[1]);
         let e = r.employee(l, "employee_id", v[2]);
         let rec = r.timestamp("received_at", v[3], tz, true);
         let dec = r.timestamp("decided_at", v[4], tz, false);
@@ -288,7 +294,6 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
                 format!("has no fx rate on or before {}", format_day(rec_day)),
             );
         }
-        let a = &mut l.applications;
         a.employee.push(e.unwrap_or(0));
         a.received_at.push(rec_us);
         a.received_day.push(rec_day);
@@ -301,4 +306,5 @@ pub(super) fn applications(p: &mut Problems, l: &mut Ledger, t: &RawTable, tz: c
             rate.unwrap_or(money::RATE_SCALE),
         ));
     }
+    a
 }

@@ -46,6 +46,13 @@ impl Problems {
         }
     }
 
+    /// Adds the problems of `other` after these.
+    pub fn extend(&mut self, other: Problems) {
+        self.total += other.total;
+        let room = SHOWN.saturating_sub(self.shown.len());
+        self.shown.extend(other.shown.into_iter().take(room));
+    }
+
     pub fn into_result(self) -> Result<(), InputErrors> {
         if self.total == 0 {
             Ok(())
@@ -288,8 +295,40 @@ pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String>
     Ok((instant, crate::periods::day_from_date(local)))
 }
 
+/// A set of ids for uniqueness checks: 64-bit hashes, with the ids themselves only where two
+/// different ids share a hash.
+pub(super) struct Unique<'a> {
+    hashes: rustc_hash::FxHashMap<u64, &'a str>,
+    collided: HashSet<&'a str>,
+}
+
+impl<'a> Unique<'a> {
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Unique {
+            hashes: rustc_hash::FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            collided: HashSet::default(),
+        }
+    }
+
+    /// Adds an id; false when it was there already.
+    pub(super) fn insert(&mut self, id: &'a str) -> bool {
+        use std::collections::hash_map::Entry;
+        match self.hashes.entry(xxhash_rust::xxh3::xxh3_64(id.as_bytes())) {
+            Entry::Vacant(v) => {
+                v.insert(id);
+                true
+            }
+            Entry::Occupied(o) if *o.get() == id => false,
+            Entry::Occupied(o) => {
+                self.collided.insert(o.get());
+                self.collided.insert(id)
+            }
+        }
+    }
+}
+
 pub(super) fn unique<'a>(
-    seen: &mut HashSet<&'a str>,
+    seen: &mut Unique<'a>,
     r: &mut Row<'_, '_>,
     column: &'static str,
     id: Option<&'a str>,
@@ -316,28 +355,44 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
     hr::org_history(&mut p, &mut l, table(Table::OrgHistory));
     ledger::fx_rates(&mut p, &mut l, table(Table::FxRates), base_currency);
     ledger::invoices(&mut p, &mut l, table(Table::Invoices));
-    for (t, col_id, col_date) in [
-        (Table::Collections, "collection_id", "paid_on"),
-        (Table::WriteOffs, "write_off_id", "written_off_on"),
-        (Table::Fees, "fee_id", "booked_on"),
-    ] {
-        let ev = ledger::invoice_events(&mut p, &l, table(t), col_id, col_date);
-        match t {
-            Table::Collections => l.collections = ev,
-            Table::WriteOffs => l.write_offs = ev,
-            _ => l.fees = ev,
-        }
-    }
-    ledger::applications(&mut p, &mut l, table(Table::Applications), tz);
+    // The rest only reads what is checked so far: collections on one thread, everything else on
+    // another.
+    let (mut pa, mut pb) = (Problems::default(), Problems::default());
+    let (collections, rest) = std::thread::scope(|scope| {
+        let lr = &l;
+        let a = scope.spawn(|| {
+            ledger::invoice_events(
+                &mut pa,
+                lr,
+                table(Table::Collections),
+                "collection_id",
+                "paid_on",
+            )
+        });
+        let w = ledger::invoice_events(
+            &mut pb,
+            lr,
+            table(Table::WriteOffs),
+            "write_off_id",
+            "written_off_on",
+        );
+        let f = ledger::invoice_events(&mut pb, lr, table(Table::Fees), "fee_id", "booked_on");
+        let apps = ledger::applications(&mut pb, lr, table(Table::Applications), tz);
+        let revs = hr::reviews(&mut pb, lr, table(Table::Reviews));
+        hr::labelled_floats(
+            &mut pb,
+            lr,
+            table(Table::Targets),
+            &["target", "threshold", "stretch"],
+        );
+        hr::labelled_floats(&mut pb, lr, table(Table::Adjustments), &["value"]);
+        (a.join(), (w, f, apps, revs))
+    });
+    l.collections = collections.unwrap_or_default();
+    (l.write_offs, l.fees, l.applications, l.reviews) = rest;
+    p.extend(pa);
+    p.extend(pb);
     hr::assignments(&mut p, &mut l, table(Table::Assignments));
-    hr::reviews(&mut p, &mut l, table(Table::Reviews));
-    hr::labelled_floats(
-        &mut p,
-        &l,
-        table(Table::Targets),
-        &["target", "threshold", "stretch"],
-    );
-    hr::labelled_floats(&mut p, &l, table(Table::Adjustments), &["value"]);
     l.rows_read = Table::ALL
         .iter()
         .map(|t| (t.name(), table(*t).height()))
