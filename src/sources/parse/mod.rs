@@ -4,8 +4,6 @@
 mod hr;
 mod ledger;
 
-use rustc_hash::FxHashSet as HashSet;
-
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
 use super::schema::Table;
@@ -295,49 +293,46 @@ pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String>
     Ok((instant, crate::periods::day_from_date(local)))
 }
 
-/// A set of ids for uniqueness checks: 64-bit hashes, with the ids themselves only where two
-/// different ids share a hash.
-pub(super) struct Unique<'a> {
-    hashes: rustc_hash::FxHashMap<u64, &'a str>,
-    collided: HashSet<&'a str>,
-}
-
-impl<'a> Unique<'a> {
-    pub(super) fn with_capacity(n: usize) -> Self {
-        Unique {
-            hashes: rustc_hash::FxHashMap::with_capacity_and_hasher(n, Default::default()),
-            collided: HashSet::default(),
-        }
-    }
-
-    /// Adds an id; false when it was there already.
-    pub(super) fn insert(&mut self, id: &'a str) -> bool {
-        use std::collections::hash_map::Entry;
-        match self.hashes.entry(xxhash_rust::xxh3::xxh3_64(id.as_bytes())) {
-            Entry::Vacant(v) => {
-                v.insert(id);
-                true
-            }
-            Entry::Occupied(o) if *o.get() == id => false,
-            Entry::Occupied(o) => {
-                self.collided.insert(o.get());
-                self.collided.insert(id)
+/// Rows (0-based) whose id repeats an earlier row's, found by sorting 64-bit hashes of the
+/// ids (a sequential pass, no large hash table) and comparing the ids of equal hashes.
+pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<usize> {
+    let Some(ca) = t.column(column) else {
+        return Vec::new();
+    };
+    let mut keyed: Vec<(u64, u32)> = ca
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (xxhash_rust::xxh3::xxh3_64(v.trim().as_bytes()), i as u32)))
+        .collect();
+    keyed.sort_unstable();
+    let mut dups = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut seen: Vec<&str> = Vec::new();
+        for &(_, i) in run {
+            let id = ca.get(i as usize).unwrap_or("").trim();
+            if seen.contains(&id) {
+                dups.push(i as usize);
+            } else {
+                seen.push(id);
             }
         }
     }
+    dups.sort_unstable();
+    dups
 }
 
-pub(super) fn unique<'a>(
-    seen: &mut Unique<'a>,
-    r: &mut Row<'_, '_>,
-    column: &'static str,
-    id: Option<&'a str>,
-) {
-    if let Some(id) = id {
-        if !seen.insert(id) {
-            r.bad(column, id, "is not unique");
-        }
+/// Records a rule break for every repeated id of `column`.
+pub(super) fn check_unique(p: &mut Problems, t: &RawTable, column: &'static str, dups: Vec<usize>) {
+    let ca = t.column(column);
+    for i in dups {
+        let id = ca.and_then(|c| c.get(i)).unwrap_or("").trim();
+        p.add(t, i, column, id, "is not unique");
     }
+}
+
+/// The result of a helper thread. A panic there is a bug: carry it on rather than lose rows.
+fn joined<T>(h: std::thread::Result<T>) -> T {
+    h.unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// Parses and checks every table. Rows that break a rule are recorded in the returned
@@ -358,7 +353,7 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
     // The rest only reads what is checked so far: collections on one thread, everything else on
     // another.
     let (mut pa, mut pb) = (Problems::default(), Problems::default());
-    let (collections, rest) = std::thread::scope(|scope| {
+    let (collections, dups, rest) = std::thread::scope(|scope| {
         let lr = &l;
         let a = scope.spawn(|| {
             ledger::invoice_events(
@@ -369,6 +364,13 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
                 "paid_on",
             )
         });
+        let ids = [
+            (Table::Collections, "collection_id"),
+            (Table::WriteOffs, "write_off_id"),
+            (Table::Fees, "fee_id"),
+            (Table::Applications, "application_id"),
+        ];
+        let d = scope.spawn(move || ids.map(|(t, c)| (t, c, duplicate_rows(table(t), c))));
         let w = ledger::invoice_events(
             &mut pb,
             lr,
@@ -386,12 +388,15 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
             &["target", "threshold", "stretch"],
         );
         hr::labelled_floats(&mut pb, lr, table(Table::Adjustments), &["value"]);
-        (a.join(), (w, f, apps, revs))
+        (joined(a.join()), joined(d.join()), (w, f, apps, revs))
     });
-    l.collections = collections.unwrap_or_default();
+    l.collections = collections;
     (l.write_offs, l.fees, l.applications, l.reviews) = rest;
     p.extend(pa);
     p.extend(pb);
+    for (t, column, rows) in dups {
+        check_unique(&mut p, table(t), column, rows);
+    }
     hr::assignments(&mut p, &mut l, table(Table::Assignments));
     l.rows_read = Table::ALL
         .iter()
