@@ -6,7 +6,7 @@ mod validate;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use validate::{Plan, SourcePlan};
+pub use validate::{Place, Plan, SourcePlan};
 
 /// One problem in a pipeline file, with where it is and, where known, how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]

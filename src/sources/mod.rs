@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::config::def::Format;
-use crate::config::{Diagnostic, Plan, SourcePlan};
+use crate::config::{Diagnostic, Place, Plan, SourcePlan};
 use crate::error::Error;
 use schema::Table;
 
@@ -104,21 +104,12 @@ impl RawTable {
     }
 }
 
-fn diag(
-    plan: &Plan,
-    src: &SourcePlan,
-    line: u64,
-    column: u64,
-    key: &str,
-    message: String,
-    hint: Option<String>,
-) -> Diagnostic {
-    let _ = src;
+fn diag(plan: &Plan, place: &Place, message: String, hint: Option<String>) -> Diagnostic {
     Diagnostic {
         file: plan.file.clone(),
-        line,
-        column,
-        key: key.to_string(),
+        line: place.line,
+        column: place.column,
+        key: place.key.clone(),
         message,
         hint,
     }
@@ -130,10 +121,7 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
     if src.pattern.contains("://") {
         return Err(diag(
             plan,
-            src,
-            p.line,
-            p.column,
-            &p.key,
+            p,
             format!(
                 "`{}` is a URL; this build reads local files and globs only",
                 src.pattern
@@ -149,10 +137,7 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
         Err(e) => {
             return Err(diag(
                 plan,
-                src,
-                p.line,
-                p.column,
-                &p.key,
+                p,
                 format!("bad glob `{}`: {e}", src.pattern),
                 None,
             ));
@@ -162,10 +147,7 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
     if files.is_empty() {
         return Err(diag(
             plan,
-            src,
-            p.line,
-            p.column,
-            &p.key,
+            p,
             format!("no file matches `{}`", src.pattern),
             Some("paths are relative to the pipeline file's folder".into()),
         ));
@@ -216,13 +198,9 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
         let cols = match file_columns(src, &path) {
             Ok(c) => c,
             Err(e) => {
-                let p = &src.place;
                 out.push(diag(
                     plan,
-                    src,
-                    p.line,
-                    p.column,
-                    &p.key,
+                    &src.place,
                     format!("cannot read {}: {e}", path.display()),
                     None,
                 ));
@@ -233,10 +211,7 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
             if !cols.iter().any(|c| c == &r.from) {
                 out.push(diag(
                     plan,
-                    src,
-                    r.place.line,
-                    r.place.column,
-                    &r.place.key,
+                    &r.place,
                     format!("{} has no column `{}` to rename", path.display(), r.from),
                     Some(format!("its columns are: {}", cols.join(", "))),
                 ));
@@ -245,14 +220,7 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
         let canonical: Vec<&str> = cols.iter().map(|c| src.canonical(c)).collect();
         for col in src.table.columns().iter().filter(|c| c.required) {
             if !canonical.contains(&col.name) {
-                let p = &src.place;
-                out.push(diag(
-                    plan,
-                    src,
-                    p.line,
-                    p.column,
-                    &p.key,
-                    format!("{} lacks the required column `{}` ({})", path.display(), col.name, col.ty.name()),
+                out.push(diag(plan, &src.place, format!("{} lacks the required column `{}` ({})", path.display(), col.name, col.ty.name()),
                     Some(format!("add the column, or map a file column onto it with `rename: {{ your_name: {} }}`", col.name)),
                 ));
             }
