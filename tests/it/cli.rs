@@ -228,3 +228,34 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn the_same_inputs_give_the_same_files() {
+    let pipeline = fixture("edge/pipeline.yaml");
+    let runs: Vec<Vec<(std::path::PathBuf, Vec<u8>)>> = (0..2)
+        .map(|_| {
+            let tmp = tempfile::tempdir().unwrap();
+            let out = bin()
+                .arg("run")
+                .arg(&pipeline)
+                .arg("--out")
+                .arg(tmp.path())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0));
+            let mut files: Vec<_> = walk(&tmp.path().join("scorecards"))
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.strip_prefix(tmp.path()).unwrap().to_path_buf(),
+                        std::fs::read(&p).unwrap(),
+                    )
+                })
+                .collect();
+            files.sort();
+            files
+        })
+        .collect();
+    assert_eq!(runs[0].len(), 2);
+    assert_eq!(runs[0], runs[1]);
+}
