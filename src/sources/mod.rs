@@ -56,8 +56,26 @@ impl std::fmt::Display for RowRef {
 }
 
 impl RawTable {
+    /// Rows read, in all files.
     pub fn height(&self) -> usize {
-        self.df.height()
+        self.files
+            .iter()
+            .map(|f| f.rows)
+            .sum::<usize>()
+            .max(self.df.height())
+    }
+
+    /// Drops every column but `keep`, once the rows are checked, so that the memory is reused
+    /// by the rest of the run instead of fresh pages the kernel must zero.
+    pub fn retain_columns(&mut self, keep: &[&str]) {
+        let cols: Vec<Column> = self
+            .df
+            .columns()
+            .iter()
+            .filter(|c| keep.contains(&c.name().as_str()))
+            .cloned()
+            .collect();
+        self.df = DataFrame::new(self.df.height(), cols).unwrap_or_default();
     }
 
     /// Where global row `i` (0-based) came from.
