@@ -217,8 +217,6 @@ pub struct Ledger {
     pub fees: InvoiceEvents,
     pub applications: Applications,
     pub reviews: Reviews,
-    /// Row counts read per table, in [`crate::sources::schema::Table::ALL`] order.
-    pub rows_read: Vec<(&'static str, usize)>,
 }
 
 impl Ledger {

@@ -398,9 +398,5 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
         check_unique(&mut p, table(t), column, rows);
     }
     hr::assignments(&mut p, &mut l, table(Table::Assignments));
-    l.rows_read = Table::ALL
-        .iter()
-        .map(|t| (t.name(), table(*t).height()))
-        .collect();
     (l, p)
 }
