@@ -1,6 +1,6 @@
 //! Checks of the HR tables: employees, org history, assignments, reviews, targets, adjustments.
 
-use super::{cells, next, show, Cell, Cells, Problems, Row};
+use super::{cells, next, show, Cells, Problems, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -53,21 +53,21 @@ pub(super) fn overlaps<T>(rows: &[(T, Day, Day, usize)]) -> Vec<usize> {
 }
 
 pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
-    let mut c: Vec<Cells> = [
-        "employee_id",
-        "valid_from",
-        "valid_to",
-        "department",
-        "team",
-        "role",
-        "manager_id",
-    ]
-    .iter()
-    .map(|n| cells(t, n))
-    .collect();
+    let mut c = Rows::new(
+        t,
+        &[
+            "employee_id",
+            "valid_from",
+            "valid_to",
+            "department",
+            "team",
+            "role",
+            "manager_id",
+        ],
+    );
     let mut per: Vec<Vec<(OrgRow, Day, Day, usize)>> = vec![Vec::new(); l.employees.ids.len()];
     for i in 0..t.height() {
-        let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
+        let v = c.next_row();
         let mut r = Row { p, t, i };
         let e = r.employee(l, "employee_id", v[0]);
         let from = r.date("valid_from", v[1], true);

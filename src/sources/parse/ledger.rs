@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{cells, next, show, Cell, Cells, Problems, Row};
+use super::{cells, next, show, Problems, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -53,23 +53,23 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
 
 pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     l.invoices.ids = Interner::with_capacity(t.height());
-    let mut c: Vec<Cells> = [
-        "invoice_id",
-        "client_id",
-        "debtor_id",
-        "currency",
-        "face_amount",
-        "advance_amount",
-        "purchase_date",
-        "due_date",
-        "originator_id",
-        "recourse",
-    ]
-    .iter()
-    .map(|n| cells(t, n))
-    .collect();
+    let mut c = Rows::new(
+        t,
+        &[
+            "invoice_id",
+            "client_id",
+            "debtor_id",
+            "currency",
+            "face_amount",
+            "advance_amount",
+            "purchase_date",
+            "due_date",
+            "originator_id",
+            "recourse",
+        ],
+    );
     for i in 0..t.height() {
-        let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
+        let v = c.next_row();
         let mut r = Row { p, t, i };
         let id = r.req("invoice_id", v[0]);
         let client = r.req("client_id", v[1]);
@@ -215,22 +215,22 @@ pub(super) fn applications(
     tz: chrono_tz::Tz,
 ) -> Applications {
     let mut a = Applications::default();
-    let mut c: Vec<Cells> = [
-        "application_id",
-        "client_id",
-        "employee_id",
-        "received_at",
-        "decided_at",
-        "decision",
-        "funded_at",
-        "requested_amount",
-        "currency",
-    ]
-    .iter()
-    .map(|n| cells(t, n))
-    .collect();
+    let mut c = Rows::new(
+        t,
+        &[
+            "application_id",
+            "client_id",
+            "employee_id",
+            "received_at",
+            "decided_at",
+            "decision",
+            "funded_at",
+            "requested_amount",
+            "currency",
+        ],
+    );
     for i in 0..t.height() {
-        let v: Vec<Option<Cell>> = c.iter_mut().map(next).collect();
+        let v = c.next_row();
         let mut r = Row { p, t, i };
         r.req("application_id", v[0]);
         r.req("client_id", v[1]);

@@ -112,6 +112,20 @@ pub(super) fn next<'a>(c: &mut Cells<'a>) -> Option<Cell<'a>> {
     c.next().flatten()
 }
 
+/// The cells of several columns, a row at a time.
+pub(super) struct Rows<'a>(Vec<Cells<'a>>);
+
+impl<'a> Rows<'a> {
+    pub(super) fn new(t: &'a RawTable, names: &[&str]) -> Self {
+        Rows(names.iter().map(|n| cells(t, n)).collect())
+    }
+
+    /// The next row's cells, in the order of the names.
+    pub(super) fn next_row(&mut self) -> Vec<Option<Cell<'a>>> {
+        self.0.iter_mut().map(next).collect()
+    }
+}
+
 /// A row under check: records problems against its table and row.
 pub(super) struct Row<'p, 't> {
     pub(super) p: &'p mut Problems,
