@@ -15,6 +15,20 @@ pub fn bin() -> Command {
     Command::cargo_bin("factorscore").expect("binary")
 }
 
+/// Runs `factorscore run PIPELINE ARGS --out OUT` and asserts it succeeded.
+pub fn run_ok(pipeline: &Path, args: &[&str], out: &Path) -> std::process::Output {
+    let o = bin()
+        .arg("run")
+        .arg(pipeline)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, out));
+    o
+}
+
 /// Exit code, stdout and stderr together, with `dir` replaced by `[DIR]`.
 pub fn transcript(out: &std::process::Output, dir: &Path) -> String {
     let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&dir.display().to_string(), "[DIR]");

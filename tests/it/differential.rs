@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::cli::bin;
+use crate::cli::run_ok;
 use crate::common::fixture;
 
 fn root() -> &'static Path {
@@ -16,19 +16,7 @@ fn differential(pipeline: &Path, inputs: &Path, first: &str, last: &str) -> Stri
     let tmp = tempfile::tempdir().unwrap();
     let ours = tmp.path().join("ours");
     let reference = tmp.path().join("reference");
-    let out = bin()
-        .arg("run")
-        .arg(pipeline)
-        .args(["--from", first, "--to", last, "--out"])
-        .arg(&ours)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(pipeline, &["--from", first, "--to", last], &ours);
     let py = |args: &[&std::ffi::OsStr]| {
         let o = Command::new("python3")
             .args(args)

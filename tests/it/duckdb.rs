@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::cli::bin;
+use crate::cli::run_ok;
 
 /// Runs a Python snippet with DuckDB imported as `duckdb`; returns its stdout.
 pub fn duckdb(script: &str) -> String {
@@ -23,19 +23,7 @@ pub fn duckdb(script: &str) -> String {
 fn duckdb_reads_the_sample_backfill_as_one_table() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin()
-        .arg("run")
-        .arg(root.join("pipelines/monthly.yaml"))
-        .arg("--out")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&root.join("pipelines/monthly.yaml"), &[], tmp.path());
     let got = duckdb(&format!(
         r#"
 c = duckdb.connect()
@@ -105,19 +93,7 @@ for f in os.listdir(src + '/input'):
         .replace(".csv", ".parquet");
     std::fs::write(pq.join("pipeline.yaml"), yaml).unwrap();
     let run = |pipeline: &std::path::Path, out: &std::path::Path| {
-        let o = bin()
-            .arg("run")
-            .arg(pipeline)
-            .arg("--out")
-            .arg(out)
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        run_ok(pipeline, &[], out);
     };
     run(&src.join("pipeline.yaml"), &tmp.path().join("out_csv"));
     run(&pq.join("pipeline.yaml"), &tmp.path().join("out_pq"));
