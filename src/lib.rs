@@ -18,5 +18,6 @@ pub mod periods;
 pub mod run;
 pub mod scorecards;
 pub mod sources;
+pub mod tables;
 
 pub use error::Error;

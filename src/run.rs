@@ -11,7 +11,7 @@ use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
 use crate::output::{write_atomic, write_partitions, Partition};
 use crate::periods::{Day, Grain};
-use crate::sources::schema::Table;
+use crate::tables::Table;
 use crate::sources::{self, FileInfo, RawTable};
 
 /// What a run computes, as given on the command line.

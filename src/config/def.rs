@@ -70,6 +70,27 @@ pub struct SourcesDef {
     pub adjustments: Option<SourceDef>,
 }
 
+impl SourcesDef {
+    /// The source named for `table`, if any.
+    pub fn get(&self, table: crate::tables::Table) -> Option<&SourceDef> {
+        use crate::tables::Table;
+        match table {
+            Table::Invoices => self.invoices.as_ref(),
+            Table::Collections => self.collections.as_ref(),
+            Table::WriteOffs => self.write_offs.as_ref(),
+            Table::Fees => self.fees.as_ref(),
+            Table::Applications => self.applications.as_ref(),
+            Table::Assignments => self.assignments.as_ref(),
+            Table::Employees => self.employees.as_ref(),
+            Table::OrgHistory => self.org_history.as_ref(),
+            Table::FxRates => self.fx_rates.as_ref(),
+            Table::Reviews => self.reviews.as_ref(),
+            Table::Targets => self.targets.as_ref(),
+            Table::Adjustments => self.adjustments.as_ref(),
+        }
+    }
+}
+
 /// File format of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
-use super::def::{Compression, Format, PipelineDef, SourceDef, SourcesDef};
+use super::def::{Compression, Format, PipelineDef, SourcesDef};
 use super::Diagnostic;
 use crate::periods::{Calendar, Grain};
-use crate::sources::schema::Table;
+use crate::tables::Table;
 
 /// A checked pipeline: everything a run needs, resolved and consistent.
 #[derive(Debug, Clone)]
@@ -247,23 +247,6 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
     })
 }
 
-fn source_def(s: &SourcesDef, t: Table) -> Option<&SourceDef> {
-    match t {
-        Table::Invoices => s.invoices.as_ref(),
-        Table::Collections => s.collections.as_ref(),
-        Table::WriteOffs => s.write_offs.as_ref(),
-        Table::Fees => s.fees.as_ref(),
-        Table::Applications => s.applications.as_ref(),
-        Table::Assignments => s.assignments.as_ref(),
-        Table::Employees => s.employees.as_ref(),
-        Table::OrgHistory => s.org_history.as_ref(),
-        Table::FxRates => s.fx_rates.as_ref(),
-        Table::Reviews => s.reviews.as_ref(),
-        Table::Targets => s.targets.as_ref(),
-        Table::Adjustments => s.adjustments.as_ref(),
-    }
-}
-
 fn one_char(c: &mut Checker<'_>, s: &Option<Spanned<String>>, key: &str, default: u8) -> u8 {
     match s {
         None => default,
@@ -288,7 +271,7 @@ fn check_sources(
     let mut out = Vec::new();
     for table in Table::ALL {
         let name = table.name();
-        let Some(src) = source_def(&sources.value, table) else {
+        let Some(src) = sources.value.get(table) else {
             if table.required() {
                 c.at(
                     sources,

@@ -451,9 +451,9 @@ pub fn write(
 /// Converts every generated CSV file of `dir` to Parquet beside it, typed: money as
 /// Decimal(18, 2), dates as Date, everything else as text.
 fn to_parquet(dir: &Path) -> Result<(), Error> {
-    use crate::sources::schema::ColType;
+    use crate::tables::ColType;
     use polars::prelude::*;
-    for t in crate::sources::schema::Table::ALL {
+    for t in crate::tables::Table::ALL {
         let csv = dir.join(format!("{}.csv", t.name()));
         let df = CsvReadOptions::default()
             .with_infer_schema_length(Some(0))

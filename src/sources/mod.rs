@@ -5,7 +5,6 @@
 //! raw tables into typed, checked [`parse::Ledger`] columns, refusing every rule break.
 
 pub mod parse;
-pub mod schema;
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +13,7 @@ use polars::prelude::*;
 use crate::config::def::Format;
 use crate::config::{Diagnostic, Place, Plan, SourcePlan};
 use crate::error::Error;
-use schema::Table;
+use crate::tables::{ColType, Table};
 
 /// One file a source matched.
 #[derive(Debug, Clone)]
@@ -346,10 +345,10 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
             Some(c) => {
                 let c = match (spec.ty, c.dtype()) {
                     (_, DataType::String) => c.clone(),
-                    (schema::ColType::Money, DataType::Float32 | DataType::Float64) => {
+                    (ColType::Money, DataType::Float32 | DataType::Float64) => {
                         polars_bail!(ComputeError: "column `{}` holds binary floating point numbers; money must be decimal or text", c.name())
                     }
-                    (schema::ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => {
+                    (ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => {
                         let factor = 10i128.pow(2 - *scale as u32);
                         let cents: Int64Chunked = c
                             .decimal()?
@@ -359,7 +358,7 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
                             .collect();
                         cents.into_column()
                     }
-                    (schema::ColType::Date, DataType::Date) => c.clone(),
+                    (ColType::Date, DataType::Date) => c.clone(),
                     _ => c.cast(&DataType::String)?,
                 };
                 c.with_name(spec.name.into())

@@ -4,7 +4,7 @@ use super::{cells, next, show, Cells, Problems, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
-use crate::sources::schema::Table;
+use crate::tables::Table;
 use crate::sources::RawTable;
 
 pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {

@@ -6,7 +6,7 @@ use super::{cells, next, show, Problems, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
-use crate::sources::schema::Table;
+use crate::tables::Table;
 use crate::sources::RawTable;
 
 pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {

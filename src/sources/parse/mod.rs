@@ -6,7 +6,7 @@ mod ledger;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
-use super::schema::Table;
+use crate::tables::Table;
 use super::RawTable;
 use crate::error::{InputErrors, RuleBreak};
 use crate::model::*;
