@@ -3,9 +3,21 @@
 //! Everything it writes obeys the data contract: ids are unique, every assignment lies within
 //! its employee's employment, org history covers every day employed, collections never overpay
 //! an invoice that has not been written off, and write-offs never exceed the balance.
+//!
+//! The company behaves like a healthy factor: a portfolio growing by about 10-15% a year, most
+//! invoices paid around their due date, some paid late, a few defaulting and written off about
+//! 180 days past due (some later partly recovered). Every employee has a persistent *skill* that
+//! moves their clients' payment behaviour, their approval rate, speed to fund, volume and
+//! reviews, so scorecards separate good from weak performers. Clients on the watch list (the
+//! riskiest) are managed by risk officers; the others by account managers.
+//!
+//! After writing, [`summary`] computes the company's headline figures with factorscore's own
+//! engine over the files just written (which also checks them against every rule).
 
 mod activity;
 mod ledger;
+mod plans;
+mod summary;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -16,6 +28,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::error::Error;
 use crate::periods::{format_day, month_end, month_start, Day};
+use crate::tables::Table;
 
 /// Size and span of a generated company.
 #[derive(Debug, Clone)]
@@ -27,10 +40,15 @@ pub struct GenConfig {
     /// First and last month keys of purchases; ledger events stop at the last month's end.
     pub first_month: i32,
     pub last_month: i32,
-    /// Mean applications per origination employee and month.
+    /// Mean applications per salesperson and month (account managers get a third of it).
     pub applications_per_month: f64,
     /// Most collections an invoice is paid in.
     pub max_installments: usize,
+    /// Growth of the monthly purchase volume per year (0.12 = 12%).
+    pub growth: f64,
+    /// Whether to write approved appeals (`adjustments`). They name KPIs of the plans of
+    /// `pipelines/monthly.yaml`, so a pipeline without those plans would reject them.
+    pub appeals: bool,
 }
 
 impl GenConfig {
@@ -43,8 +61,10 @@ impl GenConfig {
             invoices: 20_000,
             first_month: m(2024, 1),
             last_month: m(2026, 10),
-            applications_per_month: 3.0,
-            max_installments: 6,
+            applications_per_month: 8.0,
+            max_installments: 4,
+            growth: 0.12,
+            appeals: true,
         };
         match name {
             "sample" => Ok(base),
@@ -53,6 +73,7 @@ impl GenConfig {
                 clients: 30,
                 invoices: 400,
                 first_month: m(2025, 1),
+                applications_per_month: 4.0,
                 ..base
             }),
             "s10" => Ok(GenConfig {
@@ -61,8 +82,10 @@ impl GenConfig {
                 invoices: 2_000_000,
                 first_month: m(2017, 1),
                 last_month: m(2026, 12),
-                applications_per_month: 3.6,
-                max_installments: 9,
+                applications_per_month: 6.0,
+                max_installments: 5,
+                growth: 0.10,
+                appeals: false,
                 ..base
             }),
             "s20" => Ok(GenConfig {
@@ -71,8 +94,10 @@ impl GenConfig {
                 invoices: 4_000_000,
                 first_month: m(2017, 1),
                 last_month: m(2026, 12),
-                applications_per_month: 3.6,
-                max_installments: 9,
+                applications_per_month: 6.0,
+                max_installments: 5,
+                growth: 0.10,
+                appeals: false,
                 ..base
             }),
             other => Err(format!(
@@ -84,18 +109,51 @@ impl GenConfig {
 
 const DEPARTMENTS: [&str; 3] = ["East", "South", "North"];
 const CURRENCIES: [(&str, f64); 3] = [("CNY", 1.0), ("USD", 7.15), ("HKD", 0.915)];
+const TEAMS: usize = 6;
+
+pub(crate) const ACCOUNT_MANAGER: &str = "account_manager";
+pub(crate) const SALES: &str = "sales";
+pub(crate) const RISK_OFFICER: &str = "risk_officer";
 
 struct Emp {
     hire: Day,
     term: Option<Day>,
     role: &'static str,
     team: usize,
+    /// Persistent performance, about standard normal: higher is better.
+    skill: f64,
+    /// A transfer: from this day on, the employee is in `team` with `role`.
+    moved: Option<(Day, usize, &'static str)>,
 }
 
 impl Emp {
     fn employed(&self, d: Day) -> bool {
         self.hire <= d && self.term.is_none_or(|t| d <= t)
     }
+
+    /// Team and role on day `d` (as org_history says).
+    fn org_on(&self, d: Day) -> (usize, &'static str) {
+        match self.moved {
+            Some((from, team, role)) if d >= from => (team, role),
+            _ => (self.team, self.role),
+        }
+    }
+
+    /// Days employed in `[a, b]`.
+    fn days_in(&self, a: Day, b: Day) -> i32 {
+        let lo = a.max(self.hire);
+        let hi = self.term.map_or(b, |t| t.min(b));
+        (hi - lo + 1).max(0)
+    }
+}
+
+/// The team lead of team `t`: employees `0..TEAMS` lead the teams and are never terminated.
+fn lead(team: usize) -> usize {
+    team
+}
+
+fn team_name(t: usize) -> String {
+    format!("{}-{}", DEPARTMENTS[t / 2], t % 2 + 1)
 }
 
 /// Cached `YYYY-MM-DD` strings of the days a generator writes.
@@ -121,11 +179,43 @@ fn eid(i: usize) -> String {
     format!("E{:05}", i + 1)
 }
 
-/// An employee of `pool` employed on `d`, at random.
-fn pick(rng: &mut StdRng, emps: &[Emp], pool: &[usize], d: Day) -> Option<usize> {
+/// `YYYY-MM` of a month key.
+fn month_label(m: i32) -> String {
+    format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
+/// A standard normal draw (Box-Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u: f64 = rng.random_range(f64::EPSILON..1.0);
+    let v: f64 = rng.random();
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+/// A Poisson draw (Knuth; small means only).
+fn poisson(rng: &mut StdRng, mean: f64) -> usize {
+    let l = (-mean).exp();
+    let (mut k, mut p) = (0, 1.0);
+    loop {
+        p *= rng.random::<f64>();
+        if p <= l {
+            return k;
+        }
+        k += 1;
+    }
+}
+
+/// An employee of `pool` employed on `d`, at random; with `bias` > 0 the more skilled are
+/// likelier (weight `exp(bias * skill)`).
+fn pick(rng: &mut StdRng, emps: &[Emp], pool: &[usize], d: Day, bias: f64) -> Option<usize> {
+    if pool.is_empty() {
+        return None;
+    }
+    let top = (bias * 2.5).exp();
     for _ in 0..64 {
         let c = pool[rng.random_range(0..pool.len())];
-        if emps[c].employed(d) {
+        if emps[c].employed(d)
+            && (bias == 0.0 || rng.random::<f64>() * top < (bias * emps[c].skill).exp())
+        {
             return Some(c);
         }
     }
@@ -136,12 +226,13 @@ fn cents(c: i64) -> String {
     crate::money::format_cents(c)
 }
 
-fn open(dir: &Path, name: &str, header: &str) -> Result<BufWriter<File>, Error> {
-    let path = dir.join(format!("{name}.csv"));
+/// Creates `<table>.csv` in `dir` with the table's canonical header.
+fn open(dir: &Path, table: Table) -> Result<BufWriter<File>, Error> {
+    let path = dir.join(format!("{}.csv", table.name()));
     let f = File::create(&path)
         .map_err(|e| Error::Output(format!("cannot create {}: {e}", path.display())))?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
-    writeln!(w, "{header}").map_err(werr)?;
+    writeln!(w, "{}", table.csv_header()).map_err(werr)?;
     Ok(w)
 }
 
@@ -168,8 +259,23 @@ fn split(rng: &mut StdRng, total: i64, n: usize) -> Vec<i64> {
     parts
 }
 
-/// Writes the company as CSV files under `dir` (and converts them to Parquet when asked).
-/// Returns the row count of each table.
+/// A client: when it joins and leaves, how risky and how large it is.
+struct Client {
+    on: Day,
+    /// First day without new invoices (`Day::MAX`: stays).
+    off: Day,
+    /// Multiplier of the chance of late payment and default (about 1 on average).
+    risk: f64,
+    /// Multiplier of invoice size.
+    size: f64,
+    /// On the watch list: managed by risk officers.
+    watch: bool,
+    /// The salesperson who brought the client in.
+    hunter: Option<usize>,
+}
+
+/// Writes the company as CSV files under `dir` (and converts them to Parquet when asked),
+/// then prints its headline figures. Returns the row count of each table.
 pub fn write(
     cfg: &GenConfig,
     dir: &Path,
@@ -181,170 +287,63 @@ pub fn write(
     let start = month_start(cfg.first_month);
     let end = month_end(cfg.last_month);
     let days = Days::new(start - 4000, end + 800);
-    let mut counts = Vec::new();
+    let mut counts: Vec<(Table, usize)> = Vec::new();
 
-    // Employees and their org history.
-    let n_emp = cfg.employees;
-    let mut emps = Vec::with_capacity(n_emp);
-    for i in 0..n_emp {
-        let role = match i % 10 {
-            0..=4 => "account_manager",
-            5..=7 => "sales",
-            _ => "risk_officer",
-        };
-        let hire = if i < 6 || rng.random_bool(0.7) {
-            start - rng.random_range(30..3000)
+    let emps = employees(cfg, &mut rng);
+    counts.push((
+        Table::Employees,
+        write_employees(dir, &mut rng, &days, &emps)?,
+    ));
+    counts.push((Table::OrgHistory, write_org(dir, &days, &emps)?));
+
+    let pool =
+        |role: &str| -> Vec<usize> { (0..emps.len()).filter(|&i| emps[i].role == role).collect() };
+    let (ams, sales, ros) = (pool(ACCOUNT_MANAGER), pool(SALES), pool(RISK_OFFICER));
+
+    // Clients: a book at the start, and new ones joining over the span; a few leave.
+    let mut clients = Vec::with_capacity(cfg.clients);
+    for _ in 0..cfg.clients {
+        let on = if clients.is_empty() || rng.random_bool(0.45) {
+            start
         } else {
-            rng.random_range(start..end - 30)
+            rng.random_range(start..end - 60)
         };
-        // A few fixed edge cases: a hire on a month's last day, a termination on a month's first.
-        let hire = match i {
-            7 => month_end(cfg.first_month + 2),
-            8 => start - 400,
-            _ => hire,
-        };
-        let term = if i == 8 {
-            Some(month_start(cfg.first_month + 5))
-        } else if i >= 6 && rng.random_bool(0.2) {
-            let t = rng.random_range(hire.max(start) + 60..end + 200);
-            (t <= end).then_some(t)
+        let off = if rng.random_bool(0.25) {
+            on + rng.random_range(200..4000)
         } else {
-            None
+            Day::MAX
         };
-        emps.push(Emp {
-            hire,
-            term,
-            role,
-            team: i % 6,
+        let risk = (0.7 * normal(&mut rng) - 0.245).exp();
+        let size = (0.6 * normal(&mut rng) - 0.18).exp();
+        let hunter = pick(&mut rng, &emps, &sales, on, 0.5);
+        clients.push(Client {
+            on,
+            off,
+            risk,
+            size,
+            watch: risk > 1.6,
+            hunter,
         });
     }
-    let lead = |team: usize| team; // employees 0..6 lead teams 0..6 and are never terminated
-    let mut w = open(
-        dir,
-        "employees",
-        "employee_id,name,hire_date,termination_date,base_salary",
-    )?;
-    for (i, e) in emps.iter().enumerate() {
-        let salary = match e.role {
-            "account_manager" => rng.random_range(15_000..40_000),
-            "sales" => rng.random_range(12_000..35_000),
-            _ => rng.random_range(18_000..45_000),
-        } * 100;
-        let t = e.term.map(|t| days.get(t).to_string()).unwrap_or_default();
-        writeln!(
-            w,
-            "{},Employee {},{},{},{}",
-            eid(i),
-            i + 1,
-            days.get(e.hire),
-            t,
-            cents(salary)
-        )
-        .map_err(werr)?;
-    }
-    w.flush().map_err(werr)?;
-    counts.push(("employees", n_emp));
-    let mut w = open(
-        dir,
-        "org_history",
-        "employee_id,valid_from,valid_to,department,team,role,manager_id",
-    )?;
-    let mut org_rows = 0;
-    for i in 0..n_emp {
-        let e = &emps[i];
-        let last = e.term.unwrap_or(end);
-        let team_name = |t: usize| format!("{}-{}", DEPARTMENTS[t / 2], t % 2 + 1);
-        let mgr = |t: usize| {
-            if i == lead(t) {
-                String::new()
-            } else {
-                eid(lead(t))
-            }
-        };
-        let close = e
-            .term
-            .map(|t| days.get(t + 1).to_string())
-            .unwrap_or_default();
-        if i >= 6 && last - e.hire > 120 && rng.random_bool(0.25) {
-            let moved = rng.random_range(e.hire + 30..last - 30);
-            let new_team = (e.team + rng.random_range(1..6)) % 6;
-            let new_role = if rng.random_bool(0.1) && e.role == "sales" {
-                "account_manager"
-            } else {
-                e.role
-            };
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                eid(i),
-                days.get(e.hire),
-                days.get(moved),
-                DEPARTMENTS[e.team / 2],
-                team_name(e.team),
-                e.role,
-                mgr(e.team)
-            )
-            .map_err(werr)?;
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                eid(i),
-                days.get(moved),
-                close,
-                DEPARTMENTS[new_team / 2],
-                team_name(new_team),
-                new_role,
-                mgr(new_team)
-            )
-            .map_err(werr)?;
-            org_rows += 2;
-        } else {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                eid(i),
-                days.get(e.hire),
-                close,
-                DEPARTMENTS[e.team / 2],
-                team_name(e.team),
-                e.role,
-                mgr(e.team)
-            )
-            .map_err(werr)?;
-            org_rows += 1;
-        }
-    }
-    w.flush().map_err(werr)?;
-    counts.push(("org_history", org_rows));
 
-    let ams: Vec<usize> = (0..n_emp)
-        .filter(|&i| emps[i].role == "account_manager")
-        .collect();
-    let originators: Vec<usize> = (0..n_emp)
-        .filter(|&i| emps[i].role != "risk_officer")
-        .collect();
-
-    // Clients and their account managers over time.
-    let n_cli = cfg.clients;
-    let mut onboard = Vec::with_capacity(n_cli);
-    let mut assign: Vec<Vec<(Day, Day, usize)>> = Vec::with_capacity(n_cli);
-    let mut w = open(
-        dir,
-        "assignments",
-        "client_id,employee_id,valid_from,valid_to",
-    )?;
+    // Who owns each client's receivables over time.
+    let mut assign: Vec<Vec<(Day, Day, usize)>> = Vec::with_capacity(cfg.clients);
+    let mut w = open(dir, Table::Assignments)?;
     let mut n_assign = 0;
-    for c in 0..n_cli {
-        let on = rng.random_range(start - 90..end - 60);
-        onboard.push(on.max(start));
+    for (c, cl) in clients.iter().enumerate() {
+        let book = if cl.watch && !ros.is_empty() {
+            &ros
+        } else {
+            &ams
+        };
         let mut rows = Vec::new();
         let mut d = if rng.random_bool(0.03) {
-            on + rng.random_range(10..120)
+            cl.on + rng.random_range(10..120)
         } else {
-            on
+            cl.on
         };
         while d <= end {
-            let Some(am) = pick(&mut rng, &emps, &ams, d) else {
+            let Some(am) = pick(&mut rng, &emps, book, d, 0.3) else {
                 d += 7;
                 continue;
             };
@@ -378,10 +377,10 @@ pub fn write(
         assign.push(rows);
     }
     w.flush().map_err(werr)?;
-    counts.push(("assignments", n_assign));
+    counts.push((Table::Assignments, n_assign));
 
     // Daily fx rates on weekdays.
-    let mut w = open(dir, "fx_rates", "currency,rate_date,rate_to_base")?;
+    let mut w = open(dir, Table::FxRates)?;
     let mut n_fx = 0;
     for (cur, level) in CURRENCIES.iter().skip(1) {
         let mut x = *level;
@@ -403,49 +402,184 @@ pub fn write(
         }
     }
     w.flush().map_err(werr)?;
-    counts.push(("fx_rates", n_fx));
+    counts.push((Table::FxRates, n_fx));
 
-    counts.extend(ledger::invoices(
+    let world = World {
         cfg,
-        &mut rng,
-        dir,
-        &days,
-        &emps,
-        &originators,
-        &onboard,
-        &assign,
-    )?);
-    counts.extend(activity::applications(
-        cfg,
-        &mut rng,
-        dir,
-        &days,
-        &emps,
-        &originators,
-    )?);
+        days: &days,
+        emps: &emps,
+        sales: &sales,
+        clients: &clients,
+        assign: &assign,
+    };
+    counts.extend(ledger::invoices(&world, &mut rng, dir)?);
     counts.push((
-        "reviews",
-        activity::reviews(cfg, &mut rng, dir, &days, &emps)?,
+        Table::Applications,
+        activity::applications(&world, &mut rng, dir)?,
     ));
-    open(
-        dir,
-        "targets",
-        "period,metric,target,threshold,stretch,employee_id,role",
-    )?
-    .flush()
-    .map_err(werr)?;
-    open(
-        dir,
-        "adjustments",
-        "employee_id,period,metric,value,reason,approved_by",
-    )?
-    .flush()
-    .map_err(werr)?;
-    counts.extend([("targets", 0), ("adjustments", 0)]);
+    counts.push((Table::Reviews, activity::reviews(&world, &mut rng, dir)?));
+    let (n_targets, n_adj) = plans::targets_and_appeals(&world, dir)?;
+    counts.push((Table::Targets, n_targets));
+    counts.push((Table::Adjustments, n_adj));
+
+    // Every canonical table was written, in the contract's order.
+    counts.sort_by_key(|c| c.0);
+    debug_assert!(counts.iter().map(|c| c.0).eq(Table::ALL));
     if parquet {
         to_parquet(dir)?;
     }
-    Ok(counts)
+    for line in summary::company_figures(cfg, dir, parquet)? {
+        println!("{line}");
+    }
+    Ok(counts.into_iter().map(|(t, n)| (t.name(), n)).collect())
+}
+
+/// What the table writers share.
+struct World<'a> {
+    cfg: &'a GenConfig,
+    days: &'a Days,
+    emps: &'a [Emp],
+    sales: &'a [usize],
+    clients: &'a [Client],
+    assign: &'a [Vec<(Day, Day, usize)>],
+}
+
+/// Employees, their skill and their one transfer, if any.
+fn employees(cfg: &GenConfig, rng: &mut StdRng) -> Vec<Emp> {
+    let start = month_start(cfg.first_month);
+    let end = month_end(cfg.last_month);
+    let mut emps = Vec::with_capacity(cfg.employees);
+    for i in 0..cfg.employees {
+        let role = match i % 10 {
+            0..=4 => ACCOUNT_MANAGER,
+            5..=7 => SALES,
+            _ => RISK_OFFICER,
+        };
+        let skill = if i < TEAMS {
+            0.5 + 0.5 * normal(rng) // team leads: experienced
+        } else {
+            normal(rng)
+        }
+        .clamp(-2.5, 2.5);
+        let hire = if i < TEAMS || rng.random_bool(0.7) {
+            start - rng.random_range(30..3000)
+        } else {
+            rng.random_range(start..end - 30)
+        };
+        // A few fixed edge cases: a hire on a month's last day, a termination on a month's first.
+        let hire = match i {
+            7 => month_end(cfg.first_month + 2),
+            8 => start - 400,
+            _ => hire,
+        };
+        // The weaker leave more often.
+        let p_leave = (0.2 * (-0.4 * skill).exp()).min(0.5);
+        let term = if i == 8 {
+            Some(month_start(cfg.first_month + 5))
+        } else if i >= TEAMS && rng.random_bool(p_leave) {
+            let t = rng.random_range(hire.max(start) + 60..end + 200);
+            (t <= end).then_some(t)
+        } else {
+            None
+        };
+        let team = i % TEAMS;
+        let last = term.unwrap_or(end);
+        let moved = if i >= TEAMS && last - hire > 120 && rng.random_bool(0.25) {
+            let day = rng.random_range(hire + 30..last - 30);
+            let new_team = (team + rng.random_range(1..TEAMS)) % TEAMS;
+            let new_role = if role == SALES && rng.random_bool(0.1) {
+                ACCOUNT_MANAGER
+            } else {
+                role
+            };
+            Some((day, new_team, new_role))
+        } else {
+            None
+        };
+        emps.push(Emp {
+            hire,
+            term,
+            role,
+            team,
+            skill,
+            moved,
+        });
+    }
+    emps
+}
+
+fn write_employees(
+    dir: &Path,
+    rng: &mut StdRng,
+    days: &Days,
+    emps: &[Emp],
+) -> Result<usize, Error> {
+    let mut w = open(dir, Table::Employees)?;
+    for (i, e) in emps.iter().enumerate() {
+        let base = match e.role {
+            ACCOUNT_MANAGER => rng.random_range(15_000..35_000),
+            SALES => rng.random_range(12_000..30_000),
+            _ => rng.random_range(18_000..40_000),
+        };
+        let lead_bonus = if i < TEAMS { 10_000 } else { 0 };
+        let salary = (base + lead_bonus) * 100;
+        let t = e.term.map(|t| days.get(t).to_string()).unwrap_or_default();
+        writeln!(
+            w,
+            "{},Employee {},{},{},{}",
+            eid(i),
+            i + 1,
+            days.get(e.hire),
+            t,
+            cents(salary)
+        )
+        .map_err(werr)?;
+    }
+    w.flush().map_err(werr)?;
+    Ok(emps.len())
+}
+
+fn write_org(dir: &Path, days: &Days, emps: &[Emp]) -> Result<usize, Error> {
+    let mut w = open(dir, Table::OrgHistory)?;
+    let mut rows = 0;
+    for (i, e) in emps.iter().enumerate() {
+        let mgr = |t: usize| {
+            if i == lead(t) {
+                String::new()
+            } else {
+                eid(lead(t))
+            }
+        };
+        let close = e
+            .term
+            .map(|t| days.get(t + 1).to_string())
+            .unwrap_or_default();
+        let mut spans = vec![(e.hire, e.team, e.role)];
+        if let Some((day, team, role)) = e.moved {
+            spans.push((day, team, role));
+        }
+        for (k, &(from, team, role)) in spans.iter().enumerate() {
+            let to = match spans.get(k + 1) {
+                Some(next) => days.get(next.0).to_string(),
+                None => close.clone(),
+            };
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                eid(i),
+                days.get(from),
+                to,
+                DEPARTMENTS[team / 2],
+                team_name(team),
+                role,
+                mgr(team)
+            )
+            .map_err(werr)?;
+            rows += 1;
+        }
+    }
+    w.flush().map_err(werr)?;
+    Ok(rows)
 }
 
 /// Converts every generated CSV file of `dir` to Parquet beside it, typed: money as

@@ -1,0 +1,443 @@
+//! Targets and approved appeals (adjustments) that fit the scorecard plans of
+//! `pipelines/monthly.yaml`, which [`PLANS`] mirrors: change both together.
+//!
+//! Targets are written for month labels within 2024-01 .. 2026-10 (the sample pipeline's
+//! periods) that the company spans: role rows (the monthly cascade of the headline KPI), a few
+//! department + role and department rows, a company row and some employee rows. Rows that leave
+//! threshold or stretch empty take them from the plan default, and the filled values are strictly
+//! ordered for the KPI's direction. Appeals name a rated scorecard row (employed that month, with
+//! a plan in force for the role on the row's org date) and a KPI of its plan.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::{
+    eid, lead, month_label, open, werr, World, ACCOUNT_MANAGER, DEPARTMENTS, RISK_OFFICER, SALES,
+    TEAMS,
+};
+use crate::error::Error;
+use crate::periods::{month_end, month_start};
+use crate::tables::Table;
+
+/// A KPI of a plan with its default threshold, target and stretch.
+pub(super) struct Kpi {
+    pub metric: &'static str,
+    pub lower: bool,
+    pub threshold: f64,
+    pub target: f64,
+    pub stretch: f64,
+}
+
+/// A plan: a role scored from month `from` to month `to` (inclusive; `None` = open).
+pub(super) struct PlanDef {
+    pub role: &'static str,
+    pub from: (i32, i32),
+    pub to: Option<(i32, i32)>,
+    pub kpis: &'static [Kpi],
+}
+
+const fn hi(metric: &'static str, threshold: f64, target: f64, stretch: f64) -> Kpi {
+    Kpi {
+        metric,
+        lower: false,
+        threshold,
+        target,
+        stretch,
+    }
+}
+
+const fn lo(metric: &'static str, threshold: f64, target: f64, stretch: f64) -> Kpi {
+    Kpi {
+        metric,
+        lower: true,
+        threshold,
+        target,
+        stretch,
+    }
+}
+
+/// The plans of `pipelines/monthly.yaml` (names, weights and perspectives live there only).
+pub(super) const PLANS: &[PlanDef] = &[
+    // account-managers-collections
+    PlanDef {
+        role: ACCOUNT_MANAGER,
+        from: (2024, 1),
+        to: Some((2025, 6)),
+        kpis: &[
+            hi("cash_recovery_rate", 0.70, 0.80, 0.88),
+            lo("par30_rate", 0.12, 0.06, 0.02),
+            hi("fee_income", 50_000.0, 150_000.0, 300_000.0),
+            hi("customer_satisfaction", 75.0, 84.0, 92.0),
+            lo("bad_debt_rate", 0.004, 0.001, 0.0002),
+        ],
+    },
+    // account-managers-losses
+    PlanDef {
+        role: ACCOUNT_MANAGER,
+        from: (2025, 7),
+        to: None,
+        kpis: &[
+            hi("cash_recovery_rate", 0.70, 0.80, 0.88),
+            lo("par30_rate", 0.12, 0.06, 0.02),
+            lo("net_loss_rate", 0.004, 0.001, 0.0002),
+            hi("fee_income", 50_000.0, 150_000.0, 300_000.0),
+            hi("customer_satisfaction", 75.0, 84.0, 92.0),
+        ],
+    },
+    // sales-2024
+    PlanDef {
+        role: SALES,
+        from: (2024, 1),
+        to: None,
+        kpis: &[
+            hi("funded_volume", 2e6, 5e6, 9e6),
+            hi("new_clients", 0.0, 1.0, 2.0),
+            hi("approval_rate", 0.5, 0.65, 0.8),
+            lo("time_to_fund_median_hours", 72.0, 44.0, 28.0),
+            hi("customer_satisfaction", 75.0, 84.0, 92.0),
+        ],
+    },
+    // risk-officers-2024
+    PlanDef {
+        role: RISK_OFFICER,
+        from: (2024, 1),
+        to: None,
+        kpis: &[
+            lo("par30_rate", 0.2, 0.1, 0.04),
+            lo("net_loss_rate", 0.01, 0.003, 0.0005),
+            lo("overdue_rate", 0.4, 0.25, 0.15),
+            hi("manager_review", 70.0, 78.0, 86.0),
+        ],
+    },
+];
+
+fn key(ym: (i32, i32)) -> i32 {
+    ym.0 * 12 + ym.1 - 1
+}
+
+/// The plan in force for `role` in month `m`.
+pub(super) fn plan_for(role: &str, m: i32) -> Option<&'static PlanDef> {
+    PLANS
+        .iter()
+        .find(|p| p.role == role && key(p.from) <= m && p.to.is_none_or(|t| m <= key(t)))
+}
+
+fn kpi(plan: &'static PlanDef, metric: &str) -> Option<&'static Kpi> {
+    plan.kpis.iter().find(|k| k.metric == metric)
+}
+
+/// Whether (threshold, target, stretch) is strictly ordered for the direction.
+fn ordered(lower: bool, th: f64, t: f64, st: f64) -> bool {
+    if lower {
+        th > t && t > st
+    } else {
+        th < t && t < st
+    }
+}
+
+struct TargetRow {
+    month: i32,
+    metric: &'static str,
+    target: f64,
+    threshold: Option<f64>,
+    stretch: Option<f64>,
+    employee: Option<usize>,
+    role: Option<&'static str>,
+    department: Option<&'static str>,
+}
+
+/// A number as written in the files: no more decimals than it needs.
+fn num(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+/// Writes `targets.csv` and `adjustments.csv`; returns their row counts.
+pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize), Error> {
+    let cfg = w.cfg;
+    let emps = w.emps;
+    // A stream of its own, so the other tables do not depend on how many rows are written here.
+    let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x7a72_6765_7473);
+    let first = cfg.first_month.max(key((2024, 1)));
+    let last = cfg.last_month.min(key((2026, 10)));
+    let months: Vec<i32> = (first..=last).collect();
+    let mut rows: Vec<TargetRow> = Vec::new();
+    // Scale of volume targets: the company grows, and February is Chinese New Year.
+    let scale = |m: i32| {
+        (1.0 + cfg.growth).powf(f64::from(m - key((2024, 1))) / 12.0)
+            * match m.rem_euclid(12) {
+                1 => 0.8,
+                11 => 1.1,
+                _ => 1.0,
+            }
+    };
+    for &m in &months {
+        // Role rows: the headline KPI of each plan, cascaded every month.
+        if let Some(p) = plan_for(ACCOUNT_MANAGER, m) {
+            let k = kpi(p, "cash_recovery_rate").expect("KPI of the plan");
+            let target = match m.rem_euclid(12) {
+                1 => k.target - 0.3 * (k.target - k.threshold),
+                11 => k.target + 0.3 * (k.stretch - k.target),
+                _ => k.target,
+            };
+            let full = m.rem_euclid(2) == 0;
+            rows.push(TargetRow {
+                month: m,
+                metric: k.metric,
+                target,
+                threshold: full.then_some(k.threshold),
+                stretch: full.then_some(k.stretch),
+                employee: None,
+                role: Some(ACCOUNT_MANAGER),
+                department: None,
+            });
+        }
+        if let Some(p) = plan_for(SALES, m) {
+            let k = kpi(p, "funded_volume").expect("KPI of the plan");
+            let s = scale(m);
+            rows.push(TargetRow {
+                month: m,
+                metric: k.metric,
+                target: (k.target * s).round(),
+                threshold: Some((k.threshold * s).round()),
+                stretch: Some((k.stretch * s).round()),
+                employee: None,
+                role: Some(SALES),
+                department: None,
+            });
+        }
+        if m >= key((2025, 1)) {
+            if let Some(p) = plan_for(RISK_OFFICER, m) {
+                // Risk appetite tightened for 2025: the target moves, the bounds stay.
+                let k = kpi(p, "par30_rate").expect("KPI of the plan");
+                rows.push(TargetRow {
+                    month: m,
+                    metric: k.metric,
+                    target: k.target - 0.2 * (k.target - k.stretch),
+                    threshold: None,
+                    stretch: None,
+                    employee: None,
+                    role: Some(RISK_OFFICER),
+                    department: None,
+                });
+            }
+        }
+        // Department + role: North's account managers carry an older, slower-paying book in 2026.
+        if m >= key((2026, 1)) {
+            if let Some(k) = plan_for(ACCOUNT_MANAGER, m).and_then(|p| kpi(p, "par30_rate")) {
+                rows.push(TargetRow {
+                    month: m,
+                    metric: k.metric,
+                    target: k.target * 1.25,
+                    threshold: Some(k.threshold * 1.15),
+                    stretch: Some(k.stretch * 1.25),
+                    employee: None,
+                    role: Some(ACCOUNT_MANAGER),
+                    department: Some(DEPARTMENTS[2]),
+                });
+            }
+        }
+        // Department: South runs a service push on customer satisfaction in 2025.
+        if (key((2025, 1))..=key((2025, 12))).contains(&m) {
+            rows.push(TargetRow {
+                month: m,
+                metric: "customer_satisfaction",
+                target: 86.0,
+                threshold: Some(78.0),
+                stretch: Some(93.0),
+                employee: None,
+                role: None,
+                department: Some(DEPARTMENTS[1]),
+            });
+        }
+        // Company: one service standard for everyone scored on customer satisfaction.
+        rows.push(TargetRow {
+            month: m,
+            metric: "customer_satisfaction",
+            target: 84.0,
+            threshold: Some(76.0),
+            stretch: Some(92.0),
+            employee: None,
+            role: None,
+            department: None,
+        });
+    }
+    // Employees: salespeople hired during the span ramp up over their first three months.
+    let start = month_start(first);
+    let mut ramping = 0;
+    for (i, e) in emps.iter().enumerate() {
+        if ramping >= 4 || e.hire < start || e.role != SALES {
+            continue;
+        }
+        let m0 = crate::periods::month_of(e.hire);
+        for (j, m) in (m0..m0 + 3).enumerate() {
+            if !months.contains(&m) || rated(w, i, m).is_none_or(|p| p.role != SALES) {
+                continue;
+            }
+            let Some(k) = plan_for(SALES, m).and_then(|p| kpi(p, "funded_volume")) else {
+                continue;
+            };
+            let f = [0.3, 0.5, 0.75][j] * scale(m);
+            rows.push(TargetRow {
+                month: m,
+                metric: k.metric,
+                target: (k.target * f).round(),
+                threshold: Some((k.threshold * f).round()),
+                stretch: Some((k.stretch * f).round()),
+                employee: Some(i),
+                role: None,
+                department: None,
+            });
+        }
+        ramping += 1;
+    }
+
+    // Check what a run will check, then write.
+    let mut seen = HashSet::new();
+    let mut out = open(dir, Table::Targets)?;
+    let mut n_targets = 0;
+    for r in &rows {
+        let who = (r.employee, r.department, r.role);
+        if !seen.insert((r.month, r.metric, who)) {
+            return Err(Error::Internal(format!(
+                "generator: repeated target {} {}",
+                month_label(r.month),
+                r.metric
+            )));
+        }
+        // The plans a row may fill its empty bounds from.
+        for p in PLANS.iter().filter(|p| {
+            key(p.from) <= r.month
+                && p.to.is_none_or(|t| r.month <= key(t))
+                && r.role.is_none_or(|role| role == p.role)
+        }) {
+            if let Some(k) = kpi(p, r.metric) {
+                let th = r.threshold.unwrap_or(k.threshold);
+                let st = r.stretch.unwrap_or(k.stretch);
+                if !ordered(k.lower, th, r.target, st) {
+                    return Err(Error::Internal(format!(
+                        "generator: target {} {} is not ordered",
+                        month_label(r.month),
+                        r.metric
+                    )));
+                }
+            }
+        }
+        let opt = |x: Option<f64>| x.map(num).unwrap_or_default();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            month_label(r.month),
+            r.metric,
+            num(r.target),
+            opt(r.threshold),
+            opt(r.stretch),
+            r.employee.map(eid).unwrap_or_default(),
+            r.role.unwrap_or_default(),
+            r.department.unwrap_or_default()
+        )
+        .map_err(werr)?;
+        n_targets += 1;
+    }
+    out.flush().map_err(werr)?;
+
+    // Approved appeals.
+    let mut out = open(dir, Table::Adjustments)?;
+    let mut n_adj = 0;
+    if cfg.appeals && !months.is_empty() && !emps.is_empty() {
+        let mut seen = HashSet::new();
+        for _ in 0..400 {
+            if n_adj == 8 {
+                break;
+            }
+            let i = rng.random_range(0..emps.len());
+            let m = months[rng.random_range(0..months.len())];
+            let Some(p) = rated(w, i, m) else {
+                continue;
+            };
+            let k = &p.kpis[rng.random_range(0..p.kpis.len())];
+            if !seen.insert((i, m, k.metric)) {
+                continue;
+            }
+            let org_day = month_end(m).min(emps[i].term.unwrap_or(month_end(m)));
+            let team = emps[i].org_on(org_day).0;
+            let approver = if lead(team) == i {
+                lead((team + 1) % TEAMS)
+            } else {
+                lead(team)
+            };
+            let (value, reason) = appeal(&mut rng, k);
+            writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                eid(i),
+                month_label(m),
+                k.metric,
+                num(value),
+                reason,
+                eid(approver)
+            )
+            .map_err(werr)?;
+            n_adj += 1;
+        }
+    }
+    out.flush().map_err(werr)?;
+    Ok((n_targets, n_adj))
+}
+
+/// The plan that scores employee `i`'s row of month `m`, if the row exists and is rated.
+fn rated(w: &World, i: usize, m: i32) -> Option<&'static PlanDef> {
+    let e = &w.emps[i];
+    let (ms, me) = (month_start(m), month_end(m));
+    if e.days_in(ms, me) == 0 {
+        return None;
+    }
+    let org_day = e.term.map_or(me, |t| t.min(me));
+    plan_for(e.org_on(org_day).1, m)
+}
+
+/// The corrected value of an appeal and its reason.
+fn appeal(rng: &mut StdRng, k: &Kpi) -> (f64, &'static str) {
+    let reasons: &[&str] = match k.metric {
+        "cash_recovery_rate" | "par30_rate" | "overdue_rate" => &[
+            "债务人已于月末前付款 银行入账延迟至次月",
+            "Disputed invoice withdrawn by the client; not overdue",
+            "Client moved into this book mid-month from a departed colleague",
+        ],
+        "bad_debt_rate" | "net_loss_rate" => &[
+            "核销系总部统一决策 非本人经办",
+            "Write-off booked to the wrong account manager",
+        ],
+        "funded_volume" | "new_clients" | "approval_rate" | "applications_funded" => &[
+            "系统误将业务记入其他客户经理名下",
+            "Deal originated jointly; credit split agreed by the sales director",
+        ],
+        "time_to_fund_median_hours" => &[
+            "Funding held by the bank over the national holiday",
+            "放款系统故障两天 非本人原因",
+        ],
+        "fee_income" => &["Fee reversal belongs to a client transferred out last month"],
+        _ => &[
+            "Survey sent to the wrong contact at the client",
+            "复核后更正评分",
+        ],
+    };
+    let reason = reasons[rng.random_range(0..reasons.len())];
+    let value = if k.metric == "new_clients" {
+        k.target.round().max(1.0)
+    } else {
+        // Somewhere between target and stretch, rounded as a finance lead would write it.
+        let x = k.target + rng.random_range(0.0..0.6) * (k.stretch - k.target);
+        if x == 0.0 {
+            return (x, reason);
+        }
+        let mag = 10f64.powi(x.abs().log10().floor() as i32 - 2);
+        (x / mag).round() * mag
+    };
+    (value, reason)
+}
