@@ -120,7 +120,7 @@ pub(super) fn invoices(
             let orig = match (hunter, assignee) {
                 (Some(h), _) => h,
                 (None, Some(a)) if emps[a].role == ACCOUNT_MANAGER && rng.random_bool(0.45) => a,
-                _ => pick(rng, emps, w.sales, pd, 0.5)
+                _ => pick(rng, emps, w.sales, pd, 0.35)
                     .or_else(|| pick(rng, emps, &originators, pd, 0.0))
                     .unwrap_or(0),
             };

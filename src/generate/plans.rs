@@ -68,11 +68,11 @@ pub(super) const PLANS: &[PlanDef] = &[
         from: (2024, 1),
         to: Some((2025, 6)),
         kpis: &[
-            hi("cash_recovery_rate", 0.70, 0.80, 0.88),
-            lo("par30_rate", 0.12, 0.06, 0.02),
-            hi("fee_income", 50_000.0, 150_000.0, 300_000.0),
-            hi("customer_satisfaction", 75.0, 84.0, 92.0),
-            lo("bad_debt_rate", 0.004, 0.001, 0.0002),
+            hi("cash_recovery_rate", 0.5, 0.89, 0.985),
+            lo("par30_rate", 0.18, 0.025, 0.002),
+            hi("fee_income", 5000.0, 110000.0, 230000.0),
+            hi("customer_satisfaction", 68.0, 86.0, 97.0),
+            lo("bad_debt_rate", 0.004, 0.0008, 0.0001),
         ],
     },
     // account-managers-losses
@@ -81,11 +81,11 @@ pub(super) const PLANS: &[PlanDef] = &[
         from: (2025, 7),
         to: None,
         kpis: &[
-            hi("cash_recovery_rate", 0.70, 0.80, 0.88),
-            lo("par30_rate", 0.12, 0.06, 0.02),
-            lo("net_loss_rate", 0.004, 0.001, 0.0002),
-            hi("fee_income", 50_000.0, 150_000.0, 300_000.0),
-            hi("customer_satisfaction", 75.0, 84.0, 92.0),
+            hi("cash_recovery_rate", 0.5, 0.89, 0.985),
+            lo("par30_rate", 0.18, 0.025, 0.002),
+            lo("net_loss_rate", 0.004, 0.0008, 0.0001),
+            hi("fee_income", 5000.0, 110000.0, 230000.0),
+            hi("customer_satisfaction", 68.0, 86.0, 97.0),
         ],
     },
     // sales-2024
@@ -94,11 +94,11 @@ pub(super) const PLANS: &[PlanDef] = &[
         from: (2024, 1),
         to: None,
         kpis: &[
-            hi("funded_volume", 2e6, 5e6, 9e6),
+            hi("funded_volume", 500000.0, 5000000.0, 11000000.0),
             hi("new_clients", 0.0, 1.0, 2.0),
-            hi("approval_rate", 0.5, 0.65, 0.8),
-            lo("time_to_fund_median_hours", 72.0, 44.0, 28.0),
-            hi("customer_satisfaction", 75.0, 84.0, 92.0),
+            hi("approval_rate", 0.2, 0.65, 0.9),
+            lo("time_to_fund_median_hours", 100.0, 42.0, 24.0),
+            hi("customer_satisfaction", 66.0, 84.0, 96.0),
         ],
     },
     // risk-officers-2024
@@ -107,10 +107,10 @@ pub(super) const PLANS: &[PlanDef] = &[
         from: (2024, 1),
         to: None,
         kpis: &[
-            lo("par30_rate", 0.2, 0.1, 0.04),
-            lo("net_loss_rate", 0.01, 0.003, 0.0005),
-            lo("overdue_rate", 0.4, 0.25, 0.15),
-            hi("manager_review", 70.0, 78.0, 86.0),
+            lo("par30_rate", 0.35, 0.08, 0.01),
+            lo("net_loss_rate", 0.01, 0.0015, 0.0002),
+            lo("overdue_rate", 0.5, 0.17, 0.05),
+            hi("manager_review", 58.0, 83.0, 95.0),
         ],
     },
 ];
@@ -242,30 +242,32 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
                 });
             }
         }
-        // Department: South runs a service push on customer satisfaction in 2025.
-        if (key((2025, 1))..=key((2025, 12))).contains(&m) {
+        // Department: South runs a service push on customer satisfaction in 2025's second half.
+        if (key((2025, 7))..=key((2025, 12))).contains(&m) {
             rows.push(TargetRow {
                 month: m,
                 metric: "customer_satisfaction",
                 target: 86.0,
-                threshold: Some(78.0),
-                stretch: Some(93.0),
+                threshold: Some(75.0),
+                stretch: Some(94.0),
                 employee: None,
                 role: None,
                 department: Some(DEPARTMENTS[1]),
             });
         }
-        // Company: one service standard for everyone scored on customer satisfaction.
-        rows.push(TargetRow {
-            month: m,
-            metric: "customer_satisfaction",
-            target: 84.0,
-            threshold: Some(76.0),
-            stretch: Some(92.0),
-            employee: None,
-            role: None,
-            department: None,
-        });
+        // Company: from 2026 one higher service standard for everyone scored on it.
+        if m >= key((2026, 1)) {
+            rows.push(TargetRow {
+                month: m,
+                metric: "customer_satisfaction",
+                target: 85.0,
+                threshold: Some(74.0),
+                stretch: Some(94.0),
+                employee: None,
+                role: None,
+                department: None,
+            });
+        }
     }
     // Employees: salespeople hired during the span ramp up over their first three months.
     let start = month_start(first);
@@ -411,10 +413,10 @@ fn appeal(rng: &mut StdRng, k: &Kpi) -> (f64, &'static str) {
         ],
         "bad_debt_rate" | "net_loss_rate" => &[
             "核销系总部统一决策 非本人经办",
-            "Write-off booked to the wrong account manager",
+            "Write-off booked to the wrong portfolio owner",
         ],
         "funded_volume" | "new_clients" | "approval_rate" | "applications_funded" => &[
-            "系统误将业务记入其他客户经理名下",
+            "系统误将业务记入其他员工名下",
             "Deal originated jointly; credit split agreed by the sales director",
         ],
         "time_to_fund_median_hours" => &[
