@@ -9,6 +9,21 @@
 --               multiplier_units HUGEINT (the multiplier in 1/10000))
 -- Writes `out_scorecards`, `out_kpi_scores` and `out_rollups`, for every computed period (the caller
 -- keeps the window's).
+--
+-- Readings of the contract where it leaves room (the project's decisions):
+-- * a row's plan: the plan of its role (org as of the org date) with pe in [first day of valid_from,
+--   last day of valid_to]; none = not rated (no kpi_scores rows, null scores, flag false, bonus 0);
+-- * targets: only rows whose label equals the row's period (so a month run never sees `2026-Q4`);
+--   precedence employee > department_role > role > department > company > plan; a missing
+--   threshold / stretch on the chosen row comes from the plan's KPI;
+-- * grade bands and the swing threshold are met within 1e-9, so float noise never moves them;
+-- * calibration groups compare NULL manager_id (or any NULL column) as equal, as GROUP BY does;
+--   a group of one has null percentile and z-score, and a zero sample deviation a null z-score;
+-- * review_flag compares with the employee's composite of the previous period whatever plan scored
+--   it (the contract says "the employee's composite"), using the current row's swing_threshold;
+-- * bonus: salary x months x multiplier x days employed / days in p, exact, one rounding half away
+--   from zero; 0 when not rated or the composite is null (a D with multiplier 0 gives 0 too);
+-- * rollups: `rated` counts rows with a plan in force, scored or not (composite may be null).
 
 -- d(x, y) of 5.2: how far x is on the good side of y.
 CREATE OR REPLACE MACRO better_by(dir, x, y) AS CASE WHEN dir = 'higher' THEN x - y ELSE y - x END;
