@@ -3,8 +3,10 @@
 mod cli;
 mod common;
 mod differential;
+mod docs;
 mod duckdb;
 mod edge_cases;
 mod messages;
 mod property;
+mod scoring;
 mod worked_example;

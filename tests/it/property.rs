@@ -3,7 +3,7 @@
 //! ledger balance replayed invoice by invoice.
 
 use factorscore::generate::GenConfig;
-use factorscore::metrics::table::Val;
+use factorscore::metrics::registry::Val;
 use factorscore::money::convert;
 use factorscore::periods::Grain;
 use factorscore::run::RunOptions;
