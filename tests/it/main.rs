@@ -8,5 +8,6 @@ mod duckdb;
 mod edge_cases;
 mod messages;
 mod property;
+mod readers;
 mod scoring;
 mod worked_example;
