@@ -15,6 +15,7 @@ use crate::periods::{Calendar, Day, Grain};
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
 use crate::tables::Table;
+use crate::sources::parse::Problems;
 use crate::sources::{self, FileInfo, RawTable};
 
 /// What a run computes, as given on the command line.
@@ -48,17 +49,24 @@ impl Timings {
 
 /// Reads every source of the plan and checks it against the contract.
 pub fn load(plan: &Plan) -> Result<Loaded, Error> {
-    load_timed(plan, &mut Timings::default())
+    let mut problems = Problems::default();
+    let loaded = load_timed(plan, &mut Timings::default(), &mut problems)?;
+    problems.into_result().map_err(Error::Rules)?;
+    Ok(loaded)
 }
 
-fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
+/// Reads and checks every source, recording rule breaks in `problems` (rows that break a rule
+/// are left out), so that a run can go on to find the rule breaks of scoring too and report
+/// them all at once.
+fn load_timed(plan: &Plan, timings: &mut Timings, problems: &mut Problems) -> Result<Loaded, Error> {
     let mut t = std::time::Instant::now();
     let mut raw = Vec::new();
     for src in &plan.sources {
         raw.push(sources::read(plan, src)?);
         timings.lap(&format!("read {}", src.table.name()), &mut t);
     }
-    let (ledger, mut problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
+    let (ledger, parse_problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
+    problems.extend(parse_problems);
     if problems.total == 0 {
         // What the rest of the run reads of the raw tables: the ids that order same-day events.
         for r in &mut raw {
@@ -73,9 +81,8 @@ fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
         &ledger,
         find(Table::Collections).unwrap_or(&ec),
         find(Table::WriteOffs).unwrap_or(&ew),
-        &mut problems,
+        problems,
     );
-    problems.into_result().map_err(Error::Rules)?;
     timings.lap("apply invoice events", &mut t);
     Ok(Loaded { raw, ledger, swept })
 }
@@ -236,11 +243,26 @@ pub struct Scorecards<'l> {
 
 /// Computes and scores every row of `window`.
 pub fn score_window<'l>(plan: &Plan, loaded: &'l Loaded, window: Window) -> Result<Scorecards<'l>, Error> {
+    let mut problems = Problems::default();
+    let sc = score_window_timed(plan, loaded, window, &mut Timings::default(), &mut problems);
+    problems.into_result().map_err(Error::Rules)?;
+    Ok(sc)
+}
+
+fn score_window_timed<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    window: Window,
+    timings: &mut Timings,
+    problems: &mut Problems,
+) -> Scorecards<'l> {
+    let mut t = std::time::Instant::now();
     let scored_window = Window {
         first: window.first - 1,
         ..window
     };
     let facts = facts(loaded, scored_window);
+    timings.lap("metrics", &mut t);
     let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
     let (et, ea) = (RawTable::empty(Table::Targets), RawTable::empty(Table::Adjustments));
@@ -248,14 +270,22 @@ pub fn score_window<'l>(plan: &Plan, loaded: &'l Loaded, window: Window) -> Resu
         targets: raw(Table::Targets).unwrap_or(&et),
         adjustments: raw(Table::Adjustments).unwrap_or(&ea),
     };
-    let scored = crate::scoring::score(&plan.plans, &loaded.ledger, &facts, &cards, 1, &inputs)
-        .map_err(Error::Rules)?;
-    Ok(Scorecards {
+    let scored = crate::scoring::score(
+        &plan.plans,
+        &loaded.ledger,
+        &facts,
+        &cards,
+        1,
+        &inputs,
+        problems,
+    );
+    timings.lap("scores", &mut t);
+    Scorecards {
         facts,
         cards,
         scored,
         first_written: 1,
-    })
+    }
 }
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups.
@@ -289,11 +319,12 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
     let spec = opts.periods(plan)?;
     let mut timings = Timings::default();
-    let loaded = load_timed(plan, &mut timings)?;
-    let mut t = std::time::Instant::now();
+    let mut problems = Problems::default();
+    let loaded = load_timed(plan, &mut timings, &mut problems)?;
     let window = spec.window(&loaded.ledger)?;
-    let sc = score_window(plan, &loaded, window)?;
-    timings.lap("metrics and scores", &mut t);
+    let sc = score_window_timed(plan, &loaded, window, &mut timings, &mut problems);
+    problems.into_result().map_err(Error::Rules)?;
+    let mut t = std::time::Instant::now();
     let mut parts = partitions(plan, &loaded.ledger, &sc)?;
     timings.lap("output tables", &mut t);
     let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());

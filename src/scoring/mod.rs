@@ -11,7 +11,6 @@ pub mod targets;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::{Kpi, ScorePlan};
-use crate::error::InputErrors;
 use crate::metrics::Facts;
 use crate::model::{LabelKey, Ledger};
 use crate::scorecards::Card;
@@ -73,7 +72,7 @@ pub struct ScoringInputs<'a> {
     pub adjustments: &'a RawTable,
 }
 
-/// Scores every card. Periods before `first_written` (the look-back period that gives the
+/// Scores every card, recording the rule breaks of 5.2 in `problems`. Periods before `first_written` (the look-back period that gives the
 /// review flag its previous composite) are scored but neither checked for appeals nor counted.
 pub fn score(
     plans: &[ScorePlan],
@@ -82,7 +81,8 @@ pub fn score(
     cards: &[Vec<Card>],
     first_written: usize,
     raw: &ScoringInputs,
-) -> Result<Scored, InputErrors> {
+    problems: &mut Problems,
+) -> Scored {
     let w = f.window;
     let grain = w.cal.grain;
     let targets = Targets::index(l, grain);
@@ -92,7 +92,6 @@ pub fn score(
             appeals.insert((a.employee, a.period, a.metric.name), i);
         }
     }
-    let mut problems = Problems::default();
     let mut bad_targets: Vec<u32> = Vec::new();
     let mut rows: Vec<Vec<RowScore>> = Vec::with_capacity(cards.len());
     for (k, period_cards) in cards.iter().enumerate() {
@@ -151,8 +150,7 @@ pub fn score(
         }
         rows.push(scores);
     }
-    check_appeals(plans, l, f, cards, &rows, first_written, raw.adjustments, &mut problems);
-    problems.into_result()?;
+    check_appeals(plans, l, f, cards, &rows, first_written, raw.adjustments, problems);
     let mut not_rated = BTreeMap::new();
     for (cs, ss) in cards.iter().zip(&rows).skip(first_written) {
         for (c, s) in cs.iter().zip(ss) {
@@ -162,7 +160,7 @@ pub fn score(
             }
         }
     }
-    Ok(Scored { rows, not_rated })
+    Scored { rows, not_rated }
 }
 
 fn kpi_score(

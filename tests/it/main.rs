@@ -9,5 +9,6 @@ mod edge_cases;
 mod messages;
 mod property;
 mod readers;
+mod score_messages;
 mod scoring;
 mod worked_example;
