@@ -280,7 +280,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             seed,
             format,
         } => {
-            let cfg = crate::generate::GenConfig::preset(&preset, seed).map_err(Error::BadOption)?;
+            let cfg =
+                crate::generate::GenConfig::preset(&preset, seed).map_err(Error::BadOption)?;
             let parquet = match format.as_str() {
                 "csv" => false,
                 "parquet" => true,

@@ -101,22 +101,29 @@ fn opt(x: Option<f64>) -> String {
 }
 
 /// Builds the statement of employee `id` in the window's last period.
-pub fn statement(plan: &Plan, loaded: &Loaded, sc: &Scorecards, id: &str) -> Result<Statement, Error> {
+pub fn statement(
+    plan: &Plan,
+    loaded: &Loaded,
+    sc: &Scorecards,
+    id: &str,
+) -> Result<Statement, Error> {
     let l = &loaded.ledger;
     let f = &sc.facts;
     let w = f.window;
     let k = sc.cards.len() - 1;
     let p = w.first + k as i32;
     let label = w.cal.label(p);
-    let e = l
-        .employees
-        .ids
-        .get(id)
-        .ok_or_else(|| Error::NoScorecard(format!("`{id}` names no employee in the employees table")))?;
+    let e = l.employees.ids.get(id).ok_or_else(|| {
+        Error::NoScorecard(format!("`{id}` names no employee in the employees table"))
+    })?;
     let i = sc.cards[k]
         .iter()
         .position(|c| c.employee == e)
-        .ok_or_else(|| Error::NoScorecard(format!("{id} is not employed in {label}, so has no scorecard")))?;
+        .ok_or_else(|| {
+            Error::NoScorecard(format!(
+                "{id} is not employed in {label}, so has no scorecard"
+            ))
+        })?;
     let card = &sc.cards[k][i];
     let s: &RowScore = &sc.scored.rows[k][i];
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
@@ -135,13 +142,16 @@ pub fn statement(plan: &Plan, loaded: &Loaded, sc: &Scorecards, id: &str) -> Res
                         value: a.value,
                         reason: a.reason.clone(),
                         approved_by: a.approved_by.clone(),
-                        row: raw(Table::Adjustments).map_or_else(String::new, |t| t.row_ref(a.row as usize).to_string()),
+                        row: raw(Table::Adjustments)
+                            .map_or_else(String::new, |t| t.row_ref(a.row as usize).to_string()),
                     }
                 });
                 let t = ks.target;
                 let d = |x: f64, y: f64| kpi.direction.d(x, y);
                 let score_working = match (ks.actual, ks.segment) {
-                    (Some(a), Some(Segment::Floor)) => format!("{a} is not beyond the threshold {}: 0", t.threshold),
+                    (Some(a), Some(Segment::Floor)) => {
+                        format!("{a} is not beyond the threshold {}: 0", t.threshold)
+                    }
                     (Some(a), Some(Segment::ToTarget)) => format!(
                         "100 × {} / {} = {}",
                         d(a, t.threshold),
@@ -154,7 +164,9 @@ pub fn statement(plan: &Plan, loaded: &Loaded, sc: &Scorecards, id: &str) -> Res
                         d(t.stretch, t.target),
                         opt(ks.score)
                     ),
-                    (Some(a), Some(Segment::Cap)) => format!("{a} reaches the stretch {}: 120", t.stretch),
+                    (Some(a), Some(Segment::Cap)) => {
+                        format!("{a} reaches the stretch {}: 120", t.stretch)
+                    }
                     _ => "no actual: not scored, its weight goes to the scored KPIs".into(),
                 };
                 KpiLine {
@@ -178,9 +190,9 @@ pub fn statement(plan: &Plan, loaded: &Loaded, sc: &Scorecards, id: &str) -> Res
                     threshold: t.threshold,
                     stretch: t.stretch,
                     target_source: t.source.name(),
-                    target_row: t
-                        .row
-                        .and_then(|r| raw(Table::Targets).map(|tb| tb.row_ref(r as usize).to_string())),
+                    target_row: t.row.and_then(|r| {
+                        raw(Table::Targets).map(|tb| tb.row_ref(r as usize).to_string())
+                    }),
                     score: ks.score,
                     score_working,
                     weight: kpi.weight,
@@ -273,7 +285,11 @@ pub fn text(s: &Statement) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let dash = |x: &Option<String>| x.clone().unwrap_or_else(|| "-".into());
-    let _ = writeln!(o, "{} {} — {} {} ({} .. {})", s.employee_id, s.employee_name, s.grain, s.period, s.period_start, s.period_end);
+    let _ = writeln!(
+        o,
+        "{} {} — {} {} ({} .. {})",
+        s.employee_id, s.employee_name, s.grain, s.period, s.period_start, s.period_end
+    );
     let _ = writeln!(
         o,
         "org: department {}, team {}, role {}, manager {}; {} days employed",
@@ -284,27 +300,48 @@ pub fn text(s: &Statement) -> String {
         s.days_employed
     );
     let Some(plan) = &s.plan else {
-        let _ = writeln!(o, "\nnot rated: no plan for role {} is in force on {}", dash(&s.role), s.period_end);
+        let _ = writeln!(
+            o,
+            "\nnot rated: no plan for role {} is in force on {}",
+            dash(&s.role),
+            s.period_end
+        );
         let _ = writeln!(o, "bonus: {}", s.bonus_working);
         return o;
     };
     let _ = writeln!(o, "plan: {plan}\n");
     for (n, k) in s.kpis.iter().enumerate() {
-        let _ = writeln!(o, "{}. {} ({}, {} is better) — {}", n + 1, k.metric, k.perspective, k.direction, k.meaning);
+        let _ = writeln!(
+            o,
+            "{}. {} ({}, {} is better) — {}",
+            n + 1,
+            k.metric,
+            k.perspective,
+            k.direction,
+            k.meaning
+        );
         let _ = writeln!(o, "   formula: {}", k.formula);
         let _ = writeln!(o, "   actual from the ledger: {}", opt(k.raw_actual));
         for fig in &k.figures {
             let _ = writeln!(o, "     {}: {}", fig.label, fig.value);
         }
         if let Some(a) = &k.appeal {
-            let _ = writeln!(o, "   appeal: {} approved by {} ({}): \"{}\"", a.value, a.approved_by, a.row, a.reason);
+            let _ = writeln!(
+                o,
+                "   appeal: {} approved by {} ({}): \"{}\"",
+                a.value, a.approved_by, a.row, a.reason
+            );
         }
         let _ = writeln!(o, "   actual scored: {}", opt(k.actual));
         let from = match &k.target_row {
             Some(r) => format!("{} target, {r}", k.target_source),
             None => "plan default".into(),
         };
-        let _ = writeln!(o, "   threshold {} / target {} / stretch {} ({from})", k.threshold, k.target, k.stretch);
+        let _ = writeln!(
+            o,
+            "   threshold {} / target {} / stretch {} ({from})",
+            k.threshold, k.target, k.stretch
+        );
         let _ = writeln!(o, "   score: {}", k.score_working);
         let _ = writeln!(
             o,
@@ -312,8 +349,18 @@ pub fn text(s: &Statement) -> String {
             k.weight, k.effective_weight, k.weighted_score
         );
     }
-    let parts: Vec<String> = s.kpis.iter().filter(|k| k.score.is_some()).map(|k| format!("{}", k.weighted_score)).collect();
-    let _ = writeln!(o, "\ncomposite: {} = {}", parts.join(" + "), opt(s.composite_score));
+    let parts: Vec<String> = s
+        .kpis
+        .iter()
+        .filter(|k| k.score.is_some())
+        .map(|k| format!("{}", k.weighted_score))
+        .collect();
+    let _ = writeln!(
+        o,
+        "\ncomposite: {} = {}",
+        parts.join(" + "),
+        opt(s.composite_score)
+    );
     let _ = writeln!(o, "grade: {}", dash(&s.grade));
     let group: Vec<String> = s
         .calibration_group

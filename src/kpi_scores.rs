@@ -8,6 +8,9 @@ use crate::model::Ledger;
 use crate::scorecards::Card;
 use crate::scoring::{KpiScore, RowScore};
 
+/// One output row: the employee id, the plan and the KPI's score.
+type Line<'a> = (&'a str, &'a ScorePlan, &'a KpiScore);
+
 /// The kpi_scores table of one period.
 pub fn frame(
     plans: &[ScorePlan],
@@ -16,7 +19,7 @@ pub fn frame(
     scores: &[RowScore],
 ) -> PolarsResult<DataFrame> {
     // (employee id, plan, the KPI's score), rated rows only, in scorecard order.
-    let rows: Vec<(&str, &ScorePlan, &KpiScore)> = cards
+    let rows: Vec<Line> = cards
         .iter()
         .zip(scores)
         .filter_map(|(c, s)| Some((c, &plans[s.plan?], s)))
@@ -25,17 +28,18 @@ pub fn frame(
             s.kpis.iter().map(move |k| (id, plan, k))
         })
         .collect();
-    let text = |name: &str, get: &dyn Fn(&(&str, &ScorePlan, &KpiScore)) -> Option<String>| {
+    let text = |name: &str, get: &dyn Fn(&Line) -> Option<String>| {
         Column::new(name.into(), rows.iter().map(get).collect::<Vec<_>>())
     };
-    let float = |name: &str, get: &dyn Fn(&(&str, &ScorePlan, &KpiScore)) -> Option<f64>| {
-        float_column(name, rows.iter().map(get))
-    };
+    let float =
+        |name: &str, get: &dyn Fn(&Line) -> Option<f64>| float_column(name, rows.iter().map(get));
     let appeal = |k: &KpiScore| k.adjustment.map(|a| &l.adjustments[a]);
     let cols = vec![
         text("employee_id", &|r| Some(r.0.to_string())),
         text("plan", &|r| Some(r.1.name.clone())),
-        text("metric", &|r| Some(r.1.kpis[r.2.kpi].metric.name.to_string())),
+        text("metric", &|r| {
+            Some(r.1.kpis[r.2.kpi].metric.name.to_string())
+        }),
         text("perspective", &|r| {
             Some(r.1.kpis[r.2.kpi].perspective.name().to_string())
         }),
@@ -50,12 +54,18 @@ pub fn frame(
                 .map(|r| r.2.adjustment.is_some())
                 .collect::<Vec<_>>(),
         ),
-        text("adjustment_reason", &|r| appeal(r.2).map(|a| a.reason.clone())),
-        text("approved_by", &|r| appeal(r.2).map(|a| a.approved_by.clone())),
+        text("adjustment_reason", &|r| {
+            appeal(r.2).map(|a| a.reason.clone())
+        }),
+        text("approved_by", &|r| {
+            appeal(r.2).map(|a| a.approved_by.clone())
+        }),
         float("target", &|r| Some(r.2.target.target)),
         float("threshold", &|r| Some(r.2.target.threshold)),
         float("stretch", &|r| Some(r.2.target.stretch)),
-        text("target_source", &|r| Some(r.2.target.source.name().to_string())),
+        text("target_source", &|r| {
+            Some(r.2.target.source.name().to_string())
+        }),
         float("weight", &|r| Some(r.1.kpis[r.2.kpi].weight)),
         float("effective_weight", &|r| Some(r.2.effective_weight)),
         float("score", &|r| r.2.score),

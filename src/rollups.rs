@@ -54,7 +54,11 @@ pub fn frame(f: &Facts, k: usize, cards: &[Card], scores: &[RowScore]) -> Polars
         }
     }
     let rows: Vec<(&str, &str, Group)> = std::iter::once(("company", "company", company))
-        .chain(departments.into_iter().map(|(key, g)| ("department", key, g)))
+        .chain(
+            departments
+                .into_iter()
+                .map(|(key, g)| ("department", key, g)),
+        )
         .chain(teams.into_iter().map(|(key, g)| ("team", key, g)))
         .collect();
     let (days, points) = f.shape(k);

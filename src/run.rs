@@ -14,9 +14,9 @@ use crate::output::{write_atomic, write_partitions, Partition};
 use crate::periods::{Calendar, Day, Grain};
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
-use crate::tables::Table;
 use crate::sources::parse::Problems;
 use crate::sources::{self, FileInfo, RawTable};
+use crate::tables::Table;
 
 /// What a run computes, as given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +58,11 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
 /// Reads and checks every source, recording rule breaks in `problems` (rows that break a rule
 /// are left out), so that a run can go on to find the rule breaks of scoring too and report
 /// them all at once.
-fn load_timed(plan: &Plan, timings: &mut Timings, problems: &mut Problems) -> Result<Loaded, Error> {
+fn load_timed(
+    plan: &Plan,
+    timings: &mut Timings,
+    problems: &mut Problems,
+) -> Result<Loaded, Error> {
     let mut t = std::time::Instant::now();
     let mut raw = Vec::new();
     for src in &plan.sources {
@@ -242,7 +246,11 @@ pub struct Scorecards<'l> {
 }
 
 /// Computes and scores every row of `window`.
-pub fn score_window<'l>(plan: &Plan, loaded: &'l Loaded, window: Window) -> Result<Scorecards<'l>, Error> {
+pub fn score_window<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    window: Window,
+) -> Result<Scorecards<'l>, Error> {
     let mut problems = Problems::default();
     let sc = score_window_timed(plan, loaded, window, &mut Timings::default(), &mut problems);
     problems.into_result().map_err(Error::Rules)?;
@@ -265,7 +273,10 @@ fn score_window_timed<'l>(
     timings.lap("metrics", &mut t);
     let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
-    let (et, ea) = (RawTable::empty(Table::Targets), RawTable::empty(Table::Adjustments));
+    let (et, ea) = (
+        RawTable::empty(Table::Targets),
+        RawTable::empty(Table::Adjustments),
+    );
     let inputs = ScoringInputs {
         targets: raw(Table::Targets).unwrap_or(&et),
         adjustments: raw(Table::Adjustments).unwrap_or(&ea),
@@ -298,9 +309,18 @@ fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Partition>
         let period = w.cal.label(w.first + k as i32);
         let what = "building the output tables";
         let tables = [
-            ("scorecards", crate::scorecards::frame(l, &sc.facts, cards, scores)),
-            ("kpi_scores", crate::kpi_scores::frame(&plan.plans, l, cards, scores)),
-            ("rollups", crate::rollups::frame(&sc.facts, k, cards, scores)),
+            (
+                "scorecards",
+                crate::scorecards::frame(l, &sc.facts, cards, scores),
+            ),
+            (
+                "kpi_scores",
+                crate::kpi_scores::frame(&plan.plans, l, cards, scores),
+            ),
+            (
+                "rollups",
+                crate::rollups::frame(&sc.facts, k, cards, scores),
+            ),
         ];
         for (table, df) in tables {
             parts.push(Partition {

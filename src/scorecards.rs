@@ -50,7 +50,12 @@ pub fn org_date(l: &Ledger, e: u32, pe: Day) -> Day {
 }
 
 /// The scorecards table of one period: `cards` and their `scores`, in the same order.
-pub fn frame(l: &Ledger, f: &Facts, cards: &[Card], scores: &[RowScore]) -> PolarsResult<DataFrame> {
+pub fn frame(
+    l: &Ledger,
+    f: &Facts,
+    cards: &[Card],
+    scores: &[RowScore],
+) -> PolarsResult<DataFrame> {
     let n = cards.len();
     let Some(k) = cards.first().map(|c| c.k) else {
         return empty_frame(f);

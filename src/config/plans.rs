@@ -97,7 +97,10 @@ pub fn default_grades() -> Vec<Grade> {
 
 const WEIGHT_TOLERANCE: f64 = 1e-9;
 
-pub(super) fn check_plans(c: &mut Checker<'_>, plans: &Spanned<Vec<Spanned<PlanDef>>>) -> Vec<ScorePlan> {
+pub(super) fn check_plans(
+    c: &mut Checker<'_>,
+    plans: &Spanned<Vec<Spanned<PlanDef>>>,
+) -> Vec<ScorePlan> {
     let mut out: Vec<ScorePlan> = Vec::new();
     // (role, from, to, index, place of valid_from) of each plan whose months are good.
     let mut ranges: Vec<(String, i32, i32, usize)> = Vec::new();
@@ -119,7 +122,12 @@ pub(super) fn check_plans(c: &mut Checker<'_>, plans: &Spanned<Vec<Spanned<PlanD
             );
         }
         if def.name.value.trim().is_empty() {
-            c.at(&def.name, &format!("{key}.name"), "the plan name is empty", None);
+            c.at(
+                &def.name,
+                &format!("{key}.name"),
+                "the plan name is empty",
+                None,
+            );
         }
         if def.role.value.trim().is_empty() {
             c.at(
@@ -309,7 +317,11 @@ fn grades(c: &mut Checker<'_>, g: &Spanned<Vec<Spanned<GradeDef>>>, key: &str) -
         let multiplier = multiplier(c, &b.bonus_multiplier, &format!("{gkey}.bonus_multiplier"));
         out.push(Grade {
             name: b.grade.value.clone(),
-            min: if last { None } else { b.min.as_ref().map(|m| m.value) },
+            min: if last {
+                None
+            } else {
+                b.min.as_ref().map(|m| m.value)
+            },
             multiplier,
         });
     }
@@ -320,7 +332,12 @@ fn multiplier(c: &mut Checker<'_>, m: &Spanned<DecimalText>, key: &str) -> i64 {
     match crate::money::parse_scaled(&m.value.0, 4) {
         Ok(v) if v >= 0 => v,
         Ok(_) => {
-            c.at(m, key, format!("`{}` is negative", m.value.0), Some("a multiplier is 0 or more".into()));
+            c.at(
+                m,
+                key,
+                format!("`{}` is negative", m.value.0),
+                Some("a multiplier is 0 or more".into()),
+            );
             0
         }
         Err(e) => {
@@ -337,7 +354,12 @@ fn multiplier(c: &mut Checker<'_>, m: &Spanned<DecimalText>, key: &str) -> i64 {
 
 fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Vec<Kpi> {
     if k.value.is_empty() {
-        c.at(k, &format!("{key}.kpis"), "a plan needs at least one KPI", None);
+        c.at(
+            k,
+            &format!("{key}.kpis"),
+            "a plan needs at least one KPI",
+            None,
+        );
         return Vec::new();
     }
     let mut out: Vec<Kpi> = Vec::new();
@@ -352,10 +374,17 @@ fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Ve
                 &d.metric,
                 &format!("{kkey}.metric"),
                 format!("`{}` is not a metric", d.metric.value),
-                Some(match registry::closest(&d.metric.value, registry::METRICS.iter().map(|m| m.name)) {
-                    Some(s) => format!("did you mean `{s}`? `factorscore metrics` lists every metric"),
-                    None => "`factorscore metrics` lists every metric".into(),
-                }),
+                Some(
+                    match registry::closest(
+                        &d.metric.value,
+                        registry::METRICS.iter().map(|m| m.name),
+                    ) {
+                        Some(s) => {
+                            format!("did you mean `{s}`? `factorscore metrics` lists every metric")
+                        }
+                        None => "`factorscore metrics` lists every metric".into(),
+                    },
+                ),
             ),
             Some(m) if out.iter().any(|o| o.metric.name == m.name) => c.at(
                 &d.metric,
@@ -386,7 +415,11 @@ fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Ve
                     "threshold {t}, target {g} and stretch {s} are out of order for direction `{}`",
                     dir.name()
                 ),
-                Some(format!("for `{}` is better, write {}", dir.name(), dir.order_rule())),
+                Some(format!(
+                    "for `{}` is better, write {}",
+                    dir.name(),
+                    dir.order_rule()
+                )),
             );
         }
         if let Some(m) = metric {

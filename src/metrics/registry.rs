@@ -556,7 +556,8 @@ pub fn values(c: &Ctx) -> Vec<Val> {
 
 /// The README's metric table, generated from the registry (a test keeps the README in sync).
 pub fn markdown_table() -> String {
-    let mut out = String::from("| column | type | unit | meaning | formula |\n|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| column | type | unit | meaning | formula |\n|---|---|---|---|---|\n");
     for m in METRICS {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",

@@ -118,15 +118,26 @@ mod tests {
         let a = org("T");
         let s = run(
             vec![OrgField::Team],
-            &[(&a, Some(80.0)), (&a, Some(90.0)), (&a, Some(90.0)), (&a, Some(100.0))],
+            &[
+                (&a, Some(80.0)),
+                (&a, Some(90.0)),
+                (&a, Some(90.0)),
+                (&a, Some(100.0)),
+            ],
         );
         let pct: Vec<_> = s.iter().map(|r| r.percentile).collect();
-        assert_eq!(pct, [Some(0.0), Some(1.0 / 3.0), Some(1.0 / 3.0), Some(1.0)]);
+        assert_eq!(
+            pct,
+            [Some(0.0), Some(1.0 / 3.0), Some(1.0 / 3.0), Some(1.0)]
+        );
         // mean 90, sample deviation sqrt(200 / 3)
         let sd = (200.0f64 / 3.0).sqrt();
         assert_eq!(s[0].zscore, Some(-10.0 / sd));
         assert_eq!(s[1].zscore, Some(0.0));
-        assert_eq!((s[1].group_rank, s[3].group_rank, s[3].group_size), (2, 4, 4));
+        assert_eq!(
+            (s[1].group_rank, s[3].group_rank, s[3].group_size),
+            (2, 4, 4)
+        );
     }
 
     #[test]
@@ -134,9 +145,17 @@ mod tests {
         let (a, b) = (org("A"), org("B"));
         let s = run(
             vec![OrgField::Team],
-            &[(&a, Some(70.0)), (&b, Some(95.0)), (&b, Some(95.0)), (&b, None)],
+            &[
+                (&a, Some(70.0)),
+                (&b, Some(95.0)),
+                (&b, Some(95.0)),
+                (&b, None),
+            ],
         );
-        assert_eq!((s[0].percentile, s[0].zscore, s[0].group_size), (None, None, 1));
+        assert_eq!(
+            (s[0].percentile, s[0].zscore, s[0].group_size),
+            (None, None, 1)
+        );
         // Equal composites: percent_rank 0 for both, deviation 0 so no z-score.
         assert_eq!((s[1].percentile, s[1].zscore), (Some(0.0), None));
         assert_eq!((s[2].percentile, s[2].zscore), (Some(0.0), None));

@@ -146,11 +146,26 @@ pub fn score(
             .collect();
         calibrate::calibrate(plans, period_cards, &mut scores);
         if k > 0 {
-            flag_swings(plans, &cards[k - 1], &rows[k - 1], period_cards, &mut scores);
+            flag_swings(
+                plans,
+                &cards[k - 1],
+                &rows[k - 1],
+                period_cards,
+                &mut scores,
+            );
         }
         rows.push(scores);
     }
-    check_appeals(plans, l, f, cards, &rows, first_written, raw.adjustments, problems);
+    check_appeals(
+        plans,
+        l,
+        f,
+        cards,
+        &rows,
+        first_written,
+        raw.adjustments,
+        problems,
+    );
     let mut not_rated = BTreeMap::new();
     for (cs, ss) in cards.iter().zip(&rows).skip(first_written) {
         for (c, s) in cs.iter().zip(ss) {
@@ -171,7 +186,15 @@ fn kpi_score(
     adjustment: Option<usize>,
     target: Resolved,
 ) -> KpiScore {
-    let scored = actual.map(|a| curve::score(kpi.direction, a, target.threshold, target.target, target.stretch));
+    let scored = actual.map(|a| {
+        curve::score(
+            kpi.direction,
+            a,
+            target.threshold,
+            target.target,
+            target.stretch,
+        )
+    });
     KpiScore {
         kpi: i,
         raw_actual,
@@ -186,7 +209,14 @@ fn kpi_score(
 }
 
 /// Renormalises the weights over the scored KPIs and derives composite, grade and bonus.
-fn rate(pi: usize, plan: &ScorePlan, mut kpis: Vec<KpiScore>, l: &Ledger, c: &Card, f: &Facts) -> RowScore {
+fn rate(
+    pi: usize,
+    plan: &ScorePlan,
+    mut kpis: Vec<KpiScore>,
+    l: &Ledger,
+    c: &Card,
+    f: &Facts,
+) -> RowScore {
     let scored_weight: f64 = kpis
         .iter()
         .filter(|k| k.score.is_some())
@@ -277,7 +307,10 @@ fn check_appeals(
         if a.period.grain != w.cal.grain {
             continue;
         }
-        let Some(k) = w.index_of_period(a.period.key).filter(|k| *k >= first_written) else {
+        let Some(k) = w
+            .index_of_period(a.period.key)
+            .filter(|k| *k >= first_written)
+        else {
             continue;
         };
         let label = w.cal.label(a.period.key);

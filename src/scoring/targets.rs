@@ -53,7 +53,10 @@ impl<'l> Targets<'l> {
     pub fn index(l: &'l Ledger, grain: Grain) -> Self {
         let mut by_key: HashMap<(i32, &'static str), Vec<&TargetRow>> = HashMap::new();
         for t in l.targets.iter().filter(|t| t.period.grain == grain) {
-            by_key.entry((t.period.key, t.metric.name)).or_default().push(t);
+            by_key
+                .entry((t.period.key, t.metric.name))
+                .or_default()
+                .push(t);
         }
         Targets { by_key }
     }
@@ -97,7 +100,9 @@ fn source(t: &TargetRow, e: u32, dept: Option<&str>, role: Option<&str>) -> Opti
     let d = t.department.as_deref();
     let r = t.role.as_deref();
     match (d, r) {
-        (Some(d), Some(r)) => (Some(d) == dept && Some(r) == role).then_some(TargetSource::DepartmentRole),
+        (Some(d), Some(r)) => {
+            (Some(d) == dept && Some(r) == role).then_some(TargetSource::DepartmentRole)
+        }
         (None, Some(r)) => (Some(r) == role).then_some(TargetSource::Role),
         (Some(d), None) => (Some(d) == dept).then_some(TargetSource::Department),
         (None, None) => Some(TargetSource::Company),

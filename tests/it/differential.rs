@@ -23,7 +23,13 @@ fn columns() -> [usize; 3] {
 
 /// Runs factorscore and the reference on the same inputs and compares them; returns the row
 /// counts of scorecards, kpi_scores and rollups.
-fn differential(pipeline: &Path, inputs: &Path, grain: &str, first: &str, last: &str) -> [usize; 3] {
+fn differential(
+    pipeline: &Path,
+    inputs: &Path,
+    grain: &str,
+    first: &str,
+    last: &str,
+) -> [usize; 3] {
     let tmp = tempfile::tempdir().unwrap();
     let ours = tmp.path().join("ours");
     let reference = tmp.path().join("reference");
@@ -94,8 +100,14 @@ fn sample_data_agrees_with_the_sql_reference() {
     let data = root().join("sample_data");
     let [cards, kpis, rollups] = differential(&pipeline, &data, "month", "2024-01", "2026-10");
     assert_eq!(cards, 1566);
-    assert!(kpis > cards, "most rows are rated, each with several KPIs: {kpis}");
-    assert!(rollups > 34 * 3, "company, departments and teams every month: {rollups}");
+    assert!(
+        kpis > cards,
+        "most rows are rated, each with several KPIs: {kpis}"
+    );
+    assert!(
+        rollups > 34 * 3,
+        "company, departments and teams every month: {rollups}"
+    );
     let [cards, _, _] = differential(&pipeline, &data, "quarter", "2024-Q1", "2026-Q3");
     assert_eq!(cards, 11 * 60 - 0, "{cards}");
 }

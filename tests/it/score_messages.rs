@@ -32,15 +32,33 @@ fn write_input(dir: &Path, name: &str, text: &str) {
 #[test]
 fn every_plan_error_at_once() {
     let dir = case(|t| {
-        t.replace("weight: 0.5, perspective: financial, direction: higher, threshold: 0.5", "weight: 0.6, perspective: financial, direction: higher, threshold: 0.5")
-            .replace("metric: overdue_rate", "metric: overdue_rat")
-            .replace("threshold: 0, target: 10, stretch: 30", "threshold: 0, target: 40, stretch: 30")
-            .replace("    valid_from: 2024-02\n", "    valid_from: 2024-01\n")
-            .replace("calibration_group: [role]", "calibration_group: [role, region]")
-            .replace("{ grade: A, min: 100, bonus_multiplier: 1.5 }", "{ grade: A, min: 110, bonus_multiplier: 1.55555 }")
-            .replace("{ grade: D, bonus_multiplier: 0 }", "{ grade: D, min: 0, bonus_multiplier: 0 }")
-            .replace("weight: 0.4, perspective: process, direction: higher, threshold: 0.5", "weight: -0.4, perspective: process, direction: higher, threshold: 0.5")
-            .replace("  - name: sales\n", "  - name: am-losses\n")
+        t.replace(
+            "weight: 0.5, perspective: financial, direction: higher, threshold: 0.5",
+            "weight: 0.6, perspective: financial, direction: higher, threshold: 0.5",
+        )
+        .replace("metric: overdue_rate", "metric: overdue_rat")
+        .replace(
+            "threshold: 0, target: 10, stretch: 30",
+            "threshold: 0, target: 40, stretch: 30",
+        )
+        .replace("    valid_from: 2024-02\n", "    valid_from: 2024-01\n")
+        .replace(
+            "calibration_group: [role]",
+            "calibration_group: [role, region]",
+        )
+        .replace(
+            "{ grade: A, min: 100, bonus_multiplier: 1.5 }",
+            "{ grade: A, min: 110, bonus_multiplier: 1.55555 }",
+        )
+        .replace(
+            "{ grade: D, bonus_multiplier: 0 }",
+            "{ grade: D, min: 0, bonus_multiplier: 0 }",
+        )
+        .replace(
+            "weight: 0.4, perspective: process, direction: higher, threshold: 0.5",
+            "weight: -0.4, perspective: process, direction: higher, threshold: 0.5",
+        )
+        .replace("  - name: sales\n", "  - name: am-losses\n")
     });
     insta::assert_snapshot!(run(dir.path(), &["validate"]));
 }
@@ -76,7 +94,10 @@ fn targets_and_appeals_rule_breaks() {
          E9,2024-02,fee_income,1.00,nobody,E2\n",
     );
     insta::assert_snapshot!(run(dir.path(), &["run", "--out", "out"]));
-    assert!(!dir.path().join("out").exists(), "a failed run writes nothing");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed run writes nothing"
+    );
 }
 
 #[test]
@@ -96,7 +117,15 @@ fn explain_an_appealed_row_and_a_swing() {
     ));
     insta::assert_snapshot!(run(
         dir.path(),
-        &["explain", "--employee", "E2", "--period", "2024-01", "--format", "json"]
+        &[
+            "explain",
+            "--employee",
+            "E2",
+            "--period",
+            "2024-01",
+            "--format",
+            "json"
+        ]
     ));
     insta::assert_snapshot!(run(
         dir.path(),

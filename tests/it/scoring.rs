@@ -34,7 +34,9 @@ impl Run {
 fn row<'a>(r: &Run, sc: &'a Scorecards, id: &str, label: &str) -> &'a RowScore {
     let e = r.loaded.ledger.employees.ids.get(id).expect("employee");
     let w = sc.facts.window;
-    let k = w.index_of_period(w.cal.parse_label(label).unwrap()).expect("period");
+    let k = w
+        .index_of_period(w.cal.parse_label(label).unwrap())
+        .expect("period");
     let i = sc.cards[k]
         .iter()
         .position(|c| c.employee == e)
@@ -60,16 +62,29 @@ fn targets_cascade_appeals_and_renormalised_composites() {
     assert_eq!(r.plan.plans[e1.plan.unwrap()].name, "am-collections");
     let crr = kpi(&r, e1, "cash_recovery_rate");
     assert_eq!(crr.target.source.name(), "employee");
-    assert_eq!((crr.target.threshold, crr.target.target, crr.target.stretch), (0.6, 0.85, 0.95));
+    assert_eq!(
+        (crr.target.threshold, crr.target.target, crr.target.stretch),
+        (0.6, 0.85, 0.95)
+    );
     close(crr.score, 100.0, "E1 crr at its target");
     let od = kpi(&r, e1, "overdue_rate");
     assert_eq!(od.target.source.name(), "department");
     // The department row leaves the stretch out: the plan's 0.05 fills it.
-    assert_eq!((od.target.threshold, od.target.target, od.target.stretch), (0.35, 0.15, 0.05));
-    close(od.score, 106.11797719266822, "E1 overdue_rate, lower is better, past target");
+    assert_eq!(
+        (od.target.threshold, od.target.target, od.target.stretch),
+        (0.35, 0.15, 0.05)
+    );
+    close(
+        od.score,
+        106.11797719266822,
+        "E1 overdue_rate, lower is better, past target",
+    );
     let fee = kpi(&r, e1, "fee_income");
     assert_eq!(fee.target.source.name(), "department_role");
-    assert_eq!((fee.target.threshold, fee.target.target, fee.target.stretch), (0.0, 15.0, 30.0));
+    assert_eq!(
+        (fee.target.threshold, fee.target.target, fee.target.stretch),
+        (0.0, 15.0, 30.0)
+    );
     close(fee.score, 106.66666666666667, "E1 fee_income");
     close(e1.composite, 103.16872649113381, "E1 composite");
     assert_eq!(e1.grade_name.as_deref(), Some("A"));
@@ -89,9 +104,19 @@ fn targets_cascade_appeals_and_renormalised_composites() {
     close(fee.score, 100.0, "E3 appealed fee_income");
     assert_eq!(fee.effective_weight, 1.0);
     let crr = kpi(&r, e3, "cash_recovery_rate");
-    assert_eq!((crr.score, crr.effective_weight, crr.weighted_score), (None, 0.0, 0.0));
-    assert_eq!(crr.target.source.name(), "company", "the company row, threshold and stretch from the plan");
-    assert_eq!((crr.target.threshold, crr.target.target, crr.target.stretch), (0.5, 0.75, 0.9));
+    assert_eq!(
+        (crr.score, crr.effective_weight, crr.weighted_score),
+        (None, 0.0, 0.0)
+    );
+    assert_eq!(
+        crr.target.source.name(),
+        "company",
+        "the company row, threshold and stretch from the plan"
+    );
+    assert_eq!(
+        (crr.target.threshold, crr.target.target, crr.target.stretch),
+        (0.5, 0.75, 0.9)
+    );
     close(e3.composite, 100.0, "E3 composite");
     assert_eq!(e3.grade_name.as_deref(), Some("A"));
     assert_eq!(e3.bonus, 2_700_000, "18000.00 x 1.5");
@@ -101,21 +126,44 @@ fn targets_cascade_appeals_and_renormalised_composites() {
 
     // E2, January: sales, hired on the 15th: 17 of 31 days.
     let e2 = row(&r, &sc, "E2", "2024-01");
-    close(kpi(&r, e2, "funded_volume").score, 104.0, "E2 funded_volume");
-    close(kpi(&r, e2, "approval_rate").score, 120.0, "E2 approval_rate at the stretch");
+    close(
+        kpi(&r, e2, "funded_volume").score,
+        104.0,
+        "E2 funded_volume",
+    );
+    close(
+        kpi(&r, e2, "approval_rate").score,
+        120.0,
+        "E2 approval_rate at the stretch",
+    );
     assert_eq!(kpi(&r, e2, "approval_rate").target.source.name(), "plan");
     close(e2.composite, 110.4, "E2 composite");
     assert_eq!(e2.grade_name.as_deref(), Some("S"));
-    assert_eq!(e2.bonus, 1_645_161, "15000.00 x 2.0 x 17/31 = 16451.6129 -> 16451.61");
-    assert_eq!((e2.percentile, e2.zscore), (None, None), "alone in East/sales");
+    assert_eq!(
+        e2.bonus, 1_645_161,
+        "15000.00 x 2.0 x 17/31 = 16451.6129 -> 16451.61"
+    );
+    assert_eq!(
+        (e2.percentile, e2.zscore),
+        (None, None),
+        "alone in East/sales"
+    );
 
     // February: account managers move to am-losses; E2 drops to 0 and is flagged.
     let e1 = row(&r, &sc, "E1", "2024-02");
     assert_eq!(r.plan.plans[e1.plan.unwrap()].name, "am-losses");
-    close(kpi(&r, e1, "bad_debt_rate").score, 48.671873346455854, "E1 bad_debt_rate");
+    close(
+        kpi(&r, e1, "bad_debt_rate").score,
+        48.671873346455854,
+        "E1 bad_debt_rate",
+    );
     let cei = kpi(&r, e1, "collection_effectiveness");
     close(cei.score, 16.66666666666666, "E1 CEI");
-    assert_eq!(cei.target.source.name(), "plan", "the 2024-Q1 row is ignored by a month run");
+    assert_eq!(
+        cei.target.source.name(),
+        "plan",
+        "the 2024-Q1 row is ignored by a month run"
+    );
     close(e1.composite, 35.86979067454018, "E1 February composite");
     assert_eq!(e1.grade_name.as_deref(), Some("D"));
     assert_eq!(e1.bonus, 0);
@@ -128,12 +176,21 @@ fn targets_cascade_appeals_and_renormalised_composites() {
     // E3 is rated in February, but neither KPI has an actual: no composite, no bonus, no flag.
     let e3 = row(&r, &sc, "E3", "2024-02");
     assert!(e3.plan.is_some());
-    assert_eq!((e3.composite, e3.grade, e3.bonus, e3.review_flag), (None, None, 0, false));
-    assert!(e3.kpis.iter().all(|k| k.score.is_none() && k.effective_weight == 0.0));
+    assert_eq!(
+        (e3.composite, e3.grade, e3.bonus, e3.review_flag),
+        (None, None, 0, false)
+    );
+    assert!(e3
+        .kpis
+        .iter()
+        .all(|k| k.score.is_none() && k.effective_weight == 0.0));
 
     // E4's role has no plan: not rated, in both months.
     let e4 = row(&r, &sc, "E4", "2024-01");
-    assert_eq!((e4.plan, e4.composite, e4.bonus, e4.review_flag), (None, None, 0, false));
+    assert_eq!(
+        (e4.plan, e4.composite, e4.bonus, e4.review_flag),
+        (None, None, 0, false)
+    );
     assert_eq!(sc.scored.not_rated.get("analyst"), Some(&2));
     assert_eq!(sc.scored.not_rated.len(), 1);
 }
@@ -145,10 +202,17 @@ fn a_one_period_run_flags_a_swing_from_the_period_before_its_window() {
         ..RunOptions::default()
     };
     let (r, w) = load(&opts);
-    assert_eq!((w.first, w.last), (w.last, w.cal.parse_label("2024-02").unwrap()));
+    assert_eq!(
+        (w.first, w.last),
+        (w.last, w.cal.parse_label("2024-02").unwrap())
+    );
     let sc = r.score(w);
     let e2 = row(&r, &sc, "E2", "2024-02");
-    close(e2.previous, 110.4, "January is scored although outside the window");
+    close(
+        e2.previous,
+        110.4,
+        "January is scored although outside the window",
+    );
     assert!(e2.review_flag);
 }
 
@@ -166,14 +230,29 @@ fn a_quarter_run_uses_quarter_targets_only() {
     let e1 = row(&r, &sc, "E1", "2024-Q1");
     let cei = kpi(&r, e1, "collection_effectiveness");
     assert_eq!(cei.target.source.name(), "company");
-    assert_eq!((cei.target.threshold, cei.target.target, cei.target.stretch), (0.1, 0.4, 0.9));
+    assert_eq!(
+        (cei.target.threshold, cei.target.target, cei.target.stretch),
+        (0.1, 0.4, 0.9)
+    );
     let a = cei.actual.expect("E1 has a quarter CEI");
-    let want = if a < 0.4 { 100.0 * (a - 0.1) / 0.3 } else { 100.0 + 20.0 * (a - 0.4) / 0.5 };
-    close(cei.score, want.max(0.0), "E1 quarter CEI against the quarter target");
+    let want = if a < 0.4 {
+        100.0 * (a - 0.1) / 0.3
+    } else {
+        100.0 + 20.0 * (a - 0.4) / 0.5
+    };
+    close(
+        cei.score,
+        want.max(0.0),
+        "E1 quarter CEI against the quarter target",
+    );
     let e2 = row(&r, &sc, "E2", "2024-Q1");
     assert_eq!(kpi(&r, e2, "funded_volume").target.source.name(), "plan");
     // E2: funded 240.00 in the quarter, approval 1 of 2 decided.
-    close(kpi(&r, e2, "approval_rate").actual, 0.5, "E2 quarter approval_rate");
+    close(
+        kpi(&r, e2, "approval_rate").actual,
+        0.5,
+        "E2 quarter approval_rate",
+    );
     close(kpi(&r, e2, "approval_rate").score, 0.0, "at the threshold");
     close(e2.composite, 62.4, "0.6 x 104");
     assert_eq!(e2.grade_name.as_deref(), Some("D"));

@@ -34,6 +34,15 @@ impl Row<'_, '_> {
     }
 }
 
+/// The key a targets row may not repeat: period, metric, employee, role, department.
+type TargetKey = (
+    LabelKey,
+    &'static str,
+    Option<u32>,
+    Option<String>,
+    Option<String>,
+);
+
 pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetRow> {
     let names = [
         "period",
@@ -47,8 +56,7 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
     ];
     let mut cols: Vec<_> = names.iter().map(|n| cells(t, n)).collect();
     let mut out = Vec::new();
-    let mut seen: HashMap<(LabelKey, &str, Option<u32>, Option<String>, Option<String>), usize> =
-        HashMap::new();
+    let mut seen: HashMap<TargetKey, usize> = HashMap::new();
     for i in 0..t.height() {
         let c: Vec<_> = cols.iter_mut().map(next).collect();
         let mut r = Row { p, t, i };
@@ -71,7 +79,13 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
         let (Some(period), Some(metric), Some(target)) = (period, metric, target) else {
             continue;
         };
-        let key = (period, metric.name, employee, role.clone(), department.clone());
+        let key = (
+            period,
+            metric.name,
+            employee,
+            role.clone(),
+            department.clone(),
+        );
         if let Some(first) = seen.get(&key) {
             let at = t.row_ref(*first).to_string();
             r.bad(
@@ -118,8 +132,14 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
         let value = r.float("value", c[3], true);
         let reason = r.req("reason", c[4]).map(str::to_string);
         let approved_by = r.req("approved_by", c[5]).map(str::to_string);
-        let (Some(employee), Some(period), Some(metric), Some(value), Some(reason), Some(approved_by)) =
-            (employee, period, metric, value, reason, approved_by)
+        let (
+            Some(employee),
+            Some(period),
+            Some(metric),
+            Some(value),
+            Some(reason),
+            Some(approved_by),
+        ) = (employee, period, metric, value, reason, approved_by)
         else {
             continue;
         };

@@ -7,12 +7,12 @@ mod ledger;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
-use crate::tables::Table;
 use super::RawTable;
 use crate::error::{InputErrors, RuleBreak};
 use crate::model::*;
 use crate::money;
 use crate::periods::{parse_day, Day};
+use crate::tables::Table;
 
 /// How many rule breaks a failed run lists.
 pub const SHOWN: usize = 50;
