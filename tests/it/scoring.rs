@@ -259,3 +259,64 @@ fn a_quarter_run_uses_quarter_targets_only() {
     // 15000.00 x 3 months x 0 = 0; E3's quarter: no actuals.
     assert_eq!(e2.bonus, 0);
 }
+
+#[test]
+fn a_rollup_ratio_is_the_ratio_of_the_summed_parts() {
+    let (r, w) = load(&RunOptions::default());
+    let sc = r.score(w);
+    let k = sc.facts.window.len() - 1; // 2024-02
+    let df = factorscore::rollups::frame(&sc.facts, k, &sc.cards[k], &sc.scored.rows[k]).unwrap();
+    let text = |c: &str| -> Vec<String> {
+        df.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        text("level"),
+        ["company", "department", "department", "team", "team"]
+    );
+    assert_eq!(
+        text("key"),
+        ["company", "East", "South", "East-1", "South-1"]
+    );
+    let int = |c: &str| -> Vec<i64> {
+        df.column(c)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    };
+    assert_eq!(int("employees"), [4, 2, 2, 2, 2]);
+    assert_eq!(int("rated"), [3, 2, 1, 2, 1]);
+    let crr = df.column("cash_recovery_rate").unwrap().f64().unwrap();
+    // E1 collected 0 of a collectible 1800.00 (rate 0); UNASSIGNED collected I5's 300.00 of
+    // 300.00 (rate 1). The company's rate is 300 / 2100, not the mean 0.5 of the two rates.
+    let e1 = r.loaded.ledger.employees.ids.get("E1").unwrap();
+    let metric = factorscore::metrics::registry::metric("cash_recovery_rate").unwrap();
+    let cr = |e: u32| (metric.value)(&sc.facts.ctx(e, k));
+    assert_eq!(cr(e1).as_f64(), Some(0.0));
+    assert_eq!(cr(sc.facts.unassigned()).as_f64(), Some(1.0));
+    assert_eq!(crr.get(0), Some(300.0 / 2100.0));
+    // East holds E1 (0 of 1800.00) and E2 (nothing collectible): 0, where E2's rate is null.
+    assert_eq!(crr.get(1), Some(0.0));
+    // South: E3 and E4 hold nothing collectible in February.
+    assert_eq!(crr.get(2), None);
+    let cash = df
+        .column("cash_collected")
+        .unwrap()
+        .decimal()
+        .unwrap()
+        .physical()
+        .get(0);
+    assert_eq!(
+        cash,
+        Some(35_000),
+        "the ledger's February collections, 350.00"
+    );
+}
