@@ -51,7 +51,8 @@ def differs(name, typ):
         tol = f"greatest(1e-9, 1e-12 * greatest(abs({a}), abs({b})))"
     else:
         tol = f"1e-12 * greatest(abs({a}), abs({b}))"
-    return f"NOT (({a} IS NULL AND {b} IS NULL) OR abs({a} - {b}) <= {tol})"
+    # null on one side only is a difference; so is NaN against a number
+    return f"(({a} IS NULL) <> ({b} IS NULL) OR NOT coalesce(abs({a} - {b}) <= {tol}, true))"
 
 
 def load(con, view, root, table):

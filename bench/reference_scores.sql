@@ -19,6 +19,8 @@
 -- * grade bands and the swing threshold are met within 1e-9, so float noise never moves them;
 -- * calibration groups compare NULL manager_id (or any NULL column) as equal, as GROUP BY does;
 --   a group of one has null percentile and z-score, and a zero sample deviation a null z-score;
+--   composites within 1e-9 are equal there (ties in the rank, zero deviation), like the grade bands:
+--   two composites that are equal in exact arithmetic may differ in their last bit as floats;
 -- * review_flag compares with the employee's composite of the previous period whatever plan scored
 --   it (the contract says "the employee's composite"), using the current row's swing_threshold;
 -- * bonus: salary x months x multiplier x days employed / days in p, exact, one rounding half away
@@ -123,15 +125,19 @@ SELECT * EXCLUDE (band),
        CASE WHEN composite_score IS NOT NULL THEN band.multiplier_units END AS multiplier_units
 FROM g;
 
--- Calibration: same period, plan and calibration-group values, non-null composite.
+-- Calibration: same period, plan and calibration-group values, non-null composite. Composites within
+-- 1e-9 of each other count as equal (as in the grade bands), so that float noise in the sums never
+-- splits a tie: r - 1 = the members lower by 1e-9 or more; the deviation is 0 when all are within 1e-9.
 CREATE OR REPLACE TEMP TABLE calibration AS
 SELECT employee_id, period,
-       CASE WHEN n >= 2 THEN pr END AS percentile_in_group,
-       CASE WHEN n >= 2 AND sd <> 0 THEN (composite_score - mean) / sd END AS zscore_in_group
+       CASE WHEN n >= 2 THEN lower_n / (n - 1) END AS percentile_in_group,
+       CASE WHEN n >= 2 AND hi - lo >= 1e-9 THEN (composite_score - mean) / sd END AS zscore_in_group
 FROM (
   SELECT employee_id, period, composite_score,
-         count(*) OVER w AS n, percent_rank() OVER (w ORDER BY composite_score) AS pr,
-         avg(composite_score) OVER w AS mean, stddev_samp(composite_score) OVER w AS sd
+         count(*) OVER w AS n,
+         count(*) OVER (w ORDER BY composite_score RANGE BETWEEN UNBOUNDED PRECEDING AND 1e-9 PRECEDING) AS lower_n,
+         avg(composite_score) OVER w AS mean, stddev_samp(composite_score) OVER w AS sd,
+         min(composite_score) OVER w AS lo, max(composite_score) OVER w AS hi
   FROM row_scores
   WHERE composite_score IS NOT NULL
   WINDOW w AS (PARTITION BY period, plan, g_department, g_team, g_role, g_manager)
