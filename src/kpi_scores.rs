@@ -12,14 +12,14 @@ use crate::scoring::{KpiScore, RowScore};
 type Line<'a> = (&'a str, &'a ScorePlan, &'a KpiScore);
 
 /// The kpi_scores table of one period.
-pub fn frame(
-    plans: &[ScorePlan],
-    l: &Ledger,
-    cards: &[Card],
-    scores: &[RowScore],
+pub fn frame<'a>(
+    plans: &'a [ScorePlan],
+    l: &'a Ledger,
+    cards: &'a [Card],
+    scores: &'a [RowScore],
 ) -> PolarsResult<DataFrame> {
     // (employee id, plan, the KPI's score), rated rows only, in scorecard order.
-    let rows: Vec<Line> = cards
+    let rows: Vec<Line<'a>> = cards
         .iter()
         .zip(scores)
         .filter_map(|(c, s)| Some((c, &plans[s.plan?], s)))
@@ -28,24 +28,20 @@ pub fn frame(
             s.kpis.iter().map(move |k| (id, plan, k))
         })
         .collect();
-    let text = |name: &str, get: &dyn Fn(&Line) -> Option<String>| {
+    let text = |name: &str, get: &dyn Fn(&Line<'a>) -> Option<&'a str>| {
         Column::new(name.into(), rows.iter().map(get).collect::<Vec<_>>())
     };
     let float =
         |name: &str, get: &dyn Fn(&Line) -> Option<f64>| float_column(name, rows.iter().map(get));
     let appeal = |k: &KpiScore| k.adjustment.map(|a| &l.adjustments[a]);
     let cols = vec![
-        text("employee_id", &|r| Some(r.0.to_string())),
-        text("plan", &|r| Some(r.1.name.clone())),
-        text("metric", &|r| {
-            Some(r.1.kpis[r.2.kpi].metric.name.to_string())
-        }),
+        text("employee_id", &|r| Some(r.0)),
+        text("plan", &|r| Some(r.1.name.as_str())),
+        text("metric", &|r| Some(r.1.kpis[r.2.kpi].metric.name)),
         text("perspective", &|r| {
-            Some(r.1.kpis[r.2.kpi].perspective.name().to_string())
+            Some(r.1.kpis[r.2.kpi].perspective.name())
         }),
-        text("direction", &|r| {
-            Some(r.1.kpis[r.2.kpi].direction.name().to_string())
-        }),
+        text("direction", &|r| Some(r.1.kpis[r.2.kpi].direction.name())),
         float("raw_actual", &|r| r.2.raw_actual),
         float("actual", &|r| r.2.actual),
         Column::new(
@@ -55,17 +51,15 @@ pub fn frame(
                 .collect::<Vec<_>>(),
         ),
         text("adjustment_reason", &|r| {
-            appeal(r.2).map(|a| a.reason.clone())
+            appeal(r.2).map(|a| a.reason.as_str())
         }),
         text("approved_by", &|r| {
-            appeal(r.2).map(|a| a.approved_by.clone())
+            appeal(r.2).map(|a| a.approved_by.as_str())
         }),
         float("target", &|r| Some(r.2.target.target)),
         float("threshold", &|r| Some(r.2.target.threshold)),
         float("stretch", &|r| Some(r.2.target.stretch)),
-        text("target_source", &|r| {
-            Some(r.2.target.source.name().to_string())
-        }),
+        text("target_source", &|r| Some(r.2.target.source.name())),
         float("weight", &|r| Some(r.1.kpis[r.2.kpi].weight)),
         float("effective_weight", &|r| Some(r.2.effective_weight)),
         float("score", &|r| r.2.score),
