@@ -3,14 +3,14 @@
 
 use serde::Serialize;
 
-use crate::config::Plan;
+use crate::config::{Kpi, OrgField, Plan};
 use crate::error::Error;
-use crate::metrics::registry::Val;
+use crate::metrics::registry::{Ctx, Val};
 use crate::money::format_cents;
 use crate::periods::format_day;
 use crate::run::{Loaded, Scorecards};
 use crate::scoring::curve::Segment;
-use crate::scoring::RowScore;
+use crate::scoring::{KpiScore, RowScore};
 use crate::tables::Table;
 
 /// A figure behind a metric.
@@ -126,87 +126,21 @@ pub fn statement(
         })?;
     let card = &sc.cards[k][i];
     let s: &RowScore = &sc.scored.rows[k][i];
-    let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
     let org = card.org;
     let sp = s.plan.map(|pi| &plan.plans[pi]);
     let ctx = f.ctx(e, k);
-    let kpis = sp.map_or_else(Vec::new, |pl| {
+    let kpis: Vec<KpiLine> = sp.map_or_else(Vec::new, |pl| {
         s.kpis
             .iter()
-            .map(|ks| {
-                let kpi = &pl.kpis[ks.kpi];
-                let m = kpi.metric;
-                let appeal = ks.adjustment.map(|a| {
-                    let a = &l.adjustments[a];
-                    Appeal {
-                        value: a.value,
-                        reason: a.reason.clone(),
-                        approved_by: a.approved_by.clone(),
-                        row: raw(Table::Adjustments)
-                            .map_or_else(String::new, |t| t.row_ref(a.row as usize).to_string()),
-                    }
-                });
-                let t = ks.target;
-                let d = |x: f64, y: f64| kpi.direction.d(x, y);
-                let score_working = match (ks.actual, ks.segment) {
-                    (Some(a), Some(Segment::Floor)) => {
-                        format!("{a} is not beyond the threshold {}: 0", t.threshold)
-                    }
-                    (Some(a), Some(Segment::ToTarget)) => format!(
-                        "100 × {} / {} = {}",
-                        d(a, t.threshold),
-                        d(t.target, t.threshold),
-                        opt(ks.score)
-                    ),
-                    (Some(a), Some(Segment::ToStretch)) => format!(
-                        "100 + 20 × {} / {} = {}",
-                        d(a, t.target),
-                        d(t.stretch, t.target),
-                        opt(ks.score)
-                    ),
-                    (Some(a), Some(Segment::Cap)) => {
-                        format!("{a} reaches the stretch {}: 120", t.stretch)
-                    }
-                    _ => "no actual: not scored, its weight goes to the scored KPIs".into(),
-                };
-                KpiLine {
-                    metric: m.name,
-                    meaning: m.meaning,
-                    formula: m.formula,
-                    perspective: kpi.perspective.name(),
-                    direction: kpi.direction.name(),
-                    raw_actual: ks.raw_actual,
-                    figures: m
-                        .parts
-                        .iter()
-                        .map(|part| Figure {
-                            label: part.label,
-                            value: show((part.value)(&ctx)),
-                        })
-                        .collect(),
-                    appeal,
-                    actual: ks.actual,
-                    target: t.target,
-                    threshold: t.threshold,
-                    stretch: t.stretch,
-                    target_source: t.source.name(),
-                    target_row: t.row.and_then(|r| {
-                        raw(Table::Targets).map(|tb| tb.row_ref(r as usize).to_string())
-                    }),
-                    score: ks.score,
-                    score_working,
-                    weight: kpi.weight,
-                    effective_weight: ks.effective_weight,
-                    weighted_score: ks.weighted_score,
-                }
-            })
+            .map(|ks| kpi_line(loaded, &pl.kpis[ks.kpi], ks, &ctx))
             .collect()
     });
-    let mut review_reasons = Vec::new();
-    for line in kpis.iter().filter(|k| k.appeal.is_some()) {
-        review_reasons.push(format!("an appeal changed {}", line.metric));
-    }
     let swing = s.composite.zip(s.previous).map(|(a, b)| a - b);
+    let mut review_reasons: Vec<String> = kpis
+        .iter()
+        .filter(|k| k.appeal.is_some())
+        .map(|k| format!("an appeal changed {}", k.metric))
+        .collect();
     if let (Some(sw), Some(pl)) = (swing, sp) {
         if sw.abs() >= pl.swing_threshold - crate::scoring::curve::TOLERANCE {
             review_reasons.push(format!(
@@ -216,20 +150,6 @@ pub fn statement(
             ));
         }
     }
-    let months = w.cal.grain.months();
-    let (days, _) = f.shape(k);
-    let salary = format_cents(l.employees.base_salary[e as usize]);
-    let bonus_working = match (sp, s.grade) {
-        (Some(pl), Some(g)) => format!(
-            "base salary {salary} × {months} month(s) × multiplier {} (grade {}) × {} / {days} days employed = {}",
-            multiplier_text(pl.grades[g].multiplier),
-            pl.grades[g].name,
-            card.days_employed,
-            format_cents(s.bonus)
-        ),
-        (Some(_), None) => "no KPI has a score, so no composite and no bonus: 0.00".into(),
-        (None, _) => "not rated (no plan in force for this role): 0.00".into(),
-    };
     Ok(Statement {
         employee_id: id.to_string(),
         employee_name: l.employees.name[e as usize].clone(),
@@ -249,15 +169,7 @@ pub fn statement(
         calibration_group: sp.map_or_else(Vec::new, |pl| {
             pl.calibration_group
                 .iter()
-                .map(|g| {
-                    let v = org.and_then(|o| match g {
-                        crate::config::OrgField::Department => Some(o.department.clone()),
-                        crate::config::OrgField::Team => Some(o.team.clone()),
-                        crate::config::OrgField::Role => Some(o.role.clone()),
-                        crate::config::OrgField::ManagerId => o.manager_id.clone(),
-                    });
-                    (g.name().to_string(), v)
-                })
+                .map(|g| (g.name().to_string(), org_value(org, *g)))
                 .collect()
         }),
         group_size: s.group_size,
@@ -270,8 +182,112 @@ pub fn statement(
         review_flag: s.review_flag,
         review_reasons,
         bonus: format_cents(s.bonus),
-        bonus_working,
+        bonus_working: bonus_working(l, sc, k, i),
     })
+}
+
+/// The value of an org column of a row's org.
+fn org_value(org: Option<&crate::model::OrgRow>, g: OrgField) -> Option<String> {
+    let o = org?;
+    match g {
+        OrgField::Department => Some(o.department.clone()),
+        OrgField::Team => Some(o.team.clone()),
+        OrgField::Role => Some(o.role.clone()),
+        OrgField::ManagerId => o.manager_id.clone(),
+    }
+}
+
+/// One KPI of the statement: the metric and the figures behind it, the appeal, the target and
+/// where it came from, and the score's arithmetic.
+fn kpi_line(loaded: &Loaded, kpi: &Kpi, ks: &KpiScore, ctx: &Ctx) -> KpiLine {
+    let l = &loaded.ledger;
+    let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
+    let m = kpi.metric;
+    let t = ks.target;
+    let appeal = ks.adjustment.map(|a| {
+        let a = &l.adjustments[a];
+        Appeal {
+            value: a.value,
+            reason: a.reason.clone(),
+            approved_by: a.approved_by.clone(),
+            row: raw(Table::Adjustments)
+                .map_or_else(String::new, |t| t.row_ref(a.row as usize).to_string()),
+        }
+    });
+    KpiLine {
+        metric: m.name,
+        meaning: m.meaning,
+        formula: m.formula,
+        perspective: kpi.perspective.name(),
+        direction: kpi.direction.name(),
+        raw_actual: ks.raw_actual,
+        figures: m
+            .parts
+            .iter()
+            .map(|part| Figure {
+                label: part.label,
+                value: show((part.value)(ctx)),
+            })
+            .collect(),
+        appeal,
+        actual: ks.actual,
+        target: t.target,
+        threshold: t.threshold,
+        stretch: t.stretch,
+        target_source: t.source.name(),
+        target_row: t
+            .row
+            .and_then(|r| raw(Table::Targets).map(|tb| tb.row_ref(r as usize).to_string())),
+        score: ks.score,
+        score_working: score_working(kpi, ks),
+        weight: kpi.weight,
+        effective_weight: ks.effective_weight,
+        weighted_score: ks.weighted_score,
+    }
+}
+
+/// The arithmetic of a KPI's score on its segment of the curve.
+fn score_working(kpi: &Kpi, ks: &KpiScore) -> String {
+    let t = ks.target;
+    let d = |x: f64, y: f64| kpi.direction.d(x, y);
+    match (ks.actual, ks.segment) {
+        (Some(a), Some(Segment::Floor)) => {
+            format!("{a} is not beyond the threshold {}: 0", t.threshold)
+        }
+        (Some(a), Some(Segment::ToTarget)) => format!(
+            "100 × {} / {} = {}",
+            d(a, t.threshold),
+            d(t.target, t.threshold),
+            opt(ks.score)
+        ),
+        (Some(a), Some(Segment::ToStretch)) => format!(
+            "100 + 20 × {} / {} = {}",
+            d(a, t.target),
+            d(t.stretch, t.target),
+            opt(ks.score)
+        ),
+        (Some(a), Some(Segment::Cap)) => format!("{a} reaches the stretch {}: 120", t.stretch),
+        _ => "no actual: not scored, its weight goes to the scored KPIs".into(),
+    }
+}
+
+/// The bonus arithmetic of the `i`-th row of the `k`-th period.
+fn bonus_working(l: &crate::model::Ledger, sc: &Scorecards, k: usize, i: usize) -> String {
+    let (card, s) = (&sc.cards[k][i], &sc.scored.rows[k][i]);
+    let months = sc.facts.window.cal.grain.months();
+    let (days, _) = sc.facts.shape(k);
+    let salary = format_cents(l.employees.base_salary[card.employee as usize]);
+    match (s.plan, s.grade) {
+        (Some(_), Some(_)) => format!(
+            "base salary {salary} × {months} month(s) × multiplier {} (grade {}) × {} / {days} days employed = {}",
+            multiplier_text(s.multiplier),
+            s.grade_name.as_deref().unwrap_or(""),
+            card.days_employed,
+            format_cents(s.bonus)
+        ),
+        (Some(_), None) => "no KPI has a score, so no composite and no bonus: 0.00".into(),
+        (None, _) => "not rated (no plan in force for this role): 0.00".into(),
+    }
 }
 
 /// A multiplier in ten-thousandths as its shortest decimal text.
@@ -311,43 +327,7 @@ pub fn text(s: &Statement) -> String {
     };
     let _ = writeln!(o, "plan: {plan}\n");
     for (n, k) in s.kpis.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "{}. {} ({}, {} is better) — {}",
-            n + 1,
-            k.metric,
-            k.perspective,
-            k.direction,
-            k.meaning
-        );
-        let _ = writeln!(o, "   formula: {}", k.formula);
-        let _ = writeln!(o, "   actual from the ledger: {}", opt(k.raw_actual));
-        for fig in &k.figures {
-            let _ = writeln!(o, "     {}: {}", fig.label, fig.value);
-        }
-        if let Some(a) = &k.appeal {
-            let _ = writeln!(
-                o,
-                "   appeal: {} approved by {} ({}): \"{}\"",
-                a.value, a.approved_by, a.row, a.reason
-            );
-        }
-        let _ = writeln!(o, "   actual scored: {}", opt(k.actual));
-        let from = match &k.target_row {
-            Some(r) => format!("{} target, {r}", k.target_source),
-            None => "plan default".into(),
-        };
-        let _ = writeln!(
-            o,
-            "   threshold {} / target {} / stretch {} ({from})",
-            k.threshold, k.target, k.stretch
-        );
-        let _ = writeln!(o, "   score: {}", k.score_working);
-        let _ = writeln!(
-            o,
-            "   weight {} → effective {} → weighted score {}",
-            k.weight, k.effective_weight, k.weighted_score
-        );
+        kpi_text(&mut o, n, k);
     }
     let parts: Vec<String> = s
         .kpis
@@ -390,4 +370,46 @@ pub fn text(s: &Statement) -> String {
     }
     let _ = writeln!(o, "bonus: {}", s.bonus_working);
     o
+}
+
+/// One KPI of the statement as text.
+fn kpi_text(o: &mut String, n: usize, k: &KpiLine) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "{}. {} ({}, {} is better) — {}",
+        n + 1,
+        k.metric,
+        k.perspective,
+        k.direction,
+        k.meaning
+    );
+    let _ = writeln!(o, "   formula: {}", k.formula);
+    let _ = writeln!(o, "   actual from the ledger: {}", opt(k.raw_actual));
+    for fig in &k.figures {
+        let _ = writeln!(o, "     {}: {}", fig.label, fig.value);
+    }
+    if let Some(a) = &k.appeal {
+        let _ = writeln!(
+            o,
+            "   appeal: {} approved by {} ({}): \"{}\"",
+            a.value, a.approved_by, a.row, a.reason
+        );
+    }
+    let _ = writeln!(o, "   actual scored: {}", opt(k.actual));
+    let from = match &k.target_row {
+        Some(r) => format!("{} target, {r}", k.target_source),
+        None => "plan default".into(),
+    };
+    let _ = writeln!(
+        o,
+        "   threshold {} / target {} / stretch {} ({from})",
+        k.threshold, k.target, k.stretch
+    );
+    let _ = writeln!(o, "   score: {}", k.score_working);
+    let _ = writeln!(
+        o,
+        "   weight {} → effective {} → weighted score {}",
+        k.weight, k.effective_weight, k.weighted_score
+    );
 }

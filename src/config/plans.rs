@@ -101,109 +101,114 @@ pub(super) fn check_plans(
     c: &mut Checker<'_>,
     plans: &Spanned<Vec<Spanned<PlanDef>>>,
 ) -> Vec<ScorePlan> {
-    let mut out: Vec<ScorePlan> = Vec::new();
-    // (role, from, to, index, place of valid_from) of each plan whose months are good.
-    let mut ranges: Vec<(String, i32, i32, usize)> = Vec::new();
-    for (i, p) in plans.value.iter().enumerate() {
+    let out: Vec<ScorePlan> = plans
+        .value
+        .iter()
+        .enumerate()
+        .map(|(i, p)| check_plan(c, &p.value, &format!("plans[{i}]")))
+        .collect();
+    check_names_and_overlaps(c, &plans.value, &out);
+    out
+}
+
+fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str) -> ScorePlan {
+    if def.name.value.trim().is_empty() {
+        c.at(
+            &def.name,
+            &format!("{key}.name"),
+            "the plan name is empty",
+            None,
+        );
+    }
+    if def.role.value.trim().is_empty() {
+        c.at(
+            &def.role,
+            &format!("{key}.role"),
+            "the role is empty",
+            Some("name an org_history role, e.g. account_manager".into()),
+        );
+    }
+    let from = month(c, &def.valid_from, &format!("{key}.valid_from"));
+    let to = def
+        .valid_to
+        .as_ref()
+        .and_then(|t| month(c, t, &format!("{key}.valid_to")));
+    if let (Some(f), Some(t), Some(vt)) = (from, to, &def.valid_to) {
+        if t < f {
+            c.at(
+                vt,
+                &format!("{key}.valid_to"),
+                "valid_to is before valid_from",
+                Some("swap the two months".into()),
+            );
+        }
+    }
+    let swing_threshold = match &def.swing_threshold {
+        Some(s) if !(s.value.is_finite() && s.value >= 0.0) => {
+            c.at(
+                s,
+                &format!("{key}.swing_threshold"),
+                format!("{} is not a number of composite points >= 0", s.value),
+                Some("write e.g. 20".into()),
+            );
+            20.0
+        }
+        Some(s) => s.value,
+        None => 20.0,
+    };
+    ScorePlan {
+        name: def.name.value.clone(),
+        role: def.role.value.clone(),
+        // A bad month is reported above; the plan is never used then.
+        from_month: from.unwrap_or(i32::MAX),
+        to_month: if def.valid_to.is_some() {
+            Some(to.unwrap_or(i32::MIN))
+        } else {
+            None
+        },
+        calibration_group: calibration(c, def, key),
+        swing_threshold,
+        grades: match &def.grades {
+            Some(g) => grades(c, g, key),
+            None => default_grades(),
+        },
+        kpis: kpis(c, &def.kpis, key),
+    }
+}
+
+/// Plan names are unique, and plans of one role never overlap in time.
+fn check_names_and_overlaps(c: &mut Checker<'_>, defs: &[Spanned<PlanDef>], plans: &[ScorePlan]) {
+    let months_ok = |p: &ScorePlan| p.from_month != i32::MAX && p.to_month != Some(i32::MIN);
+    for (i, (def, p)) in defs.iter().zip(plans).enumerate() {
+        let def = &def.value;
         let key = format!("plans[{i}]");
-        let def = &p.value;
-        if let Some(j) = plans.value[..i]
-            .iter()
-            .position(|q| q.value.name.value == def.name.value)
-        {
+        if let Some(j) = plans[..i].iter().position(|q| q.name == p.name) {
             c.at(
                 &def.name,
                 &format!("{key}.name"),
-                format!(
-                    "plan name `{}` is used again (first by plans[{j}])",
-                    def.name.value
-                ),
+                format!("plan name `{}` is used again (first by plans[{j}])", p.name),
                 Some("give every plan its own name".into()),
             );
         }
-        if def.name.value.trim().is_empty() {
-            c.at(
-                &def.name,
-                &format!("{key}.name"),
-                "the plan name is empty",
-                None,
-            );
+        if !months_ok(p) {
+            continue;
         }
-        if def.role.value.trim().is_empty() {
-            c.at(
-                &def.role,
-                &format!("{key}.role"),
-                "the role is empty",
-                Some("name an org_history role, e.g. account_manager".into()),
-            );
-        }
-        let from = month(c, &def.valid_from, &format!("{key}.valid_from"));
-        let to = def
-            .valid_to
-            .as_ref()
-            .and_then(|t| month(c, t, &format!("{key}.valid_to")));
-        if let (Some(f), Some(t), Some(vt)) = (from, to, &def.valid_to) {
-            if t < f {
+        let end = |q: &ScorePlan| q.to_month.unwrap_or(i32::MAX);
+        for (j, q) in plans[..i].iter().enumerate() {
+            if q.role == p.role && months_ok(q) && p.from_month <= end(q) && q.from_month <= end(p)
+            {
                 c.at(
-                    vt,
-                    &format!("{key}.valid_to"),
-                    "valid_to is before valid_from",
-                    Some("swap the two months".into()),
+                    &def.valid_from,
+                    &format!("{key}.valid_from"),
+                    format!(
+                        "plan `{}` overlaps plan `{}` (plans[{j}]) for role `{}`",
+                        p.name, q.name, p.role
+                    ),
+                    Some("plans of one role must not overlap in time: end the earlier one with valid_to before the later one's valid_from".into()),
                 );
             }
         }
-        if let Some(f) = from {
-            let t = if def.valid_to.is_some() {
-                to.unwrap_or(i32::MAX)
-            } else {
-                i32::MAX
-            };
-            for (role, f2, t2, j) in &ranges {
-                if *role == def.role.value && f <= *t2 && *f2 <= t {
-                    c.at(
-                        &def.valid_from,
-                        &format!("{key}.valid_from"),
-                        format!(
-                            "plan `{}` overlaps plan `{}` (plans[{j}]) for role `{role}`",
-                            def.name.value, plans.value[*j].value.name.value
-                        ),
-                        Some("plans of one role must not overlap in time: end the earlier one with valid_to before the later one's valid_from".into()),
-                    );
-                }
-            }
-            ranges.push((def.role.value.clone(), f, t, i));
-        }
-        let calibration_group = calibration(c, def, &key);
-        let swing_threshold = match &def.swing_threshold {
-            Some(s) if !(s.value.is_finite() && s.value >= 0.0) => {
-                c.at(
-                    s,
-                    &format!("{key}.swing_threshold"),
-                    format!("{} is not a number of composite points >= 0", s.value),
-                    Some("write e.g. 20".into()),
-                );
-                20.0
-            }
-            Some(s) => s.value,
-            None => 20.0,
-        };
-        let grades = match &def.grades {
-            Some(g) => grades(c, g, &key),
-            None => default_grades(),
-        };
-        let kpis = kpis(c, &def.kpis, &key);
-        out.push(ScorePlan {
-            name: def.name.value.clone(),
-            role: def.role.value.clone(),
-            from_month: from.unwrap_or(0),
-            to_month: to,
-            calibration_group,
-            swing_threshold,
-            grades,
-            kpis,
-        });
     }
-    out
 }
 
 /// A month label such as `2024-01`.

@@ -55,6 +55,8 @@ pub struct RowScore {
     /// The employee's composite in the previous period, when scored.
     pub previous: Option<f64>,
     pub review_flag: bool,
+    /// The grade's bonus multiplier, in ten-thousandths.
+    pub multiplier: i64,
     /// Cents.
     pub bonus: i64,
 }
@@ -83,67 +85,26 @@ pub fn score(
     raw: &ScoringInputs,
     problems: &mut Problems,
 ) -> Scored {
-    let w = f.window;
-    let grain = w.cal.grain;
-    let targets = Targets::index(l, grain);
+    let grain = f.window.cal.grain;
     let mut appeals: HashMap<(u32, LabelKey, &str), usize> = HashMap::new();
     for (i, a) in l.adjustments.iter().enumerate() {
         if a.period.grain == grain {
             appeals.insert((a.employee, a.period, a.metric.name), i);
         }
     }
-    let mut bad_targets: Vec<u32> = Vec::new();
+    let mut s = Scorer {
+        plans,
+        l,
+        f,
+        targets: Targets::index(l, grain),
+        appeals,
+        raw,
+        bad_targets: Vec::new(),
+        problems,
+    };
     let mut rows: Vec<Vec<RowScore>> = Vec::with_capacity(cards.len());
     for (k, period_cards) in cards.iter().enumerate() {
-        let p = w.first + k as i32;
-        let (pe, label) = (w.cal.end(p), LabelKey { grain, key: p });
-        let mut scores: Vec<RowScore> = period_cards
-            .iter()
-            .map(|c| {
-                let role = c.org.map(|o| o.role.as_str());
-                let Some(pi) = plans
-                    .iter()
-                    .position(|pl| Some(pl.role.as_str()) == role && pl.in_force(pe))
-                else {
-                    return RowScore::default();
-                };
-                let plan = &plans[pi];
-                let kpis = plan
-                    .kpis
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kpi)| {
-                        let raw_actual = (kpi.metric.value)(&f.ctx(c.employee, k)).as_f64();
-                        let adjustment = appeals.get(&(c.employee, label, kpi.metric.name)).copied();
-                        let actual = adjustment.map_or(raw_actual, |a| Some(l.adjustments[a].value));
-                        let target = targets.resolve(kpi, p, c.employee, c.org);
-                        if !kpi.direction.ordered(target.threshold, target.target, target.stretch) {
-                            if let Some(row) = target.row.filter(|r| !bad_targets.contains(r)) {
-                                bad_targets.push(row);
-                                problems.add(
-                                    raw.targets,
-                                    row as usize,
-                                    "target",
-                                    &format!(
-                                        "{} (threshold {}, stretch {})",
-                                        target.target, target.threshold, target.stretch
-                                    ),
-                                    format!(
-                                        "is not strictly ordered for `{}` ({}: {}) once the plan `{}` fills what the row leaves out",
-                                        kpi.metric.name,
-                                        kpi.direction.name(),
-                                        kpi.direction.order_rule(),
-                                        plan.name
-                                    ),
-                                );
-                            }
-                        }
-                        kpi_score(i, kpi, raw_actual, actual, adjustment, target)
-                    })
-                    .collect();
-                rate(pi, plan, kpis, l, c, f)
-            })
-            .collect();
+        let mut scores: Vec<RowScore> = period_cards.iter().map(|c| s.card(k, c)).collect();
         calibrate::calibrate(plans, period_cards, &mut scores);
         if k > 0 {
             flag_swings(
@@ -164,7 +125,7 @@ pub fn score(
         &rows,
         first_written,
         raw.adjustments,
-        problems,
+        s.problems,
     );
     let mut not_rated = BTreeMap::new();
     for (cs, ss) in cards.iter().zip(&rows).skip(first_written) {
@@ -176,6 +137,86 @@ pub fn score(
         }
     }
     Scored { rows, not_rated }
+}
+
+/// What scoring a row needs: the plans, the facts, the targets and appeals of the run's grain.
+struct Scorer<'a> {
+    plans: &'a [ScorePlan],
+    l: &'a Ledger,
+    f: &'a Facts,
+    targets: Targets<'a>,
+    appeals: HashMap<(u32, LabelKey, &'static str), usize>,
+    raw: &'a ScoringInputs<'a>,
+    /// Targets rows already reported as out of order.
+    bad_targets: Vec<u32>,
+    problems: &'a mut Problems,
+}
+
+impl Scorer<'_> {
+    /// The scores of one card of the `k`-th period, before calibration and swings.
+    fn card(&mut self, k: usize, c: &Card) -> RowScore {
+        let w = self.f.window;
+        let p = w.first + k as i32;
+        let role = c.org.map(|o| o.role.as_str());
+        let Some(pi) = self
+            .plans
+            .iter()
+            .position(|pl| Some(pl.role.as_str()) == role && pl.in_force(w.cal.end(p)))
+        else {
+            return RowScore::default();
+        };
+        let plan = &self.plans[pi];
+        let label = LabelKey {
+            grain: w.cal.grain,
+            key: p,
+        };
+        let ctx = self.f.ctx(c.employee, k);
+        let kpis = plan
+            .kpis
+            .iter()
+            .enumerate()
+            .map(|(i, kpi)| {
+                let raw_actual = (kpi.metric.value)(&ctx).as_f64();
+                let adjustment = self
+                    .appeals
+                    .get(&(c.employee, label, kpi.metric.name))
+                    .copied();
+                let actual = adjustment.map_or(raw_actual, |a| Some(self.l.adjustments[a].value));
+                let target = self.targets.resolve(kpi, p, c.employee, c.org);
+                self.check_order(plan, kpi, &target);
+                kpi_score(i, kpi, raw_actual, actual, adjustment, target)
+            })
+            .collect();
+        rate(pi, plan, kpis, self.l, c, self.f)
+    }
+
+    /// A chosen targets row whose three values, once the plan fills its gaps, are not strictly
+    /// ordered for the KPI's direction breaks a rule (reported once per row).
+    fn check_order(&mut self, plan: &ScorePlan, kpi: &Kpi, t: &Resolved) {
+        if kpi.direction.ordered(t.threshold, t.target, t.stretch) {
+            return;
+        }
+        let Some(row) = t.row.filter(|r| !self.bad_targets.contains(r)) else {
+            return;
+        };
+        self.bad_targets.push(row);
+        self.problems.add(
+            self.raw.targets,
+            row as usize,
+            "target",
+            &format!(
+                "{} (threshold {}, stretch {})",
+                t.target, t.threshold, t.stretch
+            ),
+            format!(
+                "is not strictly ordered for `{}` ({}: {}) once the plan `{}` fills what the row leaves out",
+                kpi.metric.name,
+                kpi.direction.name(),
+                kpi.direction.order_rule(),
+                plan.name
+            ),
+        );
+    }
 }
 
 fn kpi_score(
@@ -231,7 +272,7 @@ fn rate(
         }
     }
     let grade = composite.and_then(|x| curve::grade(&plan.grades, x));
-    let bonus = grade.map_or(0, |g| bonus(l, c, f, plan.grades[g].multiplier));
+    let multiplier = grade.map_or(0, |g| plan.grades[g].multiplier);
     RowScore {
         plan: Some(pi),
         review_flag: kpis.iter().any(|k| k.adjustment.is_some()),
@@ -239,15 +280,9 @@ fn rate(
         composite,
         grade,
         grade_name: grade.map(|g| plan.grades[g].name.clone()),
+        multiplier,
+        bonus: grade.map_or(0, |_| bonus(l, c, f, multiplier)),
         ..RowScore::default()
-    }
-    .with_bonus(bonus)
-}
-
-impl RowScore {
-    fn with_bonus(mut self, bonus: i64) -> Self {
-        self.bonus = bonus;
-        self
     }
 }
 
