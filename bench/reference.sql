@@ -1,13 +1,28 @@
--- factorscore's metrics (data contract, section 3), month grain, in DuckDB SQL.
+-- factorscore's metrics (data contract, sections 3 and 4) in DuckDB SQL, per employee and per
+-- team / department / company, month or quarter grain.
 -- An independent reference: used by the differential test and as the benchmark's peer.
 --
--- Expects views named after the canonical tables (all columns as text, as read from the files)
--- and a one-row table `params(base VARCHAR, tz VARCHAR, first_month DATE, last_month DATE)`.
--- Writes the table `reference_scorecards`.
+-- Expects (set up by reference.py):
+--   * views named after the canonical tables (columns as text, as read from the files);
+--   * a one-row table `params(base VARCHAR, tz VARCHAR, grain VARCHAR, first_ps DATE, last_ps DATE)`:
+--     the start of the first and of the last period to compute (reference.py starts one period
+--     before the first period it writes, for review_flag);
+--   * macros for the grain: `pstart(d)` (start of d's period, a DATE), `plabel(d)` (its label,
+--     `2026-10` or `2026-Q4`) and `pmonths()` (months in a period).
+-- Writes the tables `periods`, `sc_rows` (scorecard rows with their org), `metric_values` (every
+-- section 3 metric per level: `employee` keyed by employee_id, `team`, `department`, `company`) and
+-- `members` (who counts in which group).
 
+CREATE OR REPLACE TEMP TABLE periods AS
+SELECT ps, (ps + to_months(pmonths()) - INTERVAL 1 DAY)::DATE AS pe, plabel(ps) AS period,
+       row_number() OVER (ORDER BY ps) AS pk, pmonths() AS months_in_p,
+       datediff('day', ps, (ps + to_months(pmonths()))::DATE) AS days_in_p
+FROM (SELECT unnest(generate_series(first_ps, last_ps, to_months(pmonths())))::DATE AS ps FROM params);
+
+-- Every month end that a balance is needed at: from the month before the first period to the last.
 CREATE OR REPLACE TEMP TABLE months AS
-SELECT ms AS ps, last_day(ms) AS pe, strftime(ms, '%Y-%m') AS period, year(ms) * 12 + month(ms) - 1 AS mk
-FROM (SELECT unnest(generate_series(first_month - INTERVAL 1 MONTH, last_month, INTERVAL 1 MONTH))::DATE AS ms FROM params);
+SELECT ms AS ps, last_day(ms) AS pe, year(ms) * 12 + month(ms) - 1 AS mk
+FROM (SELECT unnest(generate_series(min(ps) - INTERVAL 1 MONTH, max(pe), INTERVAL 1 MONTH))::DATE AS ms FROM periods);
 
 CREATE OR REPLACE TEMP TABLE fx AS
 SELECT currency, rate_date::DATE AS rate_date, rate_to_base::DECIMAL(20, 10) AS rate FROM fx_rates;
@@ -83,7 +98,7 @@ WHERE s.bal > 0;
 -- The client portfolio of each period, credited to the assignee at the period end.
 CREATE OR REPLACE TEMP TABLE credited AS
 SELECT m.period, m.ps, m.pe, c.client_id, owner(a.employee_id, a.valid_to, m.pe) AS emp
-FROM months m CROSS JOIN (SELECT DISTINCT client_id FROM inv) c
+FROM periods m CROSS JOIN (SELECT DISTINCT client_id FROM inv) c
 ASOF LEFT JOIN asg a ON a.client_id = c.client_id AND m.pe >= a.valid_from;
 
 CREATE OR REPLACE TEMP TABLE portfolio AS
@@ -93,14 +108,16 @@ WITH cb AS (
          coalesce(sum(bal) FILTER (WHERE dpd > 90), 0) AS par90
   FROM month_bal GROUP BY ALL
 ), purchases AS (
-  SELECT client_id, strftime(pd, '%Y-%m') AS period, sum(round(face * rate, 2)) AS s FROM inv GROUP BY ALL
+  SELECT client_id, plabel(pd) AS period, sum(round(face * rate, 2)) AS s FROM inv GROUP BY ALL
 ), applied AS (
-  SELECT client_id, strftime(d, '%Y-%m') AS period, sum(applied_base) AS c FROM coll GROUP BY ALL
+  SELECT client_id, plabel(d) AS period, sum(applied_base) AS c FROM coll GROUP BY ALL
 ), due_face AS (
-  SELECT client_id, strftime(due, '%Y-%m') AS period, sum(round(face * rate, 2)) AS rcr_face FROM inv GROUP BY ALL
+  SELECT client_id, plabel(due) AS period, sum(round(face * rate, 2)) AS rcr_face FROM inv GROUP BY ALL
 ), due_paid AS (
-  SELECT i.client_id, strftime(i.due, '%Y-%m') AS period, sum(k.applied_base) AS rcr_collected
-  FROM coll k JOIN inv i USING (invoice_id) WHERE k.d <= last_day(i.due) GROUP BY ALL
+  -- collections paid by the end of the period the invoice falls due in
+  SELECT i.client_id, plabel(i.due) AS period, sum(k.applied_base) AS rcr_collected
+  FROM coll k JOIN inv i USING (invoice_id)
+  WHERE k.d < (pstart(i.due) + to_months(pmonths()))::DATE GROUP BY ALL
 ), per_client AS (
   SELECT c.period, c.emp, coalesce(e.er, 0) AS er, coalesce(e.overdue, 0) AS overdue, coalesce(e.par30, 0) AS par30,
          coalesce(e.par60, 0) AS par60, coalesce(e.par90, 0) AS par90, coalesce(b.er, 0) AS br,
@@ -113,7 +130,6 @@ WITH cb AS (
   LEFT JOIN applied ap ON ap.client_id = c.client_id AND ap.period = c.period
   LEFT JOIN due_face df ON df.client_id = c.client_id AND df.period = c.period
   LEFT JOIN due_paid dp ON dp.client_id = c.client_id AND dp.period = c.period
-  WHERE c.pe >= (SELECT first_month FROM params)
 )
 SELECT period, emp, sum(er) AS outstanding, sum(overdue) AS overdue, sum(par30) AS par30, sum(par60) AS par60,
        sum(par90) AS par90, sum(br) AS br, sum(s) AS s, sum(er) AS er, sum(er - overdue) AS ecr, sum(c) AS c,
@@ -129,17 +145,17 @@ WITH f AS (
   UNION ALL
   SELECT i.client_id, f.booked_on::DATE, 0, 0, 0, round(f.amount::DECIMAL(18, 2) * i.rate, 2) FROM fees f JOIN inv i USING (invoice_id)
 )
-SELECT strftime(f.d, '%Y-%m') AS period, owner(a.employee_id, a.valid_to, f.d) AS emp,
+SELECT plabel(f.d) AS period, owner(a.employee_id, a.valid_to, f.d) AS emp,
        sum(cash) AS cash_collected, sum(wo) AS written_off, sum(rec) AS recoveries, sum(fee) AS fee_income
 FROM f ASOF LEFT JOIN asg a ON a.client_id = f.client_id AND f.d >= a.valid_from
 GROUP BY ALL;
 
--- Month-end balances per entity, for the average over the month and the one before.
+-- Month-end balances per entity, summed over the period's months and the month before (the
+-- average divides by their count later, so that groups add the sums exactly).
 CREATE OR REPLACE TEMP TABLE avg_out AS
-WITH per_month AS (SELECT mk, emp, sum(bal) AS bal FROM month_bal GROUP BY ALL)
-SELECT m.period, p.emp, sum(p.bal) / 2 AS average_sum
-FROM months m JOIN per_month p ON p.mk IN (m.mk, m.mk - 1)
-WHERE m.pe >= (SELECT first_month FROM params)
+WITH per_month AS (SELECT pe, emp, sum(bal) AS bal FROM month_bal GROUP BY ALL)
+SELECT m.period, p.emp, sum(p.bal) AS month_end_sum
+FROM periods m JOIN per_month p ON p.pe BETWEEN m.ps - 1 AND m.pe
 GROUP BY ALL;
 
 -- Origination.
@@ -147,13 +163,15 @@ CREATE OR REPLACE TEMP TABLE orig AS
 WITH firsts AS (
   SELECT client_id, arg_min(invoice_id, (pd, invoice_id)) AS invoice_id FROM inv GROUP BY client_id
 )
-SELECT strftime(i.pd, '%Y-%m') AS period, i.originator_id AS emp,
+SELECT plabel(i.pd) AS period, i.originator_id AS emp,
        sum(round(i.advance * i.rate, 2)) AS funded_volume, sum(round(i.face * i.rate, 2)) AS purchased_face,
        count(f.client_id) AS new_clients
 FROM inv i LEFT JOIN firsts f USING (invoice_id)
 GROUP BY ALL;
 
-CREATE OR REPLACE TEMP TABLE apps AS
+-- Application facts, one row per counted event (received, decided, funded), with the hours to
+-- fund on the funded ones: quantiles are taken over these rows per group.
+CREATE OR REPLACE TEMP TABLE app_facts AS
 WITH t AS (
   SELECT employee_id AS emp, decision,
     CASE WHEN received_at ~ '.*(Z|[+-]\d\d:?\d\d)$' THEN received_at::TIMESTAMPTZ ELSE timezone(p.tz, received_at::TIMESTAMP) END AS rec,
@@ -162,72 +180,133 @@ WITH t AS (
     p.tz
   FROM applications CROSS JOIN params p
 ), l AS (
-  SELECT *, strftime(timezone(tz, rec)::DATE, '%Y-%m') AS rec_p, strftime(timezone(tz, dec)::DATE, '%Y-%m') AS dec_p,
-         strftime(timezone(tz, fund)::DATE, '%Y-%m') AS fund_p, epoch(fund) - epoch(rec) AS secs
+  SELECT *, plabel(timezone(tz, rec)::DATE) AS rec_p, plabel(timezone(tz, dec)::DATE) AS dec_p,
+         plabel(timezone(tz, fund)::DATE) AS fund_p, epoch(fund) - epoch(rec) AS secs
   FROM t
-), u AS (
-  SELECT rec_p AS period, emp, 1 AS received, 0 AS decided, 0 AS approved, 0 AS funded, NULL::DOUBLE AS hours FROM l
-  UNION ALL
-  SELECT dec_p, emp, 0, 1, CASE WHEN decision = 'approved' THEN 1 ELSE 0 END, 0, NULL FROM l WHERE decision IN ('approved', 'rejected') AND dec IS NOT NULL
-  UNION ALL
-  SELECT fund_p, emp, 0, 0, 0, 1, secs / 3600.0 FROM l WHERE fund IS NOT NULL
 )
-SELECT period, emp, sum(received) AS applications_received, sum(decided) AS applications_decided,
-       sum(approved) AS applications_approved, sum(funded) AS applications_funded,
-       quantile_cont(hours, 0.5) AS time_to_fund_median_hours, quantile_cont(hours, 0.9) AS time_to_fund_p90_hours
-FROM u GROUP BY ALL;
+SELECT rec_p AS period, emp, 1 AS received, 0 AS decided, 0 AS approved, 0 AS funded, NULL::DOUBLE AS hours FROM l
+UNION ALL
+SELECT dec_p, emp, 0, 1, CASE WHEN decision = 'approved' THEN 1 ELSE 0 END, 0, NULL FROM l WHERE decision IN ('approved', 'rejected') AND dec IS NOT NULL
+UNION ALL
+SELECT fund_p, emp, 0, 0, 0, 1, secs / 3600.0 FROM l WHERE fund IS NOT NULL;
 
-CREATE OR REPLACE TEMP TABLE revs AS
-SELECT strftime(reviewed_on::DATE, '%Y-%m') AS period, employee_id AS emp,
-       avg(score::DOUBLE) FILTER (WHERE source = 'customer') AS customer_satisfaction,
-       avg(score::DOUBLE) FILTER (WHERE source = 'peer') AS peer_review,
-       avg(score::DOUBLE) FILTER (WHERE source = 'manager') AS manager_review
-FROM reviews GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE review_facts AS
+SELECT plabel(reviewed_on::DATE) AS period, employee_id AS emp, source, score::DOUBLE AS score FROM reviews;
+
+-- The additive parts of every metric per (period, credited entity), UNASSIGNED included.
+CREATE OR REPLACE TEMP TABLE emp_sums AS
+SELECT period, emp,
+  sum(outstanding) AS outstanding, sum(overdue) AS overdue, sum(par30) AS par30, sum(par60) AS par60, sum(par90) AS par90,
+  sum(br) AS br, sum(s) AS s, sum(er) AS er, sum(ecr) AS ecr, sum(c) AS c, sum(rcr_face) AS rcr_face,
+  sum(rcr_collected) AS rcr_collected,
+  sum(cash_collected) AS cash_collected, sum(written_off) AS written_off, sum(recoveries) AS recoveries,
+  sum(fee_income) AS fee_income, sum(month_end_sum) AS month_end_sum,
+  sum(received) AS received, sum(decided) AS decided, sum(approved) AS approved, sum(funded) AS funded,
+  sum(funded_volume) AS funded_volume, sum(purchased_face) AS purchased_face, sum(new_clients) AS new_clients
+FROM (
+  SELECT * FROM portfolio
+  UNION ALL BY NAME SELECT * FROM flows
+  UNION ALL BY NAME SELECT * FROM avg_out
+  UNION ALL BY NAME SELECT period, emp, received, decided, approved, funded FROM app_facts
+  UNION ALL BY NAME SELECT * FROM orig
+)
+WHERE period IN (SELECT period FROM periods)
+GROUP BY ALL;
 
 -- Scorecard rows: every employee employed on a day of the period, org as of min(pe, termination).
-CREATE OR REPLACE TEMP TABLE reference_scorecards AS
+CREATE OR REPLACE TEMP TABLE sc_rows AS
 WITH emp AS (
-  SELECT employee_id, name, hire_date::DATE AS hire, termination_date::DATE AS term FROM employees
+  SELECT employee_id, name, hire_date::DATE AS hire, termination_date::DATE AS term,
+         base_salary::DECIMAL(38, 2) AS base_salary FROM employees
 ), rows AS (
-  SELECT e.employee_id, e.name, m.period, m.ps, m.pe,
+  SELECT e.employee_id, e.name, e.base_salary, m.period, m.pk, m.ps, m.pe, m.months_in_p, m.days_in_p,
          datediff('day', greatest(m.ps, e.hire), least(m.pe, coalesce(e.term, m.pe))) + 1 AS days_employed,
          least(m.pe, coalesce(e.term, m.pe)) AS as_of
-  FROM emp e JOIN months m ON e.hire <= m.pe AND (e.term IS NULL OR e.term >= m.ps)
-  WHERE m.pe >= (SELECT first_month FROM params)
+  FROM emp e JOIN periods m ON e.hire <= m.pe AND (e.term IS NULL OR e.term >= m.ps)
 ), org AS (
   SELECT employee_id, valid_from::DATE AS valid_from, department, team, role, manager_id FROM org_history
 )
-SELECT r.employee_id, r.name AS employee_name, r.period, r.ps AS period_start, r.pe AS period_end,
-  o.department, o.team, o.role, o.manager_id, r.days_employed,
-  coalesce(p.outstanding, 0) AS outstanding, coalesce(p.overdue, 0) AS overdue, coalesce(p.par30, 0) AS par30,
-  coalesce(p.par60, 0) AS par60, coalesce(p.par90, 0) AS par90,
-  p.overdue / nullif(p.outstanding, 0) AS overdue_rate, p.par30 / nullif(p.outstanding, 0) AS par30_rate,
-  coalesce(f.cash_collected, 0) AS cash_collected, coalesce(f.written_off, 0) AS written_off,
-  coalesce(f.recoveries, 0) AS recoveries, coalesce(f.fee_income, 0) AS fee_income,
-  coalesce(f.fee_income, 0) + coalesce(f.recoveries, 0) - coalesce(f.written_off, 0) AS profit_contribution,
-  coalesce(p.br + p.s - p.ecr, 0) AS collectible,
-  p.c / nullif(p.br + p.s - p.ecr, 0) AS cash_recovery_rate,
-  (p.br + p.s - p.er) / nullif(p.br + p.s - p.ecr, 0) AS collection_effectiveness,
-  p.rcr_collected / nullif(p.rcr_face, 0) AS receivables_collection_rate,
-  p.outstanding * datediff('day', r.ps, r.pe + 1) / nullif(p.s, 0) AS dso,
-  coalesce(a.average_sum, 0)::DOUBLE AS average_outstanding,
-  coalesce(f.written_off, 0) / nullif(a.average_sum, 0) AS bad_debt_rate,
-  (coalesce(f.written_off, 0) - coalesce(f.recoveries, 0)) / nullif(a.average_sum, 0) AS net_loss_rate,
-  coalesce(ap.applications_received, 0) AS applications_received,
-  coalesce(ap.applications_decided, 0) AS applications_decided,
-  coalesce(ap.applications_approved, 0) AS applications_approved,
-  ap.applications_approved / nullif(ap.applications_decided, 0) AS approval_rate,
-  coalesce(ap.applications_funded, 0) AS applications_funded,
-  ap.time_to_fund_median_hours, ap.time_to_fund_p90_hours,
-  coalesce(og.funded_volume, 0) AS funded_volume, coalesce(og.purchased_face, 0) AS purchased_face,
-  coalesce(og.new_clients, 0) AS new_clients,
-  rv.customer_satisfaction, rv.peer_review, rv.manager_review
+SELECT r.*, o.department, o.team, o.role, o.manager_id
 FROM rows r
-ASOF LEFT JOIN org o ON o.employee_id = r.employee_id AND r.as_of >= o.valid_from
-LEFT JOIN portfolio p ON p.period = r.period AND p.emp = r.employee_id
-LEFT JOIN flows f ON f.period = r.period AND f.emp = r.employee_id
-LEFT JOIN avg_out a ON a.period = r.period AND a.emp = r.employee_id
-LEFT JOIN apps ap ON ap.period = r.period AND ap.emp = r.employee_id
-LEFT JOIN orig og ON og.period = r.period AND og.emp = r.employee_id
-LEFT JOIN revs rv ON rv.period = r.period AND rv.emp = r.employee_id
+ASOF LEFT JOIN org o ON o.employee_id = r.employee_id AND r.as_of >= o.valid_from;
+
+-- Who counts where. A scorecard row counts for its employee, its team and its department (as shown
+-- on the row); the company holds every credited entity with a fact in the period (employees without
+-- a scorecard row that period and UNASSIGNED too), and a NULL member so that it always appears.
+CREATE OR REPLACE TEMP TABLE members AS
+SELECT 'employee' AS level, employee_id AS key, period, employee_id AS emp, true AS is_row FROM sc_rows
+UNION ALL SELECT 'team', team, period, employee_id, true FROM sc_rows
+UNION ALL SELECT 'department', department, period, employee_id, true FROM sc_rows
+UNION ALL
+SELECT 'company', 'company', period, emp, bool_or(is_row) FROM (
+  SELECT period, employee_id AS emp, true AS is_row FROM sc_rows
+  UNION ALL SELECT period, emp, false FROM emp_sums
+  UNION ALL SELECT period, emp, false FROM review_facts WHERE period IN (SELECT period FROM periods)
+  UNION ALL SELECT period, NULL, false FROM periods
+) GROUP BY period, emp;
+
+CREATE OR REPLACE TEMP TABLE group_sums AS
+SELECT m.level, m.key, m.period, count(*) FILTER (WHERE m.is_row) AS employees,
+  sum(outstanding) AS outstanding, sum(overdue) AS overdue, sum(par30) AS par30, sum(par60) AS par60, sum(par90) AS par90,
+  sum(br) AS br, sum(s) AS s, sum(er) AS er, sum(ecr) AS ecr, sum(c) AS c, sum(rcr_face) AS rcr_face,
+  sum(rcr_collected) AS rcr_collected,
+  sum(cash_collected) AS cash_collected, sum(written_off) AS written_off, sum(recoveries) AS recoveries,
+  sum(fee_income) AS fee_income, sum(month_end_sum) AS month_end_sum,
+  sum(received) AS received, sum(decided) AS decided, sum(approved) AS approved, sum(funded) AS funded,
+  sum(funded_volume) AS funded_volume, sum(purchased_face) AS purchased_face, sum(new_clients) AS new_clients
+FROM members m LEFT JOIN emp_sums s ON s.period = m.period AND s.emp = m.emp
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE group_funding AS
+SELECT m.level, m.key, m.period,
+       quantile_cont(a.hours, 0.5) AS time_to_fund_median_hours, quantile_cont(a.hours, 0.9) AS time_to_fund_p90_hours
+FROM members m JOIN app_facts a ON a.period = m.period AND a.emp = m.emp
+WHERE a.funded = 1
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE group_reviews AS
+SELECT m.level, m.key, m.period,
+       avg(r.score) FILTER (WHERE r.source = 'customer') AS customer_satisfaction,
+       avg(r.score) FILTER (WHERE r.source = 'peer') AS peer_review,
+       avg(r.score) FILTER (WHERE r.source = 'manager') AS manager_review
+FROM members m JOIN review_facts r ON r.period = m.period AND r.emp = m.emp
+GROUP BY ALL;
+
+-- Every section 3 metric, from the summed parts: one set of formulas for employees and groups.
+CREATE OR REPLACE TEMP TABLE metric_values AS
+WITH g AS (
+  SELECT level, key, period, employees,
+    coalesce(COLUMNS(* EXCLUDE (level, key, period, employees, received, decided, approved, funded, new_clients)), 0)::DECIMAL(38, 2),
+    coalesce(COLUMNS(c -> c IN ('received', 'decided', 'approved', 'funded', 'new_clients')), 0)::BIGINT
+  FROM group_sums
+)
+SELECT g.level, g.key, g.period, g.employees,
+  outstanding, overdue, par30, par60, par90,
+  overdue / nullif(outstanding, 0) AS overdue_rate, par30 / nullif(outstanding, 0) AS par30_rate,
+  cash_collected, written_off, recoveries, fee_income,
+  fee_income + recoveries - written_off AS profit_contribution,
+  br + s - ecr AS collectible,
+  c / nullif(br + s - ecr, 0) AS cash_recovery_rate,
+  (br + s - er) / nullif(br + s - ecr, 0) AS collection_effectiveness,
+  rcr_collected / nullif(rcr_face, 0) AS receivables_collection_rate,
+  outstanding * days_in_p / nullif(s, 0) AS dso,
+  (month_end_sum / (months_in_p + 1))::DOUBLE AS average_outstanding,
+  written_off / nullif(month_end_sum / (months_in_p + 1), 0) AS bad_debt_rate,
+  (written_off - recoveries) / nullif(month_end_sum / (months_in_p + 1), 0) AS net_loss_rate,
+  received AS applications_received, decided AS applications_decided, approved AS applications_approved,
+  approved / nullif(decided, 0) AS approval_rate,
+  funded AS applications_funded,
+  f.time_to_fund_median_hours, f.time_to_fund_p90_hours,
+  funded_volume, purchased_face, new_clients,
+  r.customer_satisfaction, r.peer_review, r.manager_review
+FROM g JOIN periods p USING (period)
+LEFT JOIN group_funding f USING (level, key, period)
+LEFT JOIN group_reviews r USING (level, key, period);
+
+-- Section 3 per scorecard row (every computed period, the one before the window included).
+CREATE OR REPLACE TEMP TABLE reference_scorecards AS
+SELECT r.employee_id, r.name AS employee_name, r.period, r.ps AS period_start, r.pe AS period_end,
+  r.department, r.team, r.role, r.manager_id, r.days_employed::BIGINT AS days_employed,
+  v.* EXCLUDE (level, key, period, employees)
+FROM sc_rows r JOIN metric_values v ON v.level = 'employee' AND v.key = r.employee_id AND v.period = r.period
 ORDER BY r.period, r.employee_id;

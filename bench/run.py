@@ -71,7 +71,7 @@ def main():
             fs.append(timed([BIN, "run", pipeline])[:2])
             shutil.rmtree(os.path.join(data, "ref"), ignore_errors=True)
             ref.append(timed([sys.executable, os.path.join(ROOT, "bench", "reference.py"), data, "parquet", FIRST, LAST,
-                              os.path.join(data, "ref")])[:2])
+                              os.path.join(data, "ref"), "--pipeline", pipeline])[:2])
             scan.append(timed([BIN, "scan", pipeline])[:2])
             single.append(timed([BIN, "run", pipeline, "--period", LAST])[:2])
         check = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare.py"), os.path.join(data, "out"),

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real programs the tests read the outputs with: DuckDB (Python package).
+# Installs the real programs the tests read the outputs with: DuckDB (Python package), and PyYAML,
+# with which the SQL reference (bench/reference.py) reads the pipeline's plans.
 set -euo pipefail
 python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'duckdb==1.5.6'
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pyyaml==6.0.3'

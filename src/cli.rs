@@ -14,7 +14,7 @@ use crate::run::RunOptions;
     name = "factorscore",
     version,
     about = "Exact ledger metrics and scorecards per person and period, for factoring companies",
-    after_help = "Examples:\n  factorscore run pipelines/monthly.yaml --from 2024-01 --to 2026-10\n  factorscore validate pipelines/monthly.yaml\n  factorscore schema > pipeline.schema.json\n\nExit codes: 0 ok, 1 bad input or pipeline, 2 internal error."
+    after_help = "Examples:\n  factorscore run pipelines/monthly.yaml --from 2024-01 --to 2026-10\n  factorscore explain pipelines/monthly.yaml --employee E00001 --period 2026-10\n  factorscore validate pipelines/monthly.yaml\n  factorscore schema > pipeline.schema.json\n\nExit codes: 0 ok, 1 bad input or pipeline, 2 internal error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -48,6 +48,37 @@ pub enum Command {
         /// Also print the time each phase took.
         #[arg(long, short)]
         verbose: bool,
+    },
+    /// Print one employee's scorecard statement for a period, writing nothing.
+    ///
+    /// For every KPI: the actual and the figures behind it, the target and its source, any
+    /// appeal, the score, weight and weighted score; then the composite, grade, group rank,
+    /// swing and the bonus arithmetic.
+    #[command(
+        after_help = "Examples:\n  factorscore explain pipelines/monthly.yaml --employee E00001 --period 2026-10\n  factorscore explain pipelines/monthly.yaml --employee E00001 --period 2026-Q3 --grain quarter --format json"
+    )]
+    Explain {
+        /// The pipeline file (YAML).
+        pipeline: PathBuf,
+        /// The employee's id.
+        #[arg(long)]
+        employee: String,
+        /// The period: `2026-10`, `2026-Q4` or `2026`.
+        #[arg(long)]
+        period: String,
+        /// Period size; the pipeline's `grain` by default.
+        #[arg(long, value_parser = parse_grain)]
+        grain: Option<Grain>,
+        /// `text` for a person, `json` for a program.
+        #[arg(long, value_enum, default_value_t = StatementFormat::Text)]
+        format: StatementFormat,
+    },
+    /// List the metrics a plan can score: name, type, unit, meaning and formula.
+    #[command(after_help = "Examples:\n  factorscore metrics\n  factorscore metrics --markdown")]
+    Metrics {
+        /// Print the README's Markdown table.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Check a pipeline and its sources' files and headers, computing nothing.
     #[command(
@@ -84,6 +115,13 @@ pub enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+}
+
+/// How `explain` prints its statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatementFormat {
+    Text,
+    Json,
 }
 
 fn parse_grain(s: &str) -> Result<Grain, String> {
@@ -141,6 +179,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     i.table, i.rows_read, i.rows_used, i.rows_rejected
                 );
             }
+            for (role, n) in &m.not_rated {
+                eprintln!("not rated: {n} rows of role {role} (no plan in force)");
+            }
             if verbose {
                 for (phase, ms) in &m.timings_ms.0 {
                     eprintln!("{phase:<22} {ms:>8} ms");
@@ -150,13 +191,59 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 m.periods.first().cloned().unwrap_or_default(),
                 m.periods.last().cloned().unwrap_or_default(),
             );
+            let n = |t: &str| m.rows_written.get(t).copied().unwrap_or(0);
             println!(
-                "wrote {} scorecard rows in {} {} partitions ({a} .. {b}) under {}",
-                m.scorecard_rows,
+                "wrote {} scorecard, {} kpi_scores and {} rollups rows in {} {} periods ({a} .. {b}) under {}",
+                n("scorecards"),
+                n("kpi_scores"),
+                n("rollups"),
                 m.periods.len(),
                 m.grain,
                 out_dir.display()
             );
+            Ok(())
+        }
+        Command::Explain {
+            pipeline,
+            employee,
+            period,
+            grain,
+            format,
+        } => {
+            let plan = crate::config::load(&pipeline)?;
+            let opts = RunOptions {
+                period: Some(period),
+                grain,
+                ..RunOptions::default()
+            };
+            let spec = opts.periods(&plan)?;
+            let loaded = crate::run::load(&plan)?;
+            let window = spec.window(&loaded.ledger)?;
+            let sc = crate::run::score_window(&plan, &loaded, window)?;
+            let st = crate::explain::statement(&plan, &loaded, &sc, &employee)?;
+            match format {
+                StatementFormat::Text => print!("{}", crate::explain::text(&st)),
+                StatementFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&st).map_err(Error::Json)?
+                ),
+            }
+            Ok(())
+        }
+        Command::Metrics { markdown } => {
+            if markdown {
+                print!("{}", crate::metrics::registry::markdown_table());
+            } else {
+                for m in crate::metrics::registry::METRICS {
+                    println!(
+                        "{:<28} {:<15} {:<14} {}",
+                        m.name,
+                        m.kind.type_name(),
+                        m.unit,
+                        m.meaning
+                    );
+                }
+            }
             Ok(())
         }
         Command::Validate { pipeline } => {
@@ -193,12 +280,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             seed,
             format,
         } => {
-            let cfg = crate::generate::GenConfig::preset(&preset, seed).map_err(Error::Input)?;
+            let cfg =
+                crate::generate::GenConfig::preset(&preset, seed).map_err(Error::BadOption)?;
             let parquet = match format.as_str() {
                 "csv" => false,
                 "parquet" => true,
                 other => {
-                    return Err(Error::Input(format!(
+                    return Err(Error::BadOption(format!(
                         "unknown format `{other}`: use csv or parquet"
                     ))
                     .into())

@@ -1,5 +1,9 @@
 //! The library's error type and the process exit codes it maps to.
 
+use std::path::PathBuf;
+
+use polars::error::PolarsError;
+
 use crate::config::ConfigErrors;
 
 /// Exit code for success.
@@ -55,38 +59,97 @@ impl std::fmt::Display for InputErrors {
     }
 }
 
+/// Everything that can stop a run, one variant per case. Causes are kept as `#[source]`; the
+/// command line prints the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The pipeline file is malformed or inconsistent.
     #[error("{0}")]
     Config(ConfigErrors),
+    /// Input rows break the data contract.
     #[error("{0}")]
     Rules(InputErrors),
+    /// A period label on the command line or in the pipeline is not one.
     #[error("{0}")]
-    Input(String),
-    #[error("{what}: {source}")]
+    BadPeriod(String),
+    /// A command-line option has a bad value.
+    #[error("{0}")]
+    BadOption(String),
+    /// The run's periods cannot be told from the options and the data.
+    #[error("the ledger is empty: {hint}")]
+    EmptyLedger { hint: &'static str },
+    /// `explain` names an employee or period with no scorecard.
+    #[error("{0}")]
+    NoScorecard(String),
+    /// A source file cannot be read as its format.
+    #[error("{path}: cannot be read as {format}")]
+    ReadSource {
+        path: PathBuf,
+        format: &'static str,
+        #[source]
+        source: PolarsError,
+    },
+    /// A source file's columns cannot be brought to the canonical types.
+    #[error("{path}")]
+    SourceColumns {
+        path: PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+    /// A file or folder cannot be read.
+    #[error("{what}")]
     Io {
         what: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write the output: {0}")]
-    Output(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// An output file or folder cannot be written.
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A Parquet output cannot be encoded or written.
+    #[error("cannot write {path}")]
+    WriteParquet {
+        path: PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+    /// A Polars operation that should not fail did.
+    #[error("internal error while {what}")]
+    Polars {
+        what: &'static str,
+        #[source]
+        source: PolarsError,
+    },
+    /// The manifest or a statement cannot be serialised.
+    #[error("internal error while writing JSON")]
+    Json(#[source] serde_json::Error),
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::Rules(_) | Error::Input(_) => EXIT_BAD_INPUT,
-            Error::Io { .. } => EXIT_BAD_INPUT,
-            Error::Output(_) | Error::Internal(_) => EXIT_INTERNAL,
+            Error::Config(_)
+            | Error::Rules(_)
+            | Error::BadPeriod(_)
+            | Error::BadOption(_)
+            | Error::EmptyLedger { .. }
+            | Error::NoScorecard(_)
+            | Error::ReadSource { .. }
+            | Error::SourceColumns { .. }
+            | Error::Io { .. } => EXIT_BAD_INPUT,
+            Error::Write { .. }
+            | Error::WriteParquet { .. }
+            | Error::Polars { .. }
+            | Error::Json(_) => EXIT_INTERNAL,
         }
     }
-}
 
-impl From<polars::error::PolarsError> for Error {
-    fn from(e: polars::error::PolarsError) -> Self {
-        Error::Internal(e.to_string())
+    /// Wraps a Polars error of an operation that should not fail.
+    pub fn polars(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
+        move |source| Error::Polars { what, source }
     }
 }

@@ -8,15 +8,20 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod explain;
+pub mod frame;
 pub mod generate;
+pub mod kpi_scores;
 pub mod ledger;
 pub mod metrics;
 pub mod model;
 pub mod money;
 pub mod output;
 pub mod periods;
+pub mod rollups;
 pub mod run;
 pub mod scorecards;
+pub mod scoring;
 pub mod sources;
 pub mod tables;
 

@@ -202,6 +202,40 @@ impl FxRates {
     }
 }
 
+/// A period label as checked: its grain and its period key on that grain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LabelKey {
+    pub grain: crate::periods::Grain,
+    pub key: i32,
+}
+
+/// One `targets` row (contract 5.2).
+#[derive(Debug, Clone)]
+pub struct TargetRow {
+    /// Row of the raw table, for messages.
+    pub row: u32,
+    pub period: LabelKey,
+    pub metric: &'static crate::metrics::registry::MetricDef,
+    pub target: f64,
+    pub threshold: Option<f64>,
+    pub stretch: Option<f64>,
+    pub employee: Option<u32>,
+    pub role: Option<String>,
+    pub department: Option<String>,
+}
+
+/// One approved appeal (`adjustments` row).
+#[derive(Debug, Clone)]
+pub struct AdjustmentRow {
+    pub row: u32,
+    pub employee: u32,
+    pub period: LabelKey,
+    pub metric: &'static crate::metrics::registry::MetricDef,
+    pub value: f64,
+    pub reason: String,
+    pub approved_by: String,
+}
+
 /// Everything a run computes from.
 #[derive(Debug, Default)]
 pub struct Ledger {
@@ -217,6 +251,8 @@ pub struct Ledger {
     pub fees: InvoiceEvents,
     pub applications: Applications,
     pub reviews: Reviews,
+    pub targets: Vec<TargetRow>,
+    pub adjustments: Vec<AdjustmentRow>,
 }
 
 impl Ledger {

@@ -100,12 +100,18 @@ pub fn convert(cents: i64, rate: i64) -> i64 {
     if rate == RATE_SCALE {
         return cents;
     }
-    let p = i128::from(cents) * i128::from(rate);
-    let s = i128::from(RATE_SCALE);
-    let q = p / s;
-    let r = p % s;
-    let q = if 2 * r.abs() >= s { q + p.signum() } else { q };
-    q as i64
+    div_round(i128::from(cents) * i128::from(rate), i128::from(RATE_SCALE)) as i64
+}
+
+/// `num / den` rounded to the nearest integer, halves away from zero. `den` must be positive.
+pub fn div_round(num: i128, den: i128) -> i128 {
+    let q = num / den;
+    let r = num % den;
+    if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    }
 }
 
 /// Formats cents as a decimal string with 2 places.

@@ -27,8 +27,11 @@ impl Partition {
     }
 }
 
-fn io(what: String) -> impl FnOnce(std::io::Error) -> Error {
-    move |e| Error::Output(format!("{what}: {e}"))
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn codec(c: Compression, level: i32) -> PolarsResult<ParquetCompression> {
@@ -53,17 +56,19 @@ pub fn write_partitions(
     let result = (|| -> Result<(), Error> {
         for part in parts.iter_mut() {
             let dir = part.dir(root);
-            std::fs::create_dir_all(&dir)
-                .map_err(io(format!("cannot create {}", dir.display())))?;
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             let tmp = dir.join(&tag);
-            let file = std::fs::File::create(&tmp)
-                .map_err(io(format!("cannot write {}", tmp.display())))?;
+            let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
             staged.push((tmp.clone(), dir.join("part-0.parquet")));
+            let parquet = |source| Error::WriteParquet {
+                path: tmp.clone(),
+                source,
+            };
             ParquetWriter::new(file)
-                .with_compression(codec(compression, level)?)
+                .with_compression(codec(compression, level).map_err(parquet)?)
                 .with_statistics(StatisticsOptions::full())
                 .finish(&mut part.df)
-                .map_err(|e| Error::Output(format!("cannot write {}: {e}", tmp.display())))?;
+                .map_err(parquet)?;
         }
         Ok(())
     })();
@@ -75,8 +80,7 @@ pub fn write_partitions(
     }
     let mut written = Vec::with_capacity(staged.len());
     for (tmp, fin) in staged {
-        std::fs::rename(&tmp, &fin)
-            .map_err(io(format!("cannot move {} into place", tmp.display())))?;
+        std::fs::rename(&tmp, &fin).map_err(io(&fin))?;
         written.push(fin);
     }
     Ok(written)
@@ -85,9 +89,9 @@ pub fn write_partitions(
 /// Writes a small file atomically (temporary name, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(io(format!("cannot write {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(io(format!("cannot move {} into place", tmp.display())))
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
 }

@@ -203,6 +203,16 @@ impl Calendar {
     }
 }
 
+/// The grain of a period label and its period key on that grain: `2026-10` is a month,
+/// `2026-Q4` a quarter (fiscal year 2026, quarter 4) and `2026` a year.
+pub fn label_key(s: &str) -> Result<(Grain, i32), String> {
+    Ok(match parse_period_label(s)? {
+        Label::Month(m) => (Grain::Month, m),
+        Label::Quarter(y, q) => (Grain::Quarter, y * 4 + q - 1),
+        Label::Year(y) => (Grain::Year, y),
+    })
+}
+
 enum Label {
     Month(i32),
     Quarter(i32, i32),

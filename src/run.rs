@@ -1,5 +1,6 @@
 //! A run: read and check the sources, compute the window's metrics, write the outputs.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -10,9 +11,12 @@ use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
 use crate::output::{write_atomic, write_partitions, Partition};
-use crate::periods::{Day, Grain};
-use crate::tables::Table;
+use crate::periods::{Calendar, Day, Grain};
+use crate::scorecards::Card;
+use crate::scoring::{Scored, ScoringInputs};
+use crate::sources::parse::Problems;
 use crate::sources::{self, FileInfo, RawTable};
+use crate::tables::Table;
 
 /// What a run computes, as given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -45,17 +49,28 @@ impl Timings {
 
 /// Reads every source of the plan and checks it against the contract.
 pub fn load(plan: &Plan) -> Result<Loaded, Error> {
-    load_timed(plan, &mut Timings::default())
+    let mut problems = Problems::default();
+    let loaded = load_timed(plan, &mut Timings::default(), &mut problems)?;
+    problems.into_result().map_err(Error::Rules)?;
+    Ok(loaded)
 }
 
-fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
+/// Reads and checks every source, recording rule breaks in `problems` (rows that break a rule
+/// are left out), so that a run can go on to find the rule breaks of scoring too and report
+/// them all at once.
+fn load_timed(
+    plan: &Plan,
+    timings: &mut Timings,
+    problems: &mut Problems,
+) -> Result<Loaded, Error> {
     let mut t = std::time::Instant::now();
     let mut raw = Vec::new();
     for src in &plan.sources {
         raw.push(sources::read(plan, src)?);
         timings.lap(&format!("read {}", src.table.name()), &mut t);
     }
-    let (ledger, mut problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
+    let (ledger, parse_problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
+    problems.extend(parse_problems);
     if problems.total == 0 {
         // What the rest of the run reads of the raw tables: the ids that order same-day events.
         for r in &mut raw {
@@ -70,54 +85,83 @@ fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
         &ledger,
         find(Table::Collections).unwrap_or(&ec),
         find(Table::WriteOffs).unwrap_or(&ew),
-        &mut problems,
+        problems,
     );
-    problems.into_result().map_err(Error::Rules)?;
     timings.lap("apply invoice events", &mut t);
     Ok(Loaded { raw, ledger, swept })
 }
 
+/// The periods named by the options or the pipeline, resolved before any data is read: a bad
+/// label fails at once.
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodSpec {
+    pub cal: Calendar,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+}
+
+impl RunOptions {
+    /// Resolves the period options against the pipeline.
+    pub fn periods(&self, plan: &Plan) -> Result<PeriodSpec, Error> {
+        let cal = plan.calendar(self.grain.unwrap_or(plan.grain));
+        let parse = |s: &str| cal.parse_label(s).map_err(Error::BadPeriod);
+        let (from, to) = if let Some(p) = &self.period {
+            let p = parse(p)?;
+            (Some(p), Some(p))
+        } else if self.from.is_some() || self.to.is_some() {
+            (
+                self.from.as_deref().map(parse).transpose()?,
+                self.to.as_deref().map(parse).transpose()?,
+            )
+        } else if let Some((f, t)) = &plan.periods {
+            (Some(parse(f)?), Some(parse(t)?))
+        } else {
+            (None, None)
+        };
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(Error::BadOption(format!(
+                    "--from {} is after --to {}",
+                    cal.label(f),
+                    cal.label(t)
+                )));
+            }
+        }
+        Ok(PeriodSpec { cal, from, to })
+    }
+}
+
+impl PeriodSpec {
+    /// The window, taking what the options leave open from the ledger's extent.
+    pub fn window(&self, l: &Ledger) -> Result<Window, Error> {
+        let cal = self.cal;
+        let extent = || {
+            data_extent(l).ok_or(Error::EmptyLedger {
+                hint: "name the periods with --period or --from/--to",
+            })
+        };
+        let first = match self.from {
+            Some(f) => f,
+            None => cal.period_of_day(extent()?.0),
+        };
+        let last = match self.to {
+            Some(t) => t,
+            None => cal.period_of_day(extent()?.1),
+        };
+        if first > last {
+            return Err(Error::BadOption(format!(
+                "--from {} is after the last ledger period {}",
+                cal.label(first),
+                cal.label(last)
+            )));
+        }
+        Ok(Window { cal, first, last })
+    }
+}
+
 /// The periods a run covers.
 pub fn window(plan: &Plan, l: &Ledger, opts: &RunOptions) -> Result<Window, Error> {
-    let cal = plan.calendar(opts.grain.unwrap_or(plan.grain));
-    let parse = |s: &str| cal.parse_label(s).map_err(Error::Input);
-    let (first, last) = if let Some(p) = &opts.period {
-        let p = parse(p)?;
-        (p, p)
-    } else if opts.from.is_some() || opts.to.is_some() {
-        let (lo, hi) = data_extent(l)
-            .ok_or_else(|| Error::Input("the ledger is empty: name --from and --to".into()))?;
-        let from = opts
-            .from
-            .as_deref()
-            .map(parse)
-            .transpose()?
-            .unwrap_or(cal.period_of_day(lo));
-        let to = opts
-            .to
-            .as_deref()
-            .map(parse)
-            .transpose()?
-            .unwrap_or(cal.period_of_day(hi));
-        (from, to)
-    } else if let Some((f, t)) = &plan.periods {
-        (parse(f)?, parse(t)?)
-    } else {
-        let (lo, hi) = data_extent(l).ok_or_else(|| {
-            Error::Input(
-                "the ledger is empty: name the periods with --period or --from/--to".into(),
-            )
-        })?;
-        (cal.period_of_day(lo), cal.period_of_day(hi))
-    };
-    if first > last {
-        return Err(Error::Input(format!(
-            "--from {} is after --to {}",
-            cal.label(first),
-            cal.label(last)
-        )));
-    }
-    Ok(Window { cal, first, last })
+    opts.periods(plan)?.window(l)
 }
 
 /// First purchase day and last event day of the ledger.
@@ -175,6 +219,10 @@ pub struct Manifest {
     pub periods: Vec<String>,
     pub inputs: Vec<InputReport>,
     pub scorecard_rows: usize,
+    /// Rows written per output table.
+    pub rows_written: BTreeMap<&'static str, usize>,
+    /// Scorecard rows whose role had no plan in force, per role.
+    pub not_rated: BTreeMap<String, usize>,
     pub files: Vec<String>,
     pub started_at: String,
     pub finished_at: String,
@@ -187,30 +235,125 @@ pub fn facts(loaded: &Loaded, window: Window) -> Facts {
     compute(&loaded.ledger, &loaded.swept, window)
 }
 
+/// Every scorecard row of a window and its scores. The facts and rows start one period before
+/// the window, so that the review flag of the window's first period sees its previous
+/// composite; `first_written` is the index of the window's first period.
+pub struct Scorecards<'l> {
+    pub facts: Facts,
+    pub cards: Vec<Vec<Card<'l>>>,
+    pub scored: Scored,
+    pub first_written: usize,
+}
+
+/// Computes and scores every row of `window`.
+pub fn score_window<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    window: Window,
+) -> Result<Scorecards<'l>, Error> {
+    let mut problems = Problems::default();
+    let sc = score_window_timed(plan, loaded, window, &mut Timings::default(), &mut problems);
+    problems.into_result().map_err(Error::Rules)?;
+    Ok(sc)
+}
+
+fn score_window_timed<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    window: Window,
+    timings: &mut Timings,
+    problems: &mut Problems,
+) -> Scorecards<'l> {
+    let mut t = std::time::Instant::now();
+    let scored_window = Window {
+        first: window.first - 1,
+        ..window
+    };
+    let facts = facts(loaded, scored_window);
+    timings.lap("metrics", &mut t);
+    let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
+    let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
+    let (et, ea) = (
+        RawTable::empty(Table::Targets),
+        RawTable::empty(Table::Adjustments),
+    );
+    let inputs = ScoringInputs {
+        targets: raw(Table::Targets).unwrap_or(&et),
+        adjustments: raw(Table::Adjustments).unwrap_or(&ea),
+    };
+    let scored = crate::scoring::score(
+        &plan.plans,
+        &loaded.ledger,
+        &facts,
+        &cards,
+        1,
+        &inputs,
+        problems,
+    );
+    timings.lap("scores", &mut t);
+    Scorecards {
+        facts,
+        cards,
+        scored,
+        first_written: 1,
+    }
+}
+
+/// The output tables of every written period: scorecards, kpi_scores and rollups.
+fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Partition>, Error> {
+    let w = sc.facts.window;
+    let grain = w.cal.grain.name();
+    let mut parts = Vec::new();
+    for k in sc.first_written..sc.cards.len() {
+        let (cards, scores) = (&sc.cards[k], &sc.scored.rows[k]);
+        let period = w.cal.label(w.first + k as i32);
+        let what = "building the output tables";
+        let tables = [
+            (
+                "scorecards",
+                crate::scorecards::frame(l, &sc.facts, cards, scores),
+            ),
+            (
+                "kpi_scores",
+                crate::kpi_scores::frame(&plan.plans, l, cards, scores),
+            ),
+            (
+                "rollups",
+                crate::rollups::frame(&sc.facts, k, cards, scores),
+            ),
+        ];
+        for (table, df) in tables {
+            parts.push(Partition {
+                table,
+                grain,
+                period: period.clone(),
+                df: df.map_err(Error::polars(what))?,
+            });
+        }
+    }
+    Ok(parts)
+}
+
 /// A whole run. Returns the manifest it wrote.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
+    let spec = opts.periods(plan)?;
     let mut timings = Timings::default();
-    let loaded = load_timed(plan, &mut timings)?;
+    let mut problems = Problems::default();
+    let loaded = load_timed(plan, &mut timings, &mut problems)?;
+    let window = spec.window(&loaded.ledger)?;
+    let sc = score_window_timed(plan, &loaded, window, &mut timings, &mut problems);
+    problems.into_result().map_err(Error::Rules)?;
     let mut t = std::time::Instant::now();
-    let window = window(plan, &loaded.ledger, opts)?;
-    let facts = facts(&loaded, window);
-    timings.lap("metrics", &mut t);
-    let tables = crate::scorecards::build(&loaded.ledger, &facts)?;
-    timings.lap("scorecard rows", &mut t);
+    let mut parts = partitions(plan, &loaded.ledger, &sc)?;
+    timings.lap("output tables", &mut t);
     let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
     let grain = window.cal.grain.name();
-    let scorecard_rows = tables.iter().map(|t| t.df.height()).sum();
-    let periods: Vec<String> = tables.iter().map(|t| t.label.clone()).collect();
-    let mut parts: Vec<Partition> = tables
-        .into_iter()
-        .map(|t| Partition {
-            table: "scorecards",
-            grain,
-            period: t.label,
-            df: t.df,
-        })
-        .collect();
+    let mut rows = BTreeMap::new();
+    for p in &parts {
+        *rows.entry(p.table).or_insert(0) += p.df.height();
+    }
+    let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
     let files = write_partitions(
         &out_dir,
         &mut parts,
@@ -244,7 +387,9 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         grain,
         periods,
         inputs,
-        scorecard_rows,
+        scorecard_rows: rows.get("scorecards").copied().unwrap_or(0),
+        rows_written: rows,
+        not_rated: sc.scored.not_rated.clone(),
         files: files
             .iter()
             .map(|f| f.strip_prefix(&out_dir).unwrap_or(f).display().to_string())
@@ -253,7 +398,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         finished_at: chrono::Utc::now().to_rfc3339(),
         timings_ms: timings,
     };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&manifest).map_err(Error::Json)?;
     write_atomic(&out_dir.join("_runs").join(format!("{run_id}.json")), &json)?;
     write_atomic(&out_dir.join("_manifest.json"), &json)?;
     Ok(manifest)

@@ -37,6 +37,10 @@ pub struct PipelineDef {
     pub sources: Spanned<SourcesDef>,
     /// Where the Parquet tables are written.
     pub output: OutputDef,
+    /// Scorecard plans (contract 5.1): each scores one role over a range of months.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PlanDef>>")]
+    pub plans: Option<Spanned<Vec<Spanned<PlanDef>>>>,
 }
 
 /// An inclusive range of period labels such as `2024-01` .. `2026-10`.
@@ -157,4 +161,176 @@ pub struct OutputDef {
     #[serde(default)]
     #[schemars(with = "Option<i32>")]
     pub compression_level: Option<Spanned<i32>>,
+}
+
+/// A scorecard plan: the KPIs, weights and grades that score one role over a range of months.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDef {
+    /// Unique name, e.g. `account-managers-2024`.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The org_history role it scores, e.g. `account_manager`.
+    #[schemars(with = "String")]
+    pub role: Spanned<String>,
+    /// First month (`2024-01`) of the periods it scores: those whose end date lies in
+    /// [first day of valid_from, last day of valid_to].
+    #[schemars(with = "String")]
+    pub valid_from: Spanned<String>,
+    /// Last month (`2024-12`); open when left out.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub valid_to: Option<Spanned<String>>,
+    /// The org columns whose values define a calibration group: any of department, team,
+    /// role, manager_id. Default `[department, role]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub calibration_group: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Composite points of change against the previous period that flag a row for review.
+    /// Default 20.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub swing_threshold: Option<Spanned<f64>>,
+    /// Grade bands, highest first; the last has no `min`. Default S 110 ×2.0, A 100 ×1.5,
+    /// B 85 ×1.0, C 70 ×0.5, D ×0.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<GradeDef>>")]
+    pub grades: Option<Spanned<Vec<Spanned<GradeDef>>>>,
+    /// The KPIs; their weights sum to 1.
+    #[schemars(with = "Vec<KpiDef>")]
+    pub kpis: Spanned<Vec<Spanned<KpiDef>>>,
+}
+
+/// A grade band.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeDef {
+    /// The grade's name, e.g. `A`.
+    #[schemars(with = "String")]
+    pub grade: Spanned<String>,
+    /// Lowest composite score of the band; left out on the last band only.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub min: Option<Spanned<f64>>,
+    /// Exact decimal with at most 4 places: bonus = base_salary × months × multiplier × share
+    /// of the period employed.
+    #[schemars(with = "DecimalText")]
+    pub bonus_multiplier: Spanned<DecimalText>,
+}
+
+/// A KPI of a plan.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KpiDef {
+    /// A section 3 metric, e.g. `cash_recovery_rate` (`factorscore metrics` lists them).
+    #[schemars(with = "String")]
+    pub metric: Spanned<String>,
+    /// Share of the composite, > 0; a plan's weights sum to 1.
+    #[schemars(with = "f64")]
+    pub weight: Spanned<f64>,
+    /// Balanced-scorecard perspective.
+    #[schemars(with = "Perspective")]
+    pub perspective: Spanned<Perspective>,
+    /// Whether a higher or a lower value is better.
+    #[schemars(with = "Direction")]
+    pub direction: Spanned<Direction>,
+    /// The plan default below which the score is 0.
+    #[schemars(with = "f64")]
+    pub threshold: Spanned<f64>,
+    /// The plan default that scores 100.
+    #[schemars(with = "f64")]
+    pub target: Spanned<f64>,
+    /// The plan default that scores 120.
+    #[schemars(with = "f64")]
+    pub stretch: Spanned<f64>,
+}
+
+/// Balanced-scorecard perspective of a KPI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Perspective {
+    Financial,
+    Customer,
+    Process,
+    Learning,
+}
+
+impl Perspective {
+    pub fn name(self) -> &'static str {
+        match self {
+            Perspective::Financial => "financial",
+            Perspective::Customer => "customer",
+            Perspective::Process => "process",
+            Perspective::Learning => "learning",
+        }
+    }
+}
+
+/// Whether a higher or a lower value of a KPI is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
+
+    /// How far `x` is beyond `y` in the good direction: `x - y` for higher, `y - x` for lower.
+    pub fn d(self, x: f64, y: f64) -> f64 {
+        match self {
+            Direction::Higher => x - y,
+            Direction::Lower => y - x,
+        }
+    }
+
+    /// Whether threshold, target and stretch are strictly ordered for this direction.
+    pub fn ordered(self, threshold: f64, target: f64, stretch: f64) -> bool {
+        self.d(target, threshold) > 0.0 && self.d(stretch, target) > 0.0
+    }
+
+    /// How the three values must be ordered, for messages.
+    pub fn order_rule(self) -> &'static str {
+        match self {
+            Direction::Higher => "threshold < target < stretch",
+            Direction::Lower => "threshold > target > stretch",
+        }
+    }
+}
+
+/// A decimal written as a YAML number or string, kept as its shortest text so its places can
+/// be counted exactly.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(transparent)]
+pub struct DecimalText(#[schemars(with = "f64")] pub String);
+
+impl<'de> Deserialize<'de> for DecimalText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DecimalText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a decimal number such as 1.5")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<DecimalText, E> {
+                Ok(DecimalText(format!("{v}")))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.trim().to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

@@ -1,11 +1,13 @@
 //! Pipeline files: their shape ([`def`]), and the checked [`Plan`] a run works from ([`validate`]).
 
 pub mod def;
+mod plans;
 mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use plans::{default_grades, Grade, Kpi, OrgField, ScorePlan};
 pub use validate::{Place, Plan, SourcePlan};
 
 /// One problem in a pipeline file, with where it is and, where known, how to fix it.

@@ -6,6 +6,7 @@ use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
 use super::def::{Compression, Format, PipelineDef, SourcesDef};
+use super::plans::ScorePlan;
 use super::Diagnostic;
 use crate::periods::{Calendar, Grain};
 use crate::tables::Table;
@@ -28,6 +29,8 @@ pub struct Plan {
     pub output_dir: PathBuf,
     pub compression: Compression,
     pub compression_level: i32,
+    /// Scorecard plans, in the file's order.
+    pub plans: Vec<ScorePlan>,
 }
 
 impl Plan {
@@ -84,13 +87,13 @@ impl SourcePlan {
     }
 }
 
-struct Checker<'a> {
-    file: &'a Path,
-    errors: Vec<Diagnostic>,
+pub(super) struct Checker<'a> {
+    pub(super) file: &'a Path,
+    pub(super) errors: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
-    fn at<T>(
+    pub(super) fn at<T>(
         &mut self,
         s: &Spanned<T>,
         key: &str,
@@ -193,6 +196,11 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
     });
 
     let sources = check_sources(&mut c, &dir, &def.sources);
+    let plans = def
+        .plans
+        .as_ref()
+        .map(|p| super::plans::check_plans(&mut c, p))
+        .unwrap_or_default();
 
     let out = &def.output;
     if out.path.value.trim().is_empty() {
@@ -244,6 +252,7 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         output_dir: dir.join(&out.path.value),
         compression,
         compression_level,
+        plans,
     })
 }
 

@@ -229,15 +229,20 @@ fn cents(c: i64) -> String {
 /// Creates `<table>.csv` in `dir` with the table's canonical header.
 fn open(dir: &Path, table: Table) -> Result<BufWriter<File>, Error> {
     let path = dir.join(format!("{}.csv", table.name()));
-    let f = File::create(&path)
-        .map_err(|e| Error::Output(format!("cannot create {}: {e}", path.display())))?;
+    let f = File::create(&path).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
     writeln!(w, "{}", table.csv_header()).map_err(werr)?;
     Ok(w)
 }
 
-fn werr(e: std::io::Error) -> Error {
-    Error::Output(format!("cannot write generated data: {e}"))
+fn werr(source: std::io::Error) -> Error {
+    Error::Write {
+        path: "the generated data".into(),
+        source,
+    }
 }
 
 /// Splits `total` cents into `n` positive parts at random.
@@ -281,8 +286,10 @@ pub fn write(
     dir: &Path,
     parquet: bool,
 ) -> Result<Vec<(&'static str, usize)>, Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Output(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let start = month_start(cfg.first_month);
     let end = month_end(cfg.last_month);
@@ -593,11 +600,14 @@ fn to_parquet(dir: &Path) -> Result<(), Error> {
             .with_infer_schema_length(Some(0))
             .with_raise_if_empty(false)
             .try_into_reader_with_file_path(Some(csv.clone()))
-            .and_then(|r| r.finish())?;
+            .and_then(|r| r.finish())
+            .map_err(Error::polars("converting generated data to Parquet"))?;
         let mut cols = Vec::new();
         for c in df.columns() {
             let ty = t.column(c.name().as_str()).map(|c| c.ty);
-            let text = c.str()?;
+            let text = c
+                .str()
+                .map_err(Error::polars("converting generated data to Parquet"))?;
             let c = match ty {
                 Some(ColType::Money) => {
                     let v: Int128Chunked = text
@@ -608,7 +618,8 @@ fn to_parquet(dir: &Path) -> Result<(), Error> {
                         })
                         .collect();
                     v.with_name(c.name().clone())
-                        .into_decimal(18, 2)?
+                        .into_decimal(18, 2)
+                        .map_err(Error::polars("converting generated data to Parquet"))?
                         .into_column()
                 }
                 Some(ColType::Date) => {
@@ -622,11 +633,17 @@ fn to_parquet(dir: &Path) -> Result<(), Error> {
             };
             cols.push(c);
         }
-        let mut df = DataFrame::new(df.height(), cols)?;
-        let file = File::create(dir.join(format!("{}.parquet", t.name())))
-            .map_err(|e| Error::Output(e.to_string()))?;
-        ParquetWriter::new(file).finish(&mut df)?;
-        std::fs::remove_file(&csv).map_err(|e| Error::Output(e.to_string()))?;
+        let mut df = DataFrame::new(df.height(), cols)
+            .map_err(Error::polars("converting generated data to Parquet"))?;
+        let path = dir.join(format!("{}.parquet", t.name()));
+        let file = File::create(&path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        ParquetWriter::new(file)
+            .finish(&mut df)
+            .map_err(|source| Error::WriteParquet { path, source })?;
+        std::fs::remove_file(&csv).map_err(|source| Error::Write { path: csv, source })?;
     }
     Ok(())
 }

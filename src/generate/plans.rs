@@ -306,11 +306,10 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
     for r in &rows {
         let who = (r.employee, r.department, r.role);
         if !seen.insert((r.month, r.metric, who)) {
-            return Err(Error::Internal(format!(
-                "generator: repeated target {} {}",
-                month_label(r.month),
-                r.metric
-            )));
+            return Err(bug(
+                dir,
+                format!("repeated target {} {}", month_label(r.month), r.metric),
+            ));
         }
         // The plans a row may fill its empty bounds from.
         for p in PLANS.iter().filter(|p| {
@@ -322,11 +321,14 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
                 let th = r.threshold.unwrap_or(k.threshold);
                 let st = r.stretch.unwrap_or(k.stretch);
                 if !ordered(k.lower, th, r.target, st) {
-                    return Err(Error::Internal(format!(
-                        "generator: target {} {} is not ordered",
-                        month_label(r.month),
-                        r.metric
-                    )));
+                    return Err(bug(
+                        dir,
+                        format!(
+                            "target {} {} is not ordered",
+                            month_label(r.month),
+                            r.metric
+                        ),
+                    ));
                 }
             }
         }
@@ -390,6 +392,14 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
     }
     out.flush().map_err(werr)?;
     Ok((n_targets, n_adj))
+}
+
+/// A target the generator should never write (a bug in it): the targets file cannot be written.
+fn bug(dir: &Path, what: String) -> Error {
+    Error::Write {
+        path: dir.join(format!("{}.csv", Table::Targets.name())),
+        source: std::io::Error::other(format!("generator bug: {what}")),
+    }
 }
 
 /// The plan that scores employee `i`'s row of month `m`, if the row exists and is rated.

@@ -3,14 +3,14 @@
 //! generator bug that breaks a rule fails here, with the engine's message.
 //!
 //! Library calls (kept in this one file so an API change is easy to follow):
-//! `config::load_str`, `run::load`, `run::window`, `run::facts`, `metrics::Facts::at`,
-//! `metrics::Sums::add`, `metrics::table::values` and `metrics::table::METRICS`.
+//! `config::load_str`, `run::load`, `run::window`, `run::facts`, `metrics::Facts::at` and
+//! `shape`, `metrics::Sums::add`, and `metrics::registry::metric` with its `Ctx`.
 
 use std::path::Path;
 
 use super::{month_label, GenConfig};
 use crate::error::Error;
-use crate::metrics::table::{values, Val, METRICS};
+use crate::metrics::registry::{metric, Ctx};
 use crate::metrics::Sums;
 use crate::periods::Grain;
 use crate::run::RunOptions;
@@ -54,19 +54,22 @@ pub(super) fn company_figures(
             m.add(facts.at(e, k));
         }
     }
-    let hours: Vec<f64> = facts.time_to_fund.values().flatten().copied().collect();
-    // A metric of summed sums in month k; `hours` only feeds the time-to-fund quantiles.
-    let metric_with = |s: &Sums, k: usize, name: &str, hours: Option<&[f64]>| -> Option<f64> {
-        let p = window.first + k as i32;
-        let days = i64::from(window.cal.end(p) - window.cal.start(p) + 1);
-        let i = METRICS.iter().position(|m| m.0 == name)?;
-        match values(s, days, 2, hours)[i] {
-            Val::Float(x) => x,
-            Val::Money(c) => Some(c as f64 / 100.0),
-            Val::Count(c) => Some(c as f64),
-        }
+    let mut hours: Vec<f64> = facts.time_to_fund.values().flatten().copied().collect();
+    hours.sort_by(f64::total_cmp);
+    // A metric of summed sums shaped like month k; `ttf` (sorted) feeds the time-to-fund
+    // quantiles only.
+    let metric_with = |s: &Sums, k: usize, name: &str, ttf: &[f64]| -> Option<f64> {
+        let (days, points) = facts.shape(k);
+        let def = metric(name)?;
+        (def.value)(&Ctx {
+            s,
+            days,
+            points,
+            ttf,
+        })
+        .as_f64()
     };
-    let metric = |s: &Sums, k: usize, name: &str| metric_with(s, k, name, None);
+    let metric = |s: &Sums, k: usize, name: &str| metric_with(s, k, name, &[]);
     let mut total = Sums::default();
     for m in &months {
         total.add(m);
@@ -121,8 +124,7 @@ pub(super) fn company_figures(
     let years = (last - base) as f64 / 12.0;
     let growth = (years > 0.0 && o0 > 0.0).then(|| (o1 / o0).powf(1.0 / years) - 1.0);
     let label = |k: usize| month_label(cfg.first_month + k as i32);
-    let ttf =
-        metric_with(&total, last, "time_to_fund_median_hours", Some(&hours)).map(|h| h / 24.0);
+    let ttf = metric_with(&total, last, "time_to_fund_median_hours", &hours).map(|h| h / 24.0);
     Ok(vec![
         String::new(),
         format!(

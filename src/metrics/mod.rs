@@ -6,13 +6,14 @@
 
 mod origination;
 mod portfolio;
-pub mod table;
+pub mod registry;
 
 use std::collections::HashMap;
 
 use crate::ledger::Swept;
 use crate::model::Ledger;
 use crate::periods::{Calendar, Day};
+use registry::{Ctx, Val};
 
 /// The periods of a run: `first..=last` of one calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +137,7 @@ pub struct Facts {
     /// Entities are employees `0..n`, then `UNASSIGNED` at index `n`.
     pub entities: usize,
     pub sums: Vec<Sums>,
-    /// Hours from received to funded, per (entity, period index).
+    /// Hours from received to funded, per (entity, period index), sorted.
     pub time_to_fund: HashMap<(u32, u32), Vec<f64>>,
 }
 
@@ -147,6 +148,35 @@ impl Facts {
 
     pub fn at(&self, entity: u32, k: usize) -> &Sums {
         &self.sums[entity as usize * self.window.len() + k]
+    }
+
+    /// Days in the window's `k`-th period and the number of month ends in its average.
+    pub fn shape(&self, k: usize) -> (i64, i64) {
+        let w = self.window;
+        let p = w.first + k as i32;
+        (
+            i64::from(w.cal.end(p) - w.cal.start(p) + 1),
+            i64::from(w.cal.grain.months()) + 1,
+        )
+    }
+
+    /// What the metrics of `entity` in the `k`-th period are computed from.
+    pub fn ctx(&self, entity: u32, k: usize) -> Ctx<'_> {
+        let (days, points) = self.shape(k);
+        Ctx {
+            s: self.at(entity, k),
+            days,
+            points,
+            ttf: self
+                .time_to_fund
+                .get(&(entity, k as u32))
+                .map_or(&[], Vec::as_slice),
+        }
+    }
+
+    /// Every metric of `entity` in the `k`-th period, in registry order.
+    pub fn values(&self, entity: u32, k: usize) -> Vec<Val> {
+        registry::values(&self.ctx(entity, k))
     }
 
     fn at_mut(&mut self, entity: u32, k: usize) -> &mut Sums {
@@ -188,6 +218,9 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         a.add(b);
     }
     f.time_to_fund = other.time_to_fund;
+    for v in f.time_to_fund.values_mut() {
+        v.sort_by(f64::total_cmp);
+    }
     f
 }
 

@@ -44,8 +44,9 @@ impl Grid {
         for c in 0..l.clients.len() {
             let row = &mut cells[c * months..(c + 1) * months];
             for m in 1..months {
-                for k in 0..SERIES {
-                    row[m][k] += row[m - 1][k];
+                let prev = row[m - 1];
+                for (cell, p) in row[m].iter_mut().zip(prev) {
+                    *cell += p;
                 }
             }
         }

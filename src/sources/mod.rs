@@ -264,15 +264,15 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         })?;
         let fingerprint = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
         drop(bytes);
-        let df = read_file(src, &path).map_err(|e| {
-            Error::Input(format!(
-                "{}: cannot be read as {}: {e}",
-                path.display(),
-                fmt_name(src.format)
-            ))
+        let df = read_file(src, &path).map_err(|source| Error::ReadSource {
+            path: path.clone(),
+            format: fmt_name(src.format),
+            source,
         })?;
-        let df =
-            canonicalise(src, df).map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+        let df = canonicalise(src, df).map_err(|source| Error::SourceColumns {
+            path: path.clone(),
+            source,
+        })?;
         infos.push(FileInfo {
             path,
             rows: df.height(),
@@ -287,10 +287,10 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         let mut acc = first;
         for f in frames.iter().skip(1) {
             acc.vstack_mut(f)
-                .map_err(|e| Error::Internal(e.to_string()))?;
+                .map_err(Error::polars("stacking the files of a source"))?;
         }
         acc.vstack_mut(&df)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .map_err(Error::polars("stacking the files of a source"))?;
         df = acc;
     }
     Ok(RawTable {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use factorscore::metrics::table::{Val, METRICS};
+use factorscore::metrics::registry::{Val, METRICS};
 use factorscore::metrics::Facts;
 use factorscore::run::{Loaded, RunOptions};
 
@@ -30,8 +30,8 @@ pub fn metrics(loaded: &Loaded, facts: &Facts, id: &str, period: &str) -> Vec<(&
     };
     let p = facts.window.cal.parse_label(period).expect("label");
     let k = facts.window.index_of_period(p).expect("period in window");
-    let vals = factorscore::scorecards::entity_values(facts, e, k);
-    METRICS.iter().map(|m| m.0).zip(vals).collect()
+    let vals = facts.values(e, k);
+    METRICS.iter().map(|m| m.name).zip(vals).collect()
 }
 
 pub fn get(m: &[(&'static str, Val)], name: &str) -> Val {

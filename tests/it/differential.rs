@@ -1,8 +1,11 @@
 //! The differential test: factorscore against an independent DuckDB SQL reference of the
-//! contract (bench/reference.sql), every metric of every employee and month.
+//! contract (bench/reference.sql and bench/reference_scores.sql): every metric, score, KPI score
+//! and rollup of every row, at month and quarter grain.
 
 use std::path::Path;
 use std::process::Command;
+
+use factorscore::metrics::registry::METRICS;
 
 use crate::cli::run_ok;
 use crate::common::fixture;
@@ -11,12 +14,30 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs factorscore and the reference on the same inputs and compares them.
-fn differential(pipeline: &Path, inputs: &Path, first: &str, last: &str) -> String {
+/// The columns compared per table besides the row keys, derived from the metric registry:
+/// scorecards' 8 identity columns, the metrics and 6 score columns; kpi_scores' 16 columns;
+/// rollups' employees and rated and the metrics.
+fn columns() -> [usize; 3] {
+    [8 + METRICS.len() + 6, 16, 2 + METRICS.len()]
+}
+
+/// Runs factorscore and the reference on the same inputs and compares them; returns the row
+/// counts of scorecards, kpi_scores and rollups.
+fn differential(
+    pipeline: &Path,
+    inputs: &Path,
+    grain: &str,
+    first: &str,
+    last: &str,
+) -> [usize; 3] {
     let tmp = tempfile::tempdir().unwrap();
     let ours = tmp.path().join("ours");
     let reference = tmp.path().join("reference");
-    run_ok(pipeline, &["--from", first, "--to", last], &ours);
+    run_ok(
+        pipeline,
+        &["--grain", grain, "--from", first, "--to", last],
+        &ours,
+    );
     let py = |args: &[&std::ffi::OsStr]| {
         let o = Command::new("python3")
             .args(args)
@@ -35,42 +56,95 @@ fn differential(pipeline: &Path, inputs: &Path, first: &str, last: &str) -> Stri
         first.as_ref(),
         last.as_ref(),
         reference.as_os_str(),
+        "--pipeline".as_ref(),
+        pipeline.as_os_str(),
+        "--grain".as_ref(),
+        grain.as_ref(),
     ]);
     assert!(
         ok,
-        "reference failed (DuckDB is installed by scripts/install-test-deps.sh):\n{log}"
+        "reference failed (DuckDB and PyYAML are installed by scripts/install-test-deps.sh):\n{log}"
     );
     let compare = root().join("bench/compare.py");
     let (ok, log) = py(&[compare.as_os_str(), ours.as_os_str(), reference.as_os_str()]);
     assert!(ok, "factorscore and the SQL reference disagree:\n{log}");
-    log.trim().to_string()
+    let mut rows = [0; 3];
+    for (i, (table, cols)) in ["scorecards", "kpi_scores", "rollups"]
+        .iter()
+        .zip(columns())
+        .enumerate()
+    {
+        let line = log
+            .lines()
+            .find(|l| l.starts_with(&format!("{table}:")))
+            .unwrap_or_else(|| panic!("no {table} line in:\n{log}"));
+        let n: usize = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no row count in {line}"));
+        let want = if n == 0 {
+            format!("{table}: compared 0 rows: no rows on either side")
+        } else {
+            format!("{table}: compared {n} rows x {cols} columns: all equal")
+        };
+        assert_eq!(line, want, "{log}");
+        rows[i] = n;
+    }
+    rows
 }
 
 #[test]
 fn sample_data_agrees_with_the_sql_reference() {
-    let log = differential(
-        &root().join("pipelines/monthly.yaml"),
-        &root().join("sample_data"),
-        "2024-01",
-        "2026-10",
+    let pipeline = root().join("pipelines/monthly.yaml");
+    let data = root().join("sample_data");
+    let [cards, kpis, rollups] = differential(&pipeline, &data, "month", "2024-01", "2026-10");
+    assert_eq!(cards, 1566);
+    assert!(
+        kpis > cards,
+        "most rows are rated, each with several KPIs: {kpis}"
     );
-    assert_eq!(log, "compared 1566 rows x 41 columns: all equal");
+    assert!(
+        rollups > 34 * 3,
+        "company, departments and teams every month: {rollups}"
+    );
+    let [cards, _, _] = differential(&pipeline, &data, "quarter", "2024-Q1", "2026-Q3");
+    assert_eq!(cards, 11 * 60 - 0, "{cards}");
 }
 
 #[test]
-fn edge_cases_agree_with_the_sql_reference() {
-    let log = differential(
+fn fixtures_agree_with_the_sql_reference() {
+    let edge = differential(
         &fixture("edge/pipeline.yaml"),
         &fixture("edge/input"),
+        "month",
         "2024-01",
         "2024-04",
     );
-    assert_eq!(log, "compared 11 rows x 41 columns: all equal");
-    let log = differential(
+    assert_eq!(edge, [11, 0, 4 * 5]);
+    let worked = differential(
         &fixture("worked_example/pipeline.yaml"),
         &fixture("worked_example/input"),
+        "month",
         "2024-01",
         "2024-02",
     );
-    assert_eq!(log, "compared 6 rows x 41 columns: all equal");
+    assert_eq!(worked, [6, 0, 2 * 5]);
+    let scoring = differential(
+        &fixture("scoring/pipeline.yaml"),
+        &fixture("scoring/input"),
+        "month",
+        "2024-01",
+        "2024-02",
+    );
+    // 4 rows a month, 3 rated: January 3 + 2 + 3 KPIs, February 2 + 2 + 2.
+    assert_eq!(scoring, [8, 14, 2 * 5]);
+    let quarter = differential(
+        &fixture("scoring/pipeline.yaml"),
+        &fixture("scoring/input"),
+        "quarter",
+        "2024-Q1",
+        "2024-Q1",
+    );
+    assert_eq!(quarter, [4, 6, 5]);
 }

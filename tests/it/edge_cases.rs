@@ -4,7 +4,7 @@
 //! of a converted balance that differs from the sum of converted events, DPD buckets, timestamps
 //! in three spellings, fee reversal, and month and quarter grains.
 
-use factorscore::metrics::table::Val;
+use factorscore::metrics::registry::Val;
 use factorscore::periods::Grain;
 use factorscore::run::RunOptions;
 

@@ -3,8 +3,12 @@
 mod cli;
 mod common;
 mod differential;
+mod docs;
 mod duckdb;
 mod edge_cases;
 mod messages;
 mod property;
+mod readers;
+mod score_messages;
+mod scoring;
 mod worked_example;

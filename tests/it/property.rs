@@ -3,7 +3,7 @@
 //! ledger balance replayed invoice by invoice.
 
 use factorscore::generate::GenConfig;
-use factorscore::metrics::table::Val;
+use factorscore::metrics::registry::Val;
 use factorscore::money::convert;
 use factorscore::periods::Grain;
 use factorscore::run::RunOptions;
@@ -27,6 +27,30 @@ sources:
   fx_rates: { path: fx_rates.csv }
   reviews: { path: reviews.csv }
 output: { path: out }
+plans:
+  - name: am
+    role: account_manager
+    valid_from: 2025-01
+    valid_to: 2025-06
+    kpis:
+      - { metric: cash_recovery_rate, weight: 0.5, perspective: financial, direction: higher, threshold: 0.5, target: 0.8, stretch: 0.95 }
+      - { metric: par30_rate, weight: 0.3, perspective: financial, direction: lower, threshold: 0.3, target: 0.1, stretch: 0.02 }
+      - { metric: fee_income, weight: 0.2, perspective: financial, direction: higher, threshold: 0, target: 50000, stretch: 150000 }
+  - name: am-late
+    role: account_manager
+    valid_from: 2025-07
+    calibration_group: [team]
+    swing_threshold: 10
+    kpis:
+      - { metric: bad_debt_rate, weight: 0.7, perspective: financial, direction: lower, threshold: 0.05, target: 0.01, stretch: 0 }
+      - { metric: customer_satisfaction, weight: 0.3, perspective: customer, direction: higher, threshold: 50, target: 75, stretch: 90 }
+  - name: sales
+    role: sales
+    valid_from: 2025-01
+    calibration_group: [department]
+    kpis:
+      - { metric: funded_volume, weight: 0.6, perspective: financial, direction: higher, threshold: 100000, target: 1000000, stretch: 3000000 }
+      - { metric: approval_rate, weight: 0.4, perspective: process, direction: higher, threshold: 0.3, target: 0.7, stretch: 0.9 }
 "#;
 
 fn money(v: Val) -> i64 {
@@ -55,6 +79,7 @@ fn check_company(seed: u64, grain: Grain) {
         .cloned()
         .chain(["UNASSIGNED".to_string()])
         .collect();
+    let all_cards = factorscore::scorecards::cards(l, &w);
     for p in w.periods() {
         let label = w.cal.label(p);
         let (ps, pe) = (w.cal.start(p), w.cal.end(p));
@@ -117,11 +142,114 @@ fn check_company(seed: u64, grain: Grain) {
             want_out += convert(bal, l.invoices.rate[i]);
         }
         assert_eq!(total("outstanding"), want_out, "outstanding {label}");
+        // The company rollup of the period: its money is the ledger's.
+        let k = w.index_of_period(p).unwrap();
+        let cards = &all_cards[k];
+        let scores = vec![factorscore::scoring::RowScore::default(); cards.len()];
+        let df = factorscore::rollups::frame(&facts, k, cards, &scores).unwrap();
+        let company = |name: &str| -> i64 {
+            let v = df
+                .column(name)
+                .unwrap()
+                .decimal()
+                .unwrap()
+                .physical()
+                .get(0)
+                .unwrap();
+            i64::try_from(v).unwrap()
+        };
+        assert_eq!(
+            df.column("level").unwrap().str().unwrap().get(0),
+            Some("company")
+        );
+        assert_eq!(
+            company("cash_collected"),
+            want_cash,
+            "company cash_collected {label}"
+        );
+        assert_eq!(
+            company("written_off"),
+            want_wo,
+            "company written_off {label}"
+        );
+        assert_eq!(
+            company("fee_income"),
+            want_fees,
+            "company fee_income {label}"
+        );
+        assert_eq!(
+            company("recoveries"),
+            want_rec,
+            "company recoveries {label}"
+        );
+        assert_eq!(
+            company("outstanding"),
+            want_out,
+            "company outstanding {label}"
+        );
     }
     assert!(
         l.collections.len() > 100 && l.write_offs.len() > 0,
         "the generated ledger is not trivial"
     );
+}
+
+/// Checks of the scores of a generated company: every composite is the sum of its KPIs'
+/// weighted scores, and a one-period run gives every period the backfill's scores.
+fn check_scores(seed: u64, grain: Grain) {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = GenConfig::preset("tiny", seed).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
+    let plan = factorscore::config::load(&tmp.path().join("pipeline.yaml")).unwrap();
+    let loaded = factorscore::run::load(&plan).unwrap();
+    let opts = RunOptions {
+        grain: Some(grain),
+        ..Default::default()
+    };
+    let w = factorscore::run::window(&plan, &loaded.ledger, &opts).unwrap();
+    let full = factorscore::run::score_window(&plan, &loaded, w).unwrap();
+    let mut rated = 0;
+    for (k, rows) in full.scored.rows.iter().enumerate() {
+        for s in rows {
+            let sum: f64 = s.kpis.iter().map(|k| k.weighted_score).sum();
+            match s.composite {
+                Some(c) => assert_eq!(c, sum, "composite = sum of weighted scores"),
+                None => assert!(s.kpis.iter().all(|k| k.score.is_none())),
+            }
+            rated += usize::from(s.plan.is_some());
+        }
+        if k == 0 {
+            continue;
+        }
+        // A run of this period alone scores it as the backfill did.
+        let p = w.first + k as i32 - 1;
+        let one = factorscore::run::score_window(
+            &plan,
+            &loaded,
+            factorscore::metrics::Window {
+                first: p,
+                last: p,
+                ..w
+            },
+        )
+        .unwrap();
+        let key = |s: &factorscore::scoring::RowScore| {
+            (
+                s.plan,
+                s.composite.map(f64::to_bits),
+                s.grade,
+                s.percentile.map(f64::to_bits),
+                s.zscore.map(f64::to_bits),
+                s.review_flag,
+                s.bonus,
+            )
+        };
+        let a: Vec<_> = rows.iter().map(key).collect();
+        let b: Vec<_> = one.scored.rows[1].iter().map(key).collect();
+        assert_eq!(a, b, "period {} alone", w.cal.label(p));
+    }
+    assert!(rated > 0, "the plans rate some rows");
 }
 
 proptest! {
@@ -130,5 +258,10 @@ proptest! {
     #[test]
     fn company_totals_equal_the_ledger(seed in 0u64..1_000_000, quarter in any::<bool>()) {
         check_company(seed, if quarter { Grain::Quarter } else { Grain::Month });
+    }
+
+    #[test]
+    fn scores_add_up_and_do_not_depend_on_the_window(seed in 0u64..1_000_000, quarter in any::<bool>()) {
+        check_scores(seed, if quarter { Grain::Quarter } else { Grain::Month });
     }
 }

@@ -1,6 +1,6 @@
 //! The contract's worked example: every section 3 figure, by hand, for two months.
 
-use factorscore::metrics::table::Val;
+use factorscore::metrics::registry::Val;
 use factorscore::run::RunOptions;
 
 use crate::common::*;

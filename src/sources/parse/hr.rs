@@ -1,10 +1,9 @@
 //! Checks of the HR tables: employees, org history, assignments, reviews, targets, adjustments.
 
-use super::{cells, next, show, Cells, Problems, Row, Rows};
+use super::{cells, next, show, Problems, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
-use crate::tables::Table;
 use crate::sources::RawTable;
 
 pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
@@ -242,38 +241,4 @@ pub(super) fn reviews(p: &mut Problems, l: &Ledger, t: &RawTable) -> Reviews {
         out.score.push(x);
     }
     out
-}
-
-/// Targets and adjustments: checked here, used by scoring.
-pub(super) fn labelled_floats(p: &mut Problems, l: &Ledger, t: &RawTable, floats: &[&'static str]) {
-    let cal = crate::periods::Calendar {
-        grain: crate::periods::Grain::Month,
-        fiscal_start: 1,
-    };
-    let mut period = cells(t, "period");
-    let mut metric = cells(t, "metric");
-    let mut emp = cells(t, "employee_id");
-    let mut fs: Vec<Cells> = floats.iter().map(|n| cells(t, n)).collect();
-    for i in 0..t.height() {
-        let mut r = Row { p, t, i };
-        if let Some(pv) = r.req("period", next(&mut period)) {
-            if let Err(e) = cal.parse_label(pv).or_else(|_| {
-                crate::periods::Calendar {
-                    grain: crate::periods::Grain::Year,
-                    fiscal_start: 1,
-                }
-                .parse_label(pv)
-            }) {
-                r.bad("period", pv, e);
-            }
-        }
-        r.req("metric", next(&mut metric));
-        let ev = next(&mut emp);
-        if t.table == Table::Adjustments || ev.is_some() {
-            r.employee(l, "employee_id", ev);
-        }
-        for (k, c) in fs.iter_mut().enumerate() {
-            r.float(floats[k], next(c), k == 0);
-        }
-    }
 }

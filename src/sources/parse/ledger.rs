@@ -6,8 +6,8 @@ use super::{cells, next, show, Problems, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
-use crate::tables::Table;
 use crate::sources::RawTable;
+use crate::tables::Table;
 
 pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {
     let (mut cur, mut day, mut rate) = (

@@ -1,17 +1,18 @@
 //! Typed parsing of raw tables into a checked [`Ledger`]. Every rule of the data contract's
 //! section 1 is checked here; the balance rules of section 2 are checked by [`crate::ledger`].
 
+mod goals;
 mod hr;
 mod ledger;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
-use crate::tables::Table;
 use super::RawTable;
 use crate::error::{InputErrors, RuleBreak};
 use crate::model::*;
 use crate::money;
 use crate::periods::{parse_day, Day};
+use crate::tables::Table;
 
 /// How many rule breaks a failed run lists.
 pub const SHOWN: usize = 50;
@@ -395,17 +396,23 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
         let f = ledger::invoice_events(&mut pb, lr, table(Table::Fees), "fee_id", "booked_on");
         let apps = ledger::applications(&mut pb, lr, table(Table::Applications), tz);
         let revs = hr::reviews(&mut pb, lr, table(Table::Reviews));
-        hr::labelled_floats(
-            &mut pb,
-            lr,
-            table(Table::Targets),
-            &["target", "threshold", "stretch"],
-        );
-        hr::labelled_floats(&mut pb, lr, table(Table::Adjustments), &["value"]);
-        (joined(a.join()), joined(d.join()), (w, f, apps, revs))
+        let targets = goals::targets(&mut pb, lr, table(Table::Targets));
+        let adjustments = goals::adjustments(&mut pb, lr, table(Table::Adjustments));
+        (
+            joined(a.join()),
+            joined(d.join()),
+            (w, f, apps, revs, targets, adjustments),
+        )
     });
     l.collections = collections;
-    (l.write_offs, l.fees, l.applications, l.reviews) = rest;
+    (
+        l.write_offs,
+        l.fees,
+        l.applications,
+        l.reviews,
+        l.targets,
+        l.adjustments,
+    ) = rest;
     p.extend(pa);
     p.extend(pb);
     for (t, column, rows) in dups {

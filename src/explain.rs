@@ -1,0 +1,415 @@
+//! `factorscore explain`: the statement an employee reads for one period, every figure of a
+//! score traced back to the metric, the appeal, the target and the plan.
+
+use serde::Serialize;
+
+use crate::config::{Kpi, OrgField, Plan};
+use crate::error::Error;
+use crate::metrics::registry::{Ctx, Val};
+use crate::money::format_cents;
+use crate::periods::format_day;
+use crate::run::{Loaded, Scorecards};
+use crate::scoring::curve::Segment;
+use crate::scoring::{KpiScore, RowScore};
+use crate::tables::Table;
+
+/// A figure behind a metric.
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// An approved appeal applied to a KPI.
+#[derive(Debug, Serialize)]
+pub struct Appeal {
+    pub value: f64,
+    pub reason: String,
+    pub approved_by: String,
+    /// Where the adjustments row is.
+    pub row: String,
+}
+
+/// One KPI line of the statement.
+#[derive(Debug, Serialize)]
+pub struct KpiLine {
+    pub metric: &'static str,
+    pub meaning: &'static str,
+    pub formula: &'static str,
+    pub perspective: &'static str,
+    pub direction: &'static str,
+    pub raw_actual: Option<f64>,
+    pub figures: Vec<Figure>,
+    pub appeal: Option<Appeal>,
+    pub actual: Option<f64>,
+    pub target: f64,
+    pub threshold: f64,
+    pub stretch: f64,
+    pub target_source: &'static str,
+    /// Where the chosen targets row is, when one was chosen.
+    pub target_row: Option<String>,
+    pub score: Option<f64>,
+    /// The score's arithmetic on its segment of the curve.
+    pub score_working: String,
+    pub weight: f64,
+    pub effective_weight: f64,
+    pub weighted_score: f64,
+}
+
+/// The statement of one employee and period.
+#[derive(Debug, Serialize)]
+pub struct Statement {
+    pub employee_id: String,
+    pub employee_name: String,
+    pub grain: &'static str,
+    pub period: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub department: Option<String>,
+    pub team: Option<String>,
+    pub role: Option<String>,
+    pub manager_id: Option<String>,
+    pub days_employed: i32,
+    pub plan: Option<String>,
+    pub kpis: Vec<KpiLine>,
+    pub composite_score: Option<f64>,
+    pub grade: Option<String>,
+    pub calibration_group: Vec<(String, Option<String>)>,
+    pub group_size: usize,
+    /// 1 = lowest composite of the group.
+    pub group_rank: usize,
+    pub percentile_in_group: Option<f64>,
+    pub zscore_in_group: Option<f64>,
+    pub previous_composite: Option<f64>,
+    pub swing: Option<f64>,
+    pub swing_threshold: Option<f64>,
+    pub review_flag: bool,
+    pub review_reasons: Vec<String>,
+    pub bonus: String,
+    pub bonus_working: String,
+}
+
+fn show(v: Val) -> String {
+    match v {
+        Val::Money(c) => format_cents(c),
+        other => other.to_string(),
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or("null".into(), |x| format!("{x}"))
+}
+
+/// Builds the statement of employee `id` in the window's last period.
+pub fn statement(
+    plan: &Plan,
+    loaded: &Loaded,
+    sc: &Scorecards,
+    id: &str,
+) -> Result<Statement, Error> {
+    let l = &loaded.ledger;
+    let f = &sc.facts;
+    let w = f.window;
+    let k = sc.cards.len() - 1;
+    let p = w.first + k as i32;
+    let label = w.cal.label(p);
+    let e = l.employees.ids.get(id).ok_or_else(|| {
+        Error::NoScorecard(format!("`{id}` names no employee in the employees table"))
+    })?;
+    let i = sc.cards[k]
+        .iter()
+        .position(|c| c.employee == e)
+        .ok_or_else(|| {
+            Error::NoScorecard(format!(
+                "{id} is not employed in {label}, so has no scorecard"
+            ))
+        })?;
+    let card = &sc.cards[k][i];
+    let s: &RowScore = &sc.scored.rows[k][i];
+    let org = card.org;
+    let sp = s.plan.map(|pi| &plan.plans[pi]);
+    let ctx = f.ctx(e, k);
+    let kpis: Vec<KpiLine> = sp.map_or_else(Vec::new, |pl| {
+        s.kpis
+            .iter()
+            .map(|ks| kpi_line(loaded, &pl.kpis[ks.kpi], ks, &ctx))
+            .collect()
+    });
+    let swing = s.composite.zip(s.previous).map(|(a, b)| a - b);
+    let mut review_reasons: Vec<String> = kpis
+        .iter()
+        .filter(|k| k.appeal.is_some())
+        .map(|k| format!("an appeal changed {}", k.metric))
+        .collect();
+    if let (Some(sw), Some(pl)) = (swing, sp) {
+        if sw.abs() >= pl.swing_threshold - crate::scoring::curve::TOLERANCE {
+            review_reasons.push(format!(
+                "the composite moved {sw:+} points since {}, at least the swing threshold {}",
+                w.cal.label(p - 1),
+                pl.swing_threshold
+            ));
+        }
+    }
+    Ok(Statement {
+        employee_id: id.to_string(),
+        employee_name: l.employees.name[e as usize].clone(),
+        grain: w.cal.grain.name(),
+        period: label,
+        period_start: format_day(w.cal.start(p)),
+        period_end: format_day(w.cal.end(p)),
+        department: org.map(|o| o.department.clone()),
+        team: org.map(|o| o.team.clone()),
+        role: org.map(|o| o.role.clone()),
+        manager_id: org.and_then(|o| o.manager_id.clone()),
+        days_employed: card.days_employed,
+        plan: sp.map(|pl| pl.name.clone()),
+        kpis,
+        composite_score: s.composite,
+        grade: s.grade_name.clone(),
+        calibration_group: sp.map_or_else(Vec::new, |pl| {
+            pl.calibration_group
+                .iter()
+                .map(|g| (g.name().to_string(), org_value(org, *g)))
+                .collect()
+        }),
+        group_size: s.group_size,
+        group_rank: s.group_rank,
+        percentile_in_group: s.percentile,
+        zscore_in_group: s.zscore,
+        previous_composite: s.previous,
+        swing,
+        swing_threshold: sp.map(|pl| pl.swing_threshold),
+        review_flag: s.review_flag,
+        review_reasons,
+        bonus: format_cents(s.bonus),
+        bonus_working: bonus_working(l, sc, k, i),
+    })
+}
+
+/// The value of an org column of a row's org.
+fn org_value(org: Option<&crate::model::OrgRow>, g: OrgField) -> Option<String> {
+    let o = org?;
+    match g {
+        OrgField::Department => Some(o.department.clone()),
+        OrgField::Team => Some(o.team.clone()),
+        OrgField::Role => Some(o.role.clone()),
+        OrgField::ManagerId => o.manager_id.clone(),
+    }
+}
+
+/// One KPI of the statement: the metric and the figures behind it, the appeal, the target and
+/// where it came from, and the score's arithmetic.
+fn kpi_line(loaded: &Loaded, kpi: &Kpi, ks: &KpiScore, ctx: &Ctx) -> KpiLine {
+    let l = &loaded.ledger;
+    let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
+    let m = kpi.metric;
+    let t = ks.target;
+    let appeal = ks.adjustment.map(|a| {
+        let a = &l.adjustments[a];
+        Appeal {
+            value: a.value,
+            reason: a.reason.clone(),
+            approved_by: a.approved_by.clone(),
+            row: raw(Table::Adjustments)
+                .map_or_else(String::new, |t| t.row_ref(a.row as usize).to_string()),
+        }
+    });
+    KpiLine {
+        metric: m.name,
+        meaning: m.meaning,
+        formula: m.formula,
+        perspective: kpi.perspective.name(),
+        direction: kpi.direction.name(),
+        raw_actual: ks.raw_actual,
+        figures: m
+            .parts
+            .iter()
+            .map(|part| Figure {
+                label: part.label,
+                value: show((part.value)(ctx)),
+            })
+            .collect(),
+        appeal,
+        actual: ks.actual,
+        target: t.target,
+        threshold: t.threshold,
+        stretch: t.stretch,
+        target_source: t.source.name(),
+        target_row: t
+            .row
+            .and_then(|r| raw(Table::Targets).map(|tb| tb.row_ref(r as usize).to_string())),
+        score: ks.score,
+        score_working: score_working(kpi, ks),
+        weight: kpi.weight,
+        effective_weight: ks.effective_weight,
+        weighted_score: ks.weighted_score,
+    }
+}
+
+/// The arithmetic of a KPI's score on its segment of the curve.
+fn score_working(kpi: &Kpi, ks: &KpiScore) -> String {
+    let t = ks.target;
+    let d = |x: f64, y: f64| kpi.direction.d(x, y);
+    match (ks.actual, ks.segment) {
+        (Some(a), Some(Segment::Floor)) => {
+            format!("{a} is not beyond the threshold {}: 0", t.threshold)
+        }
+        (Some(a), Some(Segment::ToTarget)) => format!(
+            "100 × {} / {} = {}",
+            d(a, t.threshold),
+            d(t.target, t.threshold),
+            opt(ks.score)
+        ),
+        (Some(a), Some(Segment::ToStretch)) => format!(
+            "100 + 20 × {} / {} = {}",
+            d(a, t.target),
+            d(t.stretch, t.target),
+            opt(ks.score)
+        ),
+        (Some(a), Some(Segment::Cap)) => format!("{a} reaches the stretch {}: 120", t.stretch),
+        _ => "no actual: not scored, its weight goes to the scored KPIs".into(),
+    }
+}
+
+/// The bonus arithmetic of the `i`-th row of the `k`-th period.
+fn bonus_working(l: &crate::model::Ledger, sc: &Scorecards, k: usize, i: usize) -> String {
+    let (card, s) = (&sc.cards[k][i], &sc.scored.rows[k][i]);
+    let months = sc.facts.window.cal.grain.months();
+    let (days, _) = sc.facts.shape(k);
+    let salary = format_cents(l.employees.base_salary[card.employee as usize]);
+    match (s.plan, s.grade) {
+        (Some(_), Some(_)) => format!(
+            "base salary {salary} × {months} month(s) × multiplier {} (grade {}) × {} / {days} days employed = {}",
+            multiplier_text(s.multiplier),
+            s.grade_name.as_deref().unwrap_or(""),
+            card.days_employed,
+            format_cents(s.bonus)
+        ),
+        (Some(_), None) => "no KPI has a score, so no composite and no bonus: 0.00".into(),
+        (None, _) => "not rated (no plan in force for this role): 0.00".into(),
+    }
+}
+
+/// A multiplier in ten-thousandths as its shortest decimal text.
+fn multiplier_text(m: i64) -> String {
+    let s = format!("{}.{:04}", m / 10_000, m % 10_000);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The statement as text, for a person.
+pub fn text(s: &Statement) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let dash = |x: &Option<String>| x.clone().unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        o,
+        "{} {} — {} {} ({} .. {})",
+        s.employee_id, s.employee_name, s.grain, s.period, s.period_start, s.period_end
+    );
+    let _ = writeln!(
+        o,
+        "org: department {}, team {}, role {}, manager {}; {} days employed",
+        dash(&s.department),
+        dash(&s.team),
+        dash(&s.role),
+        dash(&s.manager_id),
+        s.days_employed
+    );
+    let Some(plan) = &s.plan else {
+        let _ = writeln!(
+            o,
+            "\nnot rated: no plan for role {} is in force on {}",
+            dash(&s.role),
+            s.period_end
+        );
+        let _ = writeln!(o, "bonus: {}", s.bonus_working);
+        return o;
+    };
+    let _ = writeln!(o, "plan: {plan}\n");
+    for (n, k) in s.kpis.iter().enumerate() {
+        kpi_text(&mut o, n, k);
+    }
+    let parts: Vec<String> = s
+        .kpis
+        .iter()
+        .filter(|k| k.score.is_some())
+        .map(|k| format!("{}", k.weighted_score))
+        .collect();
+    let _ = writeln!(
+        o,
+        "\ncomposite: {} = {}",
+        parts.join(" + "),
+        opt(s.composite_score)
+    );
+    let _ = writeln!(o, "grade: {}", dash(&s.grade));
+    let group: Vec<String> = s
+        .calibration_group
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.clone().unwrap_or_else(|| "null".into())))
+        .collect();
+    let _ = writeln!(
+        o,
+        "calibration group ({}): rank {} of {} from the lowest, percentile {}, z-score {}",
+        group.join(", "),
+        s.group_rank,
+        s.group_size,
+        opt(s.percentile_in_group),
+        opt(s.zscore_in_group)
+    );
+    let _ = writeln!(
+        o,
+        "previous period composite: {}, swing {} (threshold {})",
+        opt(s.previous_composite),
+        opt(s.swing),
+        opt(s.swing_threshold)
+    );
+    if s.review_flag {
+        let _ = writeln!(o, "review flag: yes — {}", s.review_reasons.join("; "));
+    } else {
+        let _ = writeln!(o, "review flag: no");
+    }
+    let _ = writeln!(o, "bonus: {}", s.bonus_working);
+    o
+}
+
+/// One KPI of the statement as text.
+fn kpi_text(o: &mut String, n: usize, k: &KpiLine) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "{}. {} ({}, {} is better) — {}",
+        n + 1,
+        k.metric,
+        k.perspective,
+        k.direction,
+        k.meaning
+    );
+    let _ = writeln!(o, "   formula: {}", k.formula);
+    let _ = writeln!(o, "   actual from the ledger: {}", opt(k.raw_actual));
+    for fig in &k.figures {
+        let _ = writeln!(o, "     {}: {}", fig.label, fig.value);
+    }
+    if let Some(a) = &k.appeal {
+        let _ = writeln!(
+            o,
+            "   appeal: {} approved by {} ({}): \"{}\"",
+            a.value, a.approved_by, a.row, a.reason
+        );
+    }
+    let _ = writeln!(o, "   actual scored: {}", opt(k.actual));
+    let from = match &k.target_row {
+        Some(r) => format!("{} target, {r}", k.target_source),
+        None => "plan default".into(),
+    };
+    let _ = writeln!(
+        o,
+        "   threshold {} / target {} / stretch {} ({from})",
+        k.threshold, k.target, k.stretch
+    );
+    let _ = writeln!(o, "   score: {}", k.score_working);
+    let _ = writeln!(
+        o,
+        "   weight {} → effective {} → weighted score {}",
+        k.weight, k.effective_weight, k.weighted_score
+    );
+}

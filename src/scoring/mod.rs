@@ -1,0 +1,373 @@
+//! Contract section 5: scores of every scorecard row of every period, in one pass with the
+//! period index as the key. A row is scored by the plan for its role in force on its period's
+//! end; each KPI's actual (after approved appeals) is scored against the most specific target,
+//! the scored KPIs' weights are renormalised into a composite, which gives the grade, the
+//! calibration within the plan's group, the review flag and the bonus.
+
+mod calibrate;
+pub mod curve;
+pub mod targets;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::{Kpi, ScorePlan};
+use crate::metrics::Facts;
+use crate::model::{LabelKey, Ledger};
+use crate::scorecards::Card;
+use crate::sources::parse::Problems;
+use crate::sources::RawTable;
+use targets::{Resolved, Targets};
+
+/// The score of one KPI of a rated row.
+#[derive(Debug, Clone)]
+pub struct KpiScore {
+    /// Index of the KPI in its plan.
+    pub kpi: usize,
+    /// The section 3 value, as a number.
+    pub raw_actual: Option<f64>,
+    /// The value scored: the approved appeal's, else the raw actual.
+    pub actual: Option<f64>,
+    /// Index of the applied `adjustments` row in the ledger.
+    pub adjustment: Option<usize>,
+    pub target: Resolved,
+    pub effective_weight: f64,
+    pub score: Option<f64>,
+    pub segment: Option<curve::Segment>,
+    pub weighted_score: f64,
+}
+
+/// The scores of one scorecard row. A row with no plan in force is not rated: every score is
+/// null, the flag false and the bonus 0.
+#[derive(Debug, Clone, Default)]
+pub struct RowScore {
+    /// Index of the plan in the pipeline's `plans`.
+    pub plan: Option<usize>,
+    pub kpis: Vec<KpiScore>,
+    pub composite: Option<f64>,
+    /// Index of the grade in the plan's bands, and its name.
+    pub grade: Option<usize>,
+    pub grade_name: Option<String>,
+    pub percentile: Option<f64>,
+    pub zscore: Option<f64>,
+    /// Members of the calibration group (rows with a composite), and this row's rank (1 = lowest).
+    pub group_size: usize,
+    pub group_rank: usize,
+    /// The employee's composite in the previous period, when scored.
+    pub previous: Option<f64>,
+    pub review_flag: bool,
+    /// The grade's bonus multiplier, in ten-thousandths.
+    pub multiplier: i64,
+    /// Cents.
+    pub bonus: i64,
+}
+
+/// Scores of every row of the window, parallel to the cards.
+pub struct Scored {
+    pub rows: Vec<Vec<RowScore>>,
+    /// Rows of the written periods whose role has no plan in force, per role.
+    pub not_rated: BTreeMap<String, usize>,
+}
+
+/// The raw scoring tables, for the messages of rule breaks.
+pub struct ScoringInputs<'a> {
+    pub targets: &'a RawTable,
+    pub adjustments: &'a RawTable,
+}
+
+/// Scores every card, recording the rule breaks of 5.2 in `problems`. Periods before `first_written` (the look-back period that gives the
+/// review flag its previous composite) are scored but neither checked for appeals nor counted.
+pub fn score(
+    plans: &[ScorePlan],
+    l: &Ledger,
+    f: &Facts,
+    cards: &[Vec<Card>],
+    first_written: usize,
+    raw: &ScoringInputs,
+    problems: &mut Problems,
+) -> Scored {
+    let grain = f.window.cal.grain;
+    let mut appeals: HashMap<(u32, LabelKey, &str), usize> = HashMap::new();
+    for (i, a) in l.adjustments.iter().enumerate() {
+        if a.period.grain == grain {
+            appeals.insert((a.employee, a.period, a.metric.name), i);
+        }
+    }
+    let mut s = Scorer {
+        plans,
+        l,
+        f,
+        targets: Targets::index(l, grain),
+        appeals,
+        raw,
+        bad_targets: Vec::new(),
+        problems,
+    };
+    let mut rows: Vec<Vec<RowScore>> = Vec::with_capacity(cards.len());
+    for (k, period_cards) in cards.iter().enumerate() {
+        let mut scores: Vec<RowScore> = period_cards.iter().map(|c| s.card(k, c)).collect();
+        calibrate::calibrate(plans, period_cards, &mut scores);
+        if k > 0 {
+            flag_swings(
+                plans,
+                &cards[k - 1],
+                &rows[k - 1],
+                period_cards,
+                &mut scores,
+            );
+        }
+        rows.push(scores);
+    }
+    check_appeals(
+        plans,
+        l,
+        f,
+        cards,
+        &rows,
+        first_written,
+        raw.adjustments,
+        s.problems,
+    );
+    let mut not_rated = BTreeMap::new();
+    for (cs, ss) in cards.iter().zip(&rows).skip(first_written) {
+        for (c, s) in cs.iter().zip(ss) {
+            if s.plan.is_none() {
+                let role = c.org.map_or("(no org)", |o| o.role.as_str());
+                *not_rated.entry(role.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    Scored { rows, not_rated }
+}
+
+/// What scoring a row needs: the plans, the facts, the targets and appeals of the run's grain.
+struct Scorer<'a> {
+    plans: &'a [ScorePlan],
+    l: &'a Ledger,
+    f: &'a Facts,
+    targets: Targets<'a>,
+    appeals: HashMap<(u32, LabelKey, &'static str), usize>,
+    raw: &'a ScoringInputs<'a>,
+    /// Targets rows already reported as out of order.
+    bad_targets: Vec<u32>,
+    problems: &'a mut Problems,
+}
+
+impl Scorer<'_> {
+    /// The scores of one card of the `k`-th period, before calibration and swings.
+    fn card(&mut self, k: usize, c: &Card) -> RowScore {
+        let w = self.f.window;
+        let p = w.first + k as i32;
+        let role = c.org.map(|o| o.role.as_str());
+        let Some(pi) = self
+            .plans
+            .iter()
+            .position(|pl| Some(pl.role.as_str()) == role && pl.in_force(w.cal.end(p)))
+        else {
+            return RowScore::default();
+        };
+        let plan = &self.plans[pi];
+        let label = LabelKey {
+            grain: w.cal.grain,
+            key: p,
+        };
+        let ctx = self.f.ctx(c.employee, k);
+        let kpis = plan
+            .kpis
+            .iter()
+            .enumerate()
+            .map(|(i, kpi)| {
+                let raw_actual = (kpi.metric.value)(&ctx).as_f64();
+                let adjustment = self
+                    .appeals
+                    .get(&(c.employee, label, kpi.metric.name))
+                    .copied();
+                let actual = adjustment.map_or(raw_actual, |a| Some(self.l.adjustments[a].value));
+                let target = self.targets.resolve(kpi, p, c.employee, c.org);
+                self.check_order(plan, kpi, &target);
+                kpi_score(i, kpi, raw_actual, actual, adjustment, target)
+            })
+            .collect();
+        rate(pi, plan, kpis, self.l, c, self.f)
+    }
+
+    /// A chosen targets row whose three values, once the plan fills its gaps, are not strictly
+    /// ordered for the KPI's direction breaks a rule (reported once per row).
+    fn check_order(&mut self, plan: &ScorePlan, kpi: &Kpi, t: &Resolved) {
+        if kpi.direction.ordered(t.threshold, t.target, t.stretch) {
+            return;
+        }
+        let Some(row) = t.row.filter(|r| !self.bad_targets.contains(r)) else {
+            return;
+        };
+        self.bad_targets.push(row);
+        self.problems.add(
+            self.raw.targets,
+            row as usize,
+            "target",
+            &format!(
+                "{} (threshold {}, stretch {})",
+                t.target, t.threshold, t.stretch
+            ),
+            format!(
+                "is not strictly ordered for `{}` ({}: {}) once the plan `{}` fills what the row leaves out",
+                kpi.metric.name,
+                kpi.direction.name(),
+                kpi.direction.order_rule(),
+                plan.name
+            ),
+        );
+    }
+}
+
+fn kpi_score(
+    i: usize,
+    kpi: &Kpi,
+    raw_actual: Option<f64>,
+    actual: Option<f64>,
+    adjustment: Option<usize>,
+    target: Resolved,
+) -> KpiScore {
+    let scored = actual.map(|a| {
+        curve::score(
+            kpi.direction,
+            a,
+            target.threshold,
+            target.target,
+            target.stretch,
+        )
+    });
+    KpiScore {
+        kpi: i,
+        raw_actual,
+        actual,
+        adjustment,
+        target,
+        effective_weight: 0.0,
+        score: scored.map(|s| s.0),
+        segment: scored.map(|s| s.1),
+        weighted_score: 0.0,
+    }
+}
+
+/// Renormalises the weights over the scored KPIs and derives composite, grade and bonus.
+fn rate(
+    pi: usize,
+    plan: &ScorePlan,
+    mut kpis: Vec<KpiScore>,
+    l: &Ledger,
+    c: &Card,
+    f: &Facts,
+) -> RowScore {
+    let scored_weight: f64 = kpis
+        .iter()
+        .filter(|k| k.score.is_some())
+        .map(|k| plan.kpis[k.kpi].weight)
+        .sum();
+    let mut composite = None;
+    for k in &mut kpis {
+        if let Some(s) = k.score {
+            k.effective_weight = plan.kpis[k.kpi].weight / scored_weight;
+            k.weighted_score = k.effective_weight * s;
+            composite = Some(composite.unwrap_or(0.0) + k.weighted_score);
+        }
+    }
+    let grade = composite.and_then(|x| curve::grade(&plan.grades, x));
+    let multiplier = grade.map_or(0, |g| plan.grades[g].multiplier);
+    RowScore {
+        plan: Some(pi),
+        review_flag: kpis.iter().any(|k| k.adjustment.is_some()),
+        kpis,
+        composite,
+        grade,
+        grade_name: grade.map(|g| plan.grades[g].name.clone()),
+        multiplier,
+        bonus: grade.map_or(0, |_| bonus(l, c, f, multiplier)),
+        ..RowScore::default()
+    }
+}
+
+/// base_salary × months in p × multiplier × days_employed / days in p, exact, rounded once to
+/// the cent, half away from zero. The multiplier is in ten-thousandths.
+pub fn bonus(l: &Ledger, c: &Card, f: &Facts, multiplier: i64) -> i64 {
+    let (days, _) = f.shape(c.k);
+    let months = i128::from(f.window.cal.grain.months());
+    let num = i128::from(l.employees.base_salary[c.employee as usize])
+        * months
+        * i128::from(multiplier)
+        * i128::from(c.days_employed);
+    crate::money::div_round(num, i128::from(days) * 10_000) as i64
+}
+
+/// Flags rows whose composite moved by the plan's swing threshold or more since the
+/// employee's previous period.
+fn flag_swings(
+    plans: &[ScorePlan],
+    prev_cards: &[Card],
+    prev_scores: &[RowScore],
+    cards: &[Card],
+    scores: &mut [RowScore],
+) {
+    let prev: HashMap<u32, f64> = prev_cards
+        .iter()
+        .zip(prev_scores)
+        .filter_map(|(c, s)| Some((c.employee, s.composite?)))
+        .collect();
+    for (c, s) in cards.iter().zip(scores.iter_mut()) {
+        let (Some(pi), Some(now)) = (s.plan, s.composite) else {
+            continue;
+        };
+        s.previous = prev.get(&c.employee).copied();
+        if let Some(before) = s.previous {
+            if (now - before).abs() >= plans[pi].swing_threshold - curve::TOLERANCE {
+                s.review_flag = true;
+            }
+        }
+    }
+}
+
+/// An appeal of a written period must name a rated row and a KPI of its plan.
+#[allow(clippy::too_many_arguments)]
+fn check_appeals(
+    plans: &[ScorePlan],
+    l: &Ledger,
+    f: &Facts,
+    cards: &[Vec<Card>],
+    rows: &[Vec<RowScore>],
+    first_written: usize,
+    raw: &RawTable,
+    problems: &mut Problems,
+) {
+    let w = f.window;
+    for a in &l.adjustments {
+        if a.period.grain != w.cal.grain {
+            continue;
+        }
+        let Some(k) = w
+            .index_of_period(a.period.key)
+            .filter(|k| *k >= first_written)
+        else {
+            continue;
+        };
+        let label = w.cal.label(a.period.key);
+        let at = cards[k].iter().position(|c| c.employee == a.employee);
+        let plan = at.and_then(|i| rows[k][i].plan);
+        let who = &l.employees.ids.names[a.employee as usize];
+        match plan {
+            None => problems.add(
+                raw,
+                a.row as usize,
+                "employee_id",
+                who,
+                format!("names no rated scorecard row in {label}: the employee is not employed then, or their role has no plan in force"),
+            ),
+            Some(pi) if !plans[pi].kpis.iter().any(|k| k.metric.name == a.metric.name) => problems.add(
+                raw,
+                a.row as usize,
+                "metric",
+                a.metric.name,
+                format!("is not a KPI of plan `{}`, which scores {who} in {label}", plans[pi].name),
+            ),
+            Some(_) => {}
+        }
+    }
+}

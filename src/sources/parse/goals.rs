@@ -1,0 +1,167 @@
+//! Checks of the scoring inputs (contract 5.2): `targets` and `adjustments`. The checks that
+//! need a plan or a scorecard row are made when scoring.
+
+use std::collections::HashMap;
+
+use super::{cells, next, Problems, Row};
+use crate::metrics::registry::{self, MetricDef};
+use crate::model::{AdjustmentRow, LabelKey, Ledger, TargetRow};
+use crate::sources::RawTable;
+
+impl Row<'_, '_> {
+    fn label(&mut self, v: Option<super::Cell<'_>>) -> Option<LabelKey> {
+        let s = self.req("period", v)?;
+        match crate::periods::label_key(s) {
+            Ok((grain, key)) => Some(LabelKey { grain, key }),
+            Err(e) => {
+                self.bad("period", s, e);
+                None
+            }
+        }
+    }
+
+    fn metric(&mut self, v: Option<super::Cell<'_>>) -> Option<&'static MetricDef> {
+        let s = self.req("metric", v)?;
+        let m = registry::metric(s);
+        if m.is_none() {
+            let rule = match registry::closest(s, registry::METRICS.iter().map(|m| m.name)) {
+                Some(c) => format!("is not a metric (did you mean `{c}`?)"),
+                None => "is not a metric (`factorscore metrics` lists them)".to_string(),
+            };
+            self.bad("metric", s, rule);
+        }
+        m
+    }
+}
+
+/// The key a targets row may not repeat: period, metric, employee, role, department.
+type TargetKey = (
+    LabelKey,
+    &'static str,
+    Option<u32>,
+    Option<String>,
+    Option<String>,
+);
+
+pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetRow> {
+    let names = [
+        "period",
+        "metric",
+        "target",
+        "threshold",
+        "stretch",
+        "employee_id",
+        "role",
+        "department",
+    ];
+    let mut cols: Vec<_> = names.iter().map(|n| cells(t, n)).collect();
+    let mut out = Vec::new();
+    let mut seen: HashMap<TargetKey, usize> = HashMap::new();
+    for i in 0..t.height() {
+        let c: Vec<_> = cols.iter_mut().map(next).collect();
+        let mut r = Row { p, t, i };
+        let period = r.label(c[0]);
+        let metric = r.metric(c[1]);
+        let target = r.float("target", c[2], true);
+        let threshold = r.float("threshold", c[3], false);
+        let stretch = r.float("stretch", c[4], false);
+        let employee = c[5].and_then(|v| r.employee(l, "employee_id", Some(v)));
+        let role = r.text("role", c[6]).map(str::to_string);
+        let department = r.text("department", c[7]).map(str::to_string);
+        if c[5].is_some() && (role.is_some() || department.is_some()) {
+            r.bad(
+                "employee_id",
+                &super::show(c[5]),
+                "names an employee together with a role or department: a row names an employee alone, or a department and/or a role, or none of them",
+            );
+            continue;
+        }
+        let (Some(period), Some(metric), Some(target)) = (period, metric, target) else {
+            continue;
+        };
+        let key = (
+            period,
+            metric.name,
+            employee,
+            role.clone(),
+            department.clone(),
+        );
+        if let Some(first) = seen.get(&key) {
+            let at = t.row_ref(*first).to_string();
+            r.bad(
+                "period",
+                &super::show(c[0]),
+                format!("repeats the (period, metric, employee_id, department, role) of {at}"),
+            );
+            continue;
+        }
+        seen.insert(key, i);
+        out.push(TargetRow {
+            row: i as u32,
+            period,
+            metric,
+            target,
+            threshold,
+            stretch,
+            employee,
+            role,
+            department,
+        });
+    }
+    out
+}
+
+pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<AdjustmentRow> {
+    let names = [
+        "employee_id",
+        "period",
+        "metric",
+        "value",
+        "reason",
+        "approved_by",
+    ];
+    let mut cols: Vec<_> = names.iter().map(|n| cells(t, n)).collect();
+    let mut out = Vec::new();
+    let mut seen: HashMap<(u32, LabelKey, &str), usize> = HashMap::new();
+    for i in 0..t.height() {
+        let c: Vec<_> = cols.iter_mut().map(next).collect();
+        let mut r = Row { p, t, i };
+        let employee = r.employee(l, "employee_id", c[0]);
+        let period = r.label(c[1]);
+        let metric = r.metric(c[2]);
+        let value = r.float("value", c[3], true);
+        let reason = r.req("reason", c[4]).map(str::to_string);
+        let approved_by = r.req("approved_by", c[5]).map(str::to_string);
+        let (
+            Some(employee),
+            Some(period),
+            Some(metric),
+            Some(value),
+            Some(reason),
+            Some(approved_by),
+        ) = (employee, period, metric, value, reason, approved_by)
+        else {
+            continue;
+        };
+        if let Some(first) = seen.get(&(employee, period, metric.name)) {
+            let at = t.row_ref(*first).to_string();
+            r.bad(
+                "metric",
+                metric.name,
+                format!("repeats the (employee_id, period, metric) of {at}"),
+            );
+            continue;
+        }
+        seen.insert((employee, period, metric.name), i);
+        out.push(AdjustmentRow {
+            row: i as u32,
+            employee,
+            period,
+            metric,
+            value,
+            reason,
+            approved_by,
+        });
+    }
+    out
+}
