@@ -425,9 +425,11 @@ pub fn write(
         activity::applications(&world, &mut rng, dir)?,
     ));
     counts.push((Table::Reviews, activity::reviews(&world, &mut rng, dir)?));
-    let (n_targets, n_adj) = plans::targets_and_appeals(&world, dir)?;
-    counts.push((Table::Targets, n_targets));
-    counts.push((Table::Adjustments, n_adj));
+    counts.push((Table::Targets, plans::targets(&world, dir)?));
+    // Read back by the engine: checks every rule, gives the actuals appeals correct and the
+    // company figures.
+    let engine = summary::Engine::load(cfg, dir)?;
+    counts.push((Table::Adjustments, plans::appeals(&world, dir, &engine)?));
 
     // Every canonical table was written, in the contract's order.
     counts.sort_by_key(|c| c.0);
@@ -435,7 +437,7 @@ pub fn write(
     if parquet {
         to_parquet(dir)?;
     }
-    for line in summary::company_figures(cfg, dir, parquet)? {
+    for line in engine.figures(cfg) {
         println!("{line}");
     }
     Ok(counts.into_iter().map(|(t, n)| (t.name(), n)).collect())

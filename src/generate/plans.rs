@@ -15,6 +15,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::summary::Engine;
 use super::{
     eid, lead, month_label, open, werr, World, ACCOUNT_MANAGER, DEPARTMENTS, RISK_OFFICER, SALES,
     TEAMS,
@@ -157,15 +158,22 @@ fn num(x: f64) -> String {
     s.to_string()
 }
 
-/// Writes `targets.csv` and `adjustments.csv`; returns their row counts.
-pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize), Error> {
+/// Months of target and appeal rows: those of 2024-01 .. 2026-10 the company spans.
+fn months(w: &World) -> Vec<i32> {
+    let first = w.cfg.first_month.max(key((2024, 1)));
+    let last = w.cfg.last_month.min(key((2026, 10)));
+    (first..=last).collect()
+}
+
+/// Writes `targets.csv`; returns its row count.
+pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
     let cfg = w.cfg;
     let emps = w.emps;
-    // A stream of its own, so the other tables do not depend on how many rows are written here.
-    let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x7a72_6765_7473);
-    let first = cfg.first_month.max(key((2024, 1)));
-    let last = cfg.last_month.min(key((2026, 10)));
-    let months: Vec<i32> = (first..=last).collect();
+    let months = months(w);
+    let Some(&first) = months.first() else {
+        open(dir, Table::Targets)?.flush().map_err(werr)?;
+        return Ok(0);
+    };
     let mut rows: Vec<TargetRow> = Vec::new();
     // Scale of volume targets: the company grows, and February is Chinese New Year.
     let scale = |m: i32| {
@@ -350,12 +358,21 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
     }
     out.flush().map_err(werr)?;
 
-    // Approved appeals.
+    Ok(n_targets)
+}
+
+/// Writes `adjustments.csv`: approved appeals of rated rows whose actual (from `engine`) missed
+/// the KPI's plan target, each corrected part of the way towards it. Returns the row count.
+pub(super) fn appeals(w: &World, dir: &Path, engine: &Engine) -> Result<usize, Error> {
+    let emps = w.emps;
+    let months = months(w);
+    // A stream of its own, so the other tables do not depend on how many rows are written here.
+    let mut rng = StdRng::seed_from_u64(w.cfg.seed ^ 0x6170_7065_616c);
     let mut out = open(dir, Table::Adjustments)?;
     let mut n_adj = 0;
-    if cfg.appeals && !months.is_empty() && !emps.is_empty() {
-        let mut seen = HashSet::new();
-        for _ in 0..400 {
+    let mut seen = HashSet::new();
+    if w.cfg.appeals && !months.is_empty() && !emps.is_empty() {
+        for _ in 0..2000 {
             if n_adj == 8 {
                 break;
             }
@@ -365,6 +382,12 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
                 continue;
             };
             let k = &p.kpis[rng.random_range(0..p.kpis.len())];
+            let Some(raw) = engine.value(&eid(i), m, k.metric) else {
+                continue;
+            };
+            let Some((value, reason)) = appeal(&mut rng, k, raw) else {
+                continue;
+            };
             if !seen.insert((i, m, k.metric)) {
                 continue;
             }
@@ -375,7 +398,6 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
             } else {
                 lead(team)
             };
-            let (value, reason) = appeal(&mut rng, k);
             writeln!(
                 out,
                 "{},{},{},{},{},{}",
@@ -391,7 +413,7 @@ pub(super) fn targets_and_appeals(w: &World, dir: &Path) -> Result<(usize, usize
         }
     }
     out.flush().map_err(werr)?;
-    Ok((n_targets, n_adj))
+    Ok(n_adj)
 }
 
 /// A target the generator should never write (a bug in it): the targets file cannot be written.
@@ -413,8 +435,17 @@ fn rated(w: &World, i: usize, m: i32) -> Option<&'static PlanDef> {
     plan_for(e.org_on(org_day).1, m)
 }
 
-/// The corrected value of an appeal and its reason.
-fn appeal(rng: &mut StdRng, k: &Kpi) -> (f64, &'static str) {
+/// The corrected value and reason of an appeal of a KPI whose actual was `raw`, if `raw` missed
+/// the plan target (nobody appeals a figure that met it).
+fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
+    let missed = if k.lower {
+        raw > k.target
+    } else {
+        raw < k.target
+    };
+    if !missed {
+        return None;
+    }
     let reasons: &[&str] = match k.metric {
         "cash_recovery_rate" | "par30_rate" | "overdue_rate" => &[
             "债务人已于月末前付款 银行入账延迟至次月",
@@ -440,16 +471,54 @@ fn appeal(rng: &mut StdRng, k: &Kpi) -> (f64, &'static str) {
         ],
     };
     let reason = reasons[rng.random_range(0..reasons.len())];
-    let value = if k.metric == "new_clients" {
-        k.target.round().max(1.0)
-    } else {
-        // Somewhere between target and stretch, rounded as a finance lead would write it.
-        let x = k.target + rng.random_range(0.0..0.6) * (k.stretch - k.target);
-        if x == 0.0 {
-            return (x, reason);
-        }
-        let mag = 10f64.powi(x.abs().log10().floor() as i32 - 2);
-        (x / mag).round() * mag
+    // Part of the way to the target: the payment, deal or survey that should have counted.
+    let f = rng.random_range(0.4..1.0);
+    let x = raw + f * (k.target - raw);
+    let value = match k.metric {
+        "new_clients" | "applications_funded" => raw + 1.0,
+        "funded_volume" | "fee_income" => x.round(),
+        "customer_satisfaction" | "peer_review" | "manager_review" => (x * 10.0).round() / 10.0,
+        "time_to_fund_median_hours" => (x * 10.0).round() / 10.0,
+        _ => (x * 1e4).round() / 1e4,
     };
-    (value, reason)
+    let better = if k.lower { value < raw } else { value > raw };
+    better.then_some((value, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::def::Direction;
+
+    /// [`PLANS`] mirrors the plans of `pipelines/monthly.yaml`, so the generated targets and
+    /// appeals fit the sample pipeline.
+    #[test]
+    fn plans_mirror_the_sample_pipeline() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/monthly.yaml");
+        let pipeline = crate::config::load(&path).expect("the sample pipeline loads");
+        assert_eq!(pipeline.plans.len(), PLANS.len());
+        for (got, want) in pipeline.plans.iter().zip(PLANS) {
+            assert_eq!(got.role, want.role, "{}", got.name);
+            assert_eq!(got.from_month, key(want.from), "{}", got.name);
+            assert_eq!(got.to_month, want.to.map(key), "{}", got.name);
+            assert_eq!(got.kpis.len(), want.kpis.len(), "{}", got.name);
+            for (g, w) in got.kpis.iter().zip(want.kpis) {
+                assert_eq!(g.metric.name, w.metric, "{}", got.name);
+                assert_eq!(
+                    g.direction == Direction::Lower,
+                    w.lower,
+                    "{} {}",
+                    got.name,
+                    w.metric
+                );
+                assert_eq!(
+                    (g.threshold, g.target, g.stretch),
+                    (w.threshold, w.target, w.stretch),
+                    "{} {}",
+                    got.name,
+                    w.metric
+                );
+            }
+        }
+    }
 }

@@ -19,33 +19,60 @@ use crate::tables::Table;
 /// Months at the start left out of the "steady state" figures (the book fills up).
 const RAMP_UP: usize = 6;
 
-/// Lines describing the company in `dir`.
-pub(super) fn company_figures(
-    cfg: &GenConfig,
-    dir: &Path,
-    parquet: bool,
-) -> Result<Vec<String>, Error> {
-    let ext = if parquet { "parquet" } else { "csv" };
-    let mut text = String::from(
-        "name: generated\nbase_currency: CNY\ntimezone: Asia/Shanghai\ngrain: month\nsources:\n",
-    );
-    for t in Table::ALL {
-        if t != Table::Targets && t != Table::Adjustments {
-            text.push_str(&format!("  {0}: {{ path: {0}.{ext} }}\n", t.name()));
-        }
-    }
-    text.push_str("output: { path: _unused }\n");
-    let plan = crate::config::load_str(&dir.join("generated.yaml"), &text)?;
-    let loaded = crate::run::load(&plan)?;
-    let opts = RunOptions {
-        from: Some(month_label(cfg.first_month)),
-        to: Some(month_label(cfg.last_month)),
-        grain: Some(Grain::Month),
-        ..Default::default()
-    };
-    let window = crate::run::window(&plan, &loaded.ledger, &opts)?;
-    let facts = crate::run::facts(&loaded, window);
+/// The generated company as factorscore's engine reads it: checked input and monthly facts.
+pub(super) struct Engine {
+    loaded: crate::run::Loaded,
+    facts: crate::metrics::Facts,
+}
 
+impl Engine {
+    /// Reads the CSV tables of `dir` (all but targets and adjustments) through a pipeline of
+    /// its own, checks them, and computes the facts of every month of the span.
+    pub(super) fn load(cfg: &GenConfig, dir: &Path) -> Result<Engine, Error> {
+        let mut text = String::from(
+            "name: generated\nbase_currency: CNY\ntimezone: Asia/Shanghai\ngrain: month\nsources:\n",
+        );
+        for t in Table::ALL {
+            if t != Table::Targets && t != Table::Adjustments {
+                text.push_str(&format!("  {0}: {{ path: {0}.csv }}\n", t.name()));
+            }
+        }
+        text.push_str("output: { path: _unused }\n");
+        let plan = crate::config::load_str(&dir.join("generated.yaml"), &text)?;
+        let loaded = crate::run::load(&plan)?;
+        let opts = RunOptions {
+            from: Some(month_label(cfg.first_month)),
+            to: Some(month_label(cfg.last_month)),
+            grain: Some(Grain::Month),
+            ..Default::default()
+        };
+        let window = crate::run::window(&plan, &loaded.ledger, &opts)?;
+        let facts = crate::run::facts(&loaded, window);
+        Ok(Engine { loaded, facts })
+    }
+
+    /// The value of metric `name` of employee `id` in month `m` (a month key), as scored.
+    pub(super) fn value(&self, id: &str, m: i32, name: &str) -> Option<f64> {
+        let e = self.loaded.ledger.employees.ids.get(id)?;
+        let k = self
+            .facts
+            .window
+            .index_of_day(crate::periods::month_end(m))?;
+        (metric(name)?.value)(&self.facts.ctx(e, k)).as_f64()
+    }
+
+    /// Lines describing the company.
+    pub(super) fn figures(&self, cfg: &GenConfig) -> Vec<String> {
+        figures(cfg, &self.loaded, &self.facts)
+    }
+}
+
+fn figures(
+    cfg: &GenConfig,
+    loaded: &crate::run::Loaded,
+    facts: &crate::metrics::Facts,
+) -> Vec<String> {
+    let window = facts.window;
     // Company sums per month: every employee plus UNASSIGNED.
     let n = window.len();
     let mut months = vec![Sums::default(); n];
@@ -125,7 +152,7 @@ pub(super) fn company_figures(
     let growth = (years > 0.0 && o0 > 0.0).then(|| (o1 / o0).powf(1.0 / years) - 1.0);
     let label = |k: usize| month_label(cfg.first_month + k as i32);
     let ttf = metric_with(&total, last, "time_to_fund_median_hours", &hours).map(|h| h / 24.0);
-    Ok(vec![
+    vec![
         String::new(),
         format!(
             "company figures ({} .. {}, CNY, computed by factorscore over the files written):",
@@ -183,5 +210,5 @@ pub(super) fn company_figures(
             money(total.written_off),
             money(total.recoveries)
         ),
-    ])
+    ]
 }
