@@ -430,6 +430,8 @@ pub fn write(
     // company figures.
     let engine = summary::Engine::load(cfg, dir)?;
     counts.push((Table::Adjustments, plans::appeals(&world, dir, &engine)?));
+    let figures = engine.figures(cfg);
+    drop(engine); // before the Parquet conversion, which needs its own memory
 
     // Every canonical table was written, in the contract's order.
     counts.sort_by_key(|c| c.0);
@@ -437,7 +439,7 @@ pub fn write(
     if parquet {
         to_parquet(dir)?;
     }
-    for line in engine.figures(cfg) {
+    for line in figures {
         println!("{line}");
     }
     Ok(counts.into_iter().map(|(t, n)| (t.name(), n)).collect())

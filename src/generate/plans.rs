@@ -250,7 +250,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
                 });
             }
         }
-        // Department: South runs a service push on customer satisfaction in 2025's second half.
+        // Department: South runs a service push in 2025's second half: a higher floor.
         if (key((2025, 7))..=key((2025, 12))).contains(&m) {
             rows.push(TargetRow {
                 month: m,
@@ -263,7 +263,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
                 department: Some(DEPARTMENTS[1]),
             });
         }
-        // Company: from 2026 one higher service standard for everyone scored on it.
+        // Company: from 2026 one service standard for every role scored on it.
         if m >= key((2026, 1)) {
             rows.push(TargetRow {
                 month: m,
