@@ -4,3 +4,7 @@
 set -euo pipefail
 python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'duckdb==1.5.6'
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pyyaml==6.0.3'
+# pyarrow, pandas and Polars: the BI readers tests/it/readers.rs opens each output table with.
+python3 -c 'import pyarrow' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pyarrow==26.0.1'
+python3 -c 'import pandas' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pandas==3.1.1'
+python3 -c 'import polars' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'polars==2.1.0'

@@ -1,9 +1,13 @@
 //! Calibration within groups (contract 5.3): rows of one period scored by one plan, with the
 //! same values of the plan's `calibration_group` columns and a composite. `percentile_in_group`
-//! is SQL's percent_rank, `zscore_in_group` uses the sample standard deviation.
+//! is SQL's percent_rank, `zscore_in_group` uses the sample standard deviation. As for grades,
+//! composites within [`TOLERANCE`] of each other are equal here: float noise in a sum of
+//! weighted scores (120.00000000000001 against 119.99999999999999 for two rows capped at 120)
+//! never splits a tie or makes a spread out of none.
 
 use std::collections::HashMap;
 
+use super::curve::TOLERANCE;
 use super::RowScore;
 use crate::config::{OrgField, ScorePlan};
 use crate::scorecards::Card;
@@ -41,13 +45,14 @@ pub(super) fn calibrate(plans: &[ScorePlan], cards: &[Card], scores: &mut [RowSc
         let mut sorted = xs.clone();
         sorted.sort_by(f64::total_cmp);
         let mean = xs.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
+        let spread = sorted.last().zip(sorted.first()).map_or(0.0, |(hi, lo)| hi - lo);
+        let sd = if n > 1 && spread >= TOLERANCE {
             (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
         } else {
             0.0
         };
         for (&i, &x) in members.iter().zip(&xs) {
-            let lower = sorted.partition_point(|y| *y < x);
+            let lower = sorted.partition_point(|y| *y <= x - TOLERANCE);
             let s = &mut scores[i];
             s.group_size = n;
             s.group_rank = lower + 1;
@@ -138,6 +143,17 @@ mod tests {
             (s[1].group_rank, s[3].group_rank, s[3].group_size),
             (2, 4, 4)
         );
+    }
+
+    #[test]
+    fn float_noise_neither_splits_a_tie_nor_makes_a_spread() {
+        let a = org("T");
+        let s = run(
+            vec![OrgField::Team],
+            &[(&a, Some(120.00000000000001)), (&a, Some(119.99999999999999))],
+        );
+        assert_eq!((s[0].percentile, s[0].zscore), (Some(0.0), None));
+        assert_eq!((s[1].percentile, s[1].zscore), (Some(0.0), None));
     }
 
     #[test]
