@@ -279,6 +279,14 @@ struct Client {
     hunter: Option<usize>,
 }
 
+/// What [`generate`] wrote.
+pub struct Generated {
+    /// Rows written per table, in the contract's order.
+    pub counts: Vec<(&'static str, usize)>,
+    /// The company's headline figures, one line each (the first is empty).
+    pub figures: Vec<String>,
+}
+
 /// Writes the company as CSV files under `dir` (and converts them to Parquet when asked),
 /// then prints its headline figures. Returns the row count of each table.
 pub fn write(
@@ -286,6 +294,16 @@ pub fn write(
     dir: &Path,
     parquet: bool,
 ) -> Result<Vec<(&'static str, usize)>, Error> {
+    let g = generate(cfg, dir, parquet)?;
+    for line in &g.figures {
+        println!("{line}");
+    }
+    Ok(g.counts)
+}
+
+/// Writes the company as [`write`] does; returns the row counts and the figures, printing
+/// nothing.
+pub fn generate(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Generated, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
@@ -439,10 +457,10 @@ pub fn write(
     if parquet {
         to_parquet(dir)?;
     }
-    for line in figures {
-        println!("{line}");
-    }
-    Ok(counts.into_iter().map(|(t, n)| (t.name(), n)).collect())
+    Ok(Generated {
+        counts: counts.into_iter().map(|(t, n)| (t.name(), n)).collect(),
+        figures,
+    })
 }
 
 /// What the table writers share.
