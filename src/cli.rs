@@ -292,9 +292,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     .into())
                 }
             };
-            let counts = crate::generate::write(&cfg, &out, parquet)?;
-            for (t, n) in counts {
+            let g = crate::generate::generate(&cfg, &out, parquet)?;
+            for (t, n) in &g.counts {
                 println!("{t:<13} {n:>9} rows");
+            }
+            for line in &g.figures {
+                println!("{line}");
             }
             Ok(())
         }

@@ -287,18 +287,14 @@ pub struct Generated {
     pub figures: Vec<String>,
 }
 
-/// Writes the company as CSV files under `dir` (and converts them to Parquet when asked),
-/// then prints its headline figures. Returns the row count of each table.
+/// Writes the company as CSV files under `dir` (and converts them to Parquet when asked).
+/// Returns the row count of each table.
 pub fn write(
     cfg: &GenConfig,
     dir: &Path,
     parquet: bool,
 ) -> Result<Vec<(&'static str, usize)>, Error> {
-    let g = generate(cfg, dir, parquet)?;
-    for line in &g.figures {
-        println!("{line}");
-    }
-    Ok(g.counts)
+    Ok(generate(cfg, dir, parquet)?.counts)
 }
 
 /// Writes the company as [`write`] does; returns the row counts and the figures, printing

@@ -45,7 +45,10 @@ pub(super) fn calibrate(plans: &[ScorePlan], cards: &[Card], scores: &mut [RowSc
         let mut sorted = xs.clone();
         sorted.sort_by(f64::total_cmp);
         let mean = xs.iter().sum::<f64>() / n as f64;
-        let spread = sorted.last().zip(sorted.first()).map_or(0.0, |(hi, lo)| hi - lo);
+        let spread = sorted
+            .last()
+            .zip(sorted.first())
+            .map_or(0.0, |(hi, lo)| hi - lo);
         let sd = if n > 1 && spread >= TOLERANCE {
             (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
         } else {
@@ -150,7 +153,10 @@ mod tests {
         let a = org("T");
         let s = run(
             vec![OrgField::Team],
-            &[(&a, Some(120.00000000000001)), (&a, Some(119.99999999999999))],
+            &[
+                (&a, Some(120.00000000000001)),
+                (&a, Some(119.99999999999999)),
+            ],
         );
         assert_eq!((s[0].percentile, s[0].zscore), (Some(0.0), None));
         assert_eq!((s[1].percentile, s[1].zscore), (Some(0.0), None));

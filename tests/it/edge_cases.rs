@@ -14,7 +14,10 @@ fn f(x: f64) -> String {
     format!("{x:?}")
 }
 
-fn expect(grain: Grain, cases: &[(&str, &str, &[(&str, String)])]) {
+/// Expected metrics: (employee, period, [(metric, value)]).
+type Case<'a> = (&'a str, &'a str, &'a [(&'a str, String)]);
+
+fn expect(grain: Grain, cases: &[Case]) {
     let opts = RunOptions {
         grain: Some(grain),
         ..Default::default()

@@ -189,7 +189,7 @@ fn check_company(seed: u64, grain: Grain) {
         );
     }
     assert!(
-        l.collections.len() > 100 && l.write_offs.len() > 0,
+        l.collections.len() > 100 && !l.write_offs.is_empty(),
         "the generated ledger is not trivial"
     );
 }
