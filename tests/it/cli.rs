@@ -149,6 +149,15 @@ fn run_writes_typed_parquet_partitions() {
     assert_eq!(inv["rows_read"], 5);
     assert_eq!(inv["files"][0]["xxh3"].as_str().unwrap().len(), 16);
     assert_eq!(manifest["pipeline_sha256"].as_str().unwrap().len(), 64);
+    // The worked example has no plans: every row is not rated, counted per role.
+    assert_eq!(
+        manifest["not_rated"],
+        serde_json::json!({"account_manager": 4, "sales": 2})
+    );
+    assert_eq!(
+        manifest["rows_written"],
+        serde_json::json!({"kpi_scores": 0, "rollups": 10, "scorecards": 6})
+    );
 }
 
 #[test]
@@ -166,21 +175,33 @@ fn rerun_replaces_only_its_periods() {
             .unwrap()
     };
     assert_eq!(run(&[]).status.code(), Some(0));
-    let jan = tmp
-        .path()
-        .join("scorecards/grain=month/period=2024-01/part-0.parquet");
-    let feb = tmp
-        .path()
-        .join("scorecards/grain=month/period=2024-02/part-0.parquet");
-    let feb_before = std::fs::read(&feb).unwrap();
-    std::fs::write(&jan, b"stale").unwrap();
+    let part = |table: &str, period: &str| {
+        tmp.path().join(format!(
+            "{table}/grain=month/period={period}/part-0.parquet"
+        ))
+    };
+    let tables = ["scorecards", "kpi_scores", "rollups"];
+    let feb_before: Vec<Vec<u8>> = tables
+        .iter()
+        .map(|t| std::fs::read(part(t, "2024-02")).unwrap())
+        .collect();
+    for t in tables {
+        std::fs::write(part(t, "2024-01"), b"stale").unwrap();
+    }
     assert_eq!(run(&["--period", "2024-01"]).status.code(), Some(0));
-    assert_eq!(read_batches(&jan)[0].num_rows(), 3, "January was rewritten");
     assert_eq!(
-        std::fs::read(&feb).unwrap(),
-        feb_before,
-        "February was left alone"
+        read_batches(&part("scorecards", "2024-01"))[0].num_rows(),
+        3,
+        "January was rewritten"
     );
+    for (t, before) in tables.iter().zip(&feb_before) {
+        assert_ne!(std::fs::read(part(t, "2024-01")).unwrap(), b"stale", "{t}");
+        assert_eq!(
+            &std::fs::read(part(t, "2024-02")).unwrap(),
+            before,
+            "February of {t} was left alone"
+        );
+    }
     let leftovers: Vec<_> = walk(tmp.path())
         .into_iter()
         .filter(|p| p.to_string_lossy().contains(".tmp-"))
@@ -201,11 +222,25 @@ pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Every file under `dir` with its bytes, sorted.
+fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walk(dir)
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("_runs") && !p.ends_with("_manifest.json"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p.strip_prefix(dir).unwrap().to_path_buf(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn a_failed_run_leaves_the_previous_output() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("case");
-    copy_dir(&fixture("worked_example"), &data);
+    copy_dir(&fixture("scoring"), &data);
     let out_dir = tmp.path().join("out");
     let run = || {
         bin()
@@ -217,16 +252,16 @@ fn a_failed_run_leaves_the_previous_output() {
             .unwrap()
     };
     assert_eq!(run().status.code(), Some(0));
-    let jan = out_dir.join("scorecards/grain=month/period=2024-01/part-0.parquet");
-    let before = std::fs::read(&jan).unwrap();
-    // Break the input: the run must fail and touch nothing.
+    let before = snapshot(&out_dir);
+    assert_eq!(before.len(), 6, "three tables, two months: {before:?}");
+    // Break the input: the run must fail and touch none of the three tables.
     let inv = data.join("input/collections.csv");
     let text = std::fs::read_to_string(&inv)
         .unwrap()
         .replace("K1,I1,2024-01-10,1000.00", "K1,I1,2024-01-10,1000.005");
     std::fs::write(&inv, text).unwrap();
     assert_eq!(run().status.code(), Some(1));
-    assert_eq!(std::fs::read(&jan).unwrap(), before);
+    assert_eq!(snapshot(&out_dir), before);
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -246,7 +281,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_same_inputs_give_the_same_files() {
-    let pipeline = fixture("edge/pipeline.yaml");
+    let pipeline = fixture("scoring/pipeline.yaml");
     let runs: Vec<Vec<(std::path::PathBuf, Vec<u8>)>> = (0..2)
         .map(|_| {
             let tmp = tempfile::tempdir().unwrap();
@@ -258,19 +293,9 @@ fn the_same_inputs_give_the_same_files() {
                 .output()
                 .unwrap();
             assert_eq!(out.status.code(), Some(0));
-            let mut files: Vec<_> = walk(&tmp.path().join("scorecards"))
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.strip_prefix(tmp.path()).unwrap().to_path_buf(),
-                        std::fs::read(&p).unwrap(),
-                    )
-                })
-                .collect();
-            files.sort();
-            files
+            snapshot(tmp.path())
         })
         .collect();
-    assert_eq!(runs[0].len(), 2);
+    assert_eq!(runs[0].len(), 6);
     assert_eq!(runs[0], runs[1]);
 }
