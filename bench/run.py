@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 """The benchmark harness: factorscore against the DuckDB SQL reference, side by side.
 
-Usage: bench/run.py [--presets s10,s20] [--repeat 3] [--dir /tmp/factorscore-bench]
+Usage: bench/run.py [--presets s10,s20] [--repeat 3] [--dir /tmp/factorscore-bench] [--before BIN]
 
 For each preset it generates the company with factorscore's generator (once, cached), converted to
 Parquet; then it times, alternately, (a) factorscore's full monthly backfill and (b) the reference
 SQL in DuckDB, both reading the same Parquet and writing Parquet. It also times factorscore scanning
 the inputs once (the floor) and a single-period run (the monthly job). Wall times are medians;
 peak RSS comes from /usr/bin/time. Results are printed as a Markdown table.
+
+The pipeline scores every period: it holds the plans of pipelines/monthly.yaml, the first plan of
+each role starting at the first benchmark month. The cost of scoring is measured twice: the same
+binary on a copy of the pipeline without plans, and, with --before, a binary built before scoring
+existed (e.g. from commit 6acbafa) on that copy, which writes scorecards only.
 """
 import argparse
 import os
 import shutil
 import statistics
+import json
 import subprocess
 import sys
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "factorscore")
@@ -33,6 +41,28 @@ def timed(cmd):
     return float(wall), int(rss) / 1024, out.stdout + out.stderr
 
 
+def bench_plans():
+    """The sample's plans, the first plan of each role starting at the first benchmark month."""
+    with open(os.path.join(ROOT, "pipelines", "monthly.yaml")) as f:
+        plans = yaml.safe_load(f)["plans"]
+    first = {}
+    for p in plans:
+        p["valid_from"] = str(p["valid_from"])
+        if "valid_to" in p:
+            p["valid_to"] = str(p["valid_to"])
+        if p["role"] not in first or p["valid_from"] < first[p["role"]]["valid_from"]:
+            first[p["role"]] = p
+    for p in first.values():
+        p["valid_from"] = FIRST
+    return plans
+
+
+def phases(data):
+    """Milliseconds per phase of the last run, from its manifest."""
+    with open(os.path.join(data, "out", "_manifest.json")) as f:
+        return dict(json.load(f)["timings_ms"])
+
+
 def prepare(preset, base):
     data = os.path.join(base, preset)
     if not os.path.exists(os.path.join(data, ".done")):
@@ -40,12 +70,15 @@ def prepare(preset, base):
         print(f"generating {preset} in {data} ...", file=sys.stderr)
         subprocess.run([BIN, "generate", "--preset", preset, "--format", "parquet", "--out", data], check=True)
         open(os.path.join(data, ".done"), "w").close()
-    with open(os.path.join(data, "pipeline.yaml"), "w") as f:
-        f.write(f"name: bench-{preset}\nbase_currency: CNY\ntimezone: Asia/Shanghai\ngrain: month\n")
-        f.write(f"periods: {{ from: {FIRST}, to: {LAST} }}\nsources:\n")
-        for t in TABLES:
-            f.write(f"  {t}: {{ path: {t}.parquet }}\n")
-        f.write("output: { path: out }\n")
+    for name, with_plans in (("pipeline.yaml", True), ("pipeline-noplans.yaml", False)):
+        with open(os.path.join(data, name), "w") as f:
+            f.write(f"name: bench-{preset}\nbase_currency: CNY\ntimezone: Asia/Shanghai\ngrain: month\n")
+            f.write(f"periods: {{ from: {FIRST}, to: {LAST} }}\nsources:\n")
+            for t in TABLES:
+                f.write(f"  {t}: {{ path: {t}.parquet }}\n")
+            f.write("output: { path: out }\n")
+            if with_plans:
+                f.write(yaml.safe_dump({"plans": bench_plans()}, sort_keys=False))
     rows = 0
     for t in TABLES:
         r = subprocess.run([sys.executable, "-c", f"import duckdb; print(duckdb.sql(\"select count(*) from '{data}/{t}.parquet'\").fetchone()[0])"],
@@ -59,16 +92,24 @@ def main():
     ap.add_argument("--presets", default="s10,s20")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default="/tmp/factorscore-bench")
+    ap.add_argument("--before", help="a factorscore binary from before scoring, timed on the pipeline without plans")
     a = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     results = {}
     for preset in a.presets.split(","):
         data, rows = prepare(preset, a.dir)
         pipeline = os.path.join(data, "pipeline.yaml")
-        fs, ref, scan, single = [], [], [], []
+        noplans = os.path.join(data, "pipeline-noplans.yaml")
+        fs, ref, scan, single, unscored, before = [], [], [], [], [], []
         for _ in range(a.repeat):
+            if a.before:
+                shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
+                before.append(timed([a.before, "run", noplans])[:2])
+            shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
+            unscored.append(timed([BIN, "run", noplans])[:2])
             shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
             fs.append(timed([BIN, "run", pipeline])[:2])
+            last_phases = phases(data)
             shutil.rmtree(os.path.join(data, "ref"), ignore_errors=True)
             ref.append(timed([sys.executable, os.path.join(ROOT, "bench", "reference.py"), data, "parquet", FIRST, LAST,
                               os.path.join(data, "ref"), "--pipeline", pipeline])[:2])
@@ -79,7 +120,9 @@ def main():
         med = lambda xs, i: statistics.median(x[i] for x in xs)
         results[preset] = dict(rows=rows, fs=med(fs, 0), fs_rss=max(x[1] for x in fs), ref=med(ref, 0),
                                ref_rss=max(x[1] for x in ref), scan=med(scan, 0), single=med(single, 0),
-                               agree=check.stdout.strip().splitlines()[0] if check.stdout else check.stderr)
+                               agree=" / ".join(check.stdout.strip().splitlines()) if check.stdout else check.stderr,
+                               unscored=med(unscored, 0), before=med(before, 0) if before else None,
+                               phases=last_phases)
     print("| preset | input rows | factorscore s | DuckDB SQL s | ratio | factorscore peak RSS MiB | DuckDB peak RSS MiB | rows/s (factorscore) | scan-only s | backfill / scan | single period s | single / backfill |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for p, r in results.items():
@@ -90,6 +133,16 @@ def main():
         print(f"\nS20 / S10 factorscore time: {results['s20']['fs'] / results['s10']['fs']:.2f}")
     for p, r in results.items():
         print(f"{p}: {r['agree']}")
+    print("\n| preset | before scoring s (old binary, no plans) | no plans s | with plans s | scoring cost vs no plans | vs before |")
+    print("|---|---|---|---|---|---|")
+    for p, r in results.items():
+        b = r["before"]
+        before = "" if b is None else f"{b:.2f}"
+        vs_before = "" if b is None else f"{(r['fs'] / b - 1) * 100:+.1f} %"
+        print(f"| {p} | {before} | {r['unscored']:.2f} | {r['fs']:.2f} | "
+              f"{(r['fs'] / r['unscored'] - 1) * 100:+.1f} % | {vs_before} |")
+    for p, r in results.items():
+        print(f"\n{p} phases of the last run with plans (ms): {r['phases']}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ fn codec(c: Compression, level: i32) -> PolarsResult<ParquetCompression> {
     })
 }
 
-/// Writes the partitions, then swaps each into place. Returns the files written.
+/// Writes the partitions, on as many threads as there are cores, then swaps each into place.
+/// Returns the files written.
 pub fn write_partitions(
     root: &Path,
     parts: &mut [Partition],
@@ -52,27 +53,30 @@ pub fn write_partitions(
     level: i32,
 ) -> Result<Vec<PathBuf>, Error> {
     let tag = format!(".part-0.parquet.tmp-{}", std::process::id());
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(parts.len());
-    let result = (|| -> Result<(), Error> {
-        for part in parts.iter_mut() {
-            let dir = part.dir(root);
-            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-            let tmp = dir.join(&tag);
-            let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-            staged.push((tmp.clone(), dir.join("part-0.parquet")));
-            let parquet = |source| Error::WriteParquet {
-                path: tmp.clone(),
-                source,
-            };
-            ParquetWriter::new(file)
-                .with_compression(codec(compression, level).map_err(parquet)?)
-                .with_statistics(StatisticsOptions::full())
-                .finish(&mut part.df)
-                .map_err(parquet)?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = parts.len().div_ceil(threads).max(1);
+    // Each worker stages its share; a failed one reports the files it had begun.
+    let results: Vec<(Vec<(PathBuf, PathBuf)>, Result<(), Error>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .chunks_mut(chunk)
+            .map(|share| {
+                let tag = &tag;
+                scope.spawn(move || {
+                    let mut staged = Vec::with_capacity(share.len());
+                    let result = share.iter_mut().try_for_each(|part| {
+                        stage(root, part, tag, compression, level, &mut staged)
+                    });
+                    (staged, result)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let staged: Vec<(PathBuf, PathBuf)> = results.iter().flat_map(|r| r.0.clone()).collect();
+    if let Some(Err(e)) = results.into_iter().map(|r| r.1).find(Result::is_err) {
         for (tmp, _) in &staged {
             let _ = std::fs::remove_file(tmp);
         }
@@ -84,6 +88,34 @@ pub fn write_partitions(
         written.push(fin);
     }
     Ok(written)
+}
+
+/// Writes one partition under its temporary name, recording (temporary, final) in `staged`.
+fn stage(
+    root: &Path,
+    part: &mut Partition,
+    tag: &str,
+    compression: Compression,
+    level: i32,
+    staged: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), Error> {
+    let dir = part.dir(root);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let tmp = dir.join(tag);
+    let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    staged.push((tmp.clone(), dir.join("part-0.parquet")));
+    let parquet = |source| Error::WriteParquet {
+        path: tmp.clone(),
+        source,
+    };
+    // Min, max and null counts: what readers prune with. Distinct counts cost a hash of every
+    // value and no reader here uses them.
+    ParquetWriter::new(file)
+        .with_compression(codec(compression, level).map_err(parquet)?)
+        .with_statistics(StatisticsOptions::default())
+        .finish(&mut part.df)
+        .map_err(parquet)?;
+    Ok(())
 }
 
 /// Writes a small file atomically (temporary name, then rename).

@@ -299,12 +299,40 @@ fn score_window_timed<'l>(
     }
 }
 
-/// The output tables of every written period: scorecards, kpi_scores and rollups.
+/// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
+/// many threads as there are cores, a run of periods each.
 fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Partition>, Error> {
+    let periods: Vec<usize> = (sc.first_written..sc.cards.len()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = periods.len().div_ceil(threads).max(1);
+    let built: Vec<Result<Vec<Partition>, Error>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = periods
+            .chunks(chunk)
+            .map(|ks| scope.spawn(move || period_tables(plan, l, sc, ks)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut parts = Vec::with_capacity(periods.len() * 3);
+    for b in built {
+        parts.extend(b?);
+    }
+    Ok(parts)
+}
+
+/// The three tables of the periods `ks` (indexes into the scored window).
+fn period_tables(
+    plan: &Plan,
+    l: &Ledger,
+    sc: &Scorecards,
+    ks: &[usize],
+) -> Result<Vec<Partition>, Error> {
     let w = sc.facts.window;
     let grain = w.cal.grain.name();
-    let mut parts = Vec::new();
-    for k in sc.first_written..sc.cards.len() {
+    let mut parts = Vec::with_capacity(ks.len() * 3);
+    for &k in ks {
         let (cards, scores) = (&sc.cards[k], &sc.scored.rows[k]);
         let period = w.cal.label(w.first + k as i32);
         let what = "building the output tables";
