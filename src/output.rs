@@ -44,6 +44,9 @@ fn codec(c: Compression, level: i32) -> PolarsResult<ParquetCompression> {
     })
 }
 
+/// A partition written under its temporary name: (temporary path, final path).
+type Staged = (PathBuf, PathBuf);
+
 /// Writes the partitions, on as many threads as there are cores, then swaps each into place.
 /// Returns the files written.
 pub fn write_partitions(
@@ -56,7 +59,7 @@ pub fn write_partitions(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = parts.len().div_ceil(threads).max(1);
     // Each worker stages its share; a failed one reports the files it had begun.
-    let results: Vec<(Vec<(PathBuf, PathBuf)>, Result<(), Error>)> = std::thread::scope(|scope| {
+    let results: Vec<(Vec<Staged>, Result<(), Error>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = parts
             .chunks_mut(chunk)
             .map(|share| {
@@ -75,7 +78,7 @@ pub fn write_partitions(
             .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let staged: Vec<(PathBuf, PathBuf)> = results.iter().flat_map(|r| r.0.clone()).collect();
+    let staged: Vec<Staged> = results.iter().flat_map(|r| r.0.clone()).collect();
     if let Some(Err(e)) = results.into_iter().map(|r| r.1).find(Result::is_err) {
         for (tmp, _) in &staged {
             let _ = std::fs::remove_file(tmp);
@@ -97,7 +100,7 @@ fn stage(
     tag: &str,
     compression: Compression,
     level: i32,
-    staged: &mut Vec<(PathBuf, PathBuf)>,
+    staged: &mut Vec<Staged>,
 ) -> Result<(), Error> {
     let dir = part.dir(root);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
