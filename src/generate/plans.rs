@@ -1,5 +1,6 @@
 //! Targets and approved appeals (adjustments) that fit the scorecard plans of
-//! `pipelines/monthly.yaml`, which [`PLANS`] mirrors: change both together.
+//! `pipelines/monthly.yaml`, read from that file (embedded at build time) so that the plans are
+//! written once.
 //!
 //! Targets are written for month labels within 2024-01 .. 2026-10 (the sample pipeline's
 //! periods) that the company spans: role rows (the monthly cascade of the headline KPI), a few
@@ -20,124 +21,46 @@ use super::{
     eid, lead, month_label, open, werr, World, ACCOUNT_MANAGER, DEPARTMENTS, RISK_OFFICER, SALES,
     TEAMS,
 };
+use std::sync::OnceLock;
+
+use crate::config::def::Direction;
+use crate::config::{Kpi, ScorePlan};
 use crate::error::Error;
 use crate::periods::{month_end, month_start};
 use crate::tables::Table;
 
-/// A KPI of a plan with its default threshold, target and stretch.
-pub(super) struct Kpi {
-    pub metric: &'static str,
-    pub lower: bool,
-    pub threshold: f64,
-    pub target: f64,
-    pub stretch: f64,
-}
+/// The sample pipeline, whose plans the targets and appeals fit.
+const SAMPLE_PIPELINE: &str = include_str!("../../pipelines/monthly.yaml");
 
-/// A plan: a role scored from month `from` to month `to` (inclusive; `None` = open).
-pub(super) struct PlanDef {
-    pub role: &'static str,
-    pub from: (i32, i32),
-    pub to: Option<(i32, i32)>,
-    pub kpis: &'static [Kpi],
+/// The plans of `pipelines/monthly.yaml` (empty if it did not load: a test keeps it loading).
+pub(super) fn plans() -> &'static [ScorePlan] {
+    static PLANS: OnceLock<Vec<ScorePlan>> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        crate::config::load_str(Path::new("pipelines/monthly.yaml"), SAMPLE_PIPELINE)
+            .map(|p| p.plans)
+            .unwrap_or_default()
+    })
 }
-
-const fn hi(metric: &'static str, threshold: f64, target: f64, stretch: f64) -> Kpi {
-    Kpi {
-        metric,
-        lower: false,
-        threshold,
-        target,
-        stretch,
-    }
-}
-
-const fn lo(metric: &'static str, threshold: f64, target: f64, stretch: f64) -> Kpi {
-    Kpi {
-        metric,
-        lower: true,
-        threshold,
-        target,
-        stretch,
-    }
-}
-
-/// The plans of `pipelines/monthly.yaml` (names, weights and perspectives live there only).
-pub(super) const PLANS: &[PlanDef] = &[
-    // account-managers-collections
-    PlanDef {
-        role: ACCOUNT_MANAGER,
-        from: (2024, 1),
-        to: Some((2025, 6)),
-        kpis: &[
-            hi("cash_recovery_rate", 0.5, 0.89, 0.985),
-            lo("par30_rate", 0.18, 0.025, 0.002),
-            hi("fee_income", 5000.0, 110000.0, 230000.0),
-            hi("customer_satisfaction", 68.0, 86.0, 97.0),
-            lo("bad_debt_rate", 0.004, 0.0008, 0.0001),
-        ],
-    },
-    // account-managers-losses
-    PlanDef {
-        role: ACCOUNT_MANAGER,
-        from: (2025, 7),
-        to: None,
-        kpis: &[
-            hi("cash_recovery_rate", 0.5, 0.89, 0.985),
-            lo("par30_rate", 0.18, 0.025, 0.002),
-            lo("net_loss_rate", 0.004, 0.0008, 0.0001),
-            hi("fee_income", 5000.0, 110000.0, 230000.0),
-            hi("customer_satisfaction", 68.0, 86.0, 97.0),
-        ],
-    },
-    // sales-2024
-    PlanDef {
-        role: SALES,
-        from: (2024, 1),
-        to: None,
-        kpis: &[
-            hi("funded_volume", 500000.0, 5000000.0, 11000000.0),
-            hi("new_clients", 0.0, 1.0, 2.0),
-            hi("approval_rate", 0.2, 0.65, 0.9),
-            lo("time_to_fund_median_hours", 100.0, 42.0, 24.0),
-            hi("customer_satisfaction", 66.0, 84.0, 96.0),
-        ],
-    },
-    // risk-officers-2024
-    PlanDef {
-        role: RISK_OFFICER,
-        from: (2024, 1),
-        to: None,
-        kpis: &[
-            lo("par30_rate", 0.35, 0.08, 0.01),
-            lo("net_loss_rate", 0.01, 0.0015, 0.0002),
-            lo("overdue_rate", 0.5, 0.17, 0.05),
-            hi("manager_review", 58.0, 83.0, 95.0),
-        ],
-    },
-];
 
 fn key(ym: (i32, i32)) -> i32 {
     ym.0 * 12 + ym.1 - 1
 }
 
+fn in_force(p: &ScorePlan, m: i32) -> bool {
+    p.from_month <= m && p.to_month.is_none_or(|t| m <= t)
+}
+
 /// The plan in force for `role` in month `m`.
-pub(super) fn plan_for(role: &str, m: i32) -> Option<&'static PlanDef> {
-    PLANS
-        .iter()
-        .find(|p| p.role == role && key(p.from) <= m && p.to.is_none_or(|t| m <= key(t)))
+pub(super) fn plan_for(role: &str, m: i32) -> Option<&'static ScorePlan> {
+    plans().iter().find(|p| p.role == role && in_force(p, m))
 }
 
-fn kpi(plan: &'static PlanDef, metric: &str) -> Option<&'static Kpi> {
-    plan.kpis.iter().find(|k| k.metric == metric)
+fn kpi(plan: &'static ScorePlan, metric: &str) -> Option<&'static Kpi> {
+    plan.kpis.iter().find(|k| k.metric.name == metric)
 }
 
-/// Whether (threshold, target, stretch) is strictly ordered for the direction.
-fn ordered(lower: bool, th: f64, t: f64, st: f64) -> bool {
-    if lower {
-        th > t && t > st
-    } else {
-        th < t && t < st
-    }
+fn lower(k: &Kpi) -> bool {
+    k.direction == Direction::Lower
 }
 
 struct TargetRow {
@@ -186,8 +109,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
     };
     for &m in &months {
         // Role rows: the headline KPI of each plan, cascaded every month.
-        if let Some(p) = plan_for(ACCOUNT_MANAGER, m) {
-            let k = kpi(p, "cash_recovery_rate").expect("KPI of the plan");
+        if let Some(k) = plan_for(ACCOUNT_MANAGER, m).and_then(|p| kpi(p, "cash_recovery_rate")) {
             let target = match m.rem_euclid(12) {
                 1 => k.target - 0.3 * (k.target - k.threshold),
                 11 => k.target + 0.3 * (k.stretch - k.target),
@@ -196,7 +118,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             let full = m.rem_euclid(2) == 0;
             rows.push(TargetRow {
                 month: m,
-                metric: k.metric,
+                metric: k.metric.name,
                 target,
                 threshold: full.then_some(k.threshold),
                 stretch: full.then_some(k.stretch),
@@ -205,12 +127,11 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
                 department: None,
             });
         }
-        if let Some(p) = plan_for(SALES, m) {
-            let k = kpi(p, "funded_volume").expect("KPI of the plan");
+        if let Some(k) = plan_for(SALES, m).and_then(|p| kpi(p, "funded_volume")) {
             let s = scale(m);
             rows.push(TargetRow {
                 month: m,
-                metric: k.metric,
+                metric: k.metric.name,
                 target: (k.target * s).round(),
                 threshold: Some((k.threshold * s).round()),
                 stretch: Some((k.stretch * s).round()),
@@ -220,12 +141,11 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             });
         }
         if m >= key((2025, 1)) {
-            if let Some(p) = plan_for(RISK_OFFICER, m) {
-                // Risk appetite tightened for 2025: the target moves, the bounds stay.
-                let k = kpi(p, "par30_rate").expect("KPI of the plan");
+            // Risk appetite tightened for 2025: the target moves, the bounds stay.
+            if let Some(k) = plan_for(RISK_OFFICER, m).and_then(|p| kpi(p, "par30_rate")) {
                 rows.push(TargetRow {
                     month: m,
-                    metric: k.metric,
+                    metric: k.metric.name,
                     target: k.target - 0.2 * (k.target - k.stretch),
                     threshold: None,
                     stretch: None,
@@ -240,7 +160,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             if let Some(k) = plan_for(ACCOUNT_MANAGER, m).and_then(|p| kpi(p, "par30_rate")) {
                 rows.push(TargetRow {
                     month: m,
-                    metric: k.metric,
+                    metric: k.metric.name,
                     target: k.target * 1.25,
                     threshold: Some(k.threshold * 1.15),
                     stretch: Some(k.stretch * 1.25),
@@ -295,7 +215,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             let f = [0.3, 0.5, 0.75][j] * scale(m);
             rows.push(TargetRow {
                 month: m,
-                metric: k.metric,
+                metric: k.metric.name,
                 target: (k.target * f).round(),
                 threshold: Some((k.threshold * f).round()),
                 stretch: Some((k.stretch * f).round()),
@@ -320,15 +240,14 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             ));
         }
         // The plans a row may fill its empty bounds from.
-        for p in PLANS.iter().filter(|p| {
-            key(p.from) <= r.month
-                && p.to.is_none_or(|t| r.month <= key(t))
-                && r.role.is_none_or(|role| role == p.role)
-        }) {
+        for p in plans()
+            .iter()
+            .filter(|p| in_force(p, r.month) && r.role.is_none_or(|role| role == p.role))
+        {
             if let Some(k) = kpi(p, r.metric) {
                 let th = r.threshold.unwrap_or(k.threshold);
                 let st = r.stretch.unwrap_or(k.stretch);
-                if !ordered(k.lower, th, r.target, st) {
+                if !k.direction.ordered(th, r.target, st) {
                     return Err(bug(
                         dir,
                         format!(
@@ -382,13 +301,13 @@ pub(super) fn appeals(w: &World, dir: &Path, engine: &Engine) -> Result<usize, E
                 continue;
             };
             let k = &p.kpis[rng.random_range(0..p.kpis.len())];
-            let Some(raw) = engine.value(&eid(i), m, k.metric) else {
+            let Some(raw) = engine.value(&eid(i), m, k.metric.name) else {
                 continue;
             };
             let Some((value, reason)) = appeal(&mut rng, k, raw) else {
                 continue;
             };
-            if !seen.insert((i, m, k.metric)) {
+            if !seen.insert((i, m, k.metric.name)) {
                 continue;
             }
             let org_day = month_end(m).min(emps[i].term.unwrap_or(month_end(m)));
@@ -403,7 +322,7 @@ pub(super) fn appeals(w: &World, dir: &Path, engine: &Engine) -> Result<usize, E
                 "{},{},{},{},{},{}",
                 eid(i),
                 month_label(m),
-                k.metric,
+                k.metric.name,
                 num(value),
                 reason,
                 eid(approver)
@@ -425,7 +344,7 @@ fn bug(dir: &Path, what: String) -> Error {
 }
 
 /// The plan that scores employee `i`'s row of month `m`, if the row exists and is rated.
-fn rated(w: &World, i: usize, m: i32) -> Option<&'static PlanDef> {
+fn rated(w: &World, i: usize, m: i32) -> Option<&'static ScorePlan> {
     let e = &w.emps[i];
     let (ms, me) = (month_start(m), month_end(m));
     if e.days_in(ms, me) == 0 {
@@ -438,7 +357,7 @@ fn rated(w: &World, i: usize, m: i32) -> Option<&'static PlanDef> {
 /// The corrected value and reason of an appeal of a KPI whose actual was `raw`, if `raw` missed
 /// the plan target (nobody appeals a figure that met it).
 fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
-    let missed = if k.lower {
+    let missed = if lower(k) {
         raw > k.target
     } else {
         raw < k.target
@@ -446,7 +365,7 @@ fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
     if !missed {
         return None;
     }
-    let reasons: &[&str] = match k.metric {
+    let reasons: &[&str] = match k.metric.name {
         "cash_recovery_rate" | "par30_rate" | "overdue_rate" => &[
             "债务人已于月末前付款 银行入账延迟至次月",
             "Disputed invoice withdrawn by the client; not overdue",
@@ -474,51 +393,42 @@ fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
     // Part of the way to the target: the payment, deal or survey that should have counted.
     let f = rng.random_range(0.4..1.0);
     let x = raw + f * (k.target - raw);
-    let value = match k.metric {
+    let value = match k.metric.name {
         "new_clients" | "applications_funded" => raw + 1.0,
         "funded_volume" | "fee_income" => x.round(),
         "customer_satisfaction" | "peer_review" | "manager_review" => (x * 10.0).round() / 10.0,
         "time_to_fund_median_hours" => (x * 10.0).round() / 10.0,
         _ => (x * 1e4).round() / 1e4,
     };
-    let better = if k.lower { value < raw } else { value > raw };
+    let better = if lower(k) { value < raw } else { value > raw };
     better.then_some((value, reason))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::def::Direction;
 
-    /// [`PLANS`] mirrors the plans of `pipelines/monthly.yaml`, so the generated targets and
-    /// appeals fit the sample pipeline.
+    /// The embedded sample pipeline loads, and its plans are those the generator fits.
     #[test]
-    fn plans_mirror_the_sample_pipeline() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/monthly.yaml");
-        let pipeline = crate::config::load(&path).expect("the sample pipeline loads");
-        assert_eq!(pipeline.plans.len(), PLANS.len());
-        for (got, want) in pipeline.plans.iter().zip(PLANS) {
-            assert_eq!(got.role, want.role, "{}", got.name);
-            assert_eq!(got.from_month, key(want.from), "{}", got.name);
-            assert_eq!(got.to_month, want.to.map(key), "{}", got.name);
-            assert_eq!(got.kpis.len(), want.kpis.len(), "{}", got.name);
-            for (g, w) in got.kpis.iter().zip(want.kpis) {
-                assert_eq!(g.metric.name, w.metric, "{}", got.name);
-                assert_eq!(
-                    g.direction == Direction::Lower,
-                    w.lower,
-                    "{} {}",
-                    got.name,
-                    w.metric
-                );
-                assert_eq!(
-                    (g.threshold, g.target, g.stretch),
-                    (w.threshold, w.target, w.stretch),
-                    "{} {}",
-                    got.name,
-                    w.metric
-                );
-            }
+    fn the_sample_plans_load() {
+        let names: Vec<&str> = plans().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "account-managers-collections",
+                "account-managers-losses",
+                "sales-2024",
+                "risk-officers-2024"
+            ]
+        );
+        for (role, metric) in [
+            (ACCOUNT_MANAGER, "cash_recovery_rate"),
+            (ACCOUNT_MANAGER, "par30_rate"),
+            (SALES, "funded_volume"),
+            (RISK_OFFICER, "par30_rate"),
+        ] {
+            let p = plan_for(role, key((2024, 1))).expect("a plan in force");
+            assert!(kpi(p, metric).is_some(), "{role} {metric}");
         }
     }
 }
