@@ -92,30 +92,56 @@ pub fn score(
             appeals.insert((a.employee, a.period, a.metric.name), i);
         }
     }
-    let mut s = Scorer {
-        plans,
-        l,
-        f,
-        targets: Targets::index(l, grain),
-        appeals,
-        raw,
-        bad_targets: Vec::new(),
-        problems,
-    };
+    let targets = Targets::index(l, grain);
+    // Rows and calibration are per period, so runs of periods are scored on as many threads as
+    // there are cores; a targets row names one period, so no row is reported twice.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = cards.len().div_ceil(threads).max(1);
+    let scored: Vec<(Vec<Vec<RowScore>>, Problems)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = cards
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, periods)| {
+                let (targets, appeals) = (&targets, &appeals);
+                scope.spawn(move || {
+                    let mut s = Scorer {
+                        plans,
+                        l,
+                        f,
+                        targets,
+                        appeals,
+                        raw,
+                        bad_targets: Vec::new(),
+                        problems: Problems::default(),
+                    };
+                    let rows = periods
+                        .iter()
+                        .enumerate()
+                        .map(|(j, period_cards)| {
+                            let k = i * chunk + j;
+                            let mut scores: Vec<RowScore> =
+                                period_cards.iter().map(|c| s.card(k, c)).collect();
+                            calibrate::calibrate(plans, period_cards, &mut scores);
+                            scores
+                        })
+                        .collect();
+                    (rows, s.problems)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     let mut rows: Vec<Vec<RowScore>> = Vec::with_capacity(cards.len());
-    for (k, period_cards) in cards.iter().enumerate() {
-        let mut scores: Vec<RowScore> = period_cards.iter().map(|c| s.card(k, c)).collect();
-        calibrate::calibrate(plans, period_cards, &mut scores);
-        if k > 0 {
-            flag_swings(
-                plans,
-                &cards[k - 1],
-                &rows[k - 1],
-                period_cards,
-                &mut scores,
-            );
-        }
-        rows.push(scores);
+    for (r, p) in scored {
+        rows.extend(r);
+        problems.extend(p);
+    }
+    for k in 1..rows.len() {
+        let (before, now) = rows.split_at_mut(k);
+        flag_swings(plans, &cards[k - 1], &before[k - 1], &cards[k], &mut now[0]);
     }
     check_appeals(
         plans,
@@ -125,7 +151,7 @@ pub fn score(
         &rows,
         first_written,
         raw.adjustments,
-        s.problems,
+        problems,
     );
     let mut not_rated = BTreeMap::new();
     for (cs, ss) in cards.iter().zip(&rows).skip(first_written) {
@@ -144,12 +170,12 @@ struct Scorer<'a> {
     plans: &'a [ScorePlan],
     l: &'a Ledger,
     f: &'a Facts,
-    targets: Targets<'a>,
-    appeals: HashMap<(u32, LabelKey, &'static str), usize>,
+    targets: &'a Targets<'a>,
+    appeals: &'a HashMap<(u32, LabelKey, &'static str), usize>,
     raw: &'a ScoringInputs<'a>,
     /// Targets rows already reported as out of order.
     bad_targets: Vec<u32>,
-    problems: &'a mut Problems,
+    problems: Problems,
 }
 
 impl Scorer<'_> {
