@@ -112,8 +112,10 @@ fn stage(
         source,
     };
     // Min, max and null counts: what readers prune with. Distinct counts cost a hash of every
-    // value and no reader here uses them.
+    // value and no reader here uses them. Partitions are already written a core each, so the
+    // columns of one are not spread over threads again.
     ParquetWriter::new(file)
+        .set_parallel(false)
         .with_compression(codec(compression, level).map_err(parquet)?)
         .with_statistics(StatisticsOptions::default())
         .finish(&mut part.df)
