@@ -7,8 +7,13 @@ use crate::common::fixture;
 
 /// A copy of the worked example in a temporary folder, with its pipeline text edited by `edit`.
 fn case(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    case_of("worked_example", edit)
+}
+
+/// A copy of fixture `name` in a temporary folder, with its pipeline text edited by `edit`.
+pub fn case_of(name: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("worked_example"), tmp.path());
+    copy_dir(&fixture(name), tmp.path());
     let p = tmp.path().join("pipeline.yaml");
     let text = std::fs::read_to_string(&p).unwrap();
     std::fs::write(&p, edit(text)).unwrap();
@@ -22,7 +27,8 @@ fn edit_file(dir: &Path, name: &str, from: &str, to: &str) {
     std::fs::write(&p, text.replace(from, to)).unwrap();
 }
 
-fn run(dir: &Path, args: &[&str]) -> String {
+/// Runs the binary with `args` and the case's pipeline; returns the transcript.
+pub fn run(dir: &Path, args: &[&str]) -> String {
     let out = bin()
         .args(args)
         .arg(dir.join("pipeline.yaml"))

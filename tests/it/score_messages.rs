@@ -2,27 +2,11 @@
 
 use std::path::Path;
 
-use crate::cli::{bin, copy_dir, transcript};
-use crate::common::fixture;
+use crate::messages::{case_of, run};
 
 /// A copy of the scoring fixture with its pipeline text edited by `edit`.
 fn case(edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("scoring"), tmp.path());
-    let p = tmp.path().join("pipeline.yaml");
-    let text = std::fs::read_to_string(&p).unwrap();
-    std::fs::write(&p, edit(text)).unwrap();
-    tmp
-}
-
-fn run(dir: &Path, args: &[&str]) -> String {
-    let out = bin()
-        .args(args)
-        .arg(dir.join("pipeline.yaml"))
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    transcript(&out, dir)
+    case_of("scoring", edit)
 }
 
 fn write_input(dir: &Path, name: &str, text: &str) {
