@@ -58,7 +58,7 @@ pub fn frame(
 ) -> PolarsResult<DataFrame> {
     let n = cards.len();
     let Some(k) = cards.first().map(|c| c.k) else {
-        return empty_frame(f);
+        return empty_frame();
     };
     let w = f.window;
     let p = w.first + k as i32;
@@ -125,7 +125,7 @@ fn score_columns(scores: &[RowScore]) -> PolarsResult<Vec<Column>> {
 }
 
 /// A scorecards table with no rows, with every column typed.
-fn empty_frame(f: &Facts) -> PolarsResult<DataFrame> {
+fn empty_frame() -> PolarsResult<DataFrame> {
     let text = |n: &str| Column::new(n.into(), Vec::<Option<&str>>::new());
     let mut cols = vec![
         text("employee_id"),
@@ -138,7 +138,6 @@ fn empty_frame(f: &Facts) -> PolarsResult<DataFrame> {
         text("manager_id"),
         Column::new("days_employed".into(), Vec::<i64>::new()),
     ];
-    let _ = f;
     cols.extend(metric_columns(&[])?);
     cols.extend(score_columns(&[])?);
     DataFrame::new(0, cols)
