@@ -368,77 +368,14 @@ fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Ve
         return Vec::new();
     }
     let mut out: Vec<Kpi> = Vec::new();
-    let mut sum = 0.0;
-    let mut weights_ok = true;
     for (i, kpi) in k.value.iter().enumerate() {
-        let d = &kpi.value;
-        let kkey = format!("{key}.kpis[{i}]");
-        let metric = registry::metric(&d.metric.value);
-        match metric {
-            None => c.at(
-                &d.metric,
-                &format!("{kkey}.metric"),
-                format!("`{}` is not a metric", d.metric.value),
-                Some(
-                    match registry::closest(
-                        &d.metric.value,
-                        registry::METRICS.iter().map(|m| m.name),
-                    ) {
-                        Some(s) => {
-                            format!("did you mean `{s}`? `factorscore metrics` lists every metric")
-                        }
-                        None => "`factorscore metrics` lists every metric".into(),
-                    },
-                ),
-            ),
-            Some(m) if out.iter().any(|o| o.metric.name == m.name) => c.at(
-                &d.metric,
-                &format!("{kkey}.metric"),
-                format!("`{}` is a KPI of this plan already", m.name),
-                Some("score each metric once per plan".into()),
-            ),
-            _ => {}
-        }
-        let w = d.weight.value;
-        if !(w.is_finite() && w > 0.0) {
-            weights_ok = false;
-            c.at(
-                &d.weight,
-                &format!("{kkey}.weight"),
-                format!("weight {w} is not positive"),
-                Some("every KPI weighs more than 0".into()),
-            );
-        }
-        sum += w;
-        let dir = d.direction.value;
-        let (t, g, s) = (d.threshold.value, d.target.value, d.stretch.value);
-        if ![t, g, s].iter().all(|x| x.is_finite()) || !dir.ordered(t, g, s) {
-            c.at(
-                &d.threshold,
-                &format!("{kkey}.threshold"),
-                format!(
-                    "threshold {t}, target {g} and stretch {s} are out of order for direction `{}`",
-                    dir.name()
-                ),
-                Some(format!(
-                    "for `{}` is better, write {}",
-                    dir.name(),
-                    dir.order_rule()
-                )),
-            );
-        }
-        if let Some(m) = metric {
-            out.push(Kpi {
-                metric: m,
-                weight: w,
-                perspective: d.perspective.value,
-                direction: dir,
-                threshold: t,
-                target: g,
-                stretch: s,
-            });
+        if let Some(kpi) = check_kpi(c, &kpi.value, &format!("{key}.kpis[{i}]"), &out) {
+            out.push(kpi);
         }
     }
+    let weights = k.value.iter().map(|d| d.value.weight.value);
+    let sum: f64 = weights.clone().sum();
+    let weights_ok = weights.into_iter().all(|w| w.is_finite() && w > 0.0);
     if weights_ok && (sum - 1.0).abs() > WEIGHT_TOLERANCE {
         c.at(
             k,
@@ -448,4 +385,60 @@ fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Ve
         );
     }
     out
+}
+
+/// One KPI: its metric (known, not repeated in `earlier`), weight and ordered defaults. `None`
+/// when the metric is unknown.
+fn check_kpi(c: &mut Checker<'_>, d: &KpiDef, key: &str, earlier: &[Kpi]) -> Option<Kpi> {
+    let metric = registry::metric(&d.metric.value);
+    match metric {
+        None => c.at(
+            &d.metric,
+            &format!("{key}.metric"),
+            format!("`{}` is not a metric", d.metric.value),
+            Some(registry::unknown_metric_hint(&d.metric.value)),
+        ),
+        Some(m) if earlier.iter().any(|o| o.metric.name == m.name) => c.at(
+            &d.metric,
+            &format!("{key}.metric"),
+            format!("`{}` is a KPI of this plan already", m.name),
+            Some("score each metric once per plan".into()),
+        ),
+        _ => {}
+    }
+    let w = d.weight.value;
+    if !(w.is_finite() && w > 0.0) {
+        c.at(
+            &d.weight,
+            &format!("{key}.weight"),
+            format!("weight {w} is not positive"),
+            Some("every KPI weighs more than 0".into()),
+        );
+    }
+    let dir = d.direction.value;
+    let (t, g, s) = (d.threshold.value, d.target.value, d.stretch.value);
+    if ![t, g, s].iter().all(|x| x.is_finite()) || !dir.ordered(t, g, s) {
+        c.at(
+            &d.threshold,
+            &format!("{key}.threshold"),
+            format!(
+                "threshold {t}, target {g} and stretch {s} are out of order for direction `{}`",
+                dir.name()
+            ),
+            Some(format!(
+                "for `{}` is better, write {}",
+                dir.name(),
+                dir.order_rule()
+            )),
+        );
+    }
+    Some(Kpi {
+        metric: metric?,
+        weight: w,
+        perspective: d.perspective.value,
+        direction: dir,
+        threshold: t,
+        target: g,
+        stretch: s,
+    })
 }

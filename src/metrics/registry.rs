@@ -571,6 +571,14 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// What to tell a user who named `name`, which is not a metric.
+pub fn unknown_metric_hint(name: &str) -> String {
+    match closest(name, METRICS.iter().map(|m| m.name)) {
+        Some(s) => format!("did you mean `{s}`? `factorscore metrics` lists every metric"),
+        None => "`factorscore metrics` lists every metric".into(),
+    }
+}
+
 /// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
 pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();

@@ -24,10 +24,7 @@ impl Row<'_, '_> {
         let s = self.req("metric", v)?;
         let m = registry::metric(s);
         if m.is_none() {
-            let rule = match registry::closest(s, registry::METRICS.iter().map(|m| m.name)) {
-                Some(c) => format!("is not a metric (did you mean `{c}`?)"),
-                None => "is not a metric (`factorscore metrics` lists them)".to_string(),
-            };
+            let rule = format!("is not a metric ({})", registry::unknown_metric_hint(s));
             self.bad("metric", s, rule);
         }
         m
