@@ -23,6 +23,7 @@ pub mod run;
 pub mod scorecards;
 pub mod scoring;
 pub mod sources;
+pub mod suggest;
 pub mod tables;
 
 pub use error::Error;

@@ -253,10 +253,14 @@ fn calibration(c: &mut Checker<'_>, def: &PlanDef, key: &str) -> Vec<OrgField> {
                     f,
                     &format!("{key}.calibration_group[{i}]"),
                     format!("`{}` is not a calibration column", f.value),
-                    Some(match registry::closest(&f.value, names.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`? Use any of: {}", names.join(", ")),
-                        None => format!("use any of: {}", names.join(", ")),
-                    }),
+                    Some(
+                        match crate::suggest::closest(&f.value, names.iter().copied()) {
+                            Some(s) => {
+                                format!("did you mean `{s}`? Use any of: {}", names.join(", "))
+                            }
+                            None => format!("use any of: {}", names.join(", ")),
+                        },
+                    ),
                 );
             }
         }
