@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::config::{Kpi, OrgField, Plan};
 use crate::error::Error;
-use crate::metrics::registry::{Ctx, Val};
+use crate::metrics::registry::Ctx;
 use crate::money::format_cents;
 use crate::periods::format_day;
 use crate::run::{Loaded, Scorecards};
@@ -87,13 +87,6 @@ pub struct Statement {
     pub review_reasons: Vec<String>,
     pub bonus: String,
     pub bonus_working: String,
-}
-
-fn show(v: Val) -> String {
-    match v {
-        Val::Money(c) => format_cents(c),
-        other => other.to_string(),
-    }
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -226,7 +219,7 @@ fn kpi_line(loaded: &Loaded, kpi: &Kpi, ks: &KpiScore, ctx: &Ctx) -> KpiLine {
             .iter()
             .map(|part| Figure {
                 label: part.label,
-                value: show((part.value)(ctx)),
+                value: (part.value)(ctx).to_string(),
             })
             .collect(),
         appeal,

@@ -44,6 +44,11 @@ fn row<'a>(r: &Run, sc: &'a Scorecards, id: &str, label: &str) -> &'a RowScore {
     &sc.scored.rows[k][i]
 }
 
+/// The threshold, target and stretch a KPI was scored against.
+fn bounds(k: &factorscore::scoring::KpiScore) -> (f64, f64, f64) {
+    (k.target.threshold, k.target.target, k.target.stretch)
+}
+
 fn kpi<'a>(r: &Run, s: &'a RowScore, metric: &str) -> &'a factorscore::scoring::KpiScore {
     let plan = &r.plan.plans[s.plan.expect("rated")];
     s.kpis
@@ -62,18 +67,12 @@ fn targets_cascade_appeals_and_renormalised_composites() {
     assert_eq!(r.plan.plans[e1.plan.unwrap()].name, "am-collections");
     let crr = kpi(&r, e1, "cash_recovery_rate");
     assert_eq!(crr.target.source.name(), "employee");
-    assert_eq!(
-        (crr.target.threshold, crr.target.target, crr.target.stretch),
-        (0.6, 0.85, 0.95)
-    );
+    assert_eq!(bounds(crr), (0.6, 0.85, 0.95));
     close(crr.score, 100.0, "E1 crr at its target");
     let od = kpi(&r, e1, "overdue_rate");
     assert_eq!(od.target.source.name(), "department");
     // The department row leaves the stretch out: the plan's 0.05 fills it.
-    assert_eq!(
-        (od.target.threshold, od.target.target, od.target.stretch),
-        (0.35, 0.15, 0.05)
-    );
+    assert_eq!(bounds(od), (0.35, 0.15, 0.05));
     close(
         od.score,
         106.11797719266822,
@@ -81,10 +80,7 @@ fn targets_cascade_appeals_and_renormalised_composites() {
     );
     let fee = kpi(&r, e1, "fee_income");
     assert_eq!(fee.target.source.name(), "department_role");
-    assert_eq!(
-        (fee.target.threshold, fee.target.target, fee.target.stretch),
-        (0.0, 15.0, 30.0)
-    );
+    assert_eq!(bounds(fee), (0.0, 15.0, 30.0));
     close(fee.score, 106.66666666666667, "E1 fee_income");
     close(e1.composite, 103.16872649113381, "E1 composite");
     assert_eq!(e1.grade_name.as_deref(), Some("A"));
@@ -113,10 +109,7 @@ fn targets_cascade_appeals_and_renormalised_composites() {
         "company",
         "the company row, threshold and stretch from the plan"
     );
-    assert_eq!(
-        (crr.target.threshold, crr.target.target, crr.target.stretch),
-        (0.5, 0.75, 0.9)
-    );
+    assert_eq!(bounds(crr), (0.5, 0.75, 0.9));
     close(e3.composite, 100.0, "E3 composite");
     assert_eq!(e3.grade_name.as_deref(), Some("A"));
     assert_eq!(e3.bonus, 2_700_000, "18000.00 x 1.5");
@@ -230,10 +223,7 @@ fn a_quarter_run_uses_quarter_targets_only() {
     let e1 = row(&r, &sc, "E1", "2024-Q1");
     let cei = kpi(&r, e1, "collection_effectiveness");
     assert_eq!(cei.target.source.name(), "company");
-    assert_eq!(
-        (cei.target.threshold, cei.target.target, cei.target.stretch),
-        (0.1, 0.4, 0.9)
-    );
+    assert_eq!(bounds(cei), (0.1, 0.4, 0.9));
     let a = cei.actual.expect("E1 has a quarter CEI");
     let want = if a < 0.4 {
         100.0 * (a - 0.1) / 0.3
