@@ -124,6 +124,17 @@ pub enum Error {
         #[source]
         source: PolarsError,
     },
+    /// More rows were rejected than the pipeline allows.
+    #[error("too many rows rejected, so nothing was written:\n{}\nfix the rows listed in the rule breaks, or raise max_rejected_share in the pipeline", .0.join("\n"))]
+    TooManyRejected(Vec<String>),
+    /// Rows went missing between reading and computing: a bug.
+    #[error("internal error: {table} does not reconcile: {read} rows read, but {used} used and {rejected} rejected")]
+    Unreconciled {
+        table: &'static str,
+        read: usize,
+        used: usize,
+        rejected: usize,
+    },
     /// The manifest or a statement cannot be serialised.
     #[error("internal error while writing JSON")]
     Json(#[source] serde_json::Error),
@@ -140,10 +151,12 @@ impl Error {
             | Error::NoScorecard(_)
             | Error::ReadSource { .. }
             | Error::SourceColumns { .. }
-            | Error::Io { .. } => EXIT_BAD_INPUT,
+            | Error::Io { .. }
+            | Error::TooManyRejected(_) => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::WriteParquet { .. }
             | Error::Polars { .. }
+            | Error::Unreconciled { .. }
             | Error::Json(_) => EXIT_INTERNAL,
         }
     }

@@ -22,6 +22,10 @@ pub struct Swept {
     /// (+face) and each event that moves the balance. Their running sum per invoice is
     /// `convert(bal_i(d))` exactly.
     pub deltas: Vec<BalanceDelta>,
+    /// Raw rows of the collections and write-offs that break a balance rule, sorted by row.
+    /// They are left out: the balance goes on as if they were not there.
+    pub left_out_collections: Vec<u32>,
+    pub left_out_write_offs: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +125,8 @@ pub fn sweep(
             .map(|(&a, &r)| convert(a, r))
             .collect(),
         deltas: Vec::with_capacity(n + col.len() + wo.len()),
+        left_out_collections: Vec::new(),
+        left_out_write_offs: Vec::new(),
     };
     for i in 0..n {
         let rate = inv.rate[i];
@@ -147,6 +153,8 @@ pub fn sweep(
                 let applied = a.min(bal);
                 let excess = a - applied;
                 if excess > 0 && !written_off {
+                    // Left out: the balance goes on as if the collection were not there.
+                    s.left_out_collections.push(col.row[j]);
                     p.add(
                         raw_collections,
                         col.row[j] as usize,
@@ -157,6 +165,7 @@ pub fn sweep(
                             crate::money::format_cents(bal)
                         ),
                     );
+                    continue;
                 }
                 s.collection_base[j] = convert(a, rate);
                 s.applied_base[j] = convert(applied, rate);
@@ -169,6 +178,7 @@ pub fn sweep(
             } else {
                 let w = wo.amount[j];
                 if w > bal {
+                    s.left_out_write_offs.push(wo.row[j]);
                     p.add(
                         raw_write_offs,
                         wo.row[j] as usize,
@@ -179,10 +189,11 @@ pub fn sweep(
                             crate::money::format_cents(bal)
                         ),
                     );
+                    continue;
                 }
                 s.write_off_base[j] = convert(w, rate);
                 written_off = true;
-                bal - w.min(bal)
+                bal - w
             };
             if new_bal != bal {
                 bal = new_bal;
@@ -198,5 +209,7 @@ pub fn sweep(
             }
         }
     }
+    s.left_out_collections.sort_unstable();
+    s.left_out_write_offs.sort_unstable();
     s
 }

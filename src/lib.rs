@@ -18,6 +18,8 @@ pub mod model;
 pub mod money;
 pub mod output;
 pub mod periods;
+pub mod reconcile;
+pub mod rejects;
 pub mod rollups;
 pub mod run;
 pub mod scorecards;

@@ -50,6 +50,8 @@ pub struct Employees {
     pub hire: Vec<Day>,
     pub termination: Vec<Option<Day>>,
     pub base_salary: Vec<i64>,
+    /// Row in the raw table.
+    pub row: Vec<u32>,
 }
 
 impl Employees {
@@ -142,6 +144,25 @@ impl InvoiceEvents {
     pub fn is_empty(&self) -> bool {
         self.invoice.is_empty()
     }
+
+    /// Leaves out the events of the raw rows `rows` (sorted).
+    pub fn drop_rows(&mut self, rows: &[u32]) {
+        let keep: Vec<bool> = self
+            .row
+            .iter()
+            .map(|r| rows.binary_search(r).is_err())
+            .collect();
+        retain(&mut self.invoice, &keep);
+        retain(&mut self.date, &keep);
+        retain(&mut self.amount, &keep);
+        retain(&mut self.row, &keep);
+    }
+}
+
+/// Keeps the items of `v` whose flag in `keep` is set.
+fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    v.retain(|_| k.next().copied().unwrap_or(true));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +185,36 @@ pub struct Applications {
     pub funded_day: Vec<Option<Day>>,
     /// Requested amount in base currency, at the rate of the received date.
     pub requested_base: Vec<i64>,
+    /// Row in the raw table.
+    pub row: Vec<u32>,
+}
+
+impl Applications {
+    pub fn len(&self) -> usize {
+        self.row.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.row.is_empty()
+    }
+
+    /// Leaves out the applications of the raw rows `rows` (sorted).
+    pub fn drop_rows(&mut self, rows: &[u32]) {
+        let keep: Vec<bool> = self
+            .row
+            .iter()
+            .map(|r| rows.binary_search(r).is_err())
+            .collect();
+        retain(&mut self.employee, &keep);
+        retain(&mut self.received_at, &keep);
+        retain(&mut self.received_day, &keep);
+        retain(&mut self.decided_day, &keep);
+        retain(&mut self.decision, &keep);
+        retain(&mut self.funded_at, &keep);
+        retain(&mut self.funded_day, &keep);
+        retain(&mut self.requested_base, &keep);
+        retain(&mut self.row, &keep);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +304,25 @@ pub struct Ledger {
     pub reviews: Reviews,
     pub targets: Vec<TargetRow>,
     pub adjustments: Vec<AdjustmentRow>,
+    /// What was left out, for the rows that reference it.
+    pub left_out: LeftOut,
+}
+
+/// Ids of rows left out (rejected), each with why, so that a row referencing one is left out
+/// too with a reason naming it.
+#[derive(Debug, Default)]
+pub struct LeftOut {
+    pub employees: std::collections::HashMap<String, String>,
+    pub invoices: std::collections::HashMap<String, String>,
+    /// Rejected fx rates: currency and date when they could be read, and why.
+    pub rates: Vec<LeftOutRate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LeftOutRate {
+    pub currency: Option<String>,
+    pub date: Option<Day>,
+    pub why: String,
 }
 
 impl Ledger {

@@ -132,3 +132,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
 }
+
+/// Writes a table that is not partitioned, `root/table/part-0.parquet`, replacing it whole.
+pub fn write_whole(
+    root: &Path,
+    table: &'static str,
+    df: &mut DataFrame,
+    compression: Compression,
+    level: i32,
+) -> Result<PathBuf, Error> {
+    let dir = root.join(table);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let fin = dir.join("part-0.parquet");
+    let tmp = dir.join(format!(".part-0.parquet.tmp-{}", std::process::id()));
+    let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    let parquet = |source| Error::WriteParquet {
+        path: tmp.clone(),
+        source,
+    };
+    ParquetWriter::new(file)
+        .with_compression(codec(compression, level).map_err(parquet)?)
+        .with_statistics(StatisticsOptions::default())
+        .finish(df)
+        .map_err(parquet)?;
+    std::fs::rename(&tmp, &fin).map_err(io(&fin))?;
+    Ok(fin)
+}

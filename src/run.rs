@@ -12,10 +12,11 @@ use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
 use crate::output::{write_atomic, write_partitions, Partition};
 use crate::periods::{Calendar, Day, Grain};
+use crate::reconcile::{self, InputReport};
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
-use crate::sources::parse::Problems;
-use crate::sources::{self, FileInfo, RawTable};
+use crate::sources::parse::{Policy, Problems};
+use crate::sources::{self, RawTable};
 use crate::tables::Table;
 
 /// What a run computes, as given on the command line.
@@ -33,6 +34,8 @@ pub struct Loaded {
     pub raw: Vec<RawTable>,
     pub ledger: Ledger,
     pub swept: Swept,
+    /// The rows left out: quarantined, or rejected with a row they reference.
+    pub problems: Problems,
 }
 
 /// Wall time of each phase of a run, in milliseconds.
@@ -47,48 +50,63 @@ impl Timings {
     }
 }
 
-/// Reads every source of the plan and checks it against the contract.
+/// Reads every source of the plan and checks it against the contract. Fails on a rule break
+/// of a source that does not quarantine.
 pub fn load(plan: &Plan) -> Result<Loaded, Error> {
-    let mut problems = Problems::default();
-    let loaded = load_timed(plan, &mut Timings::default(), &mut problems)?;
-    problems.into_result().map_err(Error::Rules)?;
+    let mut loaded = load_timed(plan, &mut Timings::default())?;
+    let problems = std::mem::take(&mut loaded.problems);
+    loaded.problems = problems.into_result().map_err(Error::Rules)?;
     Ok(loaded)
 }
 
-/// Reads and checks every source, recording rule breaks in `problems` (rows that break a rule
-/// are left out), so that a run can go on to find the rule breaks of scoring too and report
-/// them all at once.
-fn load_timed(
-    plan: &Plan,
-    timings: &mut Timings,
-    problems: &mut Problems,
-) -> Result<Loaded, Error> {
+/// Reads and checks every source. Rows that break a rule are recorded in the result's
+/// `problems` and left out, so that a run can go on to find the rule breaks of scoring too and
+/// report them all at once.
+fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
     let mut t = std::time::Instant::now();
     let mut raw = Vec::new();
     for src in &plan.sources {
         raw.push(sources::read(plan, src)?);
         timings.lap(&format!("read {}", src.table.name()), &mut t);
     }
-    let (ledger, parse_problems) = sources::parse::parse(&raw, &plan.base_currency, plan.timezone);
-    problems.extend(parse_problems);
-    if problems.total == 0 {
-        // What the rest of the run reads of the raw tables: the ids that order same-day events.
-        for r in &mut raw {
-            r.retain_columns(&["collection_id", "write_off_id"]);
-        }
-    }
+    let mut problems = Problems::new(Policy::of(plan));
+    let mut ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone, &mut problems);
     timings.lap("check and type", &mut t);
     let empty = |t: Table| RawTable::empty(t);
     let find = |t: Table| raw.iter().find(|r| r.table == t);
     let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));
-    let swept = sweep(
-        &ledger,
+    let (rc, rw) = (
         find(Table::Collections).unwrap_or(&ec),
         find(Table::WriteOffs).unwrap_or(&ew),
-        problems,
     );
+    let mut swept = sweep(&ledger, rc, rw, &mut problems);
+    let balance_breaks =
+        !swept.left_out_collections.is_empty() || !swept.left_out_write_offs.is_empty();
+    if balance_breaks && !problems.fails() {
+        // The events that break a balance rule leave; the sweep then gives the same balances
+        // without them, and the per-event amounts line up with the events left.
+        ledger.collections.drop_rows(&swept.left_out_collections);
+        ledger.write_offs.drop_rows(&swept.left_out_write_offs);
+        let mut again = problems.child();
+        swept = sweep(&ledger, rc, rw, &mut again);
+        problems.extend(again);
+    }
     timings.lap("apply invoice events", &mut t);
-    Ok(Loaded { raw, ledger, swept })
+    // What the rest of the run reads of the raw tables: the ids that order same-day events, and
+    // every column of the rows to reject and of the scoring tables, whose rows scoring checks.
+    for r in &mut raw {
+        let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
+            || problems.breaks.iter().any(|b| b.table == r.table);
+        if !keep_all {
+            r.retain_columns(&["collection_id", "write_off_id"]);
+        }
+    }
+    Ok(Loaded {
+        raw,
+        ledger,
+        swept,
+        problems,
+    })
 }
 
 /// The periods named by the options or the pipeline, resolved before any data is read: a bad
@@ -180,32 +198,6 @@ fn data_extent(l: &Ledger) -> Option<(Day, Day)> {
     Some((lo, hi))
 }
 
-#[derive(Debug, Serialize)]
-pub struct InputReport {
-    pub table: &'static str,
-    pub rows_read: usize,
-    pub rows_used: usize,
-    pub rows_rejected: usize,
-    pub files: Vec<FileReport>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FileReport {
-    pub path: String,
-    pub rows: usize,
-    pub xxh3: String,
-}
-
-impl From<&FileInfo> for FileReport {
-    fn from(f: &FileInfo) -> Self {
-        FileReport {
-            path: f.path.display().to_string(),
-            rows: f.rows,
-            xxh3: f.fingerprint.clone(),
-        }
-    }
-}
-
 /// The run manifest: lineage of every output.
 #[derive(Debug, Serialize)]
 pub struct Manifest {
@@ -243,17 +235,22 @@ pub struct Scorecards<'l> {
     pub cards: Vec<Vec<Card<'l>>>,
     pub scored: Scored,
     pub first_written: usize,
+    /// Rule breaks found while scoring (targets and adjustments rows).
+    pub problems: Problems,
+    /// Raw rows of `targets` left out while scoring, sorted.
+    pub left_out_targets: Vec<u32>,
 }
 
-/// Computes and scores every row of `window`.
+/// Computes and scores every row of `window`. Fails on a rule break of scoring's inputs that
+/// does not quarantine.
 pub fn score_window<'l>(
     plan: &Plan,
     loaded: &'l Loaded,
     window: Window,
 ) -> Result<Scorecards<'l>, Error> {
-    let mut problems = Problems::default();
-    let sc = score_window_timed(plan, loaded, window, &mut Timings::default(), &mut problems);
-    problems.into_result().map_err(Error::Rules)?;
+    let mut sc = score_window_timed(plan, loaded, window, &mut Timings::default());
+    let problems = std::mem::take(&mut sc.problems);
+    sc.problems = problems.into_result().map_err(Error::Rules)?;
     Ok(sc)
 }
 
@@ -262,7 +259,6 @@ fn score_window_timed<'l>(
     loaded: &'l Loaded,
     window: Window,
     timings: &mut Timings,
-    problems: &mut Problems,
 ) -> Scorecards<'l> {
     let mut t = std::time::Instant::now();
     let scored_window = Window {
@@ -277,25 +273,51 @@ fn score_window_timed<'l>(
         RawTable::empty(Table::Targets),
         RawTable::empty(Table::Adjustments),
     );
-    let inputs = ScoringInputs {
-        targets: raw(Table::Targets).unwrap_or(&et),
-        adjustments: raw(Table::Adjustments).unwrap_or(&ea),
+    // A targets row that breaks a rule only once a plan fills it is found while scoring; when
+    // targets quarantine, it leaves and the rows that chose it are scored again without it.
+    let mut left_out_targets: Vec<u32> = Vec::new();
+    let mut kept = loaded.problems.child();
+    let (scored, problems) = loop {
+        let inputs = ScoringInputs {
+            targets: raw(Table::Targets).unwrap_or(&et),
+            adjustments: raw(Table::Adjustments).unwrap_or(&ea),
+            left_out_targets: &left_out_targets,
+        };
+        let mut p = loaded.problems.child();
+        let scored = crate::scoring::score(
+            &plan.plans,
+            &loaded.ledger,
+            &facts,
+            &cards,
+            1,
+            &inputs,
+            &mut p,
+        );
+        let quarantined = p.policy().quarantines(Table::Targets);
+        let new: Vec<u32> = p
+            .breaks
+            .iter()
+            .filter(|b| b.table == Table::Targets && quarantined)
+            .map(|b| b.row)
+            .collect();
+        if new.is_empty() || p.fails() {
+            kept.extend(p);
+            break (scored, kept);
+        }
+        left_out_targets.extend(new);
+        left_out_targets.sort_unstable();
+        left_out_targets.dedup();
+        kept.breaks
+            .extend(p.breaks.into_iter().filter(|b| b.table == Table::Targets));
     };
-    let scored = crate::scoring::score(
-        &plan.plans,
-        &loaded.ledger,
-        &facts,
-        &cards,
-        1,
-        &inputs,
-        problems,
-    );
     timings.lap("scores", &mut t);
     Scorecards {
         facts,
         cards,
         scored,
         first_written: 1,
+        problems,
+        left_out_targets,
     }
 }
 
@@ -366,14 +388,29 @@ fn period_tables(
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
     let spec = opts.periods(plan)?;
+    let run_id = format!(
+        "{}-{}",
+        started.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
     let mut timings = Timings::default();
-    let mut problems = Problems::default();
-    let loaded = load_timed(plan, &mut timings, &mut problems)?;
+    let loaded = load_timed(plan, &mut timings)?;
     let window = spec.window(&loaded.ledger)?;
-    let sc = score_window_timed(plan, &loaded, window, &mut timings, &mut problems);
-    problems.into_result().map_err(Error::Rules)?;
+    let mut sc = score_window_timed(plan, &loaded, window, &mut timings);
+    let mut problems = loaded.problems.clone();
+    problems.extend(std::mem::take(&mut sc.problems));
+    let problems = problems.into_result().map_err(Error::Rules)?;
+    let inputs = reconcile::inputs(
+        plan,
+        &loaded.raw,
+        &loaded.ledger,
+        &problems,
+        sc.left_out_targets.len(),
+    )?;
     let mut t = std::time::Instant::now();
     let mut parts = partitions(plan, &loaded.ledger, &sc)?;
+    let mut rejects = crate::rejects::frame(&problems, &loaded.raw)
+        .map_err(Error::polars("building the rejects table"))?;
     timings.lap("output tables", &mut t);
     let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
     let grain = window.cal.grain.name();
@@ -381,30 +418,22 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     for p in &parts {
         *rows.entry(p.table).or_insert(0) += p.df.height();
     }
+    rows.insert("rejects", rejects.height());
     let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
-    let files = write_partitions(
+    let mut files = write_partitions(
         &out_dir,
         &mut parts,
         plan.compression,
         plan.compression_level,
     )?;
+    files.push(crate::output::write_whole(
+        &out_dir,
+        "rejects",
+        &mut rejects,
+        plan.compression,
+        plan.compression_level,
+    )?);
     timings.lap("write parquet", &mut t);
-    let run_id = format!(
-        "{}-{}",
-        started.format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
-    );
-    let inputs = loaded
-        .raw
-        .iter()
-        .map(|r| InputReport {
-            table: r.table.name(),
-            rows_read: r.height(),
-            rows_used: r.height(),
-            rows_rejected: 0,
-            files: r.files.iter().map(FileReport::from).collect(),
-        })
-        .collect();
     let manifest = Manifest {
         run_id: run_id.clone(),
         tool: "factorscore",

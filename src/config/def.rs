@@ -35,6 +35,11 @@ pub struct PipelineDef {
     /// One source per canonical table.
     #[schemars(with = "SourcesDef")]
     pub sources: Spanned<SourcesDef>,
+    /// The largest share of all rows read (0 to 1) that may be rejected; past it the run fails
+    /// and writes nothing.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub max_rejected_share: Option<Spanned<f64>>,
     /// Where the Parquet tables are written.
     pub output: OutputDef,
     /// Scorecard plans (contract 5.1): each scores one role over a range of months.
@@ -122,6 +127,27 @@ pub struct SourceDef {
     #[serde(default)]
     #[schemars(with = "Option<HashMap<String, String>>")]
     pub rename: Option<HashMap<Spanned<String>, Spanned<String>>>,
+    /// What a row that breaks a rule of the data contract does: `fail` (the default) stops the
+    /// run and lists the rule breaks; `quarantine` leaves the row out of every figure and writes
+    /// it, with the reason, to the `rejects` table.
+    #[serde(default)]
+    pub on_error: Option<OnError>,
+    /// The largest share of this source's rows (0 to 1) that may be rejected; past it the run
+    /// fails and writes nothing.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub max_rejected_share: Option<Spanned<f64>>,
+}
+
+/// What a row that breaks a rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Stop the run and list the rule breaks.
+    #[default]
+    Fail,
+    /// Leave the row out and write it to the `rejects` table.
+    Quarantine,
 }
 
 /// How a CSV file is written. Files always have a header row.

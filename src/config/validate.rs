@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
-use super::def::{Compression, Format, PipelineDef, SourcesDef};
+use super::def::{Compression, Format, OnError, PipelineDef, SourcesDef};
 use super::plans::ScorePlan;
 use super::Diagnostic;
 use crate::periods::{Calendar, Grain};
@@ -31,6 +31,8 @@ pub struct Plan {
     pub compression_level: i32,
     /// Scorecard plans, in the file's order.
     pub plans: Vec<ScorePlan>,
+    /// The largest share of all rows read that may be rejected.
+    pub max_rejected_share: Option<f64>,
 }
 
 impl Plan {
@@ -74,6 +76,8 @@ pub struct SourcePlan {
     pub renames: Vec<Rename>,
     /// Where `path` is written, for errors about the files.
     pub place: Place,
+    pub on_error: OnError,
+    pub max_rejected_share: Option<f64>,
 }
 
 impl SourcePlan {
@@ -202,6 +206,7 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         .map(|p| super::plans::check_plans(&mut c, p))
         .unwrap_or_default();
 
+    let max_rejected_share = share(&mut c, &def.max_rejected_share, "max_rejected_share");
     let out = &def.output;
     if out.path.value.trim().is_empty() {
         c.at(
@@ -253,7 +258,23 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         compression,
         compression_level,
         plans,
+        max_rejected_share,
     })
+}
+
+/// A share of rows, 0 to 1.
+fn share(c: &mut Checker<'_>, v: &Option<Spanned<f64>>, key: &str) -> Option<f64> {
+    let v = v.as_ref()?;
+    if !(0.0..=1.0).contains(&v.value) {
+        c.at(
+            v,
+            key,
+            format!("{} is not a share of rows", v.value),
+            Some("give a number from 0 to 1, e.g. 0.01 for 1 %".into()),
+        );
+        return None;
+    }
+    Some(v.value)
 }
 
 fn one_char(c: &mut Checker<'_>, s: &Option<Spanned<String>>, key: &str, default: u8) -> u8 {
@@ -379,6 +400,12 @@ fn check_sources(
             quote,
             renames,
             place: place(&src.path, &format!("{key}.path")),
+            on_error: src.on_error.unwrap_or_default(),
+            max_rejected_share: share(
+                c,
+                &src.max_rejected_share,
+                &format!("{key}.max_rejected_share"),
+            ),
         });
     }
     out

@@ -72,6 +72,8 @@ pub struct Scored {
 pub struct ScoringInputs<'a> {
     pub targets: &'a RawTable,
     pub adjustments: &'a RawTable,
+    /// Raw rows of `targets` left out, sorted.
+    pub left_out_targets: &'a [u32],
 }
 
 /// Scores every card, recording the rule breaks of 5.2 in `problems`. Periods before `first_written` (the look-back period that gives the
@@ -92,7 +94,8 @@ pub fn score(
             appeals.insert((a.employee, a.period, a.metric.name), i);
         }
     }
-    let targets = Targets::index(l, grain);
+    let targets = Targets::index(l, grain, raw.left_out_targets);
+    let policy = problems.child();
     // Rows and calibration are per period, so runs of periods are scored on as many threads as
     // there are cores; a targets row names one period, so no row is reported twice.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -102,7 +105,7 @@ pub fn score(
             .chunks(chunk)
             .enumerate()
             .map(|(i, periods)| {
-                let (targets, appeals) = (&targets, &appeals);
+                let (targets, appeals, policy) = (&targets, &appeals, &policy);
                 scope.spawn(move || {
                     let mut s = Scorer {
                         plans,
@@ -112,7 +115,7 @@ pub fn score(
                         appeals,
                         raw,
                         bad_targets: Vec::new(),
-                        problems: Problems::default(),
+                        problems: policy.child(),
                     };
                     let rows = periods
                         .iter()

@@ -50,9 +50,14 @@ pub struct Targets<'l> {
 }
 
 impl<'l> Targets<'l> {
-    pub fn index(l: &'l Ledger, grain: Grain) -> Self {
+    /// The rows of `grain`, but those of the raw rows `left_out` (sorted).
+    pub fn index(l: &'l Ledger, grain: Grain, left_out: &[u32]) -> Self {
         let mut by_key: HashMap<(i32, &'static str), Vec<&TargetRow>> = HashMap::new();
-        for t in l.targets.iter().filter(|t| t.period.grain == grain) {
+        for t in l
+            .targets
+            .iter()
+            .filter(|t| t.period.grain == grain && left_out.binary_search(&t.row).is_err())
+        {
             by_key
                 .entry((t.period.key, t.metric.name))
                 .or_default()

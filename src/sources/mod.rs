@@ -33,6 +33,19 @@ pub struct RawTable {
     pub format: Format,
     pub files: Vec<FileInfo>,
     pub df: DataFrame,
+    /// Rows the reader found malformed (a ragged CSV row), sorted by row.
+    pub breaks: Vec<ReadBreak>,
+}
+
+/// A row the reader found malformed; it breaks a rule like any other.
+#[derive(Debug, Clone)]
+pub struct ReadBreak {
+    /// 0-based row of the table.
+    pub row: usize,
+    /// Canonical column, or "" for the whole row.
+    pub column: &'static str,
+    pub value: String,
+    pub rule: String,
 }
 
 /// Where a row of a table came from.
@@ -77,6 +90,11 @@ impl RawTable {
         self.df = DataFrame::new(self.df.height(), cols).unwrap_or_default();
     }
 
+    /// Whether the reader found row `i` malformed.
+    pub fn read_broken(&self, i: usize) -> bool {
+        !self.breaks.is_empty() && self.breaks.binary_search_by_key(&i, |b| b.row).is_ok()
+    }
+
     /// Where global row `i` (0-based) came from.
     pub fn row_ref(&self, i: usize) -> RowRef {
         let k = self
@@ -117,6 +135,7 @@ impl RawTable {
             format: Format::Csv,
             files: Vec::new(),
             df: DataFrame::new_infer_height(cols).unwrap_or_default(),
+            breaks: Vec::new(),
         }
     }
 }
@@ -298,6 +317,7 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         format: src.format,
         files: infos,
         df,
+        breaks: Vec::new(),
     })
 }
 

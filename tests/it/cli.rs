@@ -156,7 +156,7 @@ fn run_writes_typed_parquet_partitions() {
     );
     assert_eq!(
         manifest["rows_written"],
-        serde_json::json!({"kpi_scores": 0, "rollups": 10, "scorecards": 6})
+        serde_json::json!({"kpi_scores": 0, "rejects": 0, "rollups": 10, "scorecards": 6})
     );
 }
 
@@ -253,7 +253,11 @@ fn a_failed_run_leaves_the_previous_output() {
     };
     assert_eq!(run().status.code(), Some(0));
     let before = snapshot(&out_dir);
-    assert_eq!(before.len(), 6, "three tables, two months: {before:?}");
+    assert_eq!(
+        before.len(),
+        7,
+        "three tables, two months, and rejects: {before:?}"
+    );
     // Break the input: the run must fail and touch none of the three tables.
     let inv = data.join("input/collections.csv");
     let text = std::fs::read_to_string(&inv)
@@ -296,6 +300,6 @@ fn the_same_inputs_give_the_same_files() {
             snapshot(tmp.path())
         })
         .collect();
-    assert_eq!(runs[0].len(), 6);
+    assert_eq!(runs[0].len(), 7);
     assert_eq!(runs[0], runs[1]);
 }

@@ -53,10 +53,11 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
     ];
     let mut cols: Vec<_> = names.iter().map(|n| cells(t, n)).collect();
     let mut out = Vec::new();
-    let mut seen: HashMap<TargetKey, usize> = HashMap::new();
+    let mut seen: HashMap<TargetKey, (usize, Option<usize>)> = HashMap::new();
+    let mut gone = Vec::new();
     for i in 0..t.height() {
         let c: Vec<_> = cols.iter_mut().map(next).collect();
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let period = r.label(c[0]);
         let metric = r.metric(c[1]);
         let target = r.float("target", c[2], true);
@@ -83,16 +84,31 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
             role.clone(),
             department.clone(),
         );
-        if let Some(first) = seen.get(&key) {
-            let at = t.row_ref(*first).to_string();
+        if r.broke {
+            continue;
+        }
+        // Which of two rows with one key is right cannot be told: both leave.
+        if let Some(&(first, k)) = seen.get(&key) {
+            let what = "(period, metric, employee_id, department, role)";
             r.bad(
                 "period",
                 &super::show(c[0]),
-                format!("repeats the (period, metric, employee_id, department, role) of {at}"),
+                format!("repeats the {what} of {}", t.row_ref(first)),
             );
+            if let Some(k) = k {
+                r.p.add(
+                    t,
+                    first,
+                    "period",
+                    &super::show(c[0]),
+                    format!("is repeated with the same {what} by {}", t.row_ref(i)),
+                );
+                gone.push(k);
+                seen.insert(key, (first, None));
+            }
             continue;
         }
-        seen.insert(key, i);
+        seen.insert(key, (i, Some(out.len())));
         out.push(TargetRow {
             row: i as u32,
             period,
@@ -105,6 +121,7 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
             department,
         });
     }
+    drop_indexes(&mut out, &gone);
     out
 }
 
@@ -119,10 +136,11 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
     ];
     let mut cols: Vec<_> = names.iter().map(|n| cells(t, n)).collect();
     let mut out = Vec::new();
-    let mut seen: HashMap<(u32, LabelKey, &str), usize> = HashMap::new();
+    let mut seen: HashMap<(u32, LabelKey, &str), (usize, Option<usize>)> = HashMap::new();
+    let mut gone = Vec::new();
     for i in 0..t.height() {
         let c: Vec<_> = cols.iter_mut().map(next).collect();
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let employee = r.employee(l, "employee_id", c[0]);
         let period = r.label(c[1]);
         let metric = r.metric(c[2]);
@@ -140,16 +158,32 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
         else {
             continue;
         };
-        if let Some(first) = seen.get(&(employee, period, metric.name)) {
-            let at = t.row_ref(*first).to_string();
+        if r.broke {
+            continue;
+        }
+        // Which of two appeals of one key is right cannot be told: both leave.
+        let key = (employee, period, metric.name);
+        if let Some(&(first, k)) = seen.get(&key) {
+            let what = "(employee_id, period, metric)";
             r.bad(
                 "metric",
                 metric.name,
-                format!("repeats the (employee_id, period, metric) of {at}"),
+                format!("repeats the {what} of {}", t.row_ref(first)),
             );
+            if let Some(k) = k {
+                r.p.add(
+                    t,
+                    first,
+                    "metric",
+                    metric.name,
+                    format!("is repeated with the same {what} by {}", t.row_ref(i)),
+                );
+                gone.push(k);
+                seen.insert(key, (first, None));
+            }
             continue;
         }
-        seen.insert((employee, period, metric.name), i);
+        seen.insert(key, (i, Some(out.len())));
         out.push(AdjustmentRow {
             row: i as u32,
             employee,
@@ -160,5 +194,18 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
             approved_by,
         });
     }
+    drop_indexes(&mut out, &gone);
     out
+}
+
+/// Removes the items at `indexes` from `v`.
+fn drop_indexes<T>(v: &mut Vec<T>, indexes: &[usize]) {
+    if indexes.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        !indexes.contains(&(i - 1))
+    });
 }

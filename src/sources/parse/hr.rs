@@ -14,9 +14,12 @@ pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         cells(t, "termination_date"),
         cells(t, "base_salary"),
     );
+    // Which of two rows with one id is right cannot be told: both leave.
+    let dups = super::duplicate_rows(t, "employee_id");
+    let mut dup = dups.iter().peekable();
     let e = &mut l.employees;
     for i in 0..t.height() {
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let idv = r.req("employee_id", next(&mut id)).unwrap_or("");
         let n = r.req("name", next(&mut name)).unwrap_or("").to_string();
         let h = r.date("hire_date", next(&mut hire), true).unwrap_or(0);
@@ -31,8 +34,18 @@ pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         if s < 0 {
             r.bad("base_salary", &money::format_cents(s), "is negative");
         }
-        if e.ids.get(idv).is_some() {
-            r.bad("employee_id", idv, "is not unique");
+        if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
+            r.bad(
+                "employee_id",
+                idv,
+                format!("is not unique: {} has it too", t.row_ref(other)),
+            );
+        }
+        if r.broke {
+            if !idv.is_empty() {
+                let why = r.why();
+                l.left_out.employees.entry(idv.to_string()).or_insert(why);
+            }
             continue;
         }
         e.ids.intern(idv);
@@ -40,18 +53,11 @@ pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         e.hire.push(h);
         e.termination.push(td);
         e.base_salary.push(s);
+        e.row.push(i as u32);
     }
 }
 
-/// Checks that sorted `[from, to)` intervals do not overlap; returns the rows that do.
-pub(super) fn overlaps<T>(rows: &[(T, Day, Day, usize)]) -> Vec<usize> {
-    rows.windows(2)
-        .filter(|w| w[1].1 < w[0].2)
-        .map(|w| w[1].3)
-        .collect()
-}
-
-pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
+pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &RawTable) {
     let mut c = Rows::new(
         t,
         &[
@@ -64,10 +70,13 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             "manager_id",
         ],
     );
-    let mut per: Vec<Vec<(OrgRow, Day, Day, usize)>> = vec![Vec::new(); l.employees.ids.len()];
+    let n = l.employees.ids.len();
+    let mut per: Vec<Vec<(OrgRow, Day, Day, usize)>> = vec![Vec::new(); n];
+    // Per employee, the first org_history row that broke a rule.
+    let mut broken: Vec<Option<usize>> = vec![None; n];
     for i in 0..t.height() {
         let v = c.next_row();
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let e = r.employee(l, "employee_id", v[0]);
         let from = r.date("valid_from", v[1], true);
         let to = r.date("valid_to", v[2], false).unwrap_or(Day::MAX);
@@ -75,17 +84,21 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let team = r.req("team", v[4]).unwrap_or("");
         let role = r.req("role", v[5]).unwrap_or("");
         let manager = r.text("manager_id", v[6]);
-        let (Some(e), Some(from)) = (e, from) else {
-            continue;
-        };
-        if to <= from {
-            r.bad(
-                "valid_to",
-                &show(v[2]),
-                "is not after valid_from (valid_to is exclusive)",
-            );
+        if let (Some(f), false) = (from, r.broke) {
+            if to <= f {
+                r.bad(
+                    "valid_to",
+                    &show(v[2]),
+                    "is not after valid_from (valid_to is exclusive)",
+                );
+            }
+        }
+        let Some(e) = e else { continue };
+        if r.broke {
+            broken[e as usize].get_or_insert(i);
             continue;
         }
+        let Some(from) = from else { continue };
         let row = OrgRow {
             from,
             to,
@@ -98,14 +111,22 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     }
     for (e, rows) in per.iter_mut().enumerate() {
         rows.sort_by_key(|r| r.1);
-        for i in overlaps(rows) {
+        let id = l.employees.ids.names[e].clone();
+        for w in rows.windows(2).filter(|w| w[1].1 < w[0].2) {
             p.add(
                 t,
-                i,
+                w[1].3,
                 "valid_from",
-                &format_day(rows.iter().find(|r| r.3 == i).map_or(0, |r| r.1)),
-                "overlaps another org_history row of the employee",
+                &format_day(w[1].1),
+                format!(
+                    "overlaps the org_history row of {id} at {} (valid_to is exclusive)",
+                    t.row_ref(w[0].3)
+                ),
             );
+            broken[e].get_or_insert(w[1].3);
+        }
+        if broken[e].is_some() {
+            continue;
         }
         // Together the rows must cover every day of employment.
         let hire = l.employees.hire[e];
@@ -118,19 +139,90 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             covered = covered.max(r.2);
         }
         if covered < end {
-            let id = &l.employees.ids.names[e];
-            let at = rows.first().map(|r| r.3);
-            let msg = format!("the org_history rows of {id} leave {} uncovered (they must cover every day employed)", format_day(covered));
-            match at {
-                Some(i) => p.add(t, i, "valid_from", id, msg),
-                None => p.add(t, 0, "employee_id", id, msg),
+            let erow = l.employees.row[e] as usize;
+            match rows.iter().find(|r| r.2 >= covered).or(rows.last()) {
+                Some(r) => {
+                    let msg = format!("leaves {} uncovered: the org_history rows of {id} must cover every day from hire_date {} to termination_date", format_day(covered), format_day(hire));
+                    p.add(t, r.3, "valid_from", &format_day(r.1), msg);
+                    broken[e] = Some(r.3);
+                }
+                None => {
+                    p.add(
+                        emp,
+                        erow,
+                        "employee_id",
+                        &id,
+                        "has no org_history row: add one from hire_date",
+                    );
+                    l.left_out
+                        .employees
+                        .insert(id.clone(), super::why(p, emp, erow));
+                }
             }
         }
     }
-    l.org = per
-        .into_iter()
-        .map(|v| v.into_iter().map(|r| r.0).collect())
-        .collect();
+    // An employee whose org history is broken cannot be placed: every org_history row of theirs
+    // and the employee leave, and with them every row that references the employee.
+    let mut keep = vec![true; n];
+    for (e, first) in broken.iter().enumerate() {
+        let Some(first) = *first else {
+            if l.left_out.employees.contains_key(&l.employees.ids.names[e]) {
+                keep[e] = false;
+            }
+            continue;
+        };
+        keep[e] = false;
+        let id = l.employees.ids.names[e].clone();
+        let why = super::why(p, t, first);
+        for r in &per[e] {
+            if r.3 != first
+                && !p
+                    .breaks
+                    .iter()
+                    .any(|b| b.table == t.table && b.row as usize == r.3)
+            {
+                p.cascade(
+                    t,
+                    r.3,
+                    "employee_id",
+                    &id,
+                    format!("another org_history row of {id} is rejected: {why}"),
+                );
+            }
+        }
+        let erow = l.employees.row[e] as usize;
+        p.cascade(
+            emp,
+            erow,
+            "employee_id",
+            &id,
+            format!("its org_history is rejected: {why}"),
+        );
+        l.left_out.employees.insert(id, super::why(p, emp, erow));
+    }
+    if keep.iter().all(|k| *k) {
+        l.org = per
+            .into_iter()
+            .map(|v| v.into_iter().map(|r| r.0).collect())
+            .collect();
+        return;
+    }
+    let old = std::mem::take(&mut l.employees);
+    let mut org = Vec::new();
+    for (e, rows) in per.into_iter().enumerate() {
+        if !keep[e] {
+            continue;
+        }
+        let ne = &mut l.employees;
+        ne.ids.intern(&old.ids.names[e]);
+        ne.name.push(old.name[e].clone());
+        ne.hire.push(old.hire[e]);
+        ne.termination.push(old.termination[e]);
+        ne.base_salary.push(old.base_salary[e]);
+        ne.row.push(old.row[e]);
+        org.push(rows.into_iter().map(|r| r.0).collect());
+    }
+    l.org = org;
 }
 
 pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
@@ -142,7 +234,7 @@ pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     );
     let mut rows: Vec<(u32, Assignment, usize)> = Vec::new();
     for i in 0..t.height() {
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let c = r.req("client_id", next(&mut cl));
         let e = r.employee(l, "employee_id", next(&mut emp));
         let f = r.date("valid_from", next(&mut from), true);
@@ -180,6 +272,9 @@ pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
                 );
             }
         }
+        if r.broke {
+            continue;
+        }
         rows.push((
             l.clients.intern(c),
             Assignment {
@@ -190,21 +285,33 @@ pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             i,
         ));
     }
-    l.assignments = vec![Vec::new(); l.clients.len()];
     rows.sort_by_key(|r| (r.0, r.1.from));
-    for w in rows.windows(2) {
-        if w[0].0 == w[1].0 && w[1].1.from < w[0].1.to {
-            p.add(
-                t,
-                w[1].2,
-                "valid_from",
-                &format_day(w[1].1.from),
-                "overlaps another assignment of the client",
-            );
+    // Which of two overlapping rows owns the client cannot be told: both leave.
+    let mut gone = vec![false; rows.len()];
+    for k in 1..rows.len() {
+        let (a, b) = (&rows[k - 1], &rows[k]);
+        if a.0 == b.0 && b.1.from < a.1.to {
+            for (this, other) in [(b, a), (a, b)] {
+                p.add(
+                    t,
+                    this.2,
+                    "valid_from",
+                    &format_day(this.1.from),
+                    format!(
+                        "overlaps the assignment of the same client at {} (valid_to is exclusive)",
+                        t.row_ref(other.2)
+                    ),
+                );
+            }
+            gone[k - 1] = true;
+            gone[k] = true;
         }
     }
-    for (c, a, _) in rows {
-        l.assignments[c as usize].push(a);
+    l.assignments = vec![Vec::new(); l.clients.len()];
+    for ((c, a, _), g) in rows.into_iter().zip(gone) {
+        if !g {
+            l.assignments[c as usize].push(a);
+        }
     }
 }
 
@@ -217,7 +324,7 @@ pub(super) fn reviews(p: &mut Problems, l: &Ledger, t: &RawTable) -> Reviews {
         cells(t, "score"),
     );
     for i in 0..t.height() {
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let e = r.employee(l, "employee_id", next(&mut emp));
         let d = r.date("reviewed_on", next(&mut day), true);
         let sv = r.req("source", next(&mut src));
@@ -232,7 +339,7 @@ pub(super) fn reviews(p: &mut Problems, l: &Ledger, t: &RawTable) -> Reviews {
             None => None,
         };
         let x = r.float("score", next(&mut score), true);
-        let (Some(e), Some(d), Some(s), Some(x)) = (e, d, s, x) else {
+        let (Some(e), Some(d), Some(s), Some(x), false) = (e, d, s, x, r.broke) else {
             continue;
         };
         out.employee.push(e);

@@ -3,6 +3,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{cells, next, show, Problems, Row, Rows};
+use crate::model::LeftOutRate;
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -18,37 +19,104 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
     let fx = &mut l.fx;
     fx.base = Some(fx.currencies.intern(base));
     fx.rates.push(Vec::new());
-    let mut seen: HashMap<(u32, Day), ()> = HashMap::default();
+    // Per (currency, date): the first row, and whether it is still in.
+    let mut seen: HashMap<(u32, Day), (usize, bool)> = HashMap::default();
+    let mut gone: Vec<(u32, Day)> = Vec::new();
     for i in 0..t.height() {
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let c = r.req("currency", next(&mut cur));
         let d = r.date("rate_date", next(&mut day), true);
         let rv = next(&mut rate);
         let x = r.rate("rate_to_base", rv);
+        if x.is_some_and(|x| x <= 0) {
+            r.bad("rate_to_base", &show(rv), "must be > 0");
+        }
+        if let (Some(c), Some(d), false) = (c, d, r.broke) {
+            let ci = fx.currencies.intern(c);
+            if fx.rates.len() <= ci as usize {
+                fx.rates.push(Vec::new());
+            }
+            // Which of two rates of one date is right cannot be told: both leave.
+            if let Some(&(first, still_in)) = seen.get(&(ci, d)) {
+                r.bad(
+                    "rate_date",
+                    &format_day(d),
+                    format!(
+                        "gives a second {c} rate for the same date: {} has one",
+                        t.row_ref(first)
+                    ),
+                );
+                if still_in {
+                    r.p.add(
+                        t,
+                        first,
+                        "rate_date",
+                        &format_day(d),
+                        format!(
+                            "gives a second {c} rate for the same date: {} has one",
+                            t.row_ref(i)
+                        ),
+                    );
+                    let why = super::why(r.p, t, first);
+                    l.left_out.rates.push(LeftOutRate {
+                        currency: Some(c.to_string()),
+                        date: Some(d),
+                        why,
+                    });
+                    gone.push((ci, d));
+                    seen.insert((ci, d), (first, false));
+                }
+            } else {
+                seen.insert((ci, d), (i, true));
+            }
+        }
+        if r.broke {
+            let why = r.why();
+            l.left_out.rates.push(LeftOutRate {
+                currency: c.map(str::to_string),
+                date: d,
+                why,
+            });
+            continue;
+        }
         let (Some(c), Some(d), Some(x)) = (c, d, x) else {
             continue;
         };
-        if x <= 0 {
-            r.bad("rate_to_base", &show(rv), "must be > 0");
-            continue;
-        }
         let ci = fx.currencies.intern(c);
-        if fx.rates.len() <= ci as usize {
-            fx.rates.push(Vec::new());
-        }
-        if seen.insert((ci, d), ()).is_some() {
-            r.bad(
-                "rate_date",
-                &format_day(d),
-                format!("a second {c} rate for the same date"),
-            );
-            continue;
-        }
         fx.rates[ci as usize].push((d, x));
     }
     for v in &mut fx.rates {
         v.sort_unstable();
     }
+    for (ci, d) in gone {
+        fx.rates[ci as usize].retain(|r| r.0 != d);
+    }
+}
+
+/// Why a rate of `cur` for day `d` may have come from a rejected fx_rates row: the rows of that
+/// currency (or of an unreadable one) dated on or before `d` and not older than the rate found.
+fn rate_left_out<'l>(l: &'l Ledger, cur: &str, d: Day) -> Option<&'l str> {
+    if l.left_out.rates.is_empty() {
+        return None;
+    }
+    let ci = l.fx.currencies.get(cur);
+    if ci.is_some() && ci == l.fx.base {
+        return None;
+    }
+    let used = ci.and_then(|ci| {
+        let rows = l.fx.rates.get(ci as usize)?;
+        let k = rows.partition_point(|r| r.0 <= d);
+        rows.get(k.checked_sub(1)?).map(|r| r.0)
+    });
+    l.left_out
+        .rates
+        .iter()
+        .filter(|r| r.currency.as_deref().is_none_or(|c| c == cur))
+        .find(|r| match r.date {
+            Some(rd) => rd <= d && used.is_none_or(|u| rd >= u),
+            None => true,
+        })
+        .map(|r| r.why.as_str())
 }
 
 pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
@@ -68,9 +136,12 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
             "recourse",
         ],
     );
+    // Which of two invoices with one id is right cannot be told: both leave, and their events.
+    let dups = super::duplicate_rows(t, "invoice_id");
+    let mut dup = dups.iter().peekable();
     for i in 0..t.height() {
         let v = c.next_row();
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         let id = r.req("invoice_id", v[0]);
         let client = r.req("client_id", v[1]);
         r.req("debtor_id", v[2]);
@@ -126,9 +197,29 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
                 ),
             }
         }
+        if let (Some(cur), Some(pd)) = (cur, pd) {
+            if let Some(why) = rate_left_out(l, cur, pd) {
+                r.cascade(
+                    "currency",
+                    cur,
+                    format!(
+                        "its booking rate for {} may come from a rejected fx_rates row: {why}",
+                        format_day(pd)
+                    ),
+                );
+            }
+        }
+        if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
+            r.bad(
+                "invoice_id",
+                id.unwrap_or(""),
+                format!("is not unique: {} has it too", t.row_ref(other)),
+            );
+        }
         let Some(id) = id else { continue };
-        if l.invoices.ids.get(id).is_some() {
-            r.bad("invoice_id", id, "is not unique");
+        if r.broke {
+            let why = r.why();
+            l.left_out.invoices.entry(id.to_string()).or_insert(why);
             continue;
         }
         let inv = &mut l.invoices;
@@ -161,7 +252,7 @@ pub(super) fn invoice_events(
     let mut ev = InvoiceEvents::with_capacity(t.height());
     let mut last: Option<(&str, u32)> = None;
     for i in 0..t.height() {
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         r.req(col_id, next(&mut id));
         let iv = r.req("invoice_id", next(&mut inv));
         // Ledgers list an invoice's events together more often than not: reuse the last lookup.
@@ -174,7 +265,14 @@ pub(super) fn invoice_events(
             }
         });
         if let (Some(v), None) = (iv, ii) {
-            r.bad("invoice_id", v, "names no invoice in the invoices table");
+            match l.left_out.invoices.get(v) {
+                Some(why) => r.cascade(
+                    "invoice_id",
+                    v,
+                    format!("its invoice `{v}` is rejected: {why}"),
+                ),
+                None => r.bad("invoice_id", v, "names no invoice in the invoices table"),
+            }
         }
         let d = r.date(col_date, next(&mut day), true);
         let av = next(&mut amt);
@@ -198,6 +296,9 @@ pub(super) fn invoice_events(
                     format_day(l.invoices.purchase[ii as usize])
                 ),
             );
+        }
+        if r.broke {
+            continue;
         }
         ev.invoice.push(ii);
         ev.date.push(d);
@@ -231,7 +332,7 @@ pub(super) fn applications(
     );
     for i in 0..t.height() {
         let v = c.next_row();
-        let mut r = Row { p, t, i };
+        let mut r = Row::new(p, t, i);
         r.req("application_id", v[0]);
         r.req("client_id", v[1]);
         let e = r.employee(l, "employee_id", v[2]);
@@ -292,24 +393,36 @@ pub(super) fn applications(
         let rate = cur
             .and_then(|c| l.fx.currencies.get(c))
             .and_then(|ci| l.fx.rate_on(ci, rec_day));
-        if rate.is_none() {
-            r.bad(
-                "currency",
-                cur.unwrap_or(""),
-                format!("has no fx rate on or before {}", format_day(rec_day)),
-            );
+        if let Some(cur) = cur {
+            if rate.is_none() {
+                r.bad(
+                    "currency",
+                    cur,
+                    format!("has no fx rate on or before {}", format_day(rec_day)),
+                );
+            } else if let Some(why) = rate_left_out(l, cur, rec_day) {
+                r.cascade(
+                    "currency",
+                    cur,
+                    format!(
+                        "its rate for {} may come from a rejected fx_rates row: {why}",
+                        format_day(rec_day)
+                    ),
+                );
+            }
         }
-        a.employee.push(e.unwrap_or(0));
+        let (Some(e), Some(rate), Some(amount), false) = (e, rate, amount, r.broke) else {
+            continue;
+        };
+        a.row.push(i as u32);
+        a.employee.push(e);
         a.received_at.push(rec_us);
         a.received_day.push(rec_day);
         a.decided_day.push(dec.map(|d| d.1));
         a.decision.push(decision);
         a.funded_at.push(fund.map(|f| f.0));
         a.funded_day.push(fund.map(|f| f.1));
-        a.requested_base.push(money::convert(
-            amount.unwrap_or(0),
-            rate.unwrap_or(money::RATE_SCALE),
-        ));
+        a.requested_base.push(money::convert(amount, rate));
     }
     a
 }

@@ -4,65 +4,17 @@
 mod goals;
 mod hr;
 mod ledger;
+mod problems;
+
+pub use problems::{Break, Policy, Problems, SHOWN};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
 use super::RawTable;
-use crate::error::{InputErrors, RuleBreak};
 use crate::model::*;
 use crate::money;
 use crate::periods::{parse_day, Day};
 use crate::tables::Table;
-
-/// How many rule breaks a failed run lists.
-pub const SHOWN: usize = 50;
-
-/// Rule breaks found so far.
-#[derive(Debug, Default)]
-pub struct Problems {
-    pub shown: Vec<RuleBreak>,
-    pub total: usize,
-}
-
-impl Problems {
-    pub fn add(
-        &mut self,
-        t: &RawTable,
-        row: usize,
-        column: &'static str,
-        value: &str,
-        rule: impl Into<String>,
-    ) {
-        self.total += 1;
-        if self.shown.len() < SHOWN {
-            self.shown.push(RuleBreak {
-                at: t.row_ref(row).to_string(),
-                table: t.table.name(),
-                column,
-                value: value.to_string(),
-                rule: rule.into(),
-            });
-        }
-    }
-
-    /// Adds the problems of `other` after these.
-    pub fn extend(&mut self, other: Problems) {
-        self.total += other.total;
-        let room = SHOWN.saturating_sub(self.shown.len());
-        self.shown.extend(other.shown.into_iter().take(room));
-    }
-
-    pub fn into_result(self) -> Result<(), InputErrors> {
-        if self.total == 0 {
-            Ok(())
-        } else {
-            Err(InputErrors {
-                shown: self.shown,
-                total: self.total,
-            })
-        }
-    }
-}
 
 /// One cell: text as read, or a value a typed source already holds.
 #[derive(Debug, Clone, Copy)]
@@ -127,16 +79,36 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// A row under check: records problems against its table and row.
+/// A row under check: records problems against its table and row. A row that broke a rule
+/// (`broke`) is left out of the ledger.
 pub(super) struct Row<'p, 't> {
     pub(super) p: &'p mut Problems,
     pub(super) t: &'t RawTable,
     pub(super) i: usize,
+    pub(super) broke: bool,
 }
 
-impl Row<'_, '_> {
+impl<'p, 't> Row<'p, 't> {
+    /// Row `i` of `t`; already broken when the reader found it ragged.
+    pub(super) fn new(p: &'p mut Problems, t: &'t RawTable, i: usize) -> Self {
+        let broke = t.read_broken(i);
+        Row { p, t, i, broke }
+    }
+
     pub(super) fn bad(&mut self, column: &'static str, value: &str, rule: impl Into<String>) {
+        self.broke = true;
         self.p.add(self.t, self.i, column, value, rule);
+    }
+
+    /// The row is left out because a row it references was.
+    pub(super) fn cascade(&mut self, column: &'static str, value: &str, why: String) {
+        self.broke = true;
+        self.p.cascade(self.t, self.i, column, value, why);
+    }
+
+    /// Why this row was left out, for the rows that reference it.
+    pub(super) fn why(&self) -> String {
+        why(self.p, self.t, self.i)
     }
 
     /// A required text cell.
@@ -249,7 +221,12 @@ impl Row<'_, '_> {
         let v = self.req(column, v)?;
         let e = ledger.employees.ids.get(v);
         if e.is_none() {
-            self.bad(column, v, "names no employee in the employees table");
+            match ledger.left_out.employees.get(v) {
+                Some(why) => {
+                    self.cascade(column, v, format!("its employee `{v}` is rejected: {why}"))
+                }
+                None => self.bad(column, v, "names no employee in the employees table"),
+            }
         }
         e
     }
@@ -308,40 +285,81 @@ pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String>
     Ok((instant, crate::periods::day_from_date(local)))
 }
 
-/// Rows (0-based) whose id repeats an earlier row's, found by sorting 64-bit hashes of the
-/// ids (a sequential pass, no large hash table) and comparing the ids of equal hashes.
-pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<usize> {
+/// Why row `i` of `t` was left out: its breaks, as sentences.
+pub(super) fn why(p: &Problems, t: &RawTable, i: usize) -> String {
+    let mut reasons: Vec<String> = p
+        .breaks
+        .iter()
+        .rev()
+        .take_while(|b| b.table == t.table && b.row as usize == i)
+        .map(|b| b.reason())
+        .collect();
+    if reasons.is_empty() {
+        // Not the last row reported: look further back.
+        reasons = p
+            .breaks
+            .iter()
+            .filter(|b| b.table == t.table && b.row as usize == i)
+            .map(|b| b.reason())
+            .collect();
+    } else {
+        reasons.reverse();
+    }
+    format!("{} ({})", reasons.join("; "), t.row_ref(i))
+}
+
+/// Every row whose id another row repeats, with the row of the other occurrence it is shown
+/// with (the second for the first, the first for the others), in row order. Found by sorting
+/// 64-bit hashes of the ids (a sequential pass, no large hash table) and comparing the ids of
+/// equal hashes.
+pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<(usize, usize)> {
     let Some(ca) = t.column(column) else {
         return Vec::new();
     };
     let mut keyed: Vec<(u64, u32)> = ca
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| v.map(|v| (xxhash_rust::xxh3::xxh3_64(v.trim().as_bytes()), i as u32)))
+        .filter_map(|(i, v)| {
+            let v = v?.trim();
+            (!v.is_empty()).then(|| (xxhash_rust::xxh3::xxh3_64(v.as_bytes()), i as u32))
+        })
         .collect();
     keyed.sort_unstable();
     let mut dups = Vec::new();
     for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-        let mut seen: Vec<&str> = Vec::new();
-        for &(_, i) in run {
-            let id = ca.get(i as usize).unwrap_or("").trim();
-            if seen.contains(&id) {
-                dups.push(i as usize);
-            } else {
-                seen.push(id);
+        let id = |i: u32| ca.get(i as usize).unwrap_or("").trim();
+        let mut rows: Vec<u32> = run.iter().map(|r| r.1).collect();
+        while let Some(&first) = rows.first() {
+            let (same, other): (Vec<u32>, Vec<u32>) =
+                rows.iter().partition(|&&i| id(i) == id(first));
+            if same.len() > 1 {
+                dups.push((same[0] as usize, same[1] as usize));
+                dups.extend(same[1..].iter().map(|&i| (i as usize, same[0] as usize)));
             }
+            rows = other;
         }
     }
     dups.sort_unstable();
     dups
 }
 
-/// Records a rule break for every repeated id of `column`.
-pub(super) fn check_unique(p: &mut Problems, t: &RawTable, column: &'static str, dups: Vec<usize>) {
+/// Records a rule break for every row of a repeated id, naming the other place.
+pub(super) fn check_unique(
+    p: &mut Problems,
+    t: &RawTable,
+    column: &'static str,
+    dups: &[(usize, usize)],
+) {
     let ca = t.column(column);
-    for i in dups {
+    for &(i, other) in dups {
         let id = ca.and_then(|c| c.get(i)).unwrap_or("").trim();
-        p.add(t, i, column, id, "is not unique");
+        p.add(
+            t,
+            i,
+            column,
+            id,
+            format!("is not unique: {} has it too", t.row_ref(other)),
+        );
     }
 }
 
@@ -350,24 +368,27 @@ fn joined<T>(h: std::thread::Result<T>) -> T {
     h.unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// Parses and checks every table. Rows that break a rule are recorded in the returned
-/// [`Problems`] and left out of the ledger, so later checks still see consistent data.
-pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledger, Problems) {
+/// Parses and checks every table. Rows that break a rule, or reference a row that does, are
+/// recorded in `p` and left out of the ledger, so later checks see consistent data and a
+/// quarantining run computes without them.
+pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz, p: &mut Problems) -> Ledger {
     let get = |t: Table| raw.iter().find(|r| r.table == t);
-    let mut p = Problems::default();
     let mut l = Ledger::default();
     let empty: Vec<RawTable> = Table::ALL.iter().map(|t| RawTable::empty(*t)).collect();
-    let table = |t: Table| {
-        get(t).unwrap_or_else(|| &empty[Table::ALL.iter().position(|x| *x == t).unwrap_or(0)])
-    };
+    let table = |t: Table| get(t).unwrap_or(&empty[t as usize]);
+    for t in raw {
+        for b in &t.breaks {
+            p.add(t, b.row, b.column, &b.value, b.rule.clone());
+        }
+    }
 
-    hr::employees(&mut p, &mut l, table(Table::Employees));
-    hr::org_history(&mut p, &mut l, table(Table::OrgHistory));
-    ledger::fx_rates(&mut p, &mut l, table(Table::FxRates), base_currency);
-    ledger::invoices(&mut p, &mut l, table(Table::Invoices));
+    hr::employees(p, &mut l, table(Table::Employees));
+    hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
+    ledger::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
+    ledger::invoices(p, &mut l, table(Table::Invoices));
     // The rest only reads what is checked so far: collections on one thread, everything else on
     // another.
-    let (mut pa, mut pb) = (Problems::default(), Problems::default());
+    let (mut pa, mut pb) = (p.child(), p.child());
     let (collections, dups, rest) = std::thread::scope(|scope| {
         let lr = &l;
         let a = scope.spawn(|| {
@@ -415,9 +436,20 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledge
     ) = rest;
     p.extend(pa);
     p.extend(pb);
+    // Repeated ids are found beside the rows' other checks; their rows leave afterwards.
     for (t, column, rows) in dups {
-        check_unique(&mut p, table(t), column, rows);
+        if rows.is_empty() {
+            continue;
+        }
+        check_unique(p, table(t), column, &rows);
+        let gone: Vec<u32> = rows.iter().map(|r| r.0 as u32).collect();
+        match t {
+            Table::Collections => l.collections.drop_rows(&gone),
+            Table::WriteOffs => l.write_offs.drop_rows(&gone),
+            Table::Fees => l.fees.drop_rows(&gone),
+            _ => l.applications.drop_rows(&gone),
+        }
     }
-    hr::assignments(&mut p, &mut l, table(Table::Assignments));
-    (l, p)
+    hr::assignments(p, &mut l, table(Table::Assignments));
+    l
 }

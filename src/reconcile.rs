@@ -1,0 +1,117 @@
+//! Every input row is accounted for: per table, the rows read, the rows used and the rows
+//! rejected are each measured on their own (the reader's count, the checked ledger's count,
+//! the distinct rejected rows), and a run stops when read ≠ used + rejected.
+
+use serde::Serialize;
+
+use crate::config::Plan;
+use crate::error::Error;
+use crate::model::Ledger;
+use crate::sources::parse::Problems;
+use crate::sources::{FileInfo, RawTable};
+use crate::tables::Table;
+
+#[derive(Debug, Serialize)]
+pub struct InputReport {
+    pub table: &'static str,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_rejected: usize,
+    pub files: Vec<FileReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub rows: usize,
+    pub xxh3: String,
+}
+
+impl From<&FileInfo> for FileReport {
+    fn from(f: &FileInfo) -> Self {
+        FileReport {
+            path: f.path.display().to_string(),
+            rows: f.rows,
+            xxh3: f.fingerprint.clone(),
+        }
+    }
+}
+
+/// Rows of `t` in the checked ledger, `left_out_targets` aside.
+pub fn rows_used(l: &Ledger, t: Table, left_out_targets: usize) -> usize {
+    match t {
+        Table::Invoices => l.invoices.face.len(),
+        Table::Collections => l.collections.len(),
+        Table::WriteOffs => l.write_offs.len(),
+        Table::Fees => l.fees.len(),
+        Table::Applications => l.applications.len(),
+        Table::Assignments => l.assignments.iter().map(Vec::len).sum(),
+        Table::Employees => l.employees.ids.len(),
+        Table::OrgHistory => l.org.iter().map(Vec::len).sum(),
+        Table::FxRates => l.fx.rates.iter().map(Vec::len).sum(),
+        Table::Reviews => l.reviews.employee.len(),
+        Table::Targets => l.targets.len().saturating_sub(left_out_targets),
+        Table::Adjustments => l.adjustments.len(),
+    }
+}
+
+/// The counts of every source, checked: read = used + rejected, and the rejected shares
+/// within the pipeline's limits.
+pub fn inputs(
+    plan: &Plan,
+    raw: &[RawTable],
+    l: &Ledger,
+    problems: &Problems,
+    left_out_targets: usize,
+) -> Result<Vec<InputReport>, Error> {
+    let mut reports = Vec::with_capacity(raw.len());
+    let mut over = Vec::new();
+    for r in raw {
+        let rejected = problems.rejected_count(r.table);
+        let report = InputReport {
+            table: r.table.name(),
+            rows_read: r.height(),
+            rows_used: rows_used(l, r.table, left_out_targets),
+            rows_rejected: rejected,
+            files: r.files.iter().map(FileReport::from).collect(),
+        };
+        if report.rows_read != report.rows_used + report.rows_rejected {
+            return Err(Error::Unreconciled {
+                table: report.table,
+                read: report.rows_read,
+                used: report.rows_used,
+                rejected: report.rows_rejected,
+            });
+        }
+        let limit = plan.source(r.table).and_then(|s| s.max_rejected_share);
+        if let Some(max) = limit {
+            if exceeds(rejected, report.rows_read, max) {
+                over.push(share_line(report.table, rejected, report.rows_read, max));
+            }
+        }
+        reports.push(report);
+    }
+    if let Some(max) = plan.max_rejected_share {
+        let read: usize = reports.iter().map(|r| r.rows_read).sum();
+        let rejected: usize = reports.iter().map(|r| r.rows_rejected).sum();
+        if exceeds(rejected, read, max) {
+            over.push(share_line("all sources", rejected, read, max));
+        }
+    }
+    if !over.is_empty() {
+        return Err(Error::TooManyRejected(over));
+    }
+    Ok(reports)
+}
+
+fn exceeds(rejected: usize, read: usize, max: f64) -> bool {
+    read > 0 && rejected as f64 > max * read as f64
+}
+
+fn share_line(what: &str, rejected: usize, read: usize, max: f64) -> String {
+    format!(
+        "{what}: {rejected} of {read} rows rejected ({:.2} %), more than max_rejected_share {max} ({:.2} %)",
+        100.0 * rejected as f64 / read as f64,
+        100.0 * max
+    )
+}
