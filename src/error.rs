@@ -125,8 +125,13 @@ pub enum Error {
         source: PolarsError,
     },
     /// More rows were rejected than the pipeline allows.
-    #[error("too many rows rejected, so nothing was written:\n{}\nfix the rows listed in the rule breaks, or raise max_rejected_share in the pipeline", .0.join("\n"))]
-    TooManyRejected(Vec<String>),
+    #[error("too many rows rejected, so nothing was written:\n{}\n{rows}fix these rows, or raise max_rejected_share in the pipeline", over.join("\n"))]
+    TooManyRejected {
+        /// A line per limit passed.
+        over: Vec<String>,
+        /// The first rule breaks, as a listing.
+        rows: InputErrors,
+    },
     /// Rows went missing between reading and computing: a bug.
     #[error("internal error: {table} does not reconcile: {read} rows read, but {used} used and {rejected} rejected")]
     Unreconciled {
@@ -152,7 +157,7 @@ impl Error {
             | Error::ReadSource { .. }
             | Error::SourceColumns { .. }
             | Error::Io { .. }
-            | Error::TooManyRejected(_) => EXIT_BAD_INPUT,
+            | Error::TooManyRejected { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::WriteParquet { .. }
             | Error::Polars { .. }

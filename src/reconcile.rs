@@ -99,7 +99,12 @@ pub fn inputs(
         }
     }
     if !over.is_empty() {
-        return Err(Error::TooManyRejected(over));
+        let mut listing = problems.clone();
+        listing.breaks.sort_by_key(|b| b.cascade);
+        return Err(Error::TooManyRejected {
+            over,
+            rows: listing.listing(),
+        });
     }
     Ok(reports)
 }

@@ -40,7 +40,7 @@ pub fn transcript(out: &std::process::Output, dir: &Path) -> String {
     )
 }
 
-fn read_batches(path: &Path) -> Vec<arrow::record_batch::RecordBatch> {
+pub fn read_batches(path: &Path) -> Vec<arrow::record_batch::RecordBatch> {
     let file = File::open(path).expect("parquet file");
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("parquet")

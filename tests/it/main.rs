@@ -8,6 +8,7 @@ mod duckdb;
 mod edge_cases;
 mod messages;
 mod property;
+mod quarantine;
 mod readers;
 mod score_messages;
 mod scoring;

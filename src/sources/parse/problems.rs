@@ -187,6 +187,24 @@ impl Problems {
         })
     }
 
+    /// Every break, the first [`SHOWN`] of them listed.
+    pub fn listing(self) -> InputErrors {
+        let total = self.breaks.len();
+        let shown = self
+            .breaks
+            .into_iter()
+            .take(SHOWN)
+            .map(|b| RuleBreak {
+                at: b.at,
+                table: b.table.name(),
+                column: b.column,
+                value: b.value,
+                rule: b.rule,
+            })
+            .collect();
+        InputErrors { shown, total }
+    }
+
     /// The rows of `t` that are left out, sorted.
     pub fn rejected_rows(&self, t: Table) -> Vec<u32> {
         let mut rows: Vec<u32> = self
