@@ -10,6 +10,7 @@ mod messages;
 mod property;
 mod quarantine;
 mod readers;
+mod reconcile;
 mod score_messages;
 mod scoring;
 mod worked_example;
