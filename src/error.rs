@@ -26,10 +26,15 @@ pub struct RuleBreak {
 
 impl std::fmt::Display for RuleBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.value.is_empty() {
+            "(empty)".to_string()
+        } else {
+            format!("`{}`", self.value)
+        };
         write!(
             f,
-            "{}: {}.{} = `{}`: {}",
-            self.at, self.table, self.column, self.value, self.rule
+            "{}: {}.{} = {value}: {}",
+            self.at, self.table, self.column, self.rule
         )
     }
 }
@@ -39,6 +44,8 @@ impl std::fmt::Display for RuleBreak {
 pub struct InputErrors {
     pub shown: Vec<RuleBreak>,
     pub total: usize,
+    /// What to do.
+    pub hint: &'static str,
 }
 
 impl std::fmt::Display for InputErrors {
@@ -55,7 +62,7 @@ impl std::fmt::Display for InputErrors {
         if self.total > self.shown.len() {
             writeln!(f, "... and {} more", self.total - self.shown.len())?;
         }
-        Ok(())
+        writeln!(f, "  hint: {}", self.hint)
     }
 }
 
@@ -125,7 +132,7 @@ pub enum Error {
         source: PolarsError,
     },
     /// More rows were rejected than the pipeline allows.
-    #[error("too many rows rejected, so nothing was written:\n{}\n{rows}fix these rows, or raise max_rejected_share in the pipeline", over.join("\n"))]
+    #[error("too many rows rejected, so nothing was written:\n{}\n{rows}", over.join("\n"))]
     TooManyRejected {
         /// A line per limit passed.
         over: Vec<String>,

@@ -11,6 +11,7 @@ mod property;
 mod quarantine;
 mod readers;
 mod reconcile;
+mod rule_catalogue;
 mod score_messages;
 mod scoring;
 mod worked_example;

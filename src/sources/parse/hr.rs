@@ -142,7 +142,11 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &
             let erow = l.employees.row[e] as usize;
             match rows.iter().find(|r| r.2 >= covered).or(rows.last()) {
                 Some(r) => {
-                    let msg = format!("leaves {} uncovered: the org_history rows of {id} must cover every day from hire_date {} to termination_date", format_day(covered), format_day(hire));
+                    let until = match l.employees.termination[e] {
+                        Some(t) => format!("to the termination_date {}", format_day(t)),
+                        None => "onwards (there is no termination_date)".to_string(),
+                    };
+                    let msg = format!("leaves {} uncovered: the org_history rows of {id} must cover every day from the hire_date {} {until}; add a row from {}", format_day(covered), format_day(hire), format_day(covered));
                     p.add(t, r.3, "valid_from", &format_day(r.1), msg);
                     broken[e] = Some(r.3);
                 }

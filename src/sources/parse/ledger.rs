@@ -93,6 +93,14 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
     }
 }
 
+/// The rule a missing rate breaks, and what to do.
+fn no_rate(cur: &str, d: Day) -> String {
+    format!(
+        "has no fx rate on or before {}: add a {cur} row to fx_rates dated on or before it",
+        format_day(d)
+    )
+}
+
 /// Why a rate of `cur` for day `d` may have come from a rejected fx_rates row: the rows of that
 /// currency (or of an unreadable one) dated on or before `d` and not older than the rate found.
 fn rate_left_out<'l>(l: &'l Ledger, cur: &str, d: Day) -> Option<&'l str> {
@@ -183,21 +191,10 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         let mut rate = money::RATE_SCALE;
         let mut ci = 0;
         if let (Some(cur), Some(pd)) = (cur, pd) {
-            match l
-                .fx
-                .currencies
-                .get(cur)
-                .and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r)))
-            {
-                Some((c, x)) => (ci, rate) = (c, x),
-                None => r.bad(
-                    "currency",
-                    cur,
-                    format!("has no fx rate on or before {}", format_day(pd)),
-                ),
-            }
-        }
-        if let (Some(cur), Some(pd)) = (cur, pd) {
+            let found =
+                l.fx.currencies
+                    .get(cur)
+                    .and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r)));
             if let Some(why) = rate_left_out(l, cur, pd) {
                 r.cascade(
                     "currency",
@@ -207,6 +204,10 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
                         format_day(pd)
                     ),
                 );
+            } else if let Some((c, x)) = found {
+                (ci, rate) = (c, x);
+            } else {
+                r.bad("currency", cur, no_rate(cur, pd));
             }
         }
         if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
@@ -394,13 +395,7 @@ pub(super) fn applications(
             .and_then(|c| l.fx.currencies.get(c))
             .and_then(|ci| l.fx.rate_on(ci, rec_day));
         if let Some(cur) = cur {
-            if rate.is_none() {
-                r.bad(
-                    "currency",
-                    cur,
-                    format!("has no fx rate on or before {}", format_day(rec_day)),
-                );
-            } else if let Some(why) = rate_left_out(l, cur, rec_day) {
+            if let Some(why) = rate_left_out(l, cur, rec_day) {
                 r.cascade(
                     "currency",
                     cur,
@@ -409,6 +404,8 @@ pub(super) fn applications(
                         format_day(rec_day)
                     ),
                 );
+            } else if rate.is_none() {
+                r.bad("currency", cur, no_rate(cur, rec_day));
             }
         }
         let (Some(e), Some(rate), Some(amount), false) = (e, rate, amount, r.broke) else {

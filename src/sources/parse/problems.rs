@@ -184,6 +184,7 @@ impl Problems {
         Err(InputErrors {
             shown,
             total: self.failing,
+            hint: "fix these rows in the source files; or, to leave bad rows out of every figure and list them in the `rejects` table, set `on_error: quarantine` on their sources",
         })
     }
 
@@ -202,7 +203,11 @@ impl Problems {
                 rule: b.rule,
             })
             .collect();
-        InputErrors { shown, total }
+        InputErrors {
+            shown,
+            total,
+            hint: "fix these rows in the source files, or raise max_rejected_share in the pipeline",
+        }
     }
 
     /// The rows of `t` that are left out, sorted.

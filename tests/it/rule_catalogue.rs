@@ -1,0 +1,274 @@
+//! The catalogue of rule breaks of the data contract (sections 1 and 2), one defect per test:
+//! each message names the file, line and row, the column, the value and the rule. The reading
+//! and pipeline cases are in `catalogue.rs`.
+
+use std::path::Path;
+
+use crate::messages::{case_of, run};
+
+/// Replaces `from` by `to` in input file `name`.
+fn edit(dir: &Path, name: &str, from: &str, to: &str) {
+    let p = dir.join("input").join(name);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{from} not in {name}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Appends a line to input file `name`.
+fn add(dir: &Path, name: &str, line: &str) {
+    let p = dir.join("input").join(name);
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(&p, text).unwrap();
+}
+
+/// The run's transcript on the worked example after `defect`.
+fn after(defect: impl Fn(&Path)) -> String {
+    let dir = case_of("worked_example", |t| t);
+    defect(dir.path());
+    run(dir.path(), &["run", "--out", "out"])
+}
+
+#[test]
+fn negative_amount() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "collections.csv",
+        "K2,I3,2024-01-20,200.00",
+        "K2,I3,2024-01-20,-200.00"
+    )));
+}
+
+#[test]
+fn zero_amount() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "write_offs.csv",
+        "W1,I3,2024-02-15,300.00",
+        "W1,I3,2024-02-15,0.00"
+    )));
+}
+
+#[test]
+fn zero_face_amount() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "invoices.csv",
+        "I1,C1,D1,CNY,1000.00",
+        "I1,C1,D1,CNY,0.00"
+    )));
+}
+
+#[test]
+fn duplicate_invoice_id_names_both_places() {
+    insta::assert_snapshot!(after(|d| add(
+        d,
+        "invoices.csv",
+        "I2,C1,D2,CNY,10.00,8.00,2024-01-05,2024-02-04,E1,true"
+    )));
+}
+
+#[test]
+fn duplicate_employee_id_names_both_places() {
+    insta::assert_snapshot!(after(|d| add(
+        d,
+        "employees.csv",
+        "E2,Bob again,2024-01-15,,15000.00"
+    )));
+}
+
+#[test]
+fn collection_before_the_purchase_date() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "collections.csv",
+        "K3,I2,2024-01-31",
+        "K3,I2,2024-01-04"
+    )));
+}
+
+#[test]
+fn overpayment() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "collections.csv",
+        "K3,I2,2024-01-31,500.00",
+        "K3,I2,2024-01-31,2500.00"
+    )));
+}
+
+#[test]
+fn write_off_exceeding_the_balance() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "write_offs.csv",
+        "W1,I3,2024-02-15,300.00",
+        "W1,I3,2024-02-15,300.01"
+    )));
+}
+
+#[test]
+fn overlapping_assignments() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "assignments.csv",
+        "C2,E1,2024-01-31,",
+        "C2,E1,2024-01-20,"
+    )));
+}
+
+#[test]
+fn assignment_past_the_termination_date() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "assignments.csv",
+        "C2,E3,2023-01-01,2024-01-31",
+        "C2,E3,2023-01-01,"
+    )));
+}
+
+#[test]
+fn org_history_gap_inside_the_employment() {
+    insta::assert_snapshot!(after(|d| {
+        edit(
+            d,
+            "org_history.csv",
+            "E1,2020-01-01,,East,East-1,account_manager,",
+            "E1,2020-01-01,2023-06-01,East,East-1,account_manager,",
+        );
+        add(
+            d,
+            "org_history.csv",
+            "E1,2023-07-01,,East,East-1,account_manager,",
+        );
+    }));
+}
+
+#[test]
+fn overlapping_org_history() {
+    insta::assert_snapshot!(after(|d| add(
+        d,
+        "org_history.csv",
+        "E1,2023-07-01,,East,East-2,account_manager,"
+    )));
+}
+
+#[test]
+fn employee_without_org_history() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "org_history.csv",
+        "E2,2024-01-15,,East,East-1,sales,E1\n",
+        ""
+    )));
+}
+
+#[test]
+fn originator_not_employed_on_the_purchase_date() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "invoices.csv",
+        "2024-01-06,2024-02-29,E1",
+        "2024-01-06,2024-02-29,E2"
+    )));
+}
+
+#[test]
+fn termination_before_hire() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "employees.csv",
+        "E3,Carol,2020-01-01,2024-02-10",
+        "E3,Carol,2020-01-01,2019-02-10"
+    )));
+}
+
+#[test]
+fn unknown_decision_value() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "applications.csv",
+        ",rejected,,500.00",
+        ",declined,,500.00"
+    )));
+}
+
+#[test]
+fn funded_without_approval() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "applications.csv",
+        ",rejected,,500.00",
+        ",rejected,2024-02-02T10:00:00,500.00"
+    )));
+}
+
+#[test]
+fn decided_before_received() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "applications.csv",
+        "2024-01-16T15:00:00+08:00",
+        "2024-01-15T15:00:00+08:00"
+    )));
+}
+
+#[test]
+fn fx_rate_of_zero() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "fx_rates.csv",
+        "USD,2024-01-05,7.1234567",
+        "USD,2024-01-05,0"
+    )));
+}
+
+#[test]
+fn missing_fx_rate() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "invoices.csv",
+        "I4,C2,D4,USD,100.00,80.00,2024-01-06",
+        "I4,C2,D4,EUR,100.00,80.00,2024-01-06"
+    )));
+}
+
+#[test]
+fn second_fx_rate_for_a_date_names_both_rows() {
+    insta::assert_snapshot!(after(|d| add(
+        d,
+        "fx_rates.csv",
+        "USD,2024-01-08,7.3000000"
+    )));
+}
+
+#[test]
+fn unknown_employee_reference() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "reviews.csv",
+        "E2,2024-02-02,peer,70",
+        "E5,2024-02-02,peer,70"
+    )));
+}
+
+#[test]
+fn advance_above_face() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "invoices.csv",
+        "I1,C1,D1,CNY,1000.00,800.00",
+        "I1,C1,D1,CNY,1000.00,1800.00"
+    )));
+}
+
+#[test]
+fn due_before_purchase() {
+    insta::assert_snapshot!(after(|d| edit(
+        d,
+        "invoices.csv",
+        "2024-01-05,2024-02-04,E1",
+        "2024-01-05,2024-01-04,E1"
+    )));
+}
