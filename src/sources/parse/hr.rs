@@ -147,7 +147,12 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &
                         None => "onwards (there is no termination_date)".to_string(),
                     };
                     let msg = format!("leaves {} uncovered: the org_history rows of {id} must cover every day from the hire_date {} {until}; add a row from {}", format_day(covered), format_day(hire), format_day(covered));
-                    p.add(t, r.3, "valid_from", &format_day(r.1), msg);
+                    // The gap opens before the first row, or where a row ends.
+                    if r.1 > covered {
+                        p.add(t, r.3, "valid_from", &format_day(r.1), msg);
+                    } else {
+                        p.add(t, r.3, "valid_to", &format_day(r.2), msg);
+                    }
                     broken[e] = Some(r.3);
                 }
                 None => {
