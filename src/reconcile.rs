@@ -37,8 +37,12 @@ impl From<&FileInfo> for FileReport {
     }
 }
 
-/// Rows of `t` in the checked ledger, `left_out_targets` aside.
-pub fn rows_used(l: &Ledger, t: Table, left_out_targets: usize) -> usize {
+/// Rows of `t` in the checked ledger, the rows scoring left out (`scoring`) aside.
+pub fn rows_used(l: &Ledger, t: Table, scoring: &Problems) -> usize {
+    let kept = |rows: &mut dyn Iterator<Item = u32>| {
+        let gone = scoring.rejected_rows(t);
+        rows.filter(|r| gone.binary_search(r).is_err()).count()
+    };
     match t {
         Table::Invoices => l.invoices.face.len(),
         Table::Collections => l.collections.len(),
@@ -50,19 +54,20 @@ pub fn rows_used(l: &Ledger, t: Table, left_out_targets: usize) -> usize {
         Table::OrgHistory => l.org.iter().map(Vec::len).sum(),
         Table::FxRates => l.fx.rates.iter().map(Vec::len).sum(),
         Table::Reviews => l.reviews.employee.len(),
-        Table::Targets => l.targets.len().saturating_sub(left_out_targets),
-        Table::Adjustments => l.adjustments.len(),
+        Table::Targets => kept(&mut l.targets.iter().map(|r| r.row)),
+        Table::Adjustments => kept(&mut l.adjustments.iter().map(|r| r.row)),
     }
 }
 
 /// The counts of every source, checked: read = used + rejected, and the rejected shares
-/// within the pipeline's limits.
+/// within the pipeline's limits. `problems` holds every row left out; `scoring` those that
+/// scoring left out, which the ledger still holds.
 pub fn inputs(
     plan: &Plan,
     raw: &[RawTable],
     l: &Ledger,
     problems: &Problems,
-    left_out_targets: usize,
+    scoring: &Problems,
 ) -> Result<Vec<InputReport>, Error> {
     let mut reports = Vec::with_capacity(raw.len());
     let mut over = Vec::new();
@@ -71,7 +76,7 @@ pub fn inputs(
         let report = InputReport {
             table: r.table.name(),
             rows_read: r.height(),
-            rows_used: rows_used(l, r.table, left_out_targets),
+            rows_used: rows_used(l, r.table, scoring),
             rows_rejected: rejected,
             files: r.files.iter().map(FileReport::from).collect(),
         };

@@ -396,17 +396,11 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let mut timings = Timings::default();
     let loaded = load_timed(plan, &mut timings)?;
     let window = spec.window(&loaded.ledger)?;
-    let mut sc = score_window_timed(plan, &loaded, window, &mut timings);
+    let sc = score_window_timed(plan, &loaded, window, &mut timings);
     let mut problems = loaded.problems.clone();
-    problems.extend(std::mem::take(&mut sc.problems));
+    problems.extend(sc.problems.clone());
     let problems = problems.into_result().map_err(Error::Rules)?;
-    let inputs = reconcile::inputs(
-        plan,
-        &loaded.raw,
-        &loaded.ledger,
-        &problems,
-        sc.left_out_targets.len(),
-    )?;
+    let inputs = reconcile::inputs(plan, &loaded.raw, &loaded.ledger, &problems, &sc.problems)?;
     let mut t = std::time::Instant::now();
     let mut parts = partitions(plan, &loaded.ledger, &sc)?;
     let mut rejects = crate::rejects::frame(&problems, &loaded.raw)

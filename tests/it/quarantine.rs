@@ -79,6 +79,12 @@ fn inject(dir: &Path) {
         "targets.csv",
         &["2024-01,cash_recovery_rat,0.9,,,,account_manager"],
     );
+    // The worked example has no plans, so no row is rated and no appeal can apply.
+    append(
+        dir,
+        "adjustments.csv",
+        &["E1,2024-01,cash_collected,1,typo,E2"],
+    );
 }
 
 const PARTS: [&str; 6] = [
@@ -184,7 +190,7 @@ fn quarantined_rows_leave_every_figure_and_are_listed_with_their_reasons() {
             )
         })
         .collect();
-    assert_eq!(manifest["rows_written"]["rejects"], 14);
+    assert_eq!(manifest["rows_written"]["rejects"], 15);
     insta::assert_snapshot!(format!(
         "{shown}\n--- counts\n{}\n--- rejects\n{}",
         counts.join("\n"),
@@ -236,4 +242,37 @@ fn a_failing_source_still_lists_only_its_own_rule_breaks() {
     let o = run_case(case.path());
     assert_eq!(o.status.code(), Some(1));
     insta::assert_snapshot!(transcript(&o, case.path()));
+}
+
+#[test]
+fn a_target_out_of_order_once_filled_leaves_and_its_rows_fall_through() {
+    // E1's own fee_income target of 50 is above the plan's stretch of 30: quarantined, E1 is
+    // scored against the next target of the cascade, as if the row were not there.
+    let setup = |bad: bool| {
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&fixture("scoring"), tmp.path());
+        let p = tmp.path().join("pipeline.yaml");
+        let text = std::fs::read_to_string(&p).unwrap().replace(
+            "{ path: input/targets.csv }",
+            "{ path: input/targets.csv, on_error: quarantine }",
+        );
+        std::fs::write(&p, text).unwrap();
+        if bad {
+            append(tmp.path(), "targets.csv", &["2024-01,fee_income,50,,,E1,,"]);
+        }
+        tmp
+    };
+    let (clean, dirty) = (setup(false), setup(true));
+    for dir in [&clean, &dirty] {
+        let o = run_case(dir.path());
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir.path()));
+    }
+    for part in PARTS {
+        let a = std::fs::read(clean.path().join("out").join(part)).unwrap();
+        let b = std::fs::read(dirty.path().join("out").join(part)).unwrap();
+        assert!(a == b, "{part} differs from the clean run");
+    }
+    insta::assert_snapshot!(
+        rejects(&dirty.path().join("out")).replace(&dirty.path().display().to_string(), "[DIR]")
+    );
 }

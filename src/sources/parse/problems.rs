@@ -58,9 +58,7 @@ pub struct Break {
 impl Break {
     /// The break as a sentence.
     pub fn reason(&self) -> String {
-        if self.cascade {
-            self.rule.clone()
-        } else if self.column.is_empty() {
+        if self.cascade || self.column.is_empty() {
             self.rule.clone()
         } else {
             format!("{} `{}` {}", self.column, self.value, self.rule)
