@@ -127,7 +127,9 @@ fn rate_left_out<'l>(l: &'l Ledger, cur: &str, d: Day) -> Option<&'l str> {
         .map(|r| r.why.as_str())
 }
 
-pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
+/// Checks invoices; `dups` are the rows whose id another row repeats (see
+/// [`super::duplicate_rows`]).
+pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(usize, usize)]) {
     l.invoices.ids = Interner::with_capacity(t.height());
     let mut c = Rows::new(
         t,
@@ -145,7 +147,6 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
         ],
     );
     // Which of two invoices with one id is right cannot be told: both leave, and their events.
-    let dups = super::duplicate_rows(t, "invoice_id");
     let mut dup = dups.iter().peekable();
     for i in 0..t.height() {
         let v = c.next_row();

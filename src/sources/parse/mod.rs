@@ -382,10 +382,15 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz, p: &mut P
         }
     }
 
-    hr::employees(p, &mut l, table(Table::Employees));
-    hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
-    ledger::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
-    ledger::invoices(p, &mut l, table(Table::Invoices));
+    // Repeated invoice ids are found while the HR tables and rates are checked.
+    let invoice_dups = std::thread::scope(|scope| {
+        let dups = scope.spawn(|| duplicate_rows(table(Table::Invoices), "invoice_id"));
+        hr::employees(p, &mut l, table(Table::Employees));
+        hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
+        ledger::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
+        joined(dups.join())
+    });
+    ledger::invoices(p, &mut l, table(Table::Invoices), &invoice_dups);
     // The rest only reads what is checked so far: collections on one thread, everything else on
     // another.
     let (mut pa, mut pb) = (p.child(), p.child());
