@@ -26,6 +26,14 @@ pub struct RuleBreak {
 
 impl std::fmt::Display for RuleBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            // The whole row: a CSV row that cannot be split into the header's fields.
+            return write!(
+                f,
+                "{}: {} row `{}`: {}",
+                self.at, self.table, self.value, self.rule
+            );
+        }
         write!(
             f,
             "{}: {}.{} = `{}`: {}",
@@ -96,6 +104,10 @@ pub enum Error {
         #[source]
         source: PolarsError,
     },
+    /// A source file is not what its source says it is (not UTF-8, empty, a column of a type
+    /// that cannot hold its values); the message says what to do.
+    #[error("{path}: {message}")]
+    SourceFile { path: PathBuf, message: String },
     /// A file or folder cannot be read.
     #[error("{what}")]
     Io {
@@ -140,6 +152,7 @@ impl Error {
             | Error::NoScorecard(_)
             | Error::ReadSource { .. }
             | Error::SourceColumns { .. }
+            | Error::SourceFile { .. }
             | Error::Io { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::WriteParquet { .. }

@@ -355,6 +355,11 @@ fn joined<T>(h: std::thread::Result<T>) -> T {
 pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz) -> (Ledger, Problems) {
     let get = |t: Table| raw.iter().find(|r| r.table == t);
     let mut p = Problems::default();
+    for t in raw {
+        for b in &t.breaks {
+            p.add(t, b.row, b.column, &b.value, b.rule.clone());
+        }
+    }
     let mut l = Ledger::default();
     let empty: Vec<RawTable> = Table::ALL.iter().map(|t| RawTable::empty(*t)).collect();
     let table = |t: Table| {
