@@ -220,7 +220,7 @@ fn limit_message(mut e: &serde_saphyr::Error) -> Option<String> {
     })
 }
 
-fn parse_error(path: &Path, e: &serde_saphyr::Error) -> crate::Error {
+fn parse_error(path: &Path, text: Option<&str>, e: &serde_saphyr::Error) -> crate::Error {
     let (line, column) = e
         .location()
         .map(|l| (l.line(), l.column()))
@@ -245,8 +245,149 @@ fn parse_error(path: &Path, e: &serde_saphyr::Error) -> crate::Error {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     };
-    let hint = parse_hint(&message);
-    one(path, line, column, message, hint)
+    let key = text.map(|t| key_at(t, line, column)).unwrap_or_default();
+    let (message, hint) = reword(&message, &key);
+    let hint = hint.or_else(|| parse_hint(&message));
+    crate::Error::Config(ConfigErrors(vec![Diagnostic {
+        file: path.to_path_buf(),
+        line,
+        column,
+        key,
+        message,
+        hint,
+    }]))
+}
+
+/// The parser's message in the words of a pipeline file, with a hint for the key where one is
+/// known.
+fn reword(message: &str, key: &str) -> (String, Option<String>) {
+    let last = key.rsplit('.').next().unwrap_or("");
+    let shape = match last {
+        "grain" => Some("write one of: month, quarter, year"),
+        "periods" => {
+            Some("write `periods: { from: 2024-01, to: 2024-12 }`, labels of the pipeline's grain")
+        }
+        "from" | "to" | "valid_from" | "valid_to" | "name" | "base_currency" | "timezone"
+        | "path" => Some("write one text value"),
+        "compression" => Some("write one of: zstd, snappy, uncompressed"),
+        "output" => Some("write `output: { path: out }`"),
+        "csv" => Some("write `csv: { delimiter: \";\", quote: \"\\\"\" }`"),
+        "rename" => Some("write `rename: { column_in_the_file: canonical_column }`"),
+        _ if key.starts_with("sources.") => {
+            Some("write `{ path: input/file.csv }`, with `format`, `csv` and `rename` where needed")
+        }
+        _ => None,
+    };
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let k = rest.split(',').next().unwrap_or(rest).trim();
+        return (
+            format!("the key `{k}` appears twice in this mapping"),
+            Some("a key may appear once in a mapping: remove or merge the repeated one".into()),
+        );
+    }
+    let found = if message.contains("expected mapping start") {
+        "expected a mapping (`key: value` pairs) here"
+    } else if message.contains("enum expected scalar or mapping") {
+        "expected a single word here, not a list"
+    } else if message.contains("expected string scalar") {
+        "expected a single text value here, not a list or mapping"
+    } else if message.contains("expected sequence start") {
+        "expected a list (`[a, b]` or `- a` lines) here"
+    } else {
+        let csv_key = ["`delimiter`", "`quote`"]
+            .into_iter()
+            .find(|k| message.starts_with(&format!("unknown field {k}")));
+        let hint = match csv_key {
+            Some(k) if key.starts_with("sources.") => Some(format!(
+                "{k} goes under `csv`: `{{ path: ..., csv: {{ {}: \";\" }} }}`",
+                k.trim_matches('`')
+            )),
+            _ => None,
+        };
+        return (message.to_string(), hint);
+    };
+    (found.to_string(), shape.map(String::from))
+}
+
+/// The dotted key path of the value at `line`:`column` (1-based), read from the text: the keys of
+/// the enclosing flow mappings on the line and of the less indented block mappings above it.
+/// A best effort for messages; sequence items add no component.
+fn key_at(text: &str, line: u64, column: u64) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(here) = lines.get(line.saturating_sub(1) as usize) else {
+        return String::new();
+    };
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '-']).len();
+    let key_of = |l: &str| -> Option<String> {
+        let t = l.trim_start_matches([' ', '-']);
+        let (k, _) = t.split_once(':')?;
+        let k = k.trim().trim_matches(['"', '\'']);
+        (!k.is_empty() && !k.starts_with('#') && !k.contains(['{', '[', ' ']))
+            .then(|| k.to_string())
+    };
+    // Keys within the line, up to the column: a stack over the flow mappings.
+    let prefix: String = here
+        .chars()
+        .take(column.saturating_sub(1) as usize)
+        .collect();
+    let mut stack: Vec<Option<String>> = vec![None];
+    let mut word = String::new();
+    let mut quoted = None;
+    for ch in prefix.chars() {
+        match (quoted, ch) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quoted = Some(ch),
+            (None, '{') => {
+                stack.push(None);
+                word.clear();
+            }
+            (None, '[') => {
+                stack.push(None);
+                word.clear();
+            }
+            (None, '}' | ']') => {
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+                word.clear();
+            }
+            (None, ',') => {
+                if let Some(top) = stack.last_mut() {
+                    *top = None;
+                }
+                word.clear();
+            }
+            (None, ':') => {
+                let k = word.trim().trim_start_matches('-').trim().to_string();
+                if !k.is_empty() {
+                    if let Some(top) = stack.last_mut() {
+                        *top = Some(k);
+                    }
+                }
+                word.clear();
+            }
+            (None, '#') => break,
+            (None, c) => word.push(c),
+        }
+    }
+    let mut path: Vec<String> = stack.into_iter().flatten().collect();
+    let mut level = indent(here);
+    for l in lines[..line.saturating_sub(1) as usize].iter().rev() {
+        if level == 0 {
+            break;
+        }
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        if indent(l) < level {
+            level = indent(l);
+            if let Some(k) = key_of(l) {
+                path.insert(0, k);
+            }
+        }
+    }
+    path.join(".")
 }
 
 /// Parses and checks pipeline text that claims to come from `path`.
@@ -260,11 +401,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Plan, crate::Error> {
         serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(text, parser_options())
     {
         if limit_message(&e).is_some() {
-            return Err(parse_error(path, &e));
+            return Err(parse_error(path, None, &e));
         }
     }
     let def: def::PipelineDef = serde_saphyr::from_str_with_options(text, parser_options())
-        .map_err(|e| parse_error(path, &e))?;
+        .map_err(|e| parse_error(path, Some(text), &e))?;
     validate::validate(path, text, def).map_err(|d| crate::Error::Config(ConfigErrors(d)))
 }
 

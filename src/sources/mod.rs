@@ -487,13 +487,17 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
         let cols = match file_columns(src, &path) {
             Ok(c) => c,
             Err(e) => {
-                let hint = e.contains("no header row").then(|| {
+                let hint = if e.contains("as Parquet") {
+                    Some("check that the file is Parquet; a CSV file needs `format: csv` (or a .csv name)".to_string())
+                } else {
+                    e.contains("no header row").then(|| {
                     let cols: Vec<_> = src.table.columns().iter().map(|c| c.name).collect();
                     format!(
                         "write the table with its header row ({}), or leave an optional table out of the pipeline",
                         cols.join(",")
                     )
-                });
+                    })
+                };
                 out.push(diag(
                     plan,
                     &src.place,
@@ -716,7 +720,7 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> Result<DataFrame, String> {
                 };
                 let refuse = |accepted: &str, why: &str| {
                     format!(
-                        "{named} is {} in the file, but `{}` is {}: {why}; write it as {accepted}",
+                        "{named} is {:?} in the file, but `{}` is {}: {why}; write it as {accepted}",
                         c.dtype(),
                         spec.name,
                         spec.ty.name()
