@@ -774,3 +774,96 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> Result<DataFrame, String> {
     }
     DataFrame::new(height, cols).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows as Polars reads them from `text`, to check the scan against.
+    fn polars_rows(text: &[u8]) -> usize {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_raise_if_empty(false)
+            .map_parse_options(|o| o.with_truncate_ragged_lines(true))
+            .into_reader_with_file_handle(std::io::Cursor::new(text))
+            .finish()
+            .unwrap()
+            .height()
+    }
+
+    #[test]
+    fn the_scan_finds_the_rows_polars_reads() {
+        for text in [
+            &b"a,b\n1,2\n3,4\n"[..],
+            b"a,b\n1,2\n3,4",
+            b"a,b\r\n1,2\r\n3,4\r\n",
+            b"a,b\n1,2\n\n3,4\n",
+            b"a,b\n1,2\n3,4\n\n",
+            b"a,b\n\"x\ny\",2\n3,4\n",
+            b"a,b\n1\n3,4,5\n",
+            b"a,b\n\"x,\"\"y\"\"\",2\n",
+            b"a,b\n",
+        ] {
+            let s = scan_csv(text, b',', b'"');
+            assert_eq!(
+                s.read,
+                polars_rows(text),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn ragged_rows_blank_lines_and_line_marks() {
+        let text = b"a,b,c\n1,2,3\n\"x\ny\",2,3\n\n4,5\n6,7,8,9\n10,11,12\n";
+        let s = scan_csv(text, b',', b'"');
+        assert_eq!(s.header_fields, 3);
+        assert_eq!(s.read, 6);
+        assert_eq!(s.blank, vec![2]);
+        // Row 1 starts on line 3 as expected, but spans two lines; the blank line 5 is dropped,
+        // so row 2 (`4,5`) is on line 6.
+        assert_eq!(s.marks, vec![(2, 6)]);
+        let ragged: Vec<_> = s.ragged.iter().map(|r| (r.0, r.1)).collect();
+        assert_eq!(ragged, vec![(2, 2), (3, 4)]);
+        let t = RawTable {
+            table: Table::Fees,
+            format: Format::Csv,
+            files: vec![FileInfo {
+                path: "f.csv".into(),
+                rows: 5,
+                fingerprint: String::new(),
+                first_row: 0,
+                line_marks: s.marks.clone(),
+            }],
+            df: DataFrame::default(),
+            breaks: Vec::new(),
+        };
+        let lines: Vec<_> = (0..5).map(|i| t.row_ref(i).line.unwrap()).collect();
+        assert_eq!(lines, vec![2, 3, 6, 7, 8]);
+    }
+
+    #[test]
+    fn text_checks() {
+        assert!(matches!(csv_text(b""), Err(CsvTrouble::Empty)));
+        assert!(matches!(
+            csv_text(b"\xef\xbb\xbf\n"),
+            Err(CsvTrouble::Empty)
+        ));
+        assert_eq!(csv_text(b"\xef\xbb\xbfa,b\n").unwrap(), b"a,b\n");
+        match csv_text(b"a,b\n1,\xd6\xd0\n") {
+            Err(CsvTrouble::NotUtf8 {
+                byte,
+                offset,
+                line,
+                column,
+            }) => assert_eq!((byte, offset, line, column), (0xd6, 6, 2, 3)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            split_fields(b"\"a,b\",\"c\"\"d\",e\r", b',', b'"'),
+            vec!["a,b", "c\"d", "e"]
+        );
+    }
+}
