@@ -26,6 +26,14 @@ pub struct RuleBreak {
 
 impl std::fmt::Display for RuleBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            // The whole row: a CSV row that cannot be split into the header's fields.
+            return write!(
+                f,
+                "{}: {} row `{}`: {}",
+                self.at, self.table, self.value, self.rule
+            );
+        }
         let value = if self.value.is_empty() {
             "(empty)".to_string()
         } else {
@@ -103,6 +111,10 @@ pub enum Error {
         #[source]
         source: PolarsError,
     },
+    /// A source file is not what its source says it is (not UTF-8, empty, a column of a type
+    /// that cannot hold its values); the message says what to do.
+    #[error("{path}: {message}")]
+    SourceFile { path: PathBuf, message: String },
     /// A file or folder cannot be read.
     #[error("{what}")]
     Io {
@@ -163,6 +175,7 @@ impl Error {
             | Error::NoScorecard(_)
             | Error::ReadSource { .. }
             | Error::SourceColumns { .. }
+            | Error::SourceFile { .. }
             | Error::Io { .. }
             | Error::TooManyRejected { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }

@@ -184,22 +184,53 @@ impl Calendar {
         }
     }
 
-    /// Parses a period label. A label of a finer grain (a month for a quarter run, say) names the
-    /// period that holds it.
+    /// Parses a period label of this calendar's grain: `2026-10` for a month, `2026-Q4` for a
+    /// quarter, `2026` for a year. A label of another grain is refused with an example of the
+    /// right one (the period holding it, or the first period it holds).
     pub fn parse_label(&self, s: &str) -> Result<i32, String> {
-        let month = parse_period_label(s)?;
-        match month {
-            Label::Month(m) => Ok(self.period_of_month(m)),
-            Label::Quarter(y, q) if self.grain == Grain::Quarter => Ok(y * 4 + q - 1),
-            Label::Quarter(y, _) if self.grain == Grain::Year => Ok(y),
-            Label::Year(y) if self.grain == Grain::Year => Ok(y),
-            _ => Err(format!(
-                "`{s}` is coarser than the {} grain: give a {} label such as {}",
-                self.grain.name(),
-                self.grain.name(),
-                self.label(self.period_of_month(2026 * 12 + 9))
-            )),
+        let (grain, key) = label_key(s)?;
+        if grain == self.grain {
+            return Ok(key);
         }
+        let months = Calendar {
+            grain,
+            fiscal_start: self.fiscal_start,
+        };
+        let example = self.label(self.period_of_month(months.first_month(key)));
+        let mut hint = String::new();
+        if self.fiscal_start != 1 && grain != Grain::Month && self.grain != Grain::Month {
+            hint = format!(" (fiscal years start in month {})", self.fiscal_start);
+        }
+        Err(format!(
+            "`{}` is a {} label, but the run is at {} grain: give a {} label such as `{example}`{hint}",
+            s.trim(),
+            grain.name(),
+            self.grain.name(),
+            self.grain.name(),
+        ))
+    }
+
+    /// The periods of this calendar's grain covering the labels `from` .. `to`, which may be of
+    /// any grain: a range written for one grain (a pipeline's `periods`) read at another
+    /// (`--grain`). `2024-02` .. `2024-03` at quarter grain is `2024-Q1` .. `2024-Q1`;
+    /// `2024-Q1` .. `2024-Q2` at month grain is `2024-01` .. `2024-06`.
+    pub fn cover(&self, from: &str, to: &str) -> Result<(i32, i32), String> {
+        let month = |s: &str, last: bool| -> Result<i32, String> {
+            let (grain, key) = label_key(s)?;
+            let c = Calendar {
+                grain,
+                fiscal_start: self.fiscal_start,
+            };
+            Ok(if last {
+                c.last_month(key)
+            } else {
+                c.first_month(key)
+            })
+        };
+        Ok((
+            self.period_of_month(month(from, false)?),
+            self.period_of_month(month(to, true)?),
+        ))
     }
 }
 
@@ -297,15 +328,27 @@ mod tests {
         assert_eq!(q.label(p), "2026-Q4");
         assert_eq!(format_day(q.start(p)), "2026-10-01");
         assert_eq!(format_day(q.end(p)), "2026-12-31");
-        assert_eq!(q.parse_label("2026-11").unwrap(), p);
+        assert_eq!(q.cover("2026-11", "2026-11").unwrap(), (p, p));
+        assert_eq!(
+            q.parse_label("2026-11").unwrap_err(),
+            "`2026-11` is a month label, but the run is at quarter grain: give a quarter label such as `2026-Q4`"
+        );
         let fy = cal(Grain::Year, 4);
-        let p = fy.parse_label("2026-03").unwrap();
+        let p = fy.cover("2026-03", "2026-03").unwrap().0;
         assert_eq!(fy.label(p), "2025");
+        assert_eq!(fy.parse_label("2025").unwrap(), p);
+        assert!(fy.parse_label("2025-Q1").is_err());
         assert_eq!(format_day(fy.start(p)), "2025-04-01");
         assert_eq!(format_day(fy.end(p)), "2026-03-31");
         let fq = cal(Grain::Quarter, 4);
-        let p = fq.parse_label("2026-04").unwrap();
+        let p = fq.cover("2026-04", "2026-04").unwrap().0;
         assert_eq!(fq.label(p), "2026-Q1");
+        assert_eq!(fq.parse_label("2026-Q1").unwrap(), p);
+        // A quarter range read at month grain covers its months.
+        let (f, t) = cal(Grain::Month, 1).cover("2024-Q1", "2024-Q2").unwrap();
+        assert_eq!((f, t), (2024 * 12, 2024 * 12 + 5));
+        let (f, t) = cal(Grain::Quarter, 1).cover("2024", "2025").unwrap();
+        assert_eq!((f, t), (2024 * 4, 2025 * 4 + 3));
         assert!(cal(Grain::Month, 1).parse_label("2026-Q1").is_err());
         assert!(cal(Grain::Month, 1).parse_label("2026-13").is_err());
         assert!(cal(Grain::Month, 1).parse_label("26-01").is_err());

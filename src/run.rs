@@ -132,7 +132,9 @@ impl RunOptions {
                 self.to.as_deref().map(parse).transpose()?,
             )
         } else if let Some((f, t)) = &plan.periods {
-            (Some(parse(f)?), Some(parse(t)?))
+            // Written at the pipeline's grain; `--grain` may read them at another.
+            let (f, t) = cal.cover(f, t).map_err(Error::BadPeriod)?;
+            (Some(f), Some(t))
         } else {
             (None, None)
         };

@@ -175,16 +175,22 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
     let grain = def.grain.unwrap_or(Grain::Month);
     let periods = def.periods.as_ref().map(|p| {
         let cal = Calendar {
-            grain: Grain::Month,
+            grain,
             fiscal_start,
         };
         let from = cal.parse_label(&p.from.value);
         let to = cal.parse_label(&p.to.value);
+        let hint = |e: &String| {
+            e.contains(" grain: ").then(|| format!(
+                "the labels of `periods` are of the pipeline's grain ({}); `--grain` reads them at another",
+                grain.name()
+            ))
+        };
         if let Err(e) = &from {
-            c.at(&p.from, "periods.from", e.clone(), None);
+            c.at(&p.from, "periods.from", e.clone(), hint(e));
         }
         if let Err(e) = &to {
-            c.at(&p.to, "periods.to", e.clone(), None);
+            c.at(&p.to, "periods.to", e.clone(), hint(e));
         }
         if let (Ok(f), Ok(t)) = (&from, &to) {
             if f > t {

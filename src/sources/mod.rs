@@ -24,6 +24,23 @@ pub struct FileInfo {
     pub fingerprint: String,
     /// Global index of the file's first row in its table.
     pub first_row: usize,
+    /// CSV only: `(row, line)` for each row (0-based within the file) that starts on another
+    /// line than the row before it plus one, because a quoted value holds a line break; later
+    /// rows count on from it. Empty when every row `r` is on line `r + 2`.
+    pub line_marks: Vec<(usize, usize)>,
+}
+
+/// A row found malformed while a file is read, before any of its cells is checked: a CSV row
+/// with more or fewer fields than the header. The parse step reports it like a rule break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBreak {
+    /// 0-based global row of the table.
+    pub row: usize,
+    /// Canonical column name, or "" for the whole row.
+    pub column: &'static str,
+    /// The row's text as read (cut to 120 characters).
+    pub value: String,
+    pub rule: String,
 }
 
 /// A source read into memory: canonical string columns, and where each row came from.
@@ -33,19 +50,8 @@ pub struct RawTable {
     pub format: Format,
     pub files: Vec<FileInfo>,
     pub df: DataFrame,
-    /// Rows the reader found malformed (a ragged CSV row), sorted by row.
+    /// Rows found malformed while reading, in row order.
     pub breaks: Vec<ReadBreak>,
-}
-
-/// A row the reader found malformed; it breaks a rule like any other.
-#[derive(Debug, Clone)]
-pub struct ReadBreak {
-    /// 0-based row of the table.
-    pub row: usize,
-    /// Canonical column, or "" for the whole row.
-    pub column: &'static str,
-    pub value: String,
-    pub rule: String,
 }
 
 /// Where a row of a table came from.
@@ -103,11 +109,16 @@ impl RawTable {
             .saturating_sub(1);
         match self.files.get(k) {
             Some(f) => {
-                let row = i - f.first_row + 1;
+                let r = i - f.first_row;
+                let k = f.line_marks.partition_point(|m| m.0 <= r);
+                let line = match k.checked_sub(1).map(|k| f.line_marks[k]) {
+                    Some((r0, l0)) => l0 + (r - r0),
+                    None => r + 2,
+                };
                 RowRef {
                     file: f.path.clone(),
-                    row,
-                    line: (self.format == Format::Csv).then_some(row + 1),
+                    row: r + 1,
+                    line: (self.format == Format::Csv).then_some(line),
                 }
             }
             None => RowRef {
@@ -175,38 +186,258 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
                 plan,
                 p,
                 format!("bad glob `{}`: {e}", src.pattern),
-                None,
+                Some("a glob may use `*`, `?` and `[abc]`; quote it in the YAML".into()),
             ));
         }
     };
     files.sort();
     if files.is_empty() {
-        return Err(diag(
-            plan,
-            p,
-            format!("no file matches `{}`", src.pattern),
-            Some("paths are relative to the pipeline file's folder".into()),
-        ));
+        return Err(no_match(plan, src));
     }
     Ok(files)
 }
 
-fn file_columns(src: &SourcePlan, path: &Path) -> PolarsResult<Vec<String>> {
-    match src.format {
-        Format::Csv => {
-            let df = csv_options(src)
-                .with_n_rows(Some(0))
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))?
-                .finish()?;
-            Ok(df
-                .get_column_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect())
+/// Why a path or glob matches no file, and what to do.
+fn no_match(plan: &Plan, src: &SourcePlan) -> Diagnostic {
+    let base = plan.file.parent().unwrap_or(Path::new("")).to_path_buf();
+    let pattern = Path::new(&src.pattern);
+    let written = pattern.strip_prefix(&base).unwrap_or(pattern);
+    let is_glob = src.pattern.contains(['*', '?', '[']);
+    let what = if is_glob {
+        "no file matches the glob"
+    } else {
+        "there is no file"
+    };
+    let folder = if base.as_os_str().is_empty() {
+        "the current folder".to_string()
+    } else {
+        base.display().to_string()
+    };
+    let message = format!(
+        "{what} `{}` (resolved against the pipeline file's folder {folder}, as {})",
+        written.display(),
+        pattern.display()
+    );
+    let parent = pattern.parent().unwrap_or(Path::new(""));
+    let hint = if !parent.as_os_str().is_empty() && !parent.is_dir() && !is_glob {
+        format!(
+            "the folder {} does not exist; paths are relative to the pipeline file, not to the working directory",
+            parent.display()
+        )
+    } else {
+        let names: Vec<String> = std::fs::read_dir(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+        let name = pattern
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match crate::suggest::closest(&name, names.iter().map(String::as_str)) {
+            Some(c) if !is_glob => format!(
+                "did you mean `{}`? Fix `path` in the pipeline",
+                written.with_file_name(c).display()
+            ),
+            _ => "fix `path` in the pipeline; paths and globs are relative to the pipeline file, not to the working directory".to_string(),
         }
+    };
+    diag(plan, &src.place, message, Some(hint))
+}
+
+/// Why a file cannot be read as the CSV its source says it is.
+#[derive(Debug)]
+enum CsvTrouble {
+    /// No byte, or only a BOM and blank space: not even a header.
+    Empty,
+    /// Bytes that are not UTF-8, at `offset` in the file (line and column 1-based).
+    NotUtf8 {
+        byte: u8,
+        offset: usize,
+        line: usize,
+        column: usize,
+    },
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for CsvTrouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CsvTrouble::Empty => write!(f, "is empty: it has no header row"),
+            CsvTrouble::NotUtf8 { byte, offset, line, column } => write!(
+                f,
+                "line {line} is not UTF-8 text: byte 0x{byte:02X} at byte offset {offset} of the file (column {column} of the line); re-export the file as UTF-8 (Excel: Save As \"CSV UTF-8\"; a GBK/GB18030 export can be converted with `iconv -f GB18030 -t UTF-8 in.csv > out.csv`)"
+            ),
+            CsvTrouble::Io(e) => write!(f, "cannot be read: {e}"),
+        }
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The bytes of a CSV file after its BOM, checked to be UTF-8 text with a header.
+fn csv_text(bytes: &[u8]) -> Result<&[u8], CsvTrouble> {
+    let skip = if bytes.starts_with(UTF8_BOM) { 3 } else { 0 };
+    let data = &bytes[skip..];
+    if let Err(e) = std::str::from_utf8(data) {
+        let at = e.valid_up_to();
+        let before = &data[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        // A file cut in the middle of a character is not UTF-8 either, but says so less
+        // clearly; report the byte where reading stopped.
+        return Err(CsvTrouble::NotUtf8 {
+            byte: data[at],
+            offset: skip + at,
+            line,
+            column,
+        });
+    }
+    if data.iter().all(u8::is_ascii_whitespace) {
+        return Err(CsvTrouble::Empty);
+    }
+    Ok(data)
+}
+
+/// The header of a CSV file, read up to its first unquoted line break only.
+fn csv_header(src: &SourcePlan, path: &Path) -> Result<Vec<String>, CsvTrouble> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(CsvTrouble::Io)?;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let end = loop {
+        let n = f.read(&mut chunk).map_err(CsvTrouble::Io)?;
+        buf.extend_from_slice(&chunk[..n]);
+        let mut quoted = false;
+        let found = buf.iter().position(|&c| {
+            if c == src.quote {
+                quoted = !quoted;
+            }
+            c == b'\n' && !quoted
+        });
+        if let Some(i) = found {
+            break i;
+        }
+        if n == 0 || buf.len() > 16 << 20 {
+            break buf.len();
+        }
+    };
+    let header = csv_text(&buf[..end])?;
+    Ok(split_fields(header, src.delimiter, src.quote))
+}
+
+/// The fields of one CSV record, unquoted.
+fn split_fields(record: &[u8], delimiter: u8, quote: u8) -> Vec<String> {
+    let record = record.strip_suffix(b"\r").unwrap_or(record);
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    let mut quoted = false;
+    let mut i = 0;
+    while i < record.len() {
+        let c = record[i];
+        if c == quote {
+            if quoted && record.get(i + 1) == Some(&quote) {
+                cur.push(quote);
+                i += 1;
+            } else {
+                quoted = !quoted;
+            }
+        } else if c == delimiter && !quoted {
+            out.push(String::from_utf8_lossy(&cur).into_owned());
+            cur.clear();
+        } else {
+            cur.push(c);
+        }
+        i += 1;
+    }
+    out.push(String::from_utf8_lossy(&cur).into_owned());
+    out
+}
+
+/// What one pass over a CSV file's bytes finds: each record's field count and first line.
+/// Quotes toggle as in Polars' reader: a delimiter or line break between quotes is text.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct CsvScan {
+    header_fields: usize,
+    /// Records after the header as the reader gives them, blank lines included (the reader
+    /// gives each as a row of nulls).
+    read: usize,
+    /// The reader's rows (0-based) that are blank lines: they hold no row and are dropped.
+    blank: Vec<usize>,
+    /// `(row, fields, byte range)` of each row (0-based, blank lines not counted) whose field
+    /// count is not the header's.
+    ragged: Vec<(usize, usize, std::ops::Range<usize>)>,
+    /// `(row, line)` where a row does not start on the line after the previous row's.
+    marks: Vec<(usize, usize)>,
+}
+
+fn scan_csv(b: &[u8], delimiter: u8, quote: u8) -> CsvScan {
+    let mut s = CsvScan::default();
+    let mut header = true;
+    let (mut line, mut rec_line, mut rec_start, mut fields) = (1usize, 1usize, 0usize, 1usize);
+    let mut quoted = false;
+    let mut rows = 0usize;
+    let mut finish =
+        |s: &mut CsvScan, fields: usize, line: usize, range: std::ops::Range<usize>| {
+            if header {
+                header = false;
+                s.header_fields = fields;
+                return;
+            }
+            s.read += 1;
+            if matches!(&b[range.clone()], b"" | b"\r") {
+                s.blank.push(s.read - 1);
+                return;
+            }
+            let k = rows;
+            rows += 1;
+            let expected = match s.marks.last() {
+                Some(&(r0, l0)) => l0 + (k - r0),
+                None => k + 2,
+            };
+            if line != expected {
+                s.marks.push((k, line));
+            }
+            if fields != s.header_fields {
+                s.ragged.push((k, fields, range));
+            }
+        };
+    for (i, &c) in b.iter().enumerate() {
+        if c == quote {
+            quoted = !quoted;
+        } else if c == b'\n' {
+            line += 1;
+            if !quoted {
+                finish(&mut s, fields, rec_line, rec_start..i);
+                rec_start = i + 1;
+                rec_line = line;
+                fields = 1;
+            }
+        } else if c == delimiter && !quoted {
+            fields += 1;
+        }
+    }
+    if rec_start < b.len() {
+        finish(&mut s, fields, rec_line, rec_start..b.len());
+    }
+    s
+}
+
+fn file_columns(src: &SourcePlan, path: &Path) -> Result<Vec<String>, String> {
+    match src.format {
+        Format::Csv => csv_header(src, path).map_err(|e| e.to_string()),
         Format::Parquet => {
-            let f = std::fs::File::open(path)?;
-            let schema = ParquetReader::new(f).schema()?;
+            let f = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
+            let schema = ParquetReader::new(f)
+                .schema()
+                .map_err(|e| format!("cannot be read as Parquet: {e}"))?;
             Ok(schema.iter_names().map(|s| s.to_string()).collect())
         }
     }
@@ -220,6 +451,32 @@ fn csv_options(src: &SourcePlan) -> CsvReadOptions {
         .map_parse_options(|o| {
             o.with_separator(src.delimiter)
                 .with_quote_char(Some(src.quote))
+                // A long row is read (its extra fields dropped) and reported by the scan.
+                .with_truncate_ragged_lines(true)
+        })
+}
+
+/// How a delimiter is written in YAML.
+fn show_delimiter(d: u8) -> String {
+    match d {
+        b'\t' => "\\t".into(),
+        d => (d as char).to_string(),
+    }
+}
+
+/// When a header read with the pipeline's delimiter is one long name that splits into the
+/// source's columns on another delimiter: that delimiter.
+fn other_delimiter(src: &SourcePlan, cols: &[String]) -> Option<u8> {
+    let [only] = cols else { return None };
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .filter(|&d| d != src.delimiter)
+        .find(|&d| {
+            split_fields(only.as_bytes(), d, src.quote)
+                .iter()
+                .filter(|c| src.table.column(src.canonical(c.trim())).is_some())
+                .count()
+                >= 2
         })
 }
 
@@ -230,19 +487,50 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
         Err(d) => return vec![d],
     };
     let mut out = Vec::new();
+    let name = src.table.name();
     for path in files {
         let cols = match file_columns(src, &path) {
             Ok(c) => c,
             Err(e) => {
+                let hint = if e.contains("as Parquet") {
+                    Some("check that the file is Parquet; a CSV file needs `format: csv` (or a .csv name)".to_string())
+                } else {
+                    e.contains("no header row").then(|| {
+                    let cols: Vec<_> = src.table.columns().iter().map(|c| c.name).collect();
+                    format!(
+                        "write the table with its header row ({}), or leave an optional table out of the pipeline",
+                        cols.join(",")
+                    )
+                    })
+                };
                 out.push(diag(
                     plan,
                     &src.place,
-                    format!("cannot read {}: {e}", path.display()),
-                    None,
+                    format!("{} {e}", path.display()),
+                    hint,
                 ));
                 continue;
             }
         };
+        if let Some(d) = other_delimiter(src, &cols) {
+            let (d, ours) = (show_delimiter(d), show_delimiter(src.delimiter));
+            let mut shown: String = cols[0].chars().take(60).collect();
+            if shown.len() < cols[0].len() {
+                shown.push('…');
+            }
+            out.push(diag(
+                plan,
+                &src.place,
+                format!(
+                    "{} has one column `{shown}` when read with the delimiter `{ours}`: its fields look separated by `{d}`",
+                    path.display()
+                ),
+                Some(format!(
+                    "set the delimiter of the source: `{name}: {{ path: ..., csv: {{ delimiter: \"{d}\" }} }}`"
+                )),
+            ));
+            continue;
+        }
         for r in &src.renames {
             if !cols.iter().any(|c| c == &r.from) {
                 out.push(diag(
@@ -265,6 +553,17 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
     out
 }
 
+/// A file's row as shown in a message: its text, cut to 120 characters.
+fn row_text(b: &[u8]) -> String {
+    let t = String::from_utf8_lossy(b);
+    let t = t.trim_end_matches(['\r', '\n']);
+    let mut s: String = t.chars().take(120).collect();
+    if s.len() < t.len() {
+        s.push('…');
+    }
+    s
+}
+
 /// Reads one source: every file, canonical columns only, all as strings.
 pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
     let problems = check_headers(plan, src);
@@ -275,6 +574,7 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         .map_err(|d| Error::Config(crate::config::ConfigErrors(vec![d])))?;
     let mut frames = Vec::with_capacity(files.len());
     let mut infos = Vec::with_capacity(files.len());
+    let mut breaks = Vec::new();
     let mut first_row = 0;
     for path in files {
         let bytes = std::fs::read(&path).map_err(|e| Error::Io {
@@ -282,21 +582,81 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
             source: e,
         })?;
         let fingerprint = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
-        drop(bytes);
-        let df = read_file(src, &path).map_err(|source| Error::ReadSource {
+        let mut line_marks = Vec::new();
+        let df = match src.format {
+            Format::Csv => {
+                let text = csv_text(&bytes).map_err(|e| Error::SourceFile {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                let scan = scan_csv(text, src.delimiter, src.quote);
+                let df = csv_options(src)
+                    .into_reader_with_file_handle(std::io::Cursor::new(text))
+                    .finish()
+                    .map_err(|source| Error::ReadSource {
+                        path: path.clone(),
+                        format: fmt_name(src.format),
+                        source,
+                    })?;
+                if scan.read != df.height() {
+                    // The scan and the reader disagree on where rows end: a bug, not bad input.
+                    return Err(Error::SourceFile {
+                        path: path.clone(),
+                        message: format!(
+                            "internal error: {} rows read, {} rows found by the scan; please report this with the file",
+                            df.height(),
+                            scan.read
+                        ),
+                    });
+                }
+                let df = if scan.blank.is_empty() {
+                    df
+                } else {
+                    let mut keep = vec![true; df.height()];
+                    for &i in &scan.blank {
+                        keep[i] = false;
+                    }
+                    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+                    df.filter(&mask)
+                        .map_err(Error::polars("dropping the blank lines of a CSV file"))?
+                };
+                line_marks = scan.marks;
+                let d = show_delimiter(src.delimiter);
+                let h = scan.header_fields;
+                for (k, fields, range) in scan.ragged {
+                    let rule = if fields < h {
+                        format!("has {fields} fields; the header has {h}: a field is missing (an empty value still needs its `{d}`); fix the row in the file")
+                    } else {
+                        format!("has {fields} fields; the header has {h}: a value holds an unquoted `{d}`, or a field is extra; quote values that hold `{d}` and fix the row in the file")
+                    };
+                    breaks.push(ReadBreak {
+                        row: first_row + k,
+                        column: "",
+                        value: row_text(&text[range]),
+                        rule,
+                    });
+                }
+                df
+            }
+            Format::Parquet => {
+                drop(bytes);
+                read_parquet(src, &path).map_err(|source| Error::ReadSource {
+                    path: path.clone(),
+                    format: fmt_name(src.format),
+                    source,
+                })?
+            }
+        };
+        let df = canonicalise(src, df).map_err(|message| Error::SourceFile {
             path: path.clone(),
-            format: fmt_name(src.format),
-            source,
-        })?;
-        let df = canonicalise(src, df).map_err(|source| Error::SourceColumns {
-            path: path.clone(),
-            source,
+            message,
         })?;
         infos.push(FileInfo {
             path,
             rows: df.height(),
             fingerprint,
             first_row,
+            line_marks,
         });
         first_row += df.height();
         frames.push(df);
@@ -317,7 +677,7 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         format: src.format,
         files: infos,
         df,
-        breaks: Vec::new(),
+        breaks,
     })
 }
 
@@ -328,32 +688,27 @@ fn fmt_name(f: Format) -> &'static str {
     }
 }
 
-fn read_file(src: &SourcePlan, path: &Path) -> PolarsResult<DataFrame> {
-    match src.format {
-        Format::Csv => csv_options(src)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
-            .finish(),
-        Format::Parquet => {
-            let f = std::fs::File::open(path)?;
-            let wanted: Vec<String> = {
-                let mut r = ParquetReader::new(std::fs::File::open(path)?);
-                let schema = r.schema()?;
-                schema
-                    .iter_names()
-                    .map(|s| s.to_string())
-                    .filter(|c| src.table.column(src.canonical(c)).is_some())
-                    .collect()
-            };
-            ParquetReader::new(f).with_columns(Some(wanted)).finish()
-        }
-    }
+fn read_parquet(src: &SourcePlan, path: &Path) -> PolarsResult<DataFrame> {
+    let f = std::fs::File::open(path)?;
+    let wanted: Vec<String> = {
+        let mut r = ParquetReader::new(std::fs::File::open(path)?);
+        let schema = r.schema()?;
+        schema
+            .iter_names()
+            .map(|s| s.to_string())
+            .filter(|c| src.table.column(src.canonical(c)).is_some())
+            .collect()
+    };
+    ParquetReader::new(f).with_columns(Some(wanted)).finish()
 }
 
 /// Renames file columns to canonical names and keeps only canonical columns. Money held as a
 /// decimal with at most 2 places becomes Int64 cents and dates stay Date, so typed Parquet is
-/// never turned into text and back; everything else becomes text. Absent optional columns are
-/// added as nulls.
-fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
+/// never turned into text and back; other types that hold a column's values exactly become
+/// text, and a type that cannot (binary floating point for money or text, a number for a date)
+/// is refused with the column, the type found and the types accepted. Absent optional columns
+/// are added as nulls.
+fn canonicalise(src: &SourcePlan, df: DataFrame) -> Result<DataFrame, String> {
     let height = df.height();
     let mut cols = Vec::new();
     for spec in src.table.columns() {
@@ -363,15 +718,33 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
             .find(|c| src.canonical(c.name().as_str()) == spec.name);
         let col = match found {
             Some(c) => {
-                let c = match (spec.ty, c.dtype()) {
+                let named = if c.name().as_str() == spec.name {
+                    format!("column `{}`", spec.name)
+                } else {
+                    format!("column `{}` (renamed to `{}`)", c.name(), spec.name)
+                };
+                let refuse = |accepted: &str, why: &str| {
+                    format!(
+                        "{named} is {:?} in the file, but `{}` is {}: {why}; write it as {accepted}",
+                        c.dtype(),
+                        spec.name,
+                        spec.ty.name()
+                    )
+                };
+                let dt = c.dtype();
+                let c = match (spec.ty, dt) {
                     (_, DataType::String) => c.clone(),
                     (ColType::Money, DataType::Float32 | DataType::Float64) => {
-                        polars_bail!(ComputeError: "column `{}` holds binary floating point numbers; money must be decimal or text", c.name())
+                        return Err(refuse(
+                            "a decimal (e.g. Decimal(18, 2)), an integer or text such as `1234.50`",
+                            "binary floating point cannot hold every amount in cents exactly",
+                        ))
                     }
                     (ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => {
                         let factor = 10i128.pow(2 - *scale as u32);
                         let cents: Int64Chunked = c
-                            .decimal()?
+                            .decimal()
+                            .map_err(|e| e.to_string())?
                             .physical()
                             .iter()
                             .map(|v| v.and_then(|v| i64::try_from(v * factor).ok()))
@@ -379,7 +752,24 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
                         cents.into_column()
                     }
                     (ColType::Date, DataType::Date) => c.clone(),
-                    _ => c.cast(&DataType::String)?,
+                    (ColType::Date, _) => {
+                        return Err(refuse(
+                            "a Parquet DATE or text YYYY-MM-DD",
+                            "a number or a timestamp does not say which day it means",
+                        ))
+                    }
+                    (ColType::Str, d) if d.is_float() => {
+                        return Err(refuse(
+                            "text (or an integer)",
+                            "a float turns an id such as 1 into `1.0`",
+                        ))
+                    }
+                    (ColType::Str, d) if !(d.is_integer() || d.is_bool()) => {
+                        return Err(refuse("text", "only text and integers are read as text"))
+                    }
+                    _ => c
+                        .cast(&DataType::String)
+                        .map_err(|e| format!("{named}: cannot be read as text: {e}"))?,
                 };
                 c.with_name(spec.name.into())
             }
@@ -387,5 +777,98 @@ fn canonicalise(src: &SourcePlan, df: DataFrame) -> PolarsResult<DataFrame> {
         };
         cols.push(col);
     }
-    DataFrame::new(height, cols)
+    DataFrame::new(height, cols).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows as Polars reads them from `text`, to check the scan against.
+    fn polars_rows(text: &[u8]) -> usize {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_raise_if_empty(false)
+            .map_parse_options(|o| o.with_truncate_ragged_lines(true))
+            .into_reader_with_file_handle(std::io::Cursor::new(text))
+            .finish()
+            .unwrap()
+            .height()
+    }
+
+    #[test]
+    fn the_scan_finds_the_rows_polars_reads() {
+        for text in [
+            &b"a,b\n1,2\n3,4\n"[..],
+            b"a,b\n1,2\n3,4",
+            b"a,b\r\n1,2\r\n3,4\r\n",
+            b"a,b\n1,2\n\n3,4\n",
+            b"a,b\n1,2\n3,4\n\n",
+            b"a,b\n\"x\ny\",2\n3,4\n",
+            b"a,b\n1\n3,4,5\n",
+            b"a,b\n\"x,\"\"y\"\"\",2\n",
+            b"a,b\n",
+        ] {
+            let s = scan_csv(text, b',', b'"');
+            assert_eq!(
+                s.read,
+                polars_rows(text),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn ragged_rows_blank_lines_and_line_marks() {
+        let text = b"a,b,c\n1,2,3\n\"x\ny\",2,3\n\n4,5\n6,7,8,9\n10,11,12\n";
+        let s = scan_csv(text, b',', b'"');
+        assert_eq!(s.header_fields, 3);
+        assert_eq!(s.read, 6);
+        assert_eq!(s.blank, vec![2]);
+        // Row 1 starts on line 3 as expected, but spans two lines; the blank line 5 is dropped,
+        // so row 2 (`4,5`) is on line 6.
+        assert_eq!(s.marks, vec![(2, 6)]);
+        let ragged: Vec<_> = s.ragged.iter().map(|r| (r.0, r.1)).collect();
+        assert_eq!(ragged, vec![(2, 2), (3, 4)]);
+        let t = RawTable {
+            table: Table::Fees,
+            format: Format::Csv,
+            files: vec![FileInfo {
+                path: "f.csv".into(),
+                rows: 5,
+                fingerprint: String::new(),
+                first_row: 0,
+                line_marks: s.marks.clone(),
+            }],
+            df: DataFrame::default(),
+            breaks: Vec::new(),
+        };
+        let lines: Vec<_> = (0..5).map(|i| t.row_ref(i).line.unwrap()).collect();
+        assert_eq!(lines, vec![2, 3, 6, 7, 8]);
+    }
+
+    #[test]
+    fn text_checks() {
+        assert!(matches!(csv_text(b""), Err(CsvTrouble::Empty)));
+        assert!(matches!(
+            csv_text(b"\xef\xbb\xbf\n"),
+            Err(CsvTrouble::Empty)
+        ));
+        assert_eq!(csv_text(b"\xef\xbb\xbfa,b\n").unwrap(), b"a,b\n");
+        match csv_text(b"a,b\n1,\xd6\xd0\n") {
+            Err(CsvTrouble::NotUtf8 {
+                byte,
+                offset,
+                line,
+                column,
+            }) => assert_eq!((byte, offset, line, column), (0xd6, 6, 2, 3)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            split_fields(b"\"a,b\",\"c\"\"d\",e\r", b',', b'"'),
+            vec!["a,b", "c\"d", "e"]
+        );
+    }
 }

@@ -1,11 +1,13 @@
 //! The integration tests: one binary, a module per concern.
 
+mod catalogue;
 mod cli;
 mod common;
 mod differential;
 mod docs;
 mod duckdb;
 mod edge_cases;
+mod fuzz;
 mod messages;
 mod property;
 mod quarantine;
