@@ -11,5 +11,12 @@ fn main() {
     // freed memory for reuse instead; it all goes back at exit. (BENCHMARKS.md has the figures.)
     // SAFETY: sets a process-wide allocator option before any thread is started.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // Output piped into `head` ends quietly, as with other command-line tools, rather than with
+    // a panic on the closed pipe.
+    // SAFETY: restores the default action of one signal before any thread is started.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     std::process::exit(factorscore::cli::main());
 }

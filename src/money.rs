@@ -21,7 +21,7 @@ impl std::fmt::Display for DecimalError {
             DecimalError::Empty => write!(f, "is empty"),
             DecimalError::NotANumber => write!(
                 f,
-                "is not a plain decimal number (digits, optional sign and point)"
+                "is not a plain decimal number: write digits with an optional sign and one point, e.g. 1234.50, with no thousands separator, currency sign or exponent"
             ),
             DecimalError::TooManyDecimals { max } => {
                 write!(

@@ -38,7 +38,7 @@ pub fn parse_day(s: &str) -> Option<Day> {
     Some(days_from_civil(y, m, d))
 }
 
-fn days_in_month(y: i32, m: i32) -> i32 {
+pub fn days_in_month(y: i32, m: i32) -> i32 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
         2 => 28,

@@ -150,7 +150,7 @@ impl<'p, 't> Row<'p, 't> {
             Some(Cell::Text(s)) => {
                 let d = parse_day(s);
                 if d.is_none() {
-                    self.bad(column, s, "is not a date YYYY-MM-DD");
+                    self.bad(column, s, not_a_date(s));
                 }
                 d
             }
@@ -254,6 +254,43 @@ impl<'p, 't> Row<'p, 't> {
     }
 }
 
+/// Why `v` is not a timestamp, as precisely as its shape allows.
+fn not_a_timestamp(v: &str) -> String {
+    let b = v.as_bytes();
+    if b.len() > 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':' {
+        let hh = v[v.len() - 5..v.len() - 3].parse::<u32>().ok();
+        let mm = v[v.len() - 2..].parse::<u32>().ok();
+        if let (Some(h), Some(m)) = (hh, mm) {
+            if h > 23 || m > 59 {
+                return "has an offset out of range: offsets run from -23:59 to +23:59, e.g. +08:00"
+                    .to_string();
+            }
+        }
+    }
+    if let Some(day) = v.get(..10) {
+        if parse_day(day).is_none() && v.len() > 10 {
+            return not_a_date(day).replacen("date", "timestamp", 1);
+        }
+    }
+    "is not an ISO 8601 timestamp: write YYYY-MM-DDTHH:MM:SS with an optional offset, e.g. 2026-10-31T09:30:00+08:00".to_string()
+}
+
+/// Why `s` is not a date, as precisely as its shape allows.
+fn not_a_date(s: &str) -> String {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(_)) = (num(0..4), num(5..7), num(8..10)) {
+            if !(1..=12).contains(&m) {
+                return format!("is not a date: there is no month {m}");
+            }
+            let days = crate::periods::days_in_month(y as i32, m as i32);
+            return format!("is not a date: {y}-{m:02} has {days} days");
+        }
+    }
+    "is not a date YYYY-MM-DD, e.g. 2026-10-31".to_string()
+}
+
 /// Parses an ISO 8601 timestamp. One without an offset is read in `tz`; a local time that occurs
 /// twice (clocks going back) is read as the earlier instant.
 pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String> {
@@ -270,9 +307,7 @@ pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String>
         ]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-        .ok_or_else(|| {
-            "is not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SS, optional offset)".to_string()
-        })?;
+        .ok_or_else(|| not_a_timestamp(v))?;
         match tz.from_local_datetime(&naive).earliest() {
             Some(dt) => dt.timestamp_micros(),
             None => return Err(format!("does not exist in {tz} (a clock change skips it)")),
