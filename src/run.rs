@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::output::{write_atomic, write_partitions, Partition};
+use crate::output::{write_atomic, OutputDir, Partition};
 use crate::periods::{Calendar, Day, Grain};
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
@@ -366,6 +366,14 @@ fn period_tables(
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
     let spec = opts.periods(plan)?;
+    // Taken before any data is read: a second run on the same folder waits before doing work.
+    let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
+    let output = OutputDir::open(&out_dir)?;
+    let run_id = format!(
+        "{}-{}",
+        started.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
     let mut timings = Timings::default();
     let mut problems = Problems::default();
     let loaded = load_timed(plan, &mut timings, &mut problems)?;
@@ -375,25 +383,21 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let mut t = std::time::Instant::now();
     let mut parts = partitions(plan, &loaded.ledger, &sc)?;
     timings.lap("output tables", &mut t);
-    let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
     let grain = window.cal.grain.name();
     let mut rows = BTreeMap::new();
     for p in &parts {
         *rows.entry(p.table).or_insert(0) += p.df.height();
     }
     let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
-    let files = write_partitions(
-        &out_dir,
+    // Whole-run tables (rejects) join here once they are built.
+    let files = output.commit(
+        &run_id,
         &mut parts,
+        &mut [],
         plan.compression,
         plan.compression_level,
     )?;
     timings.lap("write parquet", &mut t);
-    let run_id = format!(
-        "{}-{}",
-        started.format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
-    );
     let inputs = loaded
         .raw
         .iter()
