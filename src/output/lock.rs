@@ -56,10 +56,7 @@ impl Lock {
                     } else {
                         format!(" ({holder})")
                     };
-                    eprintln!(
-                        "waiting for the run holding {}{holder}…",
-                        path.display()
-                    );
+                    eprintln!("waiting for the run holding {}{holder}…", path.display());
                     file.lock().map_err(fail)?;
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),

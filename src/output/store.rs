@@ -80,12 +80,9 @@ impl OutputDir {
                 .collect();
             std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
             if let Some(cur) = self.current()? {
-                link_tree(
-                    &self.store().join(cur),
-                    &tmp,
-                    Path::new(""),
-                    &|rel| replaced.contains(rel),
-                )?;
+                link_tree(&self.store().join(cur), &tmp, Path::new(""), &|rel| {
+                    replaced.contains(rel)
+                })?;
             }
             let mut jobs: Vec<Job> = parts
                 .iter_mut()
@@ -132,7 +129,16 @@ impl OutputDir {
             .filter(|n| n.components().count() == 1)
             .and_then(|n| n.to_str());
         match name {
-            Some(n) => Ok(Some(n.to_string())),
+            Some(n) if is_real_dir(&self.store().join(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(Error::Io {
+                what: format!(
+                    "{} points at {}, which does not exist (remove the link to start the output \
+                     afresh)",
+                    path.display(),
+                    target.display()
+                ),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            }),
             None => Err(Error::Io {
                 what: format!(
                     "{} points at {}, not at a snapshot in {STORE}/",
@@ -226,9 +232,7 @@ impl OutputDir {
     /// and deleted after.
     fn replace_link(&self, name: &str, target: &Path) -> Result<(), Error> {
         let path = self.root.join(name);
-        let tmp = self
-            .root
-            .join(format!("{name}.tmp-{}", std::process::id()));
+        let tmp = self.root.join(format!("{name}.tmp-{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         symlink(target, &tmp).map_err(io(&tmp))?;
         let aside = if is_real_dir(&path) {
@@ -265,8 +269,8 @@ impl OutputDir {
         }
         for e in entries(&self.root)? {
             let name = e.file_name().to_string_lossy().to_string();
-            let ours = std::fs::read_link(e.path())
-                .is_ok_and(|t| t.parent() == Some(Path::new(CURRENT)));
+            let ours =
+                std::fs::read_link(e.path()).is_ok_and(|t| t.parent() == Some(Path::new(CURRENT)));
             if ours && !tables.contains(&name) {
                 remove(&e.path())?;
             }
@@ -283,8 +287,8 @@ impl Drop for OutputDir {
             return;
         }
         let _ = std::fs::remove_dir(self.store());
-        let only_lock = entries(&self.root)
-            .is_ok_and(|es| es.iter().all(|e| e.file_name() == LOCK_FILE));
+        let only_lock =
+            entries(&self.root).is_ok_and(|es| es.iter().all(|e| e.file_name() == LOCK_FILE));
         if only_lock {
             lock.remove();
             let _ = std::fs::remove_dir(&self.root);
@@ -320,7 +324,12 @@ fn remove(path: &Path) -> Result<(), Error> {
 
 /// Recreates folder `src/rel` as `dst/rel` with hard links to its files (symlinks copied),
 /// leaving out every entry whose path relative to `src` is `skip`ped.
-fn link_tree(src: &Path, dst: &Path, rel: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<(), Error> {
+fn link_tree(
+    src: &Path,
+    dst: &Path,
+    rel: &Path,
+    skip: &dyn Fn(&Path) -> bool,
+) -> Result<(), Error> {
     let to = dst.join(rel);
     std::fs::create_dir_all(&to).map_err(io(&to))?;
     let from = src.join(rel);

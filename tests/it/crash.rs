@@ -323,6 +323,12 @@ fn killed_runs_leave_a_complete_output_from_one_run() {
     let o = cmd.output().unwrap();
     let fail = |e: &str| shown(e, &cmd, &out, Some(&o));
     assert_eq!(o.status.code(), Some(0), "{}", fail("final run"));
+    // The killed runs' locks went with them.
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("waiting"),
+        "{}",
+        fail("the final run waited")
+    );
     assert_eq!(
         store(&out),
         [current(&out).file_name().unwrap().to_string_lossy()],
