@@ -537,3 +537,28 @@ fn the_older_layout_is_migrated() {
     assert_eq!(store(&old).len(), 1, "{}", fail("one snapshot"));
     assert!(tmp_names(&old).is_empty(), "{}", fail("temporary names"));
 }
+
+/// A run that fails while it writes its snapshot (here a file stands where a partition folder
+/// goes) leaves the committed snapshot as it was and deletes the unfinished one.
+#[test]
+fn a_run_that_cannot_write_keeps_the_current_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let pipeline = fixture("worked_example/pipeline.yaml");
+    run_ok(&pipeline, &[], out);
+    std::fs::write(out.join("rollups/grain=quarter"), b"in the way").unwrap();
+    let (before, cur, snaps) = (seen(out).unwrap(), current(out), store(out));
+    let mut cmd = run_cmd(&pipeline, &["--grain", "quarter"], out);
+    let o = cmd.output().unwrap();
+    let fail = |e: &str| shown(e, &cmd, out, Some(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", fail("exit code"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot write"),
+        "{}",
+        fail("message")
+    );
+    assert_eq!(current(out), cur, "{}", fail("_current"));
+    assert_eq!(store(out), snaps, "{}", fail("_store"));
+    assert!(tmp_names(out).is_empty(), "{}", fail("temporary names"));
+    assert_eq!(seen(out).unwrap(), before, "{}", fail("what readers see"));
+}
