@@ -47,9 +47,7 @@ impl Lock {
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    let mut holder = String::new();
-                    // The text is a courtesy: unreadable or not yet written, it is left out.
-                    let _ = file.read_to_string(&mut holder);
+                    let holder = holder_text(&mut file);
                     let holder = holder.trim();
                     let holder = if holder.is_empty() {
                         String::new()
@@ -87,6 +85,23 @@ impl Lock {
         let _ = std::fs::remove_file(&self.path);
         drop(self.file);
     }
+}
+
+/// The holder's text. A holder that has just taken the lock writes it a moment later, so an
+/// empty file is read again for up to 200 ms. The text is a courtesy: unreadable, it is left out.
+fn holder_text(file: &mut File) -> String {
+    let mut text = String::new();
+    for _ in 0..20 {
+        text.clear();
+        let read = file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_string(&mut text));
+        if read.is_err() || !text.trim().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    text
 }
 
 /// Whether `file` is the file now at `path`.
