@@ -129,6 +129,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The output folder's lock file cannot be created or locked.
+    #[error("cannot lock {path}")]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A Parquet output cannot be encoded or written.
     #[error("cannot write {path}")]
     WriteParquet {
@@ -179,6 +186,7 @@ impl Error {
             | Error::Io { .. }
             | Error::TooManyRejected { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
+            | Error::Lock { .. }
             | Error::WriteParquet { .. }
             | Error::Polars { .. }
             | Error::Unreconciled { .. }

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::output::{write_atomic, write_partitions, Partition};
+use crate::output::{write_atomic, OutputDir, Partition, WholeTable};
 use crate::periods::{Calendar, Day, Grain};
 use crate::reconcile::{self, InputReport};
 use crate::scorecards::Card;
@@ -390,6 +390,9 @@ fn period_tables(
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
     let spec = opts.periods(plan)?;
+    // Taken before any data is read: a second run on the same folder waits before doing work.
+    let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
+    let output = OutputDir::open(&out_dir)?;
     let run_id = format!(
         "{}-{}",
         started.format("%Y%m%dT%H%M%S%.3fZ"),
@@ -405,10 +408,9 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let inputs = reconcile::inputs(plan, &loaded.raw, &loaded.ledger, &problems, &sc.problems)?;
     let mut t = std::time::Instant::now();
     let mut parts = partitions(plan, &loaded.ledger, &sc)?;
-    let mut rejects = crate::rejects::frame(&problems, &loaded.raw)
+    let rejects = crate::rejects::frame(&problems, &loaded.raw)
         .map_err(Error::polars("building the rejects table"))?;
     timings.lap("output tables", &mut t);
-    let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
     let grain = window.cal.grain.name();
     let mut rows = BTreeMap::new();
     for p in &parts {
@@ -416,19 +418,17 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     }
     rows.insert("rejects", rejects.height());
     let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
-    let mut files = write_partitions(
-        &out_dir,
+    let mut whole = [WholeTable {
+        table: "rejects",
+        df: rejects,
+    }];
+    let files = output.commit(
+        &run_id,
         &mut parts,
+        &mut whole,
         plan.compression,
         plan.compression_level,
     )?;
-    files.push(crate::output::write_whole(
-        &out_dir,
-        "rejects",
-        &mut rejects,
-        plan.compression,
-        plan.compression_level,
-    )?);
     timings.lap("write parquet", &mut t);
     let manifest = Manifest {
         run_id: run_id.clone(),

@@ -209,9 +209,14 @@ fn rerun_replaces_only_its_periods() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// Every file under `dir` that readers see: symlinks are followed, and names starting with `_`
+/// (the snapshot store, the run records) and the lock file are left out.
 pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with('_') || e.file_name() == ".lock" {
+            continue;
+        }
         let p = e.path();
         if p.is_dir() {
             out.extend(walk(&p));

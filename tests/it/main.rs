@@ -3,6 +3,7 @@
 mod catalogue;
 mod cli;
 mod common;
+mod crash;
 mod differential;
 mod docs;
 mod duckdb;

@@ -1,0 +1,139 @@
+//! Hive-partitioned Parquet outputs, committed a whole run at a time, and the run manifest.
+//!
+//! The tables live in snapshot folders `_store/<run_id>/`; `_current` points at the committed
+//! one and each table folder (`scorecards`, ...) is a symlink through it. A run builds a new
+//! snapshot beside the old one and commits it by renaming one symlink, so a reader sees the old
+//! or the new output of every period of every table, never a mix and never a half-written file.
+//! [`store`] has the snapshots, [`lock`] the lock that keeps two runs apart.
+
+mod lock;
+mod store;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::config::def::Compression;
+use crate::error::Error;
+
+pub use store::OutputDir;
+
+/// A partition to write: `table/grain=G/period=P/part-0.parquet`.
+pub struct Partition {
+    pub table: &'static str,
+    pub grain: &'static str,
+    pub period: String,
+    pub df: DataFrame,
+}
+
+impl Partition {
+    /// The partition's folder relative to a snapshot (or to the output folder).
+    pub fn rel_dir(&self) -> PathBuf {
+        Path::new(self.table)
+            .join(format!("grain={}", self.grain))
+            .join(format!("period={}", self.period))
+    }
+
+    pub fn dir(&self, root: &Path) -> PathBuf {
+        root.join(self.rel_dir())
+    }
+}
+
+/// A table written whole by every run, unpartitioned: `table/part-0.parquet`.
+pub struct WholeTable {
+    pub table: &'static str,
+    pub df: DataFrame,
+}
+
+/// The file every partition and whole table is written as.
+pub const PART_FILE: &str = "part-0.parquet";
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn codec(c: Compression, level: i32) -> PolarsResult<ParquetCompression> {
+    Ok(match c {
+        Compression::Zstd => ParquetCompression::Zstd(Some(
+            polars::polars_utils::compression::ZstdLevel::try_new(level)?,
+        )),
+        Compression::Snappy => ParquetCompression::Snappy,
+        Compression::Uncompressed => ParquetCompression::Uncompressed,
+    })
+}
+
+/// One Parquet file to write: its folder relative to the snapshot and its frame.
+struct Job<'a> {
+    rel_dir: PathBuf,
+    df: &'a mut DataFrame,
+}
+
+/// Writes every job as `snapshot/rel_dir/part-0.parquet`, on as many threads as there are
+/// cores, each file synced to disk. Returns the files written, relative to the snapshot.
+fn write_files(
+    snapshot: &Path,
+    jobs: &mut [Job],
+    compression: Compression,
+    level: i32,
+) -> Result<Vec<PathBuf>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = jobs
+            .chunks_mut(chunk)
+            .map(|share| {
+                scope.spawn(move || {
+                    share
+                        .iter_mut()
+                        .try_for_each(|job| write_one(snapshot, job, compression, level))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    results.into_iter().collect::<Result<(), Error>>()?;
+    Ok(jobs.iter().map(|j| j.rel_dir.join(PART_FILE)).collect())
+}
+
+/// Writes one file of a snapshot that nothing references yet, so under its final name.
+fn write_one(
+    snapshot: &Path,
+    job: &mut Job,
+    compression: Compression,
+    level: i32,
+) -> Result<(), Error> {
+    let dir = snapshot.join(&job.rel_dir);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let path = dir.join(PART_FILE);
+    let mut file = std::fs::File::create(&path).map_err(io(&path))?;
+    let parquet = |source| Error::WriteParquet {
+        path: path.clone(),
+        source,
+    };
+    // Min, max and null counts: what readers prune with. Distinct counts cost a hash of every
+    // value and no reader here uses them. Files are already written a core each, so the columns
+    // of one are not spread over threads again.
+    ParquetWriter::new(&mut file)
+        .set_parallel(false)
+        .with_compression(codec(compression, level).map_err(parquet)?)
+        .with_statistics(StatisticsOptions::default())
+        .finish(job.df)
+        .map_err(parquet)?;
+    file.sync_all().map_err(io(&path))
+}
+
+/// Writes a small file atomically (temporary name, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
