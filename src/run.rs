@@ -72,6 +72,21 @@ fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
     let mut problems = Problems::new(Policy::of(plan));
     let mut ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone, &mut problems);
     timings.lap("check and type", &mut t);
+    // What the rest of the run reads of the raw tables: the ids that order same-day events, and
+    // every column of the rows to reject: those that broke a rule so far, those of the scoring
+    // tables, which scoring checks, and, when they quarantine, those of collections and
+    // write-offs, which the balance rules check next. The rest is freed before the invoice events
+    // are applied, so that their memory is reused rather than fresh pages the kernel must zero.
+    let policy = problems.policy();
+    for r in &mut raw {
+        let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
+            || (matches!(r.table, Table::Collections | Table::WriteOffs)
+                && policy.quarantines(r.table))
+            || problems.breaks.iter().any(|b| b.table == r.table);
+        if !keep_all {
+            r.retain_columns(&["collection_id", "write_off_id"]);
+        }
+    }
     let empty = |t: Table| RawTable::empty(t);
     let find = |t: Table| raw.iter().find(|r| r.table == t);
     let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));
@@ -92,15 +107,6 @@ fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
         problems.extend(again);
     }
     timings.lap("apply invoice events", &mut t);
-    // What the rest of the run reads of the raw tables: the ids that order same-day events, and
-    // every column of the rows to reject and of the scoring tables, whose rows scoring checks.
-    for r in &mut raw {
-        let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
-            || problems.breaks.iter().any(|b| b.table == r.table);
-        if !keep_all {
-            r.retain_columns(&["collection_id", "write_off_id"]);
-        }
-    }
     Ok(Loaded {
         raw,
         ledger,
