@@ -56,6 +56,17 @@ pub struct Break {
 }
 
 impl Break {
+    /// The break as a failed run lists it.
+    fn into_rule_break(self) -> RuleBreak {
+        RuleBreak {
+            at: self.at,
+            table: self.table.name(),
+            column: self.column,
+            value: self.value,
+            rule: self.rule,
+        }
+    }
+
     /// The break as a sentence.
     pub fn reason(&self) -> String {
         if self.cascade || self.column.is_empty() {
@@ -171,13 +182,7 @@ impl Problems {
             .into_iter()
             .filter(|b| !b.cascade && !self.policy.quarantines(b.table))
             .take(SHOWN)
-            .map(|b| RuleBreak {
-                at: b.at,
-                table: b.table.name(),
-                column: b.column,
-                value: b.value,
-                rule: b.rule,
-            })
+            .map(Break::into_rule_break)
             .collect();
         Err(InputErrors {
             shown,
@@ -193,13 +198,7 @@ impl Problems {
             .breaks
             .into_iter()
             .take(SHOWN)
-            .map(|b| RuleBreak {
-                at: b.at,
-                table: b.table.name(),
-                column: b.column,
-                value: b.value,
-                rule: b.rule,
-            })
+            .map(Break::into_rule_break)
             .collect();
         InputErrors {
             shown,
