@@ -79,3 +79,25 @@ pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// Replaces the first `from` in input file `name` of case folder `dir` (`dir/input/name`) by
+/// `to`; `from` must be there.
+pub fn edit_input(dir: &Path, name: &str, from: &str, to: &str) {
+    let p = dir.join("input").join(name);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{from} not in {name}");
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Appends `lines` to the file at `path`, each on a line of its own.
+pub fn append_lines<S: AsRef<str>>(path: &Path, lines: &[S]) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for l in lines {
+        text.push_str(l.as_ref());
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::{bin, copy_dir, transcript};
-use crate::common::fixture;
+use crate::common::{edit_input, fixture};
 
 /// A copy of the worked example in a temporary folder, with its pipeline text edited by `edit`.
 fn case(edit: impl Fn(String) -> String) -> tempfile::TempDir {
@@ -18,13 +18,6 @@ pub fn case_of(name: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir
     let text = std::fs::read_to_string(&p).unwrap();
     std::fs::write(&p, edit(text)).unwrap();
     tmp
-}
-
-fn edit_file(dir: &Path, name: &str, from: &str, to: &str) {
-    let p = dir.join("input").join(name);
-    let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.contains(from), "{from} not in {name}");
-    std::fs::write(&p, text.replace(from, to)).unwrap();
 }
 
 /// Runs the binary with `args` and the case's pipeline; returns the transcript.
@@ -73,7 +66,7 @@ fn headers_are_checked_without_reading_rows() {
             "{ path: input/fees.csv, rename: { fee_no: fee_id } }",
         )
     });
-    edit_file(
+    edit_input(
         dir.path(),
         "collections.csv",
         "collection_id,invoice_id,paid_on,amount",
@@ -91,7 +84,7 @@ fn a_valid_pipeline_validates() {
 #[test]
 fn money_with_three_decimals_is_refused_not_cut() {
     let dir = case(|t| t);
-    edit_file(
+    edit_input(
         dir.path(),
         "collections.csv",
         "K1,I1,2024-01-10,1000.00",
@@ -103,37 +96,37 @@ fn money_with_three_decimals_is_refused_not_cut() {
 #[test]
 fn rule_breaks_are_listed_with_row_column_value_and_rule() {
     let dir = case(|t| t);
-    edit_file(
+    edit_input(
         dir.path(),
         "collections.csv",
         "K1,I1,2024-01-10,1000.00",
         "K1,I1,2024-01-10,1000.01",
     );
-    edit_file(
+    edit_input(
         dir.path(),
         "collections.csv",
         "K5,I3,2024-02-20,50.00",
         "K2,I3,2024-02-20,50.00",
     );
-    edit_file(
+    edit_input(
         dir.path(),
         "write_offs.csv",
         "W1,I3,2024-02-15,300.00",
         "W1,I3,2024-02-15,300.01",
     );
-    edit_file(
+    edit_input(
         dir.path(),
         "invoices.csv",
         "I2,C1,D2,CNY,2000.00,1600.00",
         "I2,C1,D2,CNY,2000.00,2600.00",
     );
-    edit_file(
+    edit_input(
         dir.path(),
         "applications.csv",
         "A5,C1,E1,2024-02-05T10:00:00+08:00",
         "A5,C1,E9,2024-02-05T10:00:00+08:00",
     );
-    edit_file(
+    edit_input(
         dir.path(),
         "assignments.csv",
         "C2,E1,2024-01-31,",

@@ -7,20 +7,11 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::Int64Type;
 
 use crate::cli::{bin, copy_dir, read_batches, transcript};
-use crate::common::fixture;
+use crate::common::{append_lines, fixture};
 
 /// Appends `lines` to the input file `name` of case folder `dir`.
 fn append(dir: &Path, name: &str, lines: &[&str]) {
-    let p = dir.join("input").join(name);
-    let mut text = std::fs::read_to_string(&p).unwrap();
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    for l in lines {
-        text.push_str(l);
-        text.push('\n');
-    }
-    std::fs::write(&p, text).unwrap();
+    append_lines(&dir.join("input").join(name), lines);
 }
 
 /// The worked example with every source quarantining, and `extra` pipeline text.

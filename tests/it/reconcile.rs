@@ -10,7 +10,7 @@ use factorscore::run::{load, score_window, window, RunOptions};
 use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::common::read_csv;
+use crate::common::{append_lines, read_csv};
 
 const TABLES: [&str; 12] = [
     "invoices",
@@ -47,19 +47,6 @@ fn pipeline(dir: &Path, plans_from: &Path) -> std::path::PathBuf {
     p
 }
 
-fn append(dir: &Path, table: &str, lines: &[String]) {
-    let p = dir.join(format!("{table}.csv"));
-    let mut text = std::fs::read_to_string(&p).unwrap();
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    for l in lines {
-        text.push_str(l);
-        text.push('\n');
-    }
-    std::fs::write(&p, text).unwrap();
-}
-
 /// Bad rows added to a company, and what they are expected to do.
 #[derive(Default)]
 struct Injected {
@@ -72,7 +59,7 @@ struct Injected {
 impl Injected {
     fn add(&mut self, dir: &Path, table: &'static str, lines: Vec<String>) {
         *self.rejected.entry(table).or_insert(0) += lines.len();
-        append(dir, table, &lines);
+        append_lines(&dir.join(format!("{table}.csv")), &lines);
     }
 }
 

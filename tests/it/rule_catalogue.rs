@@ -4,23 +4,12 @@
 
 use std::path::Path;
 
+use crate::common::{append_lines, edit_input};
 use crate::messages::{case_of, run};
-
-/// Replaces `from` by `to` in input file `name`.
-fn edit(dir: &Path, name: &str, from: &str, to: &str) {
-    let p = dir.join("input").join(name);
-    let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.contains(from), "{from} not in {name}");
-    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
-}
 
 /// Appends a line to input file `name`.
 fn add(dir: &Path, name: &str, line: &str) {
-    let p = dir.join("input").join(name);
-    let mut text = std::fs::read_to_string(&p).unwrap();
-    text.push_str(line);
-    text.push('\n');
-    std::fs::write(&p, text).unwrap();
+    append_lines(&dir.join("input").join(name), &[line]);
 }
 
 /// The run's transcript on the worked example after `defect`.
@@ -32,7 +21,7 @@ fn after(defect: impl Fn(&Path)) -> String {
 
 #[test]
 fn negative_amount() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "collections.csv",
         "K2,I3,2024-01-20,200.00",
@@ -42,7 +31,7 @@ fn negative_amount() {
 
 #[test]
 fn zero_amount() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "write_offs.csv",
         "W1,I3,2024-02-15,300.00",
@@ -52,7 +41,7 @@ fn zero_amount() {
 
 #[test]
 fn zero_face_amount() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "invoices.csv",
         "I1,C1,D1,CNY,1000.00",
@@ -80,7 +69,7 @@ fn duplicate_employee_id_names_both_places() {
 
 #[test]
 fn collection_before_the_purchase_date() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "collections.csv",
         "K3,I2,2024-01-31",
@@ -90,7 +79,7 @@ fn collection_before_the_purchase_date() {
 
 #[test]
 fn overpayment() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "collections.csv",
         "K3,I2,2024-01-31,500.00",
@@ -100,7 +89,7 @@ fn overpayment() {
 
 #[test]
 fn write_off_exceeding_the_balance() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "write_offs.csv",
         "W1,I3,2024-02-15,300.00",
@@ -110,7 +99,7 @@ fn write_off_exceeding_the_balance() {
 
 #[test]
 fn overlapping_assignments() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "assignments.csv",
         "C2,E1,2024-01-31,",
@@ -120,7 +109,7 @@ fn overlapping_assignments() {
 
 #[test]
 fn assignment_past_the_termination_date() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "assignments.csv",
         "C2,E3,2023-01-01,2024-01-31",
@@ -131,7 +120,7 @@ fn assignment_past_the_termination_date() {
 #[test]
 fn org_history_gap_inside_the_employment() {
     insta::assert_snapshot!(after(|d| {
-        edit(
+        edit_input(
             d,
             "org_history.csv",
             "E1,2020-01-01,,East,East-1,account_manager,",
@@ -156,7 +145,7 @@ fn overlapping_org_history() {
 
 #[test]
 fn employee_without_org_history() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "org_history.csv",
         "E2,2024-01-15,,East,East-1,sales,E1\n",
@@ -166,7 +155,7 @@ fn employee_without_org_history() {
 
 #[test]
 fn originator_not_employed_on_the_purchase_date() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "invoices.csv",
         "2024-01-06,2024-02-29,E1",
@@ -176,7 +165,7 @@ fn originator_not_employed_on_the_purchase_date() {
 
 #[test]
 fn termination_before_hire() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "employees.csv",
         "E3,Carol,2020-01-01,2024-02-10",
@@ -186,7 +175,7 @@ fn termination_before_hire() {
 
 #[test]
 fn unknown_decision_value() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "applications.csv",
         ",rejected,,500.00",
@@ -196,7 +185,7 @@ fn unknown_decision_value() {
 
 #[test]
 fn funded_without_approval() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "applications.csv",
         ",rejected,,500.00",
@@ -206,7 +195,7 @@ fn funded_without_approval() {
 
 #[test]
 fn decided_before_received() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "applications.csv",
         "2024-01-16T15:00:00+08:00",
@@ -216,7 +205,7 @@ fn decided_before_received() {
 
 #[test]
 fn fx_rate_of_zero() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "fx_rates.csv",
         "USD,2024-01-05,7.1234567",
@@ -226,7 +215,7 @@ fn fx_rate_of_zero() {
 
 #[test]
 fn missing_fx_rate() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "invoices.csv",
         "I4,C2,D4,USD,100.00,80.00,2024-01-06",
@@ -245,7 +234,7 @@ fn second_fx_rate_for_a_date_names_both_rows() {
 
 #[test]
 fn unknown_employee_reference() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "reviews.csv",
         "E2,2024-02-02,peer,70",
@@ -255,7 +244,7 @@ fn unknown_employee_reference() {
 
 #[test]
 fn advance_above_face() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "invoices.csv",
         "I1,C1,D1,CNY,1000.00,800.00",
@@ -265,7 +254,7 @@ fn advance_above_face() {
 
 #[test]
 fn due_before_purchase() {
-    insta::assert_snapshot!(after(|d| edit(
+    insta::assert_snapshot!(after(|d| edit_input(
         d,
         "invoices.csv",
         "2024-01-05,2024-02-04,E1",

@@ -57,7 +57,25 @@ pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     }
 }
 
+/// An employee's org_history rows as read: the row, its `[from, to)`, and its raw row.
+type OrgRows = Vec<(OrgRow, Day, Day, usize)>;
+
+/// Checks org_history: each row, then each employee's rows together. An employee whose org
+/// history is broken leaves with all their rows (see [`leave_unplaced`]).
 pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &RawTable) {
+    let (mut per, mut broken) = org_rows(p, l, t);
+    for (e, rows) in per.iter_mut().enumerate() {
+        rows.sort_by_key(|r| r.1);
+        if broken[e].is_none() {
+            broken[e] = check_cover(p, l, t, emp, e, rows);
+        }
+    }
+    leave_unplaced(p, l, t, emp, per, &broken);
+}
+
+/// The rows of every employee that break no rule of their own, and per employee the first row
+/// that does.
+fn org_rows(p: &mut Problems, l: &Ledger, t: &RawTable) -> (Vec<OrgRows>, Vec<Option<usize>>) {
     let mut c = Rows::new(
         t,
         &[
@@ -71,8 +89,7 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &
         ],
     );
     let n = l.employees.ids.len();
-    let mut per: Vec<Vec<(OrgRow, Day, Day, usize)>> = vec![Vec::new(); n];
-    // Per employee, the first org_history row that broke a rule.
+    let mut per: Vec<OrgRows> = vec![Vec::new(); n];
     let mut broken: Vec<Option<usize>> = vec![None; n];
     for i in 0..t.height() {
         let v = c.next_row();
@@ -109,119 +126,114 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &
         };
         per[e as usize].push((row, from, to, i));
     }
-    for (e, rows) in per.iter_mut().enumerate() {
-        rows.sort_by_key(|r| r.1);
-        let id = l.employees.ids.names[e].clone();
-        for w in rows.windows(2).filter(|w| w[1].1 < w[0].2) {
-            p.add(
-                t,
-                w[1].3,
-                "valid_from",
-                &format_day(w[1].1),
-                format!(
-                    "overlaps the org_history row of {id} at {} (valid_to is exclusive)",
-                    t.row_ref(w[0].3)
-                ),
-            );
-            broken[e].get_or_insert(w[1].3);
-        }
-        if broken[e].is_some() {
-            continue;
-        }
-        // Together the rows must cover every day of employment.
-        let hire = l.employees.hire[e];
-        let end = l.employees.termination[e].map_or(Day::MAX, |d| d + 1);
-        let mut covered = hire;
-        for r in rows.iter() {
-            if r.1 > covered {
-                break;
-            }
-            covered = covered.max(r.2);
-        }
-        if covered < end {
-            let erow = l.employees.row[e] as usize;
-            match rows.iter().find(|r| r.2 >= covered).or(rows.last()) {
-                Some(r) => {
-                    let until = match l.employees.termination[e] {
-                        Some(t) => format!("to the termination_date {}", format_day(t)),
-                        None => "onwards (there is no termination_date)".to_string(),
-                    };
-                    let msg = format!("leaves {} uncovered: the org_history rows of {id} must cover every day from the hire_date {} {until}; add a row from {}", format_day(covered), format_day(hire), format_day(covered));
-                    // The gap opens before the first row, or where a row ends.
-                    if r.1 > covered {
-                        p.add(t, r.3, "valid_from", &format_day(r.1), msg);
-                    } else {
-                        p.add(t, r.3, "valid_to", &format_day(r.2), msg);
-                    }
-                    broken[e] = Some(r.3);
-                }
-                None => {
-                    p.add(
-                        emp,
-                        erow,
-                        "employee_id",
-                        &id,
-                        "has no org_history row: add one from hire_date",
-                    );
-                    l.left_out
-                        .employees
-                        .insert(id.clone(), super::why(p, emp, erow));
-                }
-            }
-        }
+    (per, broken)
+}
+
+/// Checks that employee `e`'s rows (sorted by start) do not overlap and together cover every
+/// day employed. Returns the first row that breaks a rule. An employee with no row at all
+/// breaks a rule of `employees` and is left out at once.
+fn check_cover(
+    p: &mut Problems,
+    l: &mut Ledger,
+    t: &RawTable,
+    emp: &RawTable,
+    e: usize,
+    rows: &OrgRows,
+) -> Option<usize> {
+    let id = l.employees.ids.names[e].clone();
+    let mut first = None;
+    for w in rows.windows(2).filter(|w| w[1].1 < w[0].2) {
+        p.add(
+            t,
+            w[1].3,
+            "valid_from",
+            &format_day(w[1].1),
+            format!(
+                "overlaps the org_history row of {id} at {} (valid_to is exclusive)",
+                t.row_ref(w[0].3)
+            ),
+        );
+        first.get_or_insert(w[1].3);
     }
-    // An employee whose org history is broken cannot be placed: every org_history row of theirs
-    // and the employee leave, and with them every row that references the employee.
-    let mut keep = vec![true; n];
+    if first.is_some() {
+        return first;
+    }
+    let hire = l.employees.hire[e];
+    let end = l.employees.termination[e].map_or(Day::MAX, |d| d + 1);
+    let mut covered = hire;
+    for r in rows.iter() {
+        if r.1 > covered {
+            break;
+        }
+        covered = covered.max(r.2);
+    }
+    if covered >= end {
+        return None;
+    }
+    let Some(r) = rows.iter().find(|r| r.2 >= covered).or(rows.last()) else {
+        let erow = l.employees.row[e] as usize;
+        let rule = "has no org_history row: add one from hire_date";
+        p.add(emp, erow, "employee_id", &id, rule);
+        l.left_out.employees.insert(id, super::why(p, emp, erow));
+        return None;
+    };
+    let until = match l.employees.termination[e] {
+        Some(t) => format!("to the termination_date {}", format_day(t)),
+        None => "onwards (there is no termination_date)".to_string(),
+    };
+    let msg = format!(
+        "leaves {} uncovered: the org_history rows of {id} must cover every day from the hire_date {} {until}; add a row from {}",
+        format_day(covered),
+        format_day(hire),
+        format_day(covered)
+    );
+    // The gap opens before the first row, or where a row ends.
+    if r.1 > covered {
+        p.add(t, r.3, "valid_from", &format_day(r.1), msg);
+    } else {
+        p.add(t, r.3, "valid_to", &format_day(r.2), msg);
+    }
+    Some(r.3)
+}
+
+/// An employee whose org history is broken cannot be placed: every org_history row of theirs
+/// and the employee leave, and with them every row that references the employee. The ledger
+/// keeps the other employees and their org history.
+fn leave_unplaced(
+    p: &mut Problems,
+    l: &mut Ledger,
+    t: &RawTable,
+    emp: &RawTable,
+    per: Vec<OrgRows>,
+    broken: &[Option<usize>],
+) {
+    let mut keep = vec![true; per.len()];
     for (e, first) in broken.iter().enumerate() {
+        let id = l.employees.ids.names[e].clone();
         let Some(first) = *first else {
-            if l.left_out.employees.contains_key(&l.employees.ids.names[e]) {
-                keep[e] = false;
-            }
+            keep[e] = !l.left_out.employees.contains_key(&id);
             continue;
         };
         keep[e] = false;
-        let id = l.employees.ids.names[e].clone();
         let why = super::why(p, t, first);
         for r in &per[e] {
-            if r.3 != first
-                && !p
-                    .breaks
-                    .iter()
-                    .any(|b| b.table == t.table && b.row as usize == r.3)
-            {
-                p.cascade(
-                    t,
-                    r.3,
-                    "employee_id",
-                    &id,
-                    format!("another org_history row of {id} is rejected: {why}"),
-                );
+            let own = p
+                .breaks
+                .iter()
+                .any(|b| b.table == t.table && b.row as usize == r.3);
+            if !own {
+                let rule = format!("another org_history row of {id} is rejected: {why}");
+                p.cascade(t, r.3, "employee_id", &id, rule);
             }
         }
         let erow = l.employees.row[e] as usize;
-        p.cascade(
-            emp,
-            erow,
-            "employee_id",
-            &id,
-            format!("its org_history is rejected: {why}"),
-        );
+        let rule = format!("its org_history is rejected: {why}");
+        p.cascade(emp, erow, "employee_id", &id, rule);
         l.left_out.employees.insert(id, super::why(p, emp, erow));
     }
-    if keep.iter().all(|k| *k) {
-        l.org = per
-            .into_iter()
-            .map(|v| v.into_iter().map(|r| r.0).collect())
-            .collect();
-        return;
-    }
     let old = std::mem::take(&mut l.employees);
-    let mut org = Vec::new();
-    for (e, rows) in per.into_iter().enumerate() {
-        if !keep[e] {
-            continue;
-        }
+    l.org = Vec::with_capacity(per.len());
+    for (e, rows) in per.into_iter().enumerate().filter(|(e, _)| keep[*e]) {
         let ne = &mut l.employees;
         ne.ids.intern(&old.ids.names[e]);
         ne.name.push(old.name[e].clone());
@@ -229,9 +241,8 @@ pub(super) fn org_history(p: &mut Problems, l: &mut Ledger, t: &RawTable, emp: &
         ne.termination.push(old.termination[e]);
         ne.base_salary.push(old.base_salary[e]);
         ne.row.push(old.row[e]);
-        org.push(rows.into_iter().map(|r| r.0).collect());
+        l.org.push(rows.into_iter().map(|r| r.0).collect());
     }
-    l.org = org;
 }
 
 pub(super) fn assignments(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
