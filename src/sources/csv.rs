@@ -6,7 +6,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::ReadBreak;
 use crate::config::SourcePlan;
+use crate::error::Error;
 
 /// Why a file cannot be read as the CSV its source says it is.
 #[derive(Debug)]
@@ -232,6 +234,80 @@ pub(super) fn row_text(b: &[u8]) -> String {
         s.push('…');
     }
     s
+}
+
+/// A CSV file read: its rows (blank lines dropped), where rows start on a later line than the
+/// one after the previous row's, and its ragged rows.
+pub(super) struct CsvRead {
+    pub(super) df: DataFrame,
+    pub(super) marks: Vec<(usize, usize)>,
+    pub(super) breaks: Vec<ReadBreak>,
+}
+
+/// Reads the CSV file `path`, whose bytes are `bytes` and whose first row is row `first_row`
+/// of its table.
+pub(super) fn read(
+    src: &SourcePlan,
+    path: &Path,
+    bytes: &[u8],
+    first_row: usize,
+) -> Result<CsvRead, Error> {
+    let text = csv_text(bytes).map_err(|e| Error::SourceFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let scan = scan_csv(text, src.delimiter, src.quote);
+    let df = csv_options(src)
+        .into_reader_with_file_handle(std::io::Cursor::new(text))
+        .finish()
+        .map_err(|source| Error::ReadSource {
+            path: path.to_path_buf(),
+            format: "CSV",
+            source,
+        })?;
+    if scan.read != df.height() {
+        // The scan and the reader disagree on where rows end: a bug, not bad input.
+        return Err(Error::SourceFile {
+            path: path.to_path_buf(),
+            message: format!(
+                "internal error: {} rows read, {} rows found by the scan; please report this with the file",
+                df.height(),
+                scan.read
+            ),
+        });
+    }
+    let df = if scan.blank.is_empty() {
+        df
+    } else {
+        let mut keep = vec![true; df.height()];
+        for &i in &scan.blank {
+            keep[i] = false;
+        }
+        let mask = BooleanChunked::from_slice("keep".into(), &keep);
+        df.filter(&mask)
+            .map_err(Error::polars("dropping the blank lines of a CSV file"))?
+    };
+    let d = show_delimiter(src.delimiter);
+    let h = scan.header_fields;
+    let breaks = scan
+        .ragged
+        .into_iter()
+        .map(|(k, fields, range)| ReadBreak {
+            row: first_row + k,
+            column: "",
+            value: row_text(&text[range]),
+            rule: if fields < h {
+                format!("has {fields} fields; the header has {h}: a field is missing (an empty value still needs its `{d}`); fix the row in the file")
+            } else {
+                format!("has {fields} fields; the header has {h}: a value holds an unquoted `{d}`, or a field is extra; quote values that hold `{d}` and fix the row in the file")
+            },
+        })
+        .collect();
+    Ok(CsvRead {
+        df,
+        marks: scan.marks,
+        breaks,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 mod csv;
 pub mod parse;
 
-use csv::{csv_header, csv_options, csv_text, other_delimiter, row_text, scan_csv, show_delimiter};
+use csv::{csv_header, other_delimiter, show_delimiter};
 
 use std::path::{Path, PathBuf};
 
@@ -362,58 +362,10 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         let mut line_marks = Vec::new();
         let df = match src.format {
             Format::Csv => {
-                let text = csv_text(&bytes).map_err(|e| Error::SourceFile {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                let scan = scan_csv(text, src.delimiter, src.quote);
-                let df = csv_options(src)
-                    .into_reader_with_file_handle(std::io::Cursor::new(text))
-                    .finish()
-                    .map_err(|source| Error::ReadSource {
-                        path: path.clone(),
-                        format: fmt_name(src.format),
-                        source,
-                    })?;
-                if scan.read != df.height() {
-                    // The scan and the reader disagree on where rows end: a bug, not bad input.
-                    return Err(Error::SourceFile {
-                        path: path.clone(),
-                        message: format!(
-                            "internal error: {} rows read, {} rows found by the scan; please report this with the file",
-                            df.height(),
-                            scan.read
-                        ),
-                    });
-                }
-                let df = if scan.blank.is_empty() {
-                    df
-                } else {
-                    let mut keep = vec![true; df.height()];
-                    for &i in &scan.blank {
-                        keep[i] = false;
-                    }
-                    let mask = BooleanChunked::from_slice("keep".into(), &keep);
-                    df.filter(&mask)
-                        .map_err(Error::polars("dropping the blank lines of a CSV file"))?
-                };
-                line_marks = scan.marks;
-                let d = show_delimiter(src.delimiter);
-                let h = scan.header_fields;
-                for (k, fields, range) in scan.ragged {
-                    let rule = if fields < h {
-                        format!("has {fields} fields; the header has {h}: a field is missing (an empty value still needs its `{d}`); fix the row in the file")
-                    } else {
-                        format!("has {fields} fields; the header has {h}: a value holds an unquoted `{d}`, or a field is extra; quote values that hold `{d}` and fix the row in the file")
-                    };
-                    breaks.push(ReadBreak {
-                        row: first_row + k,
-                        column: "",
-                        value: row_text(&text[range]),
-                        rule,
-                    });
-                }
-                df
+                let read = csv::read(src, &path, &bytes, first_row)?;
+                line_marks = read.marks;
+                breaks.extend(read.breaks);
+                read.df
             }
             Format::Parquet => {
                 drop(bytes);
