@@ -30,9 +30,14 @@ pub enum Command {
     Run {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
-        /// One period: `2026-10`, `2026-Q4` or `2026` (a month label names the period holding it).
+        /// One period: `2026-10`, `2026-Q4` or `2026`, at the run's grain; or `previous`, the
+        /// period before the one that holds today (for a scheduler).
         #[arg(long, conflicts_with_all = ["from", "to"])]
         period: Option<String>,
+        /// The day `--period previous` counts back from, `YYYY-MM-DD`; today in the pipeline's
+        /// time zone by default.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
         /// First period of a backfill.
         #[arg(long)]
         from: Option<String>,
@@ -48,6 +53,9 @@ pub enum Command {
         /// Also print the time each phase took.
         #[arg(long, short)]
         verbose: bool,
+        /// Print the periods and the partitions the run would replace, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print one employee's scorecard statement for a period, writing nothing.
     ///
@@ -93,6 +101,12 @@ pub enum Command {
     Scan {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
+    },
+    /// List the runs recorded in an output folder, oldest first, with their outcome.
+    #[command(after_help = "Example:\n  factorscore runs out")]
+    Runs {
+        /// The output folder.
+        out: PathBuf,
     },
     /// Print the JSON Schema of pipeline files, for editor completion.
     #[command(after_help = "Example:\n  factorscore schema > pipeline.schema.json")]
@@ -156,21 +170,42 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run {
             pipeline,
             period,
+            as_of,
             from,
             to,
             grain,
             out,
             verbose,
+            dry_run,
         } => {
             let plan = crate::config::load(&pipeline)?;
             let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
             let opts = RunOptions {
                 period,
+                as_of,
                 from,
                 to,
                 grain,
                 out,
             };
+            if dry_run {
+                let d = crate::run::dry_run(&plan, &opts)?;
+                let (a, b) = (
+                    d.periods.first().cloned().unwrap_or_default(),
+                    d.periods.last().cloned().unwrap_or_default(),
+                );
+                println!(
+                    "would compute {} {} periods ({a} .. {b}) and replace under {}:",
+                    d.periods.len(),
+                    d.grain,
+                    out_dir.display()
+                );
+                for p in &d.partitions {
+                    println!("  {p}");
+                }
+                println!("  rejects/part-0.parquet");
+                return Ok(());
+            }
             let m = crate::run::run(&plan, &opts)
                 .with_context(|| format!("run of {} failed", pipeline.display()))?;
             for i in &m.inputs {
@@ -267,6 +302,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             for src in &plan.sources {
                 let t = crate::sources::read(&plan, src)?;
                 println!("{:<13} {:>9} rows", src.table.name(), t.height());
+            }
+            Ok(())
+        }
+        Command::Runs { out } => {
+            for line in crate::manifest::list(&out)? {
+                println!("{line}");
             }
             Ok(())
         }

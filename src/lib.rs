@@ -13,6 +13,7 @@ pub mod frame;
 pub mod generate;
 pub mod kpi_scores;
 pub mod ledger;
+pub mod manifest;
 pub mod metrics;
 pub mod model;
 pub mod money;

@@ -8,11 +8,12 @@ use serde::Serialize;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
+use crate::manifest::{FailedRun, Manifest};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::output::{write_atomic, OutputDir, Partition, WholeTable};
+use crate::output::{OutputDir, Partition, WholeTable};
 use crate::periods::{Calendar, Day, Grain};
-use crate::reconcile::{self, InputReport};
+use crate::reconcile;
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
 use crate::sources::parse::{Policy, Problems};
@@ -22,7 +23,10 @@ use crate::tables::Table;
 /// What a run computes, as given on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
+    /// A period label, or `previous`: the last period that has ended.
     pub period: Option<String>,
+    /// The day `previous` counts back from (`YYYY-MM-DD`); today in the pipeline's zone if unset.
+    pub as_of: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub grain: Option<Grain>,
@@ -129,7 +133,14 @@ impl RunOptions {
     pub fn periods(&self, plan: &Plan) -> Result<PeriodSpec, Error> {
         let cal = plan.calendar(self.grain.unwrap_or(plan.grain));
         let parse = |s: &str| cal.parse_label(s).map_err(Error::BadPeriod);
-        let (from, to) = if let Some(p) = &self.period {
+        let (from, to) = if self.period.as_deref() == Some("previous") {
+            let p = cal.period_of_day(self.today(plan)?) - 1;
+            (Some(p), Some(p))
+        } else if self.as_of.is_some() {
+            return Err(Error::BadOption(
+                "--as-of sets the day `--period previous` counts back from: give both".into(),
+            ));
+        } else if let Some(p) = &self.period {
             let p = parse(p)?;
             (Some(p), Some(p))
         } else if self.from.is_some() || self.to.is_some() {
@@ -154,6 +165,23 @@ impl RunOptions {
             }
         }
         Ok(PeriodSpec { cal, from, to })
+    }
+
+    /// The day a run counts `previous` back from: `--as-of`, or today in the pipeline's time
+    /// zone.
+    fn today(&self, plan: &Plan) -> Result<Day, Error> {
+        match &self.as_of {
+            Some(s) => crate::periods::parse_day(s).ok_or_else(|| {
+                Error::BadOption(format!(
+                    "--as-of `{s}` is not a date YYYY-MM-DD, e.g. 2026-11-05"
+                ))
+            }),
+            None => Ok(crate::periods::day_from_date(
+                chrono::Utc::now()
+                    .with_timezone(&plan.timezone)
+                    .date_naive(),
+            )),
+        }
     }
 }
 
@@ -204,30 +232,6 @@ fn data_extent(l: &Ledger) -> Option<(Day, Day)> {
     .max()
     .copied()?;
     Some((lo, hi))
-}
-
-/// The run manifest: lineage of every output.
-#[derive(Debug, Serialize)]
-pub struct Manifest {
-    pub run_id: String,
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub pipeline: String,
-    pub pipeline_name: String,
-    pub pipeline_sha256: String,
-    pub grain: &'static str,
-    pub periods: Vec<String>,
-    pub inputs: Vec<InputReport>,
-    pub scorecard_rows: usize,
-    /// Rows written per output table.
-    pub rows_written: BTreeMap<&'static str, usize>,
-    /// Scorecard rows whose role had no plan in force, per role.
-    pub not_rated: BTreeMap<String, usize>,
-    pub files: Vec<String>,
-    pub started_at: String,
-    pub finished_at: String,
-    /// Milliseconds per phase.
-    pub timings_ms: Timings,
 }
 
 /// Computes the facts of a window from loaded input.
@@ -392,7 +396,8 @@ fn period_tables(
     Ok(parts)
 }
 
-/// A whole run. Returns the manifest it wrote.
+/// A whole run. Returns the manifest it wrote. A run that fails in an output folder that
+/// existed before leaves a record of the failure in `_runs/`.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let started = chrono::Utc::now();
     let spec = opts.periods(plan)?;
@@ -404,6 +409,26 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         started.format("%Y%m%dT%H%M%S%.3fZ"),
         std::process::id()
     );
+    let result = run_locked(plan, spec, &output, &out_dir, &run_id, started);
+    if let Err(e) = &result {
+        if output.existed() {
+            let record = FailedRun::new(plan, &run_id, started, e);
+            // The failure being reported matters more than a record of it that cannot be written.
+            let _ = record.write(&out_dir);
+        }
+    }
+    result
+}
+
+/// A run once its output folder is locked.
+fn run_locked(
+    plan: &Plan,
+    spec: PeriodSpec,
+    output: &OutputDir,
+    out_dir: &std::path::Path,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<Manifest, Error> {
     let mut timings = Timings::default();
     let loaded = load_timed(plan, &mut timings)?;
     let window = spec.window(&loaded.ledger)?;
@@ -417,48 +442,77 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let rejects = crate::rejects::frame(&problems, &loaded.raw)
         .map_err(Error::polars("building the rejects table"))?;
     timings.lap("output tables", &mut t);
-    let grain = window.cal.grain.name();
-    let mut rows = BTreeMap::new();
+    let mut written: BTreeMap<&'static str, BTreeMap<String, usize>> = BTreeMap::new();
     for p in &parts {
-        *rows.entry(p.table).or_insert(0) += p.df.height();
+        written
+            .entry(p.table)
+            .or_default()
+            .insert(p.period.clone(), p.df.height());
     }
-    rows.insert("rejects", rejects.height());
+    let rejected = rejects.height();
     let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
     let mut whole = [WholeTable {
         table: "rejects",
         df: rejects,
     }];
     let files = output.commit(
-        &run_id,
+        run_id,
         &mut parts,
         &mut whole,
         plan.compression,
         plan.compression_level,
     )?;
     timings.lap("write parquet", &mut t);
-    let manifest = Manifest {
-        run_id: run_id.clone(),
-        tool: "factorscore",
-        version: env!("CARGO_PKG_VERSION"),
-        pipeline: plan.file.display().to_string(),
-        pipeline_name: plan.name.clone(),
-        pipeline_sha256: plan.hash.clone(),
-        grain,
+    let manifest = Manifest::new(
+        plan,
+        run_id,
+        window.cal.grain.name(),
         periods,
         inputs,
-        scorecard_rows: rows.get("scorecards").copied().unwrap_or(0),
-        rows_written: rows,
-        not_rated: sc.scored.not_rated.clone(),
-        files: files
-            .iter()
-            .map(|f| f.strip_prefix(&out_dir).unwrap_or(f).display().to_string())
-            .collect(),
-        started_at: started.to_rfc3339(),
-        finished_at: chrono::Utc::now().to_rfc3339(),
-        timings_ms: timings,
-    };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(Error::Json)?;
-    write_atomic(&out_dir.join("_runs").join(format!("{run_id}.json")), &json)?;
-    write_atomic(&out_dir.join("_manifest.json"), &json)?;
+        written,
+        rejected,
+        sc.scored.not_rated.clone(),
+        files,
+        started,
+        timings,
+    );
+    manifest.write(out_dir)?;
     Ok(manifest)
+}
+
+/// What a run would do, found without writing anything.
+pub struct DryRun {
+    pub grain: &'static str,
+    pub periods: Vec<String>,
+    /// The partition folders it would replace, relative to the output folder.
+    pub partitions: Vec<String>,
+}
+
+/// The periods and partitions a run with `opts` would replace. Reads the data only when the
+/// options and the pipeline leave the window open.
+pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Result<DryRun, Error> {
+    let spec = opts.periods(plan)?;
+    let window = match (spec.from, spec.to) {
+        (Some(first), Some(last)) => Window {
+            cal: spec.cal,
+            first,
+            last,
+        },
+        _ => spec.window(&load(plan)?.ledger)?,
+    };
+    let grain = window.cal.grain.name();
+    let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+    let partitions = ["scorecards", "kpi_scores", "rollups"]
+        .iter()
+        .flat_map(|t| {
+            periods
+                .iter()
+                .map(move |p| format!("{t}/grain={grain}/period={p}/"))
+        })
+        .collect();
+    Ok(DryRun {
+        grain,
+        periods,
+        partitions,
+    })
 }

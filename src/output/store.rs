@@ -106,6 +106,11 @@ impl OutputDir {
         result
     }
 
+    /// Whether the folder existed before this run opened it.
+    pub fn existed(&self) -> bool {
+        !self.created
+    }
+
     fn store(&self) -> PathBuf {
         self.root.join(STORE)
     }

@@ -15,6 +15,7 @@ mod quarantine;
 mod readers;
 mod reconcile;
 mod rule_catalogue;
+mod schedule;
 mod score_messages;
 mod scoring;
 mod worked_example;

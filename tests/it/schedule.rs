@@ -1,0 +1,136 @@
+//! What a scheduler and an analyst run: `--period previous` and `--as-of`, `--dry-run`, the run
+//! records in `_runs/` (failed runs too) and `factorscore runs`.
+
+use std::path::Path;
+
+use crate::cli::{bin, copy_dir, transcript};
+use crate::common::{edit_input, fixture};
+
+fn case() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("worked_example"), tmp.path());
+    tmp
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .arg("run")
+        .arg(dir.join("pipeline.yaml"))
+        .args(args)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap()
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("out/_manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn previous_is_the_last_period_that_has_ended() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--as-of", "2024-03-01"], "2024-02"),
+        (&["--as-of", "2024-03-31"], "2024-02"),
+        (&["--as-of", "2024-02-29"], "2024-01"),
+        (&["--as-of", "2024-04-01", "--grain", "quarter"], "2024-Q1"),
+    ];
+    for (extra, want) in cases {
+        let dir = case();
+        let mut args = vec!["--period", "previous"];
+        args.extend_from_slice(extra);
+        let o = run(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir.path()));
+        assert_eq!(
+            manifest(dir.path())["periods"],
+            serde_json::json!([want]),
+            "{extra:?}"
+        );
+    }
+}
+
+#[test]
+fn as_of_needs_previous_and_a_real_date() {
+    let dir = case();
+    let a = run(dir.path(), &["--as-of", "2024-03-01"]);
+    let b = run(
+        dir.path(),
+        &["--period", "previous", "--as-of", "2024-02-30"],
+    );
+    assert!(!dir.path().join("out").exists());
+    insta::assert_snapshot!(format!(
+        "{}\n{}",
+        transcript(&a, dir.path()),
+        transcript(&b, dir.path())
+    ));
+}
+
+#[test]
+fn dry_run_lists_the_partitions_and_writes_nothing() {
+    let dir = case();
+    let o = run(dir.path(), &["--dry-run"]);
+    assert!(!dir.path().join("out").exists());
+    insta::assert_snapshot!(transcript(&o, dir.path()));
+}
+
+#[test]
+fn the_manifest_records_each_partition_and_its_rows() {
+    let dir = case();
+    let o = run(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir.path()));
+    let m = manifest(dir.path());
+    assert_eq!(m["outcome"], "succeeded");
+    assert_eq!(
+        m["partitions"]["scorecards"],
+        serde_json::json!({"2024-01": 3, "2024-02": 3})
+    );
+    assert_eq!(
+        m["partitions"]["rollups"],
+        serde_json::json!({"2024-01": 5, "2024-02": 5})
+    );
+    assert_eq!(m["rows_written"]["scorecards"], 6);
+}
+
+#[test]
+fn a_failed_run_leaves_its_record_and_runs_lists_both() {
+    let dir = case();
+    let ok = run(dir.path(), &[]);
+    assert_eq!(ok.status.code(), Some(0));
+    let before = std::fs::read(dir.path().join("out/_manifest.json")).unwrap();
+    edit_input(
+        dir.path(),
+        "collections.csv",
+        "K1,I1,2024-01-10,1000.00",
+        "K1,I1,2024-01-10,1000.005",
+    );
+    let failed = run(dir.path(), &["--period", "2024-02"]);
+    assert_eq!(failed.status.code(), Some(1));
+    // The last successful run's manifest stays; the failure has its own record.
+    assert_eq!(
+        std::fs::read(dir.path().join("out/_manifest.json")).unwrap(),
+        before
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_dir(dir.path().join("out/_runs"))
+        .unwrap()
+        .map(|e| serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap())
+        .collect();
+    let failed_record = records.iter().find(|r| r["outcome"] == "failed").unwrap();
+    assert!(failed_record["error"]
+        .as_str()
+        .unwrap()
+        .contains("collections.amount = `1000.005`"));
+    let o = bin()
+        .arg("runs")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.split_once("  ").map_or(l, |x| x.1).to_string())
+        .collect();
+    insta::assert_snapshot!(lines
+        .join("\n")
+        .replace(&dir.path().display().to_string(), "[DIR]"));
+}
