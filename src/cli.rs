@@ -56,6 +56,10 @@ pub enum Command {
         /// Print the periods and the partitions the run would replace, and write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Run even when the last run wrote the same periods from the same inputs and pipeline
+        /// (without it, such a run does nothing and says so).
+        #[arg(long)]
+        force: bool,
     },
     /// Print one employee's scorecard statement for a period, writing nothing.
     ///
@@ -177,12 +181,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             out,
             verbose,
             dry_run,
+            force,
         } => {
             let plan = crate::config::load(&pipeline)?;
             let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
             let opts = RunOptions {
                 period,
                 as_of,
+                force,
                 from,
                 to,
                 grain,
@@ -206,8 +212,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 println!("  rejects/part-0.parquet");
                 return Ok(());
             }
-            let m = crate::run::run(&plan, &opts)
-                .with_context(|| format!("run of {} failed", pipeline.display()))?;
+            let m = match crate::run::run(&plan, &opts)
+                .with_context(|| format!("run of {} failed", pipeline.display()))?
+            {
+                crate::run::Ran::Wrote(m) => m,
+                crate::run::Ran::Unchanged { run_id, periods } => {
+                    let (a, b) = (
+                        periods.first().cloned().unwrap_or_default(),
+                        periods.last().cloned().unwrap_or_default(),
+                    );
+                    println!(
+                        "nothing to do: run {run_id} wrote {a} .. {b} from the same input files and pipeline under {} (--force runs again)",
+                        out_dir.display()
+                    );
+                    return Ok(());
+                }
+            };
             for i in &m.inputs {
                 eprintln!(
                     "{:<13} {:>9} rows read, {:>9} used, {} rejected",

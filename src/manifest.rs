@@ -204,3 +204,49 @@ pub fn list(out: &Path) -> Result<Vec<String>, Error> {
     }
     Ok(lines)
 }
+
+/// The id of the last successful run in `out` when it wrote exactly `periods` at `grain` with
+/// this tool version, this pipeline and these input files (paths and fingerprints).
+pub fn same_run(
+    out: &Path,
+    plan: &Plan,
+    grain: &str,
+    periods: &[String],
+    raw: &[crate::sources::RawTable],
+) -> Option<String> {
+    let text = std::fs::read(out.join("_manifest.json")).ok()?;
+    let last: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let inputs: Vec<serde_json::Value> = raw
+        .iter()
+        .map(|r| {
+            let files: Vec<serde_json::Value> = r
+                .files
+                .iter()
+                .map(|f| serde_json::json!([f.path.display().to_string(), f.fingerprint]))
+                .collect();
+            serde_json::json!([r.table.name(), files])
+        })
+        .collect();
+    let recorded: Vec<serde_json::Value> = last["inputs"]
+        .as_array()?
+        .iter()
+        .map(|i| {
+            let files: Vec<serde_json::Value> = i["files"]
+                .as_array()
+                .map(|fs| {
+                    fs.iter()
+                        .map(|f| serde_json::json!([f["path"], f["xxh3"]]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            serde_json::json!([i["table"], files])
+        })
+        .collect();
+    let same = last["outcome"] == "succeeded"
+        && last["version"] == env!("CARGO_PKG_VERSION")
+        && last["pipeline_sha256"] == plan.hash.as_str()
+        && last["grain"] == grain
+        && last["periods"] == serde_json::json!(periods)
+        && recorded == inputs;
+    same.then(|| last["run_id"].as_str().unwrap_or("").to_string())
+}

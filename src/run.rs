@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub period: Option<String>,
     /// The day `previous` counts back from (`YYYY-MM-DD`); today in the pipeline's zone if unset.
     pub as_of: Option<String>,
+    /// Run even when the last run wrote the same periods from the same inputs and pipeline.
+    pub force: bool,
     pub from: Option<String>,
     pub to: Option<String>,
     pub grain: Option<Grain>,
@@ -67,12 +69,24 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
 /// `problems` and left out, so that a run can go on to find the rule breaks of scoring too and
 /// report them all at once.
 fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
+    let raw = read_sources(plan, timings)?;
+    Ok(check_sources(plan, raw, timings))
+}
+
+/// Reads every source, each file once.
+fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<RawTable>, Error> {
     let mut t = std::time::Instant::now();
     let mut raw = Vec::new();
     for src in &plan.sources {
         raw.push(sources::read(plan, src)?);
         timings.lap(&format!("read {}", src.table.name()), &mut t);
     }
+    Ok(raw)
+}
+
+/// Checks the sources read against the contract and applies the invoice events.
+fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut Timings) -> Loaded {
+    let mut t = std::time::Instant::now();
     let mut problems = Problems::new(Policy::of(plan));
     let mut ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone, &mut problems);
     timings.lap("check and type", &mut t);
@@ -111,12 +125,12 @@ fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
         problems.extend(again);
     }
     timings.lap("apply invoice events", &mut t);
-    Ok(Loaded {
+    Loaded {
         raw,
         ledger,
         swept,
         problems,
-    })
+    }
 }
 
 /// The periods named by the options or the pipeline, resolved before any data is read: a bad
@@ -396,9 +410,20 @@ fn period_tables(
     Ok(parts)
 }
 
-/// A whole run. Returns the manifest it wrote. A run that fails in an output folder that
-/// existed before leaves a record of the failure in `_runs/`.
-pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
+/// What a run did.
+pub enum Ran {
+    /// It computed and wrote its periods.
+    Wrote(Manifest),
+    /// The last run wrote the same periods from the same inputs and pipeline: nothing to do.
+    Unchanged {
+        run_id: String,
+        periods: Vec<String>,
+    },
+}
+
+/// A whole run. A run that fails in an output folder that existed before leaves a record of the
+/// failure in `_runs/`.
+pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
     let started = chrono::Utc::now();
     let spec = opts.periods(plan)?;
     // Taken before any data is read: a second run on the same folder waits before doing work.
@@ -409,7 +434,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         started.format("%Y%m%dT%H%M%S%.3fZ"),
         std::process::id()
     );
-    let result = run_locked(plan, spec, &output, &out_dir, &run_id, started);
+    let result = run_locked(plan, spec, opts.force, &output, &out_dir, &run_id, started);
     if let Err(e) = &result {
         if output.existed() {
             let record = FailedRun::new(plan, &run_id, started, e);
@@ -420,18 +445,47 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     result
 }
 
-/// A run once its output folder is locked.
+/// A run once its output folder is locked. Unless `force`, a run whose periods, inputs and
+/// pipeline are those of the last run stops as soon as it knows: after reading the files when
+/// the periods are named, after checking them when the data gives the periods.
+#[allow(clippy::too_many_arguments)]
 fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
+    force: bool,
     output: &OutputDir,
     out_dir: &std::path::Path,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
-) -> Result<Manifest, Error> {
+) -> Result<Ran, Error> {
     let mut timings = Timings::default();
-    let loaded = load_timed(plan, &mut timings)?;
+    let raw = read_sources(plan, &mut timings)?;
+    // The committed snapshot, which the last manifest must describe: a run killed between its
+    // commit and its manifest leaves the previous run's manifest beside its own tables.
+    let committed = output.current()?;
+    let unchanged = |window: Window, raw: &[RawTable]| {
+        let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+        let last = crate::manifest::same_run(out_dir, plan, window.cal.grain.name(), &periods, raw);
+        last.filter(|id| Some(id) == committed.as_ref())
+            .map(|run_id| Ran::Unchanged { run_id, periods })
+    };
+    if let (false, Some(first), Some(last)) = (force, spec.from, spec.to) {
+        let window = Window {
+            cal: spec.cal,
+            first,
+            last,
+        };
+        if let Some(u) = unchanged(window, &raw) {
+            return Ok(u);
+        }
+    }
+    let loaded = check_sources(plan, raw, &mut timings);
     let window = spec.window(&loaded.ledger)?;
+    if !force && (spec.from.is_none() || spec.to.is_none()) {
+        if let Some(u) = unchanged(window, &loaded.raw) {
+            return Ok(u);
+        }
+    }
     let sc = score_window_timed(plan, &loaded, window, &mut timings);
     let mut problems = loaded.problems.clone();
     problems.extend(sc.problems.clone());
@@ -477,7 +531,7 @@ fn run_locked(
         timings,
     );
     manifest.write(out_dir)?;
-    Ok(manifest)
+    Ok(Ran::Wrote(manifest))
 }
 
 /// What a run would do, found without writing anything.

@@ -115,8 +115,8 @@ impl OutputDir {
         self.root.join(STORE)
     }
 
-    /// The committed snapshot's name, if any.
-    fn current(&self) -> Result<Option<String>, Error> {
+    /// The committed snapshot's name, if any: the id of the run that wrote it.
+    pub fn current(&self) -> Result<Option<String>, Error> {
         let path = self.root.join(CURRENT);
         let target = match std::fs::read_link(&path) {
             Ok(t) => t,

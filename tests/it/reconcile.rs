@@ -224,7 +224,9 @@ fn figures(pipeline: &Path) -> (Figures, serde_json::Value) {
         out: Some(tmp.path().to_path_buf()),
         ..RunOptions::default()
     };
-    let m = factorscore::run::run(&plan, &opts).unwrap();
+    let factorscore::run::Ran::Wrote(m) = factorscore::run::run(&plan, &opts).unwrap() else {
+        panic!("a run into a new folder writes");
+    };
     (out, serde_json::to_value(&m.inputs).unwrap())
 }
 

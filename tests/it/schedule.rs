@@ -134,3 +134,45 @@ fn a_failed_run_leaves_its_record_and_runs_lists_both() {
         .join("\n")
         .replace(&dir.path().display().to_string(), "[DIR]"));
 }
+
+#[test]
+fn an_unchanged_rerun_does_nothing_unless_forced() {
+    let dir = case();
+    let records = |dir: &Path| std::fs::read_dir(dir.join("out/_runs")).unwrap().count();
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+    assert_eq!(records(dir.path()), 1);
+    // The same periods, files and pipeline: nothing to do, and it says so.
+    let again = run(dir.path(), &["--from", "2024-01", "--to", "2024-02"]);
+    assert_eq!(again.status.code(), Some(0));
+    let said = String::from_utf8(again.stdout).unwrap();
+    assert!(said.starts_with("nothing to do: run "), "{said}");
+    assert!(
+        said.contains("wrote 2024-01 .. 2024-02 from the same input files and pipeline"),
+        "{said}"
+    );
+    assert_eq!(records(dir.path()), 1);
+    // Other periods, --force, or a changed file each run.
+    assert_eq!(
+        run(dir.path(), &["--period", "2024-02"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(records(dir.path()), 2);
+    assert_eq!(
+        run(dir.path(), &["--period", "2024-02", "--force"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(records(dir.path()), 3);
+    edit_input(
+        dir.path(),
+        "fees.csv",
+        "F2,I4,2024-01-06,1.20",
+        "F2,I4,2024-01-06,1.30",
+    );
+    let changed = run(dir.path(), &["--period", "2024-02"]);
+    assert!(String::from_utf8(changed.stdout)
+        .unwrap()
+        .starts_with("wrote "));
+    assert_eq!(records(dir.path()), 4);
+}
