@@ -413,7 +413,7 @@ fn period_tables(
 /// What a run did.
 pub enum Ran {
     /// It computed and wrote its periods.
-    Wrote(Manifest),
+    Wrote(Box<Manifest>),
     /// The last run wrote the same periods from the same inputs and pipeline: nothing to do.
     Unchanged {
         run_id: String,
@@ -531,7 +531,7 @@ fn run_locked(
         timings,
     );
     manifest.write(out_dir)?;
-    Ok(Ran::Wrote(manifest))
+    Ok(Ran::Wrote(Box::new(manifest)))
 }
 
 /// What a run would do, found without writing anything.
