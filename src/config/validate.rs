@@ -260,7 +260,7 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         fiscal_start,
         periods,
         sources,
-        output_dir: dir.join(&out.path.value),
+        output_dir: tidy(&dir.join(&out.path.value)),
         compression,
         compression_level,
         plans,
@@ -400,7 +400,9 @@ fn check_sources(
         }
         out.push(SourcePlan {
             table,
-            pattern: dir.join(&src.path.value).to_string_lossy().into_owned(),
+            pattern: tidy(&dir.join(&src.path.value))
+                .to_string_lossy()
+                .into_owned(),
             format,
             delimiter,
             quote,
@@ -413,6 +415,34 @@ fn check_sources(
                 &format!("{key}.max_rejected_share"),
             ),
         });
+    }
+    out
+}
+
+/// `path` with each `folder/..` taken out where `folder` is a real folder (not a symlink, whose
+/// `..` leads elsewhere) and `.` components dropped, so that messages name `out` rather than
+/// `pipelines/../out`. The path names the same file as before.
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                let plain_folder = matches!(last, Some(Component::Normal(_)))
+                    && std::fs::symlink_metadata(&out).is_ok_and(|m| m.is_dir());
+                if plain_folder {
+                    out.pop();
+                } else {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
     }
     out
 }
