@@ -446,3 +446,24 @@ fn tidy(path: &Path) -> PathBuf {
     }
     out
 }
+
+#[cfg(test)]
+mod tidy_tests {
+    use super::tidy;
+    use std::path::Path;
+
+    #[test]
+    fn folder_dot_dot_goes_but_not_through_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::os::unix::fs::symlink(root.join("a/b"), root.join("l")).unwrap();
+        assert_eq!(tidy(&root.join("a/../x")), root.join("x"));
+        assert_eq!(tidy(&root.join("./a/./b")), root.join("a/b"));
+        // `l/..` is `a`, not `root`: kept as written.
+        assert_eq!(tidy(&root.join("l/../x")), root.join("l/../x"));
+        // A folder that does not exist cannot be told from a symlink: kept.
+        assert_eq!(tidy(&root.join("nope/../x")), root.join("nope/../x"));
+        assert_eq!(tidy(Path::new("")), Path::new("."));
+    }
+}
