@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK};
 use crate::periods::Grain;
 use crate::run::RunOptions;
+use crate::runlog::{LogFormat, RunLog};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +61,12 @@ pub enum Command {
         /// (without it, such a run does nothing and says so).
         #[arg(long)]
         force: bool,
+        /// Report nothing but errors.
+        #[arg(long, short, conflicts_with = "verbose")]
+        quiet: bool,
+        /// `text` for a person; `json`: one object per line on stderr, for log collectors.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Print one employee's scorecard statement for a period, writing nothing.
     ///
@@ -159,12 +166,18 @@ pub fn main() -> i32 {
             };
         }
     };
+    let format = match &cli.command {
+        Command::Run { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    };
     match dispatch(cli) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            e.downcast_ref::<Error>()
-                .map_or(EXIT_INTERNAL, Error::exit_code)
+            let code = e
+                .downcast_ref::<Error>()
+                .map_or(EXIT_INTERNAL, Error::exit_code);
+            RunLog::error(format, &format!("{e:#}"), code);
+            code
         }
     }
 }
@@ -182,7 +195,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             verbose,
             dry_run,
             force,
+            quiet,
+            log_format,
         } => {
+            let log = RunLog {
+                format: log_format,
+                quiet,
+                verbose,
+            };
             let plan = crate::config::load(&pipeline)?;
             let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
             let opts = RunOptions {
@@ -212,50 +232,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 println!("  rejects/part-0.parquet");
                 return Ok(());
             }
-            let m = match crate::run::run(&plan, &opts)
+            match crate::run::run(&plan, &opts)
                 .with_context(|| format!("run of {} failed", pipeline.display()))?
             {
-                crate::run::Ran::Wrote(m) => m,
+                crate::run::Ran::Wrote(m) => log.wrote(&m, &out_dir),
                 crate::run::Ran::Unchanged { run_id, periods } => {
-                    let (a, b) = (
-                        periods.first().cloned().unwrap_or_default(),
-                        periods.last().cloned().unwrap_or_default(),
-                    );
-                    println!(
-                        "nothing to do: run {run_id} wrote {a} .. {b} from the same input files and pipeline under {} (--force runs again)",
-                        out_dir.display()
-                    );
-                    return Ok(());
-                }
-            };
-            for i in &m.inputs {
-                eprintln!(
-                    "{:<13} {:>9} rows read, {:>9} used, {} rejected",
-                    i.table, i.rows_read, i.rows_used, i.rows_rejected
-                );
-            }
-            for (role, n) in &m.not_rated {
-                eprintln!("not rated: {n} rows of role {role} (no plan in force)");
-            }
-            if verbose {
-                for (phase, ms) in &m.timings_ms.0 {
-                    eprintln!("{phase:<22} {ms:>8} ms");
+                    log.unchanged(&run_id, &periods, &out_dir)
                 }
             }
-            let (a, b) = (
-                m.periods.first().cloned().unwrap_or_default(),
-                m.periods.last().cloned().unwrap_or_default(),
-            );
-            let n = |t: &str| m.rows_written.get(t).copied().unwrap_or(0);
-            println!(
-                "wrote {} scorecard, {} kpi_scores and {} rollups rows in {} {} periods ({a} .. {b}) under {}",
-                n("scorecards"),
-                n("kpi_scores"),
-                n("rollups"),
-                m.periods.len(),
-                m.grain,
-                out_dir.display()
-            );
             Ok(())
         }
         Command::Explain {

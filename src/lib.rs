@@ -23,6 +23,7 @@ pub mod reconcile;
 pub mod rejects;
 pub mod rollups;
 pub mod run;
+pub mod runlog;
 pub mod scorecards;
 pub mod scoring;
 pub mod sources;

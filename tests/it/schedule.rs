@@ -176,3 +176,65 @@ fn an_unchanged_rerun_does_nothing_unless_forced() {
         .starts_with("wrote "));
     assert_eq!(records(dir.path()), 4);
 }
+
+#[test]
+fn quiet_says_nothing_but_errors() {
+    let dir = case();
+    let o = run(dir.path(), &["--quiet"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!((o.stdout.len(), o.stderr.len()), (0, 0));
+    let bad = run(dir.path(), &["--quiet", "--period", "2024-13"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: "));
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = case();
+    let o = run(dir.path(), &["--log-format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let events: Vec<serde_json::Value> = String::from_utf8(o.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let of = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    assert_eq!((of("input"), of("not_rated"), of("wrote")), (12, 2, 1));
+    let invoices = events
+        .iter()
+        .find(|e| e["event"] == "input" && e["table"] == "invoices")
+        .unwrap();
+    assert_eq!(
+        (
+            &invoices["rows_read"],
+            &invoices["rows_used"],
+            &invoices["rows_rejected"]
+        ),
+        (
+            &serde_json::json!(5),
+            &serde_json::json!(5),
+            &serde_json::json!(0)
+        )
+    );
+    let wrote = events.iter().find(|e| e["event"] == "wrote").unwrap();
+    assert_eq!(wrote["rows_written"]["scorecards"], 6);
+    assert_eq!(
+        (&wrote["from"], &wrote["to"]),
+        (&serde_json::json!("2024-01"), &serde_json::json!("2024-02"))
+    );
+    let bad = run(dir.path(), &["--log-format", "json", "--period", "2024-13"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_slice(bad.stderr.trim_ascii_end()).unwrap();
+    assert_eq!(
+        (&e["event"], &e["exit_code"]),
+        (&serde_json::json!("error"), &serde_json::json!(1))
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("`2024-13` is not a period"),
+        "{e}"
+    );
+}
