@@ -209,6 +209,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 period,
                 as_of,
                 force,
+                progress: log_format == LogFormat::Text && !quiet,
                 from,
                 to,
                 grain,

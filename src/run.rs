@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub as_of: Option<String>,
     /// Run even when the last run wrote the same periods from the same inputs and pipeline.
     pub force: bool,
+    /// Show a spinner with the phase on stderr when it is a terminal.
+    pub progress: bool,
     pub from: Option<String>,
     pub to: Option<String>,
     pub grain: Option<Grain>,
@@ -44,15 +46,46 @@ pub struct Loaded {
     pub problems: Problems,
 }
 
-/// Wall time of each phase of a run, in milliseconds.
-#[derive(Debug, Default, Serialize)]
-pub struct Timings(pub Vec<(String, u128)>);
+/// Wall time of each phase of a run, in milliseconds; on a terminal, a spinner shows the phase
+/// last finished as the run goes.
+#[derive(Debug, Default)]
+pub struct Timings {
+    pub laps: Vec<(String, u128)>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Serialize for Timings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.laps.serialize(s)
+    }
+}
 
 impl Timings {
+    /// Timings with a spinner on stderr. It draws only when stderr is a terminal.
+    pub fn with_progress() -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar.set_message("reading the sources");
+        Timings {
+            laps: Vec::new(),
+            bar: Some(bar),
+        }
+    }
+
     fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
-        self.0
-            .push((phase.to_string(), since.elapsed().as_millis()));
+        let ms = since.elapsed().as_millis();
+        self.laps.push((phase.to_string(), ms));
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{phase}: {ms} ms"));
+        }
         *since = std::time::Instant::now();
+    }
+
+    /// Clears the spinner.
+    fn done(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }
 
@@ -434,7 +467,16 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
         started.format("%Y%m%dT%H%M%S%.3fZ"),
         std::process::id()
     );
-    let result = run_locked(plan, spec, opts.force, &output, &out_dir, &run_id, started);
+    let result = run_locked(
+        plan,
+        spec,
+        opts.force,
+        opts.progress,
+        &output,
+        &out_dir,
+        &run_id,
+        started,
+    );
     if let Err(e) = &result {
         if output.existed() {
             let record = FailedRun::new(plan, &run_id, started, e);
@@ -453,13 +495,43 @@ fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
     force: bool,
+    progress: bool,
     output: &OutputDir,
     out_dir: &std::path::Path,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
 ) -> Result<Ran, Error> {
-    let mut timings = Timings::default();
-    let raw = read_sources(plan, &mut timings)?;
+    let mut timings = if progress {
+        Timings::with_progress()
+    } else {
+        Timings::default()
+    };
+    let ran = run_timed(
+        plan,
+        spec,
+        force,
+        output,
+        out_dir,
+        run_id,
+        started,
+        &mut timings,
+    );
+    timings.done();
+    ran
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_timed(
+    plan: &Plan,
+    spec: PeriodSpec,
+    force: bool,
+    output: &OutputDir,
+    out_dir: &std::path::Path,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+    timings: &mut Timings,
+) -> Result<Ran, Error> {
+    let raw = read_sources(plan, timings)?;
     // The committed snapshot, which the last manifest must describe: a run killed between its
     // commit and its manifest leaves the previous run's manifest beside its own tables.
     let committed = output.current()?;
@@ -479,14 +551,14 @@ fn run_locked(
             return Ok(u);
         }
     }
-    let loaded = check_sources(plan, raw, &mut timings);
+    let loaded = check_sources(plan, raw, timings);
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
         if let Some(u) = unchanged(window, &loaded.raw) {
             return Ok(u);
         }
     }
-    let sc = score_window_timed(plan, &loaded, window, &mut timings);
+    let sc = score_window_timed(plan, &loaded, window, timings);
     let mut problems = loaded.problems.clone();
     problems.extend(sc.problems.clone());
     let problems = problems.into_result().map_err(Error::Rules)?;
@@ -517,6 +589,7 @@ fn run_locked(
         plan.compression_level,
     )?;
     timings.lap("write parquet", &mut t);
+    timings.done();
     let manifest = Manifest::new(
         plan,
         run_id,
@@ -528,7 +601,7 @@ fn run_locked(
         sc.scored.not_rated.clone(),
         files,
         started,
-        timings,
+        std::mem::take(timings),
     );
     manifest.write(out_dir)?;
     Ok(Ran::Wrote(Box::new(manifest)))

@@ -58,7 +58,7 @@ impl RunLog {
             for (role, rows) in &m.not_rated {
                 event("not_rated", "warn", json!({"role": role, "rows": rows}));
             }
-            for (phase, ms) in &m.timings_ms.0 {
+            for (phase, ms) in &m.timings_ms.laps {
                 event("phase", "debug", json!({"phase": phase, "ms": ms}));
             }
             event(
@@ -80,7 +80,7 @@ impl RunLog {
             eprintln!("not rated: {rows} rows of role {role} (no plan in force)");
         }
         if self.verbose {
-            for (phase, ms) in &m.timings_ms.0 {
+            for (phase, ms) in &m.timings_ms.laps {
                 eprintln!("{phase:<22} {ms:>8} ms");
             }
         }
