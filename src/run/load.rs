@@ -1,0 +1,242 @@
+//! Reading, checking and scoring the input of a run, each phase timed.
+
+use serde::Serialize;
+
+use crate::config::Plan;
+use crate::error::Error;
+use crate::ledger::{sweep, Swept};
+use crate::metrics::{compute, Facts, Window};
+use crate::model::Ledger;
+use crate::scorecards::Card;
+use crate::scoring::{Scored, ScoringInputs};
+use crate::sources::parse::{Policy, Problems};
+use crate::sources::{self, RawTable};
+use crate::tables::Table;
+
+/// The loaded, checked input.
+pub struct Loaded {
+    pub raw: Vec<RawTable>,
+    pub ledger: Ledger,
+    pub swept: Swept,
+    /// The rows left out: quarantined, or rejected with a row they reference.
+    pub problems: Problems,
+}
+
+/// Wall time of each phase of a run, in milliseconds; on a terminal, a spinner shows the phase
+/// last finished as the run goes.
+#[derive(Debug, Default)]
+pub struct Timings {
+    pub laps: Vec<(String, u128)>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Serialize for Timings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.laps.serialize(s)
+    }
+}
+
+impl Timings {
+    /// Timings with a spinner on stderr. It draws only when stderr is a terminal.
+    pub fn with_progress() -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar.set_message("reading the sources");
+        Timings {
+            laps: Vec::new(),
+            bar: Some(bar),
+        }
+    }
+
+    pub(super) fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
+        let ms = since.elapsed().as_millis();
+        self.laps.push((phase.to_string(), ms));
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{phase}: {ms} ms"));
+        }
+        *since = std::time::Instant::now();
+    }
+
+    /// Clears the spinner.
+    pub(super) fn done(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Reads every source of the plan and checks it against the contract. Fails on a rule break
+/// of a source that does not quarantine.
+pub fn load(plan: &Plan) -> Result<Loaded, Error> {
+    let mut loaded = load_timed(plan, &mut Timings::default())?;
+    let problems = std::mem::take(&mut loaded.problems);
+    loaded.problems = problems.into_result().map_err(Error::Rules)?;
+    Ok(loaded)
+}
+
+/// Reads and checks every source. Rows that break a rule are recorded in the result's
+/// `problems` and left out, so that a run can go on to find the rule breaks of scoring too and
+/// report them all at once.
+fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
+    let raw = read_sources(plan, timings)?;
+    Ok(check_sources(plan, raw, timings))
+}
+
+/// Reads every source, each file once.
+pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<RawTable>, Error> {
+    let mut t = std::time::Instant::now();
+    let mut raw = Vec::new();
+    for src in &plan.sources {
+        raw.push(sources::read(plan, src)?);
+        timings.lap(&format!("read {}", src.table.name()), &mut t);
+    }
+    Ok(raw)
+}
+
+/// Checks the sources read against the contract and applies the invoice events.
+pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut Timings) -> Loaded {
+    let mut t = std::time::Instant::now();
+    let mut problems = Problems::new(Policy::of(plan));
+    let mut ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone, &mut problems);
+    timings.lap("check and type", &mut t);
+    // What the rest of the run reads of the raw tables: the ids that order same-day events, and
+    // every column of the rows to reject: those that broke a rule so far, those of the scoring
+    // tables, which scoring checks, and, when they quarantine, those of collections and
+    // write-offs, which the balance rules check next. The rest is freed before the invoice events
+    // are applied, so that their memory is reused rather than fresh pages the kernel must zero.
+    let policy = problems.policy();
+    for r in &mut raw {
+        let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
+            || (matches!(r.table, Table::Collections | Table::WriteOffs)
+                && policy.quarantines(r.table))
+            || problems.breaks.iter().any(|b| b.table == r.table);
+        if !keep_all {
+            r.retain_columns(&["collection_id", "write_off_id"]);
+        }
+    }
+    let empty = |t: Table| RawTable::empty(t);
+    let find = |t: Table| raw.iter().find(|r| r.table == t);
+    let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));
+    let (rc, rw) = (
+        find(Table::Collections).unwrap_or(&ec),
+        find(Table::WriteOffs).unwrap_or(&ew),
+    );
+    let mut swept = sweep(&ledger, rc, rw, &mut problems);
+    let balance_breaks =
+        !swept.left_out_collections.is_empty() || !swept.left_out_write_offs.is_empty();
+    if balance_breaks && !problems.fails() {
+        // The events that break a balance rule leave; the sweep then gives the same balances
+        // without them, and the per-event amounts line up with the events left.
+        ledger.collections.drop_rows(&swept.left_out_collections);
+        ledger.write_offs.drop_rows(&swept.left_out_write_offs);
+        let mut again = problems.child();
+        swept = sweep(&ledger, rc, rw, &mut again);
+        problems.extend(again);
+    }
+    timings.lap("apply invoice events", &mut t);
+    Loaded {
+        raw,
+        ledger,
+        swept,
+        problems,
+    }
+}
+
+/// Computes the facts of a window from loaded input.
+pub fn facts(loaded: &Loaded, window: Window) -> Facts {
+    compute(&loaded.ledger, &loaded.swept, window)
+}
+
+/// Every scorecard row of a window and its scores. The facts and rows start one period before
+/// the window, so that the review flag of the window's first period sees its previous
+/// composite; `first_written` is the index of the window's first period.
+pub struct Scorecards<'l> {
+    pub facts: Facts,
+    pub cards: Vec<Vec<Card<'l>>>,
+    pub scored: Scored,
+    pub first_written: usize,
+    /// Rule breaks found while scoring (targets and adjustments rows).
+    pub problems: Problems,
+    /// Raw rows of `targets` left out while scoring, sorted.
+    pub left_out_targets: Vec<u32>,
+}
+
+/// Computes and scores every row of `window`. Fails on a rule break of scoring's inputs that
+/// does not quarantine.
+pub fn score_window<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    window: Window,
+) -> Result<Scorecards<'l>, Error> {
+    let mut sc = score_window_timed(plan, loaded, window, &mut Timings::default());
+    let problems = std::mem::take(&mut sc.problems);
+    sc.problems = problems.into_result().map_err(Error::Rules)?;
+    Ok(sc)
+}
+
+pub(super) fn score_window_timed<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    window: Window,
+    timings: &mut Timings,
+) -> Scorecards<'l> {
+    let mut t = std::time::Instant::now();
+    let scored_window = Window {
+        first: window.first - 1,
+        ..window
+    };
+    let facts = facts(loaded, scored_window);
+    timings.lap("metrics", &mut t);
+    let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
+    let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
+    let (et, ea) = (
+        RawTable::empty(Table::Targets),
+        RawTable::empty(Table::Adjustments),
+    );
+    // A targets row that breaks a rule only once a plan fills it is found while scoring; when
+    // targets quarantine, it leaves and the rows that chose it are scored again without it.
+    let mut left_out_targets: Vec<u32> = Vec::new();
+    let mut kept = loaded.problems.child();
+    let (scored, problems) = loop {
+        let inputs = ScoringInputs {
+            targets: raw(Table::Targets).unwrap_or(&et),
+            adjustments: raw(Table::Adjustments).unwrap_or(&ea),
+            left_out_targets: &left_out_targets,
+        };
+        let mut p = loaded.problems.child();
+        let scored = crate::scoring::score(
+            &plan.plans,
+            &loaded.ledger,
+            &facts,
+            &cards,
+            1,
+            &inputs,
+            &mut p,
+        );
+        let quarantined = p.policy().quarantines(Table::Targets);
+        let new: Vec<u32> = p
+            .breaks
+            .iter()
+            .filter(|b| b.table == Table::Targets && quarantined)
+            .map(|b| b.row)
+            .collect();
+        if new.is_empty() || p.fails() {
+            kept.extend(p);
+            break (scored, kept);
+        }
+        left_out_targets.extend(new);
+        left_out_targets.sort_unstable();
+        left_out_targets.dedup();
+        kept.breaks
+            .extend(p.breaks.into_iter().filter(|b| b.table == Table::Targets));
+    };
+    timings.lap("scores", &mut t);
+    Scorecards {
+        facts,
+        cards,
+        scored,
+        first_written: 1,
+        problems,
+        left_out_targets,
+    }
+}

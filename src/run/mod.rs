@@ -1,0 +1,248 @@
+//! A run: read and check the sources, compute the window's metrics, write the outputs.
+//! `options` resolves what to compute before any data is read; `load` reads, checks and scores.
+
+mod load;
+mod options;
+
+pub use load::{facts, load, score_window, Loaded, Scorecards, Timings};
+pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
+
+use std::collections::BTreeMap;
+
+use crate::config::Plan;
+use crate::error::Error;
+use crate::manifest::{FailedRun, Manifest};
+use crate::metrics::Window;
+use crate::model::Ledger;
+use crate::output::{OutputDir, Partition, WholeTable};
+use crate::reconcile;
+use crate::sources::RawTable;
+
+use load::{check_sources, read_sources, score_window_timed};
+
+/// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
+/// many threads as there are cores, a run of periods each.
+fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Partition>, Error> {
+    let periods: Vec<usize> = (sc.first_written..sc.cards.len()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = periods.len().div_ceil(threads).max(1);
+    let built: Vec<Result<Vec<Partition>, Error>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = periods
+            .chunks(chunk)
+            .map(|ks| scope.spawn(move || period_tables(plan, l, sc, ks)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut parts = Vec::with_capacity(periods.len() * 3);
+    for b in built {
+        parts.extend(b?);
+    }
+    Ok(parts)
+}
+
+/// The three tables of the periods `ks` (indexes into the scored window).
+fn period_tables(
+    plan: &Plan,
+    l: &Ledger,
+    sc: &Scorecards,
+    ks: &[usize],
+) -> Result<Vec<Partition>, Error> {
+    let w = sc.facts.window;
+    let grain = w.cal.grain.name();
+    let mut parts = Vec::with_capacity(ks.len() * 3);
+    for &k in ks {
+        let (cards, scores) = (&sc.cards[k], &sc.scored.rows[k]);
+        let period = w.cal.label(w.first + k as i32);
+        let what = "building the output tables";
+        let tables = [
+            (
+                "scorecards",
+                crate::scorecards::frame(l, &sc.facts, cards, scores),
+            ),
+            (
+                "kpi_scores",
+                crate::kpi_scores::frame(&plan.plans, l, cards, scores),
+            ),
+            (
+                "rollups",
+                crate::rollups::frame(&sc.facts, k, cards, scores),
+            ),
+        ];
+        for (table, df) in tables {
+            parts.push(Partition {
+                table,
+                grain,
+                period: period.clone(),
+                df: df.map_err(Error::polars(what))?,
+            });
+        }
+    }
+    Ok(parts)
+}
+
+/// What a run did.
+pub enum Ran {
+    /// It computed and wrote its periods.
+    Wrote(Box<Manifest>),
+    /// The last run wrote the same periods from the same inputs and pipeline: nothing to do.
+    Unchanged {
+        run_id: String,
+        periods: Vec<String>,
+    },
+}
+
+/// A whole run. A run that fails in an output folder that existed before leaves a record of the
+/// failure in `_runs/`.
+pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
+    let started = chrono::Utc::now();
+    let spec = opts.periods(plan)?;
+    // Taken before any data is read: a second run on the same folder waits before doing work.
+    let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
+    let output = OutputDir::open(&out_dir)?;
+    let run_id = format!(
+        "{}-{}",
+        started.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    );
+    let result = run_locked(
+        plan,
+        spec,
+        opts.force,
+        opts.progress,
+        &output,
+        &out_dir,
+        &run_id,
+        started,
+    );
+    if let Err(e) = &result {
+        if output.existed() {
+            let record = FailedRun::new(plan, &run_id, started, e);
+            // The failure being reported matters more than a record of it that cannot be written.
+            let _ = record.write(&out_dir);
+        }
+    }
+    result
+}
+
+/// A run once its output folder is locked. Unless `force`, a run whose periods, inputs and
+/// pipeline are those of the last run stops as soon as it knows: after reading the files when
+/// the periods are named, after checking them when the data gives the periods.
+#[allow(clippy::too_many_arguments)]
+fn run_locked(
+    plan: &Plan,
+    spec: PeriodSpec,
+    force: bool,
+    progress: bool,
+    output: &OutputDir,
+    out_dir: &std::path::Path,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<Ran, Error> {
+    let mut timings = if progress {
+        Timings::with_progress()
+    } else {
+        Timings::default()
+    };
+    let ran = run_timed(
+        plan,
+        spec,
+        force,
+        output,
+        out_dir,
+        run_id,
+        started,
+        &mut timings,
+    );
+    timings.done();
+    ran
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_timed(
+    plan: &Plan,
+    spec: PeriodSpec,
+    force: bool,
+    output: &OutputDir,
+    out_dir: &std::path::Path,
+    run_id: &str,
+    started: chrono::DateTime<chrono::Utc>,
+    timings: &mut Timings,
+) -> Result<Ran, Error> {
+    let raw = read_sources(plan, timings)?;
+    // The committed snapshot, which the last manifest must describe: a run killed between its
+    // commit and its manifest leaves the previous run's manifest beside its own tables.
+    let committed = output.current()?;
+    let unchanged = |window: Window, raw: &[RawTable]| {
+        let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+        let last = crate::manifest::same_run(out_dir, plan, window.cal.grain.name(), &periods, raw);
+        last.filter(|id| Some(id) == committed.as_ref())
+            .map(|run_id| Ran::Unchanged { run_id, periods })
+    };
+    if let (false, Some(first), Some(last)) = (force, spec.from, spec.to) {
+        let window = Window {
+            cal: spec.cal,
+            first,
+            last,
+        };
+        if let Some(u) = unchanged(window, &raw) {
+            return Ok(u);
+        }
+    }
+    let loaded = check_sources(plan, raw, timings);
+    let window = spec.window(&loaded.ledger)?;
+    if !force && (spec.from.is_none() || spec.to.is_none()) {
+        if let Some(u) = unchanged(window, &loaded.raw) {
+            return Ok(u);
+        }
+    }
+    let sc = score_window_timed(plan, &loaded, window, timings);
+    let mut problems = loaded.problems.clone();
+    problems.extend(sc.problems.clone());
+    let problems = problems.into_result().map_err(Error::Rules)?;
+    let inputs = reconcile::inputs(plan, &loaded.raw, &loaded.ledger, &problems, &sc.problems)?;
+    let mut t = std::time::Instant::now();
+    let mut parts = partitions(plan, &loaded.ledger, &sc)?;
+    let rejects = crate::rejects::frame(&problems, &loaded.raw)
+        .map_err(Error::polars("building the rejects table"))?;
+    timings.lap("output tables", &mut t);
+    let mut written: BTreeMap<&'static str, BTreeMap<String, usize>> = BTreeMap::new();
+    for p in &parts {
+        written
+            .entry(p.table)
+            .or_default()
+            .insert(p.period.clone(), p.df.height());
+    }
+    let rejected = rejects.height();
+    let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+    let mut whole = [WholeTable {
+        table: "rejects",
+        df: rejects,
+    }];
+    let files = output.commit(
+        run_id,
+        &mut parts,
+        &mut whole,
+        plan.compression,
+        plan.compression_level,
+    )?;
+    timings.lap("write parquet", &mut t);
+    timings.done();
+    let manifest = Manifest::new(
+        plan,
+        run_id,
+        window.cal.grain.name(),
+        periods,
+        inputs,
+        written,
+        rejected,
+        sc.scored.not_rated.clone(),
+        files,
+        started,
+        std::mem::take(timings),
+    );
+    manifest.write(out_dir)?;
+    Ok(Ran::Wrote(Box::new(manifest)))
+}
