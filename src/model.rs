@@ -147,16 +147,17 @@ impl InvoiceEvents {
 
     /// Leaves out the events of the raw rows `rows` (sorted).
     pub fn drop_rows(&mut self, rows: &[u32]) {
-        let keep: Vec<bool> = self
-            .row
-            .iter()
-            .map(|r| rows.binary_search(r).is_err())
-            .collect();
+        let keep = kept(&self.row, rows);
         retain(&mut self.invoice, &keep);
         retain(&mut self.date, &keep);
         retain(&mut self.amount, &keep);
         retain(&mut self.row, &keep);
     }
+}
+
+/// Per raw row of `row`, whether it is not among `gone` (sorted).
+fn kept(row: &[u32], gone: &[u32]) -> Vec<bool> {
+    row.iter().map(|r| gone.binary_search(r).is_err()).collect()
 }
 
 /// Keeps the items of `v` whose flag in `keep` is set.
@@ -200,11 +201,7 @@ impl Applications {
 
     /// Leaves out the applications of the raw rows `rows` (sorted).
     pub fn drop_rows(&mut self, rows: &[u32]) {
-        let keep: Vec<bool> = self
-            .row
-            .iter()
-            .map(|r| rows.binary_search(r).is_err())
-            .collect();
+        let keep = kept(&self.row, rows);
         retain(&mut self.employee, &keep);
         retain(&mut self.received_at, &keep);
         retain(&mut self.received_day, &keep);
