@@ -47,6 +47,11 @@ impl Window {
         self.first..=self.last
     }
 
+    /// The labels of the periods, in order.
+    pub fn labels(&self) -> Vec<String> {
+        self.periods().map(|p| self.cal.label(p)).collect()
+    }
+
     /// Month keys covered by the balance grid: the month before the first period to the last
     /// period's last month.
     pub fn grid_months(&self) -> (i32, i32) {

@@ -176,7 +176,7 @@ fn run_timed(
     // commit and its manifest leaves the previous run's manifest beside its own tables.
     let committed = output.current()?;
     let unchanged = |window: Window, raw: &[RawTable]| {
-        let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+        let periods = window.labels();
         let last = crate::manifest::same_run(out_dir, plan, window.cal.grain.name(), &periods, raw);
         last.filter(|id| Some(id) == committed.as_ref())
             .map(|run_id| Ran::Unchanged { run_id, periods })
@@ -216,7 +216,7 @@ fn run_timed(
             .insert(p.period.clone(), p.df.height());
     }
     let rejected = rejects.height();
-    let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+    let periods = window.labels();
     let mut whole = [WholeTable {
         table: "rejects",
         df: rejects,

@@ -164,7 +164,7 @@ pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Result<DryRun, Error> {
         _ => spec.window(&load(plan)?.ledger)?,
     };
     let grain = window.cal.grain.name();
-    let periods: Vec<String> = window.periods().map(|p| window.cal.label(p)).collect();
+    let periods = window.labels();
     let partitions = ["scorecards", "kpi_scores", "rollups"]
         .iter()
         .flat_map(|t| {
