@@ -13,16 +13,39 @@ use crate::output::write_atomic;
 use crate::reconcile::InputReport;
 use crate::run::Timings;
 
-/// The record of a successful run.
+/// What every run record starts with: the run, its outcome, the tool and the pipeline.
 #[derive(Debug, Serialize)]
-pub struct Manifest {
+pub struct RunHeader {
     pub run_id: String,
+    /// `succeeded` or `failed`.
     pub outcome: &'static str,
     pub tool: &'static str,
     pub version: &'static str,
     pub pipeline: String,
     pub pipeline_name: String,
     pub pipeline_sha256: String,
+}
+
+impl RunHeader {
+    fn new(plan: &Plan, run_id: &str, outcome: &'static str) -> Self {
+        RunHeader {
+            run_id: run_id.to_string(),
+            outcome,
+            tool: "factorscore",
+            version: env!("CARGO_PKG_VERSION"),
+            pipeline: plan.file.display().to_string(),
+            pipeline_name: plan.name.clone(),
+            pipeline_sha256: plan.hash.clone(),
+        }
+    }
+}
+
+/// The record of a successful run.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    /// Which run, of which pipeline, and how it ended.
+    #[serde(flatten)]
+    pub run: RunHeader,
     pub grain: &'static str,
     pub periods: Vec<String>,
     /// Rows read, used and rejected per input table, with every file and its fingerprint.
@@ -63,13 +86,7 @@ impl Manifest {
             .collect();
         rows_written.insert("rejects", rejected);
         Manifest {
-            run_id: run_id.to_string(),
-            outcome: "succeeded",
-            tool: "factorscore",
-            version: env!("CARGO_PKG_VERSION"),
-            pipeline: plan.file.display().to_string(),
-            pipeline_name: plan.name.clone(),
-            pipeline_sha256: plan.hash.clone(),
+            run: RunHeader::new(plan, run_id, "succeeded"),
             grain,
             periods,
             inputs,
@@ -88,7 +105,7 @@ impl Manifest {
     pub fn write(&self, out: &Path) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(Error::Json)?;
         write_atomic(
-            &out.join("_runs").join(format!("{}.json", self.run_id)),
+            &out.join("_runs").join(format!("{}.json", self.run.run_id)),
             &json,
         )?;
         write_atomic(&out.join("_manifest.json"), &json)
@@ -98,13 +115,9 @@ impl Manifest {
 /// The record of a failed run: what was asked and why it failed. Nothing else was written.
 #[derive(Debug, Serialize)]
 pub struct FailedRun {
-    pub run_id: String,
-    pub outcome: &'static str,
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub pipeline: String,
-    pub pipeline_name: String,
-    pub pipeline_sha256: String,
+    /// Which run, of which pipeline, and how it ended.
+    #[serde(flatten)]
+    pub run: RunHeader,
     pub error: String,
     pub started_at: String,
     pub finished_at: String,
@@ -118,13 +131,7 @@ impl FailedRun {
         e: &Error,
     ) -> Self {
         FailedRun {
-            run_id: run_id.to_string(),
-            outcome: "failed",
-            tool: "factorscore",
-            version: env!("CARGO_PKG_VERSION"),
-            pipeline: plan.file.display().to_string(),
-            pipeline_name: plan.name.clone(),
-            pipeline_sha256: plan.hash.clone(),
+            run: RunHeader::new(plan, run_id, "failed"),
             error: e.to_string(),
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),
@@ -135,7 +142,7 @@ impl FailedRun {
     pub fn write(&self, out: &Path) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(Error::Json)?;
         write_atomic(
-            &out.join("_runs").join(format!("{}.json", self.run_id)),
+            &out.join("_runs").join(format!("{}.json", self.run.run_id)),
             &json,
         )
     }

@@ -64,7 +64,7 @@ impl RunLog {
             event(
                 "wrote",
                 "info",
-                json!({"run_id": m.run_id, "grain": m.grain, "from": a, "to": b,
+                json!({"run_id": m.run.run_id, "grain": m.grain, "from": a, "to": b,
                        "periods": m.periods.len(), "rows_written": m.rows_written,
                        "out": out.display().to_string()}),
             );
