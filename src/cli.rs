@@ -144,7 +144,7 @@ pub fn main() -> i32 {
     match dispatch(cli) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::storage::redact(&format!("{e:#}")));
             e.downcast_ref::<Error>()
                 .map_or(EXIT_INTERNAL, Error::exit_code)
         }

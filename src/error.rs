@@ -122,6 +122,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An object store cannot be reached, refuses a request, or cannot be set up from the
+    /// environment and `storage.options`. The message names the object, never a credential.
+    #[error("{what}")]
+    Storage {
+        what: String,
+        #[source]
+        source: object_store::Error,
+    },
     /// An output file or folder cannot be written.
     #[error("cannot write {path}")]
     Write {
@@ -184,6 +192,7 @@ impl Error {
             | Error::SourceColumns { .. }
             | Error::SourceFile { .. }
             | Error::Io { .. }
+            | Error::Storage { .. }
             | Error::TooManyRejected { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::Lock { .. }

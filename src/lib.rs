@@ -25,6 +25,7 @@ pub mod run;
 pub mod scorecards;
 pub mod scoring;
 pub mod sources;
+pub mod storage;
 pub mod suggest;
 pub mod tables;
 

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::output::{write_atomic, OutputDir, Partition, WholeTable};
+use crate::output::{Output, Partition, WholeTable};
 use crate::periods::{Calendar, Day, Grain};
 use crate::reconcile::{self, InputReport};
 use crate::scorecards::Card;
@@ -398,7 +398,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
     let spec = opts.periods(plan)?;
     // Taken before any data is read: a second run on the same folder waits before doing work.
     let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
-    let output = OutputDir::open(&out_dir)?;
+    let output = Output::open(&out_dir, &plan.storage)?;
     let run_id = format!(
         "{}-{}",
         started.format("%Y%m%dT%H%M%S%.3fZ"),
@@ -458,7 +458,6 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Manifest, Error> {
         timings_ms: timings,
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(Error::Json)?;
-    write_atomic(&out_dir.join("_runs").join(format!("{run_id}.json")), &json)?;
-    write_atomic(&out_dir.join("_manifest.json"), &json)?;
+    output.write_manifest(&run_id, &json)?;
     Ok(manifest)
 }

@@ -7,6 +7,7 @@
 //! [`store`] has the snapshots, [`lock`] the lock that keeps two runs apart.
 
 mod lock;
+mod remote;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +17,55 @@ use polars::prelude::*;
 use crate::config::def::Compression;
 use crate::error::Error;
 
+pub use remote::RemoteOutput;
 pub use store::OutputDir;
+
+/// Where a run writes: a local folder (snapshots, see [`store`]) or an object-store prefix
+/// (one object per partition, see [`remote`]).
+pub enum Output {
+    Local(OutputDir, PathBuf),
+    Remote(RemoteOutput),
+}
+
+impl Output {
+    /// Opens `out`: a folder, locked for the run, or an object-store URL held as a path.
+    pub fn open(out: &Path, storage: &crate::storage::StorageConfig) -> Result<Output, Error> {
+        let text = out.to_string_lossy();
+        if crate::storage::is_url(&text) {
+            let url = crate::storage::parse_url(&text)
+                .map_err(|e| Error::BadOption(format!("the output URL {e}")))?;
+            return Ok(Output::Remote(RemoteOutput::open(&url, storage)?));
+        }
+        Ok(Output::Local(OutputDir::open(out)?, out.to_path_buf()))
+    }
+
+    /// Writes the partitions in `parts` and the tables in `whole`; see [`OutputDir::commit`]
+    /// and [`RemoteOutput::commit`]. Returns the files written, relative to the output.
+    pub fn commit(
+        &self,
+        run_id: &str,
+        parts: &mut [Partition],
+        whole: &mut [WholeTable],
+        compression: Compression,
+        level: i32,
+    ) -> Result<Vec<PathBuf>, Error> {
+        match self {
+            Output::Local(dir, _) => dir.commit(run_id, parts, whole, compression, level),
+            Output::Remote(r) => r.commit(parts, whole, compression, level),
+        }
+    }
+
+    /// Writes the run manifest as `_runs/RUN_ID.json`, then as `_manifest.json`.
+    pub fn write_manifest(&self, run_id: &str, json: &[u8]) -> Result<(), Error> {
+        match self {
+            Output::Local(_, root) => {
+                write_atomic(&root.join("_runs").join(format!("{run_id}.json")), json)?;
+                write_atomic(&root.join("_manifest.json"), json)
+            }
+            Output::Remote(r) => r.write_manifest(run_id, json),
+        }
+    }
+}
 
 /// A partition to write: `table/grain=G/period=P/part-0.parquet`.
 pub struct Partition {
@@ -116,16 +165,26 @@ fn write_one(
         path: path.clone(),
         source,
     };
+    encode(&mut file, job.df, compression, level).map_err(parquet)?;
+    file.sync_all().map_err(io(&path))
+}
+
+/// Writes `df` as Parquet to `w`: the same bytes whether to a file or to an object.
+fn encode<W: std::io::Write>(
+    w: W,
+    df: &mut DataFrame,
+    compression: Compression,
+    level: i32,
+) -> PolarsResult<()> {
     // Min, max and null counts: what readers prune with. Distinct counts cost a hash of every
     // value and no reader here uses them. Files are already written a core each, so the columns
     // of one are not spread over threads again.
-    ParquetWriter::new(&mut file)
+    ParquetWriter::new(w)
         .set_parallel(false)
-        .with_compression(codec(compression, level).map_err(parquet)?)
+        .with_compression(codec(compression, level)?)
         .with_statistics(StatisticsOptions::default())
-        .finish(job.df)
-        .map_err(parquet)?;
-    file.sync_all().map_err(io(&path))
+        .finish(df)?;
+    Ok(())
 }
 
 /// Writes a small file atomically (temporary name, then rename).

@@ -1,0 +1,150 @@
+//! Outputs on an object store (S3, GCS, Azure), where there are no symlinks and no renames.
+//!
+//! ```text
+//! PREFIX/scorecards/grain=month/period=2026-10/part-0.parquet   (and kpi_scores, rollups)
+//! PREFIX/rejects/part-0.parquet
+//! PREFIX/_manifest.json, PREFIX/_runs/RUN_ID.json
+//! ```
+//!
+//! Every partition is one object with a fixed name, written with one PUT, which replaces the
+//! object atomically: a reader of a partition gets the old file or the new one, never a mix.
+//! A run encodes every file first, then PUTs them (several at a time), then deletes any other
+//! object under the partition folders it replaced and under `rejects/`, then writes the manifest.
+//! There is no lock: one writer per output prefix.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use bytes::Bytes;
+
+use crate::config::def::Compression;
+use crate::error::Error;
+use crate::storage::{ObjUrl, StorageConfig, Store};
+
+use super::{encode, Partition, WholeTable, PART_FILE};
+
+/// An output prefix on an object store.
+pub struct RemoteOutput {
+    store: Store,
+}
+
+impl RemoteOutput {
+    /// Connects to the store of `url`. Nothing is read or written yet.
+    pub fn open(url: &ObjUrl, cfg: &StorageConfig) -> Result<RemoteOutput, Error> {
+        Ok(RemoteOutput {
+            store: crate::storage::connect(url, cfg)?,
+        })
+    }
+
+    /// Writes each partition of `parts` and each table of `whole` as one object, then deletes
+    /// the other objects of the folders it replaced. Returns the files written, relative to the
+    /// prefix. A run that fails part way leaves each partition whole, old or new.
+    pub fn commit(
+        &self,
+        parts: &mut [Partition],
+        whole: &mut [WholeTable],
+        compression: Compression,
+        level: i32,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let url = &self.store.url;
+        // Folder (relative, `/`-separated) of each file, by table.
+        let mut jobs: Vec<(String, &mut polars::prelude::DataFrame)> = parts
+            .iter_mut()
+            .map(|p| (rel(&p.rel_dir()), &mut p.df))
+            .chain(whole.iter_mut().map(|w| (w.table.to_string(), &mut w.df)))
+            .collect();
+        let encoded = encode_all(url, &mut jobs, compression, level)?;
+        let dirs: Vec<String> = jobs.iter().map(|j| j.0.clone()).collect();
+        let files: Vec<String> = dirs.iter().map(|d| format!("{d}/{PART_FILE}")).collect();
+        self.store.put_all(
+            files
+                .iter()
+                .zip(encoded)
+                .map(|(f, b)| (url.join(f), b))
+                .collect(),
+        )?;
+        // Other objects of the replaced folders: one listing per table.
+        let ours: HashSet<String> = files.iter().map(|f| url.join(f)).collect();
+        let replaced: HashSet<String> = dirs.iter().map(|d| url.join(d)).collect();
+        let mut tables: BTreeMap<&str, ()> = BTreeMap::new();
+        for d in &dirs {
+            tables.insert(d.split('/').next().unwrap_or(d), ());
+        }
+        let mut stale = Vec::new();
+        for t in tables.keys() {
+            for key in self.store.list(&url.join(t))? {
+                let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
+                let whole_table = whole.iter().any(|w| w.table == *t);
+                let in_replaced = whole_table || replaced.contains(dir);
+                if in_replaced && !ours.contains(&key) {
+                    stale.push(key);
+                }
+            }
+        }
+        self.store.delete_all(stale)?;
+        Ok(files.into_iter().map(PathBuf::from).collect())
+    }
+
+    /// Writes the manifest as `_runs/RUN_ID.json`, then `_manifest.json`, one PUT each.
+    pub fn write_manifest(&self, run_id: &str, json: &[u8]) -> Result<(), Error> {
+        let url = &self.store.url;
+        let json = Bytes::copy_from_slice(json);
+        self.store.put_all(vec![(
+            url.join(&format!("_runs/{run_id}.json")),
+            json.clone(),
+        )])?;
+        self.store.put_all(vec![(url.join("_manifest.json"), json)])
+    }
+}
+
+/// A relative folder as a key part, `/`-separated.
+fn rel(p: &std::path::Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Encodes every job's frame as Parquet in memory, on as many threads as there are cores.
+fn encode_all(
+    url: &ObjUrl,
+    jobs: &mut [(String, &mut polars::prelude::DataFrame)],
+    compression: Compression,
+    level: i32,
+) -> Result<Vec<Bytes>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<Bytes>, Error>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = jobs
+            .chunks_mut(chunk)
+            .map(|share| {
+                scope.spawn(move || {
+                    share
+                        .iter_mut()
+                        .map(|(dir, df)| {
+                            let mut buf = Vec::new();
+                            encode(&mut buf, df, compression, level).map_err(|source| {
+                                Error::WriteParquet {
+                                    path: PathBuf::from(
+                                        url.show(&url.join(&format!("{dir}/{PART_FILE}"))),
+                                    ),
+                                    source,
+                                }
+                            })?;
+                            Ok(Bytes::from(buf))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
