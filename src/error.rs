@@ -124,11 +124,11 @@ pub enum Error {
     },
     /// An object store cannot be reached, refuses a request, or cannot be set up from the
     /// environment and `storage.options`. The message names the object, never a credential.
-    #[error("{what}")]
+    #[error("{what}: {detail}")]
     Storage {
         what: String,
-        #[source]
-        source: object_store::Error,
+        /// The object-store error and its causes, each message once.
+        detail: String,
     },
     /// An output file or folder cannot be written.
     #[error("cannot write {path}")]

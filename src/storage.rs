@@ -182,35 +182,43 @@ fn secrets() -> &'static Mutex<Vec<String>> {
     S.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-/// Environment variables whose values are credentials.
-fn is_secret_env(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    (n.starts_with("AWS_") || n.starts_with("AZURE_") || n.starts_with("GOOGLE_"))
-        && [
-            "SECRET",
-            "KEY",
-            "TOKEN",
-            "SAS",
-            "SIG",
-            "PASSWORD",
-            "CREDENTIAL",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
-        && !n.ends_with("_KEY_ID")
+/// Whether an option key or environment variable names a credential (a key, a secret, a
+/// token, a SAS signature, a password or a service account), rather than an endpoint, a
+/// region or a switch. Key ids and account names are not secrets.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let id = n.ends_with("_id") || n.ends_with("account_name") || n.ends_with("account");
+    let secret = [
+        "secret",
+        "key",
+        "token",
+        "sas",
+        "sig",
+        "password",
+        "credential",
+        "service_account",
+        "session",
+    ]
+    .iter()
+    .any(|w| n.contains(w));
+    secret && !id
 }
 
 fn remember_secrets(cfg: &StorageConfig) {
     let mut s = secrets().lock().unwrap_or_else(|e| e.into_inner());
-    let env = std::env::vars()
-        .filter(|(k, _)| is_secret_env(k))
-        .map(|(_, v)| v);
-    // Every option value: which keys hold a secret differs per service and version.
-    let opts = cfg.options.iter().map(|(_, v)| v.clone());
-    for v in env.chain(opts) {
-        // Short values such as `true` or a region are no secrets, and blanking them would
-        // garble every message.
-        if v.len() >= 8 && !s.contains(&v) {
+    let env = std::env::vars().filter(|(k, _)| {
+        let k = k.to_ascii_uppercase();
+        (k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("GOOGLE_"))
+            && is_secret_name(&k)
+    });
+    let opts = cfg
+        .options
+        .iter()
+        .filter(|(k, _)| is_secret_name(k))
+        .cloned();
+    for (_, v) in env.chain(opts) {
+        // A value this short is no credential, and blanking it would garble messages.
+        if v.len() >= 6 && !s.contains(&v) {
             s.push(v);
         }
     }
@@ -294,7 +302,26 @@ pub struct Store {
 }
 
 fn storage_error(what: String) -> impl FnOnce(object_store::Error) -> Error {
-    move |source| Error::Storage { what, source }
+    move |source| Error::Storage {
+        what,
+        detail: detail(&source),
+    }
+}
+
+/// An object-store error and its causes on one line, each message once: the crate's messages
+/// repeat their causes' text.
+fn detail(e: &object_store::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let m = c.to_string();
+        if !out.contains(&m) {
+            out.push_str(": ");
+            out.push_str(&m);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// A client for the bucket of `url`, built from the environment and `cfg`; one per bucket and
@@ -519,7 +546,10 @@ mod tests {
     #[test]
     fn debug_hides_option_values() {
         let cfg = StorageConfig {
-            options: vec![("aws_secret_access_key".into(), "s3cr3t-value-xyz".into())],
+            options: vec![
+                ("aws_secret_access_key".into(), "s3cr3t-value-xyz".into()),
+                ("aws_endpoint".into(), "http://127.0.0.1:9000".into()),
+            ],
             ..StorageConfig::default()
         };
         let shown = format!("{cfg:?}");
@@ -527,6 +557,26 @@ mod tests {
         assert!(shown.contains("aws_secret_access_key"), "{shown}");
         remember_secrets(&cfg);
         assert_eq!(redact("key s3cr3t-value-xyz!"), "key ***!");
+        // An endpoint is no secret: messages show it.
+        assert_eq!(redact("http://127.0.0.1:9000/b"), "http://127.0.0.1:9000/b");
+        for k in [
+            "aws_secret_access_key",
+            "AWS_SESSION_TOKEN",
+            "azure_storage_account_key",
+            "azure_storage_sas_key",
+            "google_service_account_key",
+            "azure_client_secret",
+        ] {
+            assert!(is_secret_name(k), "{k}");
+        }
+        for k in [
+            "aws_access_key_id",
+            "aws_endpoint",
+            "azure_storage_account_name",
+            "aws_region",
+        ] {
+            assert!(!is_secret_name(k), "{k}");
+        }
     }
 
     #[test]

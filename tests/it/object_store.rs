@@ -520,6 +520,38 @@ fn s3_failure_mid_run_leaves_the_previous_outputs() {
         before,
         "the failed run changed the outputs"
     );
+
+    // A server that is gone (nothing listens on the port), with the secret in the environment
+    // rather than in the pipeline: the reads are retried, the run fails naming the object.
+    let gone = free_port();
+    let mut env_opts: Vec<(String, String)> = opts
+        .iter()
+        .filter(|(k, _)| k != "aws_secret_access_key")
+        .cloned()
+        .collect();
+    env_opts[0].1 = format!("http://127.0.0.1:{gone}");
+    let dir = tmp.path().join("gone");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pipeline = remote_pipeline(
+        &we.join("pipeline.yaml"),
+        "s3://books/we",
+        "s3://books/out",
+        &env_opts,
+        "  retries: 1\n  connect_timeout_secs: 2\n",
+        &dir,
+    );
+    const ENV_SECRET: &str = "EnvS3cretValue-also-never-printed";
+    let o = run_env(&pipeline, &[("AWS_SECRET_ACCESS_KEY", ENV_SECRET.into())]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "{}", transcript(&o, tmp.path()));
+    assert!(err.contains("retry 1 of 1"), "{err}");
+    assert!(
+        err.contains("cannot read s3://books/we/invoices.csv"),
+        "{err}"
+    );
+    assert_no_secret("stderr", &o.stderr, ENV_SECRET);
+    assert_no_secret("stdout", &o.stdout, ENV_SECRET);
+    assert_eq!(download(&s, "out"), before);
 }
 
 /// The worked example read from Azurite and written back gives the local run's files.
