@@ -393,27 +393,34 @@ fn s3_run_matches_the_local_run() {
     assert!(got.keys().any(|k| k.starts_with("_runs/")));
 }
 
-/// A TCP proxy in front of a server that answers every PUT with 503 and forwards every other
-/// request, one request per connection.
+/// A TCP proxy in front of a server that forwards the first `allow` PUTs and answers every
+/// later one with 503, and forwards every other request; one request per connection.
 struct FailingPuts {
     port: u16,
 }
 
-fn failing_puts(upstream: u16) -> FailingPuts {
+fn failing_puts(upstream: u16, allow: usize) -> FailingPuts {
+    let puts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(conn) = conn else { continue };
+            let puts = puts.clone();
             std::thread::spawn(move || {
-                let _ = proxy_one(conn, upstream);
+                let _ = proxy_one(conn, upstream, &puts, allow);
             });
         }
     });
     FailingPuts { port }
 }
 
-fn proxy_one(mut client: TcpStream, upstream: u16) -> std::io::Result<()> {
+fn proxy_one(
+    mut client: TcpStream,
+    upstream: u16,
+    puts: &std::sync::atomic::AtomicUsize,
+    allow: usize,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
     let mut length = 0usize;
@@ -433,7 +440,9 @@ fn proxy_one(mut client: TcpStream, upstream: u16) -> std::io::Result<()> {
             head.push(line);
         }
     }
-    if head.first().is_some_and(|l| l.starts_with("PUT ")) {
+    if head.first().is_some_and(|l| l.starts_with("PUT "))
+        && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= allow
+    {
         client.write_all(
             b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         )?;
@@ -490,7 +499,7 @@ fn s3_failure_mid_run_leaves_the_previous_outputs() {
     assert!(before.contains_key("scorecards/grain=month/period=2024-02/part-0.parquet"));
 
     // The same run through a proxy that fails every PUT.
-    let proxy = failing_puts(port);
+    let proxy = failing_puts(port, 0);
     let failing = tmp.path().join("failing");
     std::fs::create_dir_all(&failing).unwrap();
     let mut bad_opts = opts.clone();
@@ -598,4 +607,65 @@ fn azure_run_matches_the_local_run() {
     );
     assert_no_secret("stderr", &o.stderr, AZURITE_KEY);
     assert_no_secret("stdout", &o.stdout, AZURITE_KEY);
+}
+
+/// A run that fails after some of its PUTs leaves each partition whole: the old object or the
+/// new one, never a mix, and the previous manifest.
+#[test]
+fn s3_run_failing_part_way_leaves_each_partition_old_or_new() {
+    let Some(server) = moto() else { return };
+    let port = server.port;
+    assert_eq!(http(port, "PUT", "/books"), 200);
+    let opts = s3_options(port);
+    let s = store("s3://books", &opts);
+    let we = crate::common::fixture("worked_example");
+    upload(&s, &we.join("input"), "we");
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("local");
+    run_ok(&we.join("pipeline.yaml"), &[], &local);
+    let new = local_parquet(&local);
+    // The previous output: an object at every partition the run writes, and a manifest.
+    let old: BTreeMap<String, Vec<u8>> = new
+        .keys()
+        .map(|k| (k.clone(), format!("old {k}").into_bytes()))
+        .chain([("_manifest.json".to_string(), b"{}".to_vec())])
+        .collect();
+    s.put_all(
+        old.iter()
+            .map(|(k, v)| (format!("out/{k}"), bytes::Bytes::from(v.clone())))
+            .collect(),
+    )
+    .unwrap();
+    let allow = 3;
+    let proxy = failing_puts(port, allow);
+    let mut bad_opts = opts.clone();
+    bad_opts[0].1 = format!("http://127.0.0.1:{}", proxy.port);
+    let pipeline = remote_pipeline(
+        &we.join("pipeline.yaml"),
+        "s3://books/we",
+        "s3://books/out",
+        &bad_opts,
+        "  retries: 1\n",
+        tmp.path(),
+    );
+    let o = run_env(&pipeline, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", transcript(&o, tmp.path()));
+    let got = download(&s, "out");
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        old.keys().collect::<Vec<_>>()
+    );
+    let mut replaced = 0;
+    for (k, v) in &got {
+        if k.ends_with(".parquet") && *v == new[k] {
+            replaced += 1;
+        } else {
+            assert_eq!(*v, old[k], "{k} is neither the old object nor the new one");
+        }
+    }
+    assert_eq!(
+        replaced, allow,
+        "the PUTs that went through replaced whole objects"
+    );
+    assert_eq!(got["_manifest.json"], b"{}", "the manifest is written last");
 }
