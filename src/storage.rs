@@ -94,7 +94,7 @@ pub fn is_url(s: &str) -> bool {
 /// user part, where a credential could be.
 pub fn parse_url(s: &str) -> Result<ObjUrl, String> {
     let Some((scheme, rest)) = s.split_once("://") else {
-        return Err("is not a URL".into());
+        return Err("not a URL".into());
     };
     let scheme = match scheme {
         "s3" | "s3a" => Scheme::S3,

@@ -293,7 +293,7 @@ fn check_url(c: &mut Checker<'_>, path: &Spanned<String>, key: &str) {
         c.at(
             path,
             key,
-            format!("the URL {e}"),
+            e,
             Some("write s3://bucket/key, gs://bucket/key or az://container/key".into()),
         );
     }

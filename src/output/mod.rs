@@ -33,7 +33,7 @@ impl Output {
         let text = out.to_string_lossy();
         if crate::storage::is_url(&text) {
             let url = crate::storage::parse_url(&text)
-                .map_err(|e| Error::BadOption(format!("the output URL {e}")))?;
+                .map_err(|e| Error::BadOption(format!("the output path: {e}")))?;
             return Ok(Output::Remote(RemoteOutput::open(&url, storage)?));
         }
         Ok(Output::Local(OutputDir::open(out)?, out.to_path_buf()))

@@ -198,8 +198,8 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<Found>, Error>
     let p = &src.place;
     let config = |d: Diagnostic| Error::Config(crate::config::ConfigErrors(vec![d]));
     if crate::storage::is_url(&src.pattern) {
-        let url = crate::storage::parse_url(&src.pattern)
-            .map_err(|e| config(diag(plan, p, format!("the URL {e}"), None)))?;
+        let url =
+            crate::storage::parse_url(&src.pattern).map_err(|e| config(diag(plan, p, e, None)))?;
         let store = crate::storage::connect(&url, &plan.storage)?;
         let keys = store.resolve(&url.key)?;
         if keys.is_empty() {

@@ -669,3 +669,42 @@ fn s3_run_failing_part_way_leaves_each_partition_old_or_new() {
     );
     assert_eq!(got["_manifest.json"], b"{}", "the manifest is written last");
 }
+
+/// URLs and storage options are checked before anything is read, and no message repeats a
+/// credential, whether in a URL or in the options.
+#[test]
+fn bad_urls_and_storage_options_are_refused_without_echoing_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("pipeline.yaml");
+    let mut yaml = String::from(
+        "name: bad\nbase_currency: CNY\ntimezone: Asia/Shanghai\nsources:\n  invoices: { path: \"ftp://x/invoices.csv\" }\n  collections: { path: \"s3://AKIA:hunter2secret@b/c.csv\" }\n",
+    );
+    for t in [
+        "write_offs",
+        "fees",
+        "applications",
+        "assignments",
+        "employees",
+        "org_history",
+        "fx_rates",
+    ] {
+        yaml.push_str(&format!("  {t}: {{ path: s3://b/{t}.csv }}\n"));
+    }
+    yaml.push_str("output: { path: \"s3:///out\" }\nstorage:\n  options: { aws_endpointt: \"http://x\", aws_secret_access_key: hunter2secret }\n  retries: 1000\n  timeout_secs: 0\n");
+    std::fs::write(&p, yaml).unwrap();
+    let o = bin().arg("validate").arg(&p).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for want in [
+        "6 errors in the pipeline",
+        "sources.invoices.path: the scheme `ftp://` is not supported",
+        "sources.collections.path: a URL must not hold credentials",
+        "output.path: the URL names no bucket",
+        "storage.options.aws_endpointt: `aws_endpointt` is not an object_store option",
+        "storage.retries: 1000 retries is too many",
+        "storage.timeout_secs: 0 seconds is out of range",
+    ] {
+        assert!(err.contains(want), "{want}\n{err}");
+    }
+    assert_no_secret("stderr", &o.stderr, "hunter2secret");
+}
