@@ -357,6 +357,23 @@ fn s3_run_matches_the_local_run() {
     for (k, v) in &want {
         assert!(got_parquet[k] == *v, "{k} differs from the local run's");
     }
+    // DuckDB reads the same figures from the objects as from the local folder.
+    let fetched = tmp.path().join("fetched");
+    for (k, v) in &got_parquet {
+        let f = fetched.join(k);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, v).unwrap();
+    }
+    let q = "select count(*), sum(outstanding), sum(funded_volume), round(avg(composite_score), 9), count(distinct period)";
+    let figures = |dir: &Path| {
+        crate::duckdb::duckdb(&format!(
+            "print(duckdb.sql(\"{q} from read_parquet('{}/scorecards/**/*.parquet', hive_partitioning = true)\").fetchone())",
+            dir.display()
+        ))
+    };
+    let (remote_figures, local_figures) = (figures(&fetched), figures(&local));
+    assert_eq!(remote_figures, local_figures);
+    assert!(remote_figures.starts_with("(1808, "), "{remote_figures}");
     // The manifests name the same inputs with the same fingerprints and rows.
     let manifest: serde_json::Value = serde_json::from_slice(&got["_manifest.json"]).unwrap();
     let local_manifest: serde_json::Value =
