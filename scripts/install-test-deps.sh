@@ -8,3 +8,8 @@ python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable
 python3 -c 'import pyarrow' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pyarrow==26.0.1'
 python3 -c 'import pandas' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pandas==3.1.1'
 python3 -c 'import polars' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'polars==2.1.0'
+# Object-store servers the tests start on loopback (tests/it/object_store.rs): moto's S3 server
+# (PyPI) and Azurite's blob server (npm, installed into .test-tools/ of the checkout).
+python3 -c 'import moto.server, flask_cors' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
+cd "$(dirname "$0")/.."
+[ -x .test-tools/node_modules/.bin/azurite-blob ] || npm install --silent --no-audit --no-fund --prefix .test-tools 'azurite@3.37.0'

@@ -48,10 +48,10 @@ pub enum Command {
         /// Period size; the pipeline's `grain` by default.
         #[arg(long, value_parser = parse_grain)]
         grain: Option<Grain>,
-        /// Output folder; the pipeline's `output.path` by default.
+        /// Output folder or object-store URL (`s3://bucket/prefix`); the pipeline's `output.path` by default.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Also print the time each phase took.
+        /// Also print the time each phase took (on a terminal; elsewhere every phase has its line).
         #[arg(long, short)]
         verbose: bool,
         /// Print the periods and the partitions the run would replace, and write nothing.
@@ -113,10 +113,10 @@ pub enum Command {
         /// The pipeline file (YAML).
         pipeline: PathBuf,
     },
-    /// List the runs recorded in an output folder, oldest first, with their outcome.
+    /// List the runs recorded in an output folder or object-store prefix, oldest first, with their outcome.
     #[command(after_help = "Example:\n  factorscore runs out")]
     Runs {
-        /// The output folder.
+        /// The output folder, or an object-store URL (credentials from the environment).
         out: PathBuf,
     },
     /// Print the JSON Schema of pipeline files, for editor completion.
@@ -176,7 +176,7 @@ pub fn main() -> i32 {
             let code = e
                 .downcast_ref::<Error>()
                 .map_or(EXIT_INTERNAL, Error::exit_code);
-            RunLog::error(format, &format!("{e:#}"), code);
+            RunLog::error(format, &crate::storage::redact(&format!("{e:#}")), code);
             code
         }
     }
@@ -209,7 +209,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 period,
                 as_of,
                 force,
-                progress: log_format == LogFormat::Text && !quiet,
+                progress: log.progress(),
                 from,
                 to,
                 grain,

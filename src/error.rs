@@ -122,6 +122,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An object store cannot be reached, refuses a request, or cannot be set up from the
+    /// environment and `storage.options`. The message names the object, never a credential.
+    #[error("{what}: {detail}")]
+    Storage {
+        what: String,
+        /// The object-store error and its causes, each message once.
+        detail: String,
+        /// The store did not answer in time, or answered with a server error, after every
+        /// retry: the same run may succeed later (exit 2). Otherwise the object is missing or
+        /// the credentials or options are wrong (exit 1).
+        transient: bool,
+    },
     /// An output file or folder cannot be written.
     #[error("cannot write {path}")]
     Write {
@@ -184,8 +196,14 @@ impl Error {
             | Error::SourceColumns { .. }
             | Error::SourceFile { .. }
             | Error::Io { .. }
+            | Error::Storage {
+                transient: false, ..
+            }
             | Error::TooManyRejected { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
+            | Error::Storage {
+                transient: true, ..
+            }
             | Error::Lock { .. }
             | Error::WriteParquet { .. }
             | Error::Polars { .. }

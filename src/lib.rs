@@ -27,6 +27,7 @@ pub mod runlog;
 pub mod scorecards;
 pub mod scoring;
 pub mod sources;
+pub mod storage;
 pub mod suggest;
 pub mod tables;
 

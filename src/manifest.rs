@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::config::Plan;
 use crate::error::Error;
-use crate::output::write_atomic;
+use crate::output::{Output, RUNS};
 use crate::reconcile::InputReport;
 use crate::run::Timings;
 
@@ -102,13 +102,9 @@ impl Manifest {
     }
 
     /// Writes `_runs/<run_id>.json` and `_manifest.json`.
-    pub fn write(&self, out: &Path) -> Result<(), Error> {
+    pub fn write(&self, out: &Output) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(Error::Json)?;
-        write_atomic(
-            &out.join("_runs").join(format!("{}.json", self.run.run_id)),
-            &json,
-        )?;
-        write_atomic(&out.join("_manifest.json"), &json)
+        out.write_record(&self.run.run_id, &json, true)
     }
 }
 
@@ -139,19 +135,32 @@ impl FailedRun {
     }
 
     /// Writes `_runs/<run_id>.json`; `_manifest.json` stays the last successful run's.
-    pub fn write(&self, out: &Path) -> Result<(), Error> {
+    pub fn write(&self, out: &Output) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(Error::Json)?;
-        write_atomic(
-            &out.join("_runs").join(format!("{}.json", self.run.run_id)),
-            &json,
-        )
+        out.write_record(&self.run.run_id, &json, false)
     }
 }
 
-/// One line per run recorded in `out/_runs/`, oldest first: id, outcome, grain, periods and
-/// rows, or the first line of the error.
-pub fn list(out: &Path) -> Result<Vec<String>, Error> {
-    let dir = out.join("_runs");
+/// Every run record in `out/_runs/` (a folder or an object-store prefix), by name.
+fn records(out: &Path) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let text = out.to_string_lossy();
+    if crate::storage::is_url(&text) {
+        let url = crate::storage::parse_url(&text)
+            .map_err(|e| Error::BadOption(format!("the output path: {e}")))?;
+        // Credentials and endpoints from the environment, as a pipeline without `storage`.
+        let store = crate::storage::connect(&url, &crate::storage::StorageConfig::default())?;
+        let mut out = Vec::new();
+        for key in store.list(&url.join(RUNS))? {
+            if key.ends_with(".json") {
+                if let Some(b) = store.get(&key)? {
+                    out.push((url.show(&key), b.to_vec()));
+                }
+            }
+        }
+        out.sort();
+        return Ok(out);
+    }
+    let dir = out.join(RUNS);
     let rd = std::fs::read_dir(&dir).map_err(|source| Error::Io {
         what: format!(
             "{} holds no run records: is it an output folder?",
@@ -165,14 +174,25 @@ pub fn list(out: &Path) -> Result<Vec<String>, Error> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
-    let mut lines = Vec::with_capacity(paths.len());
+    let mut out = Vec::with_capacity(paths.len());
     for p in paths {
         let text = std::fs::read(&p).map_err(|source| Error::Io {
             what: format!("cannot read {}", p.display()),
             source,
         })?;
+        out.push((p.display().to_string(), text));
+    }
+    Ok(out)
+}
+
+/// One line per run recorded in `out/_runs/`, oldest first: id, outcome, grain, periods and
+/// rows, or the first line of the error.
+pub fn list(out: &Path) -> Result<Vec<String>, Error> {
+    let records = records(out)?;
+    let mut lines = Vec::with_capacity(records.len());
+    for (name, text) in records {
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(&text) else {
-            lines.push(format!("{}  unreadable record", p.display()));
+            lines.push(format!("{name}  unreadable record"));
             continue;
         };
         let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
@@ -212,17 +232,16 @@ pub fn list(out: &Path) -> Result<Vec<String>, Error> {
     Ok(lines)
 }
 
-/// The id of the last successful run in `out` when it wrote exactly `periods` at `grain` with
+/// The id of the last successful run (its manifest `last`) when it wrote exactly `periods` at `grain` with
 /// this tool version, this pipeline and these input files (paths and fingerprints).
 pub fn same_run(
-    out: &Path,
+    last: &[u8],
     plan: &Plan,
     grain: &str,
     periods: &[String],
     raw: &[crate::sources::RawTable],
 ) -> Option<String> {
-    let text = std::fs::read(out.join("_manifest.json")).ok()?;
-    let last: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let last: serde_json::Value = serde_json::from_slice(last).ok()?;
     let inputs: Vec<serde_json::Value> = raw
         .iter()
         .map(|r| {

@@ -16,6 +16,33 @@ pub enum LogFormat {
     Json,
 }
 
+/// How the phases of a run show on stderr as they end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing (`--quiet`, and library callers).
+    #[default]
+    Off,
+    /// A spinner naming the last phase: text on a terminal.
+    Bar,
+    /// One line per phase: text when stderr is not a terminal (cron mail, CI logs).
+    Lines,
+    /// One `phase` event per phase: `--log-format json`.
+    Json,
+}
+
+/// The line of a finished phase when stderr is not a terminal.
+pub fn phase_line(phase: &str, ms: u128) {
+    eprintln!("{PHASE_PREFIX}{phase:<22} {ms:>8} ms");
+}
+
+/// What each phase line starts with.
+pub const PHASE_PREFIX: &str = "phase  ";
+
+/// The event of a finished phase.
+pub fn phase_event(phase: &str, ms: u128) {
+    event("phase", "debug", json!({"phase": phase, "ms": ms}));
+}
+
 /// Where and how a run reports.
 #[derive(Debug, Clone, Copy)]
 pub struct RunLog {
@@ -36,6 +63,17 @@ fn event(name: &str, level: &str, mut fields: serde_json::Value) {
 }
 
 impl RunLog {
+    /// How phases show while the run goes: a spinner on a terminal, lines otherwise.
+    pub fn progress(&self) -> Progress {
+        use std::io::IsTerminal;
+        match (self.quiet, self.format) {
+            (true, _) => Progress::Off,
+            (false, LogFormat::Json) => Progress::Json,
+            (false, LogFormat::Text) if std::io::stderr().is_terminal() => Progress::Bar,
+            (false, LogFormat::Text) => Progress::Lines,
+        }
+    }
+
     /// The rows of each input, the rows not rated, the phases and what was written.
     pub fn wrote(&self, m: &Manifest, out: &Path) {
         if self.quiet {
@@ -58,9 +96,6 @@ impl RunLog {
             for (role, rows) in &m.not_rated {
                 event("not_rated", "warn", json!({"role": role, "rows": rows}));
             }
-            for (phase, ms) in &m.timings_ms.laps {
-                event("phase", "debug", json!({"phase": phase, "ms": ms}));
-            }
             event(
                 "wrote",
                 "info",
@@ -79,7 +114,8 @@ impl RunLog {
         for (role, rows) in &m.not_rated {
             eprintln!("not rated: {rows} rows of role {role} (no plan in force)");
         }
-        if self.verbose {
+        // Without a terminal every phase already had its line.
+        if self.verbose && self.progress() == Progress::Bar {
             for (phase, ms) in &m.timings_ms.laps {
                 eprintln!("{phase:<22} {ms:>8} ms");
             }

@@ -42,6 +42,11 @@ pub struct PipelineDef {
     pub max_rejected_share: Option<Spanned<f64>>,
     /// Where the Parquet tables are written.
     pub output: OutputDef,
+    /// How `s3://`, `gs://` and `az://` sources and outputs are reached: options, retries and
+    /// timeouts.
+    #[serde(default)]
+    #[schemars(with = "Option<StorageDef>")]
+    pub storage: Option<Spanned<StorageDef>>,
     /// Scorecard plans (contract 5.1): each scores one role over a range of months.
     #[serde(default)]
     #[schemars(with = "Option<Vec<PlanDef>>")]
@@ -187,6 +192,63 @@ pub struct OutputDef {
     #[serde(default)]
     #[schemars(with = "Option<i32>")]
     pub compression_level: Option<Spanned<i32>>,
+}
+
+/// Object storage settings. Credentials and endpoints are read from the usual environment
+/// variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`) first; `options` override them. No option value is
+/// ever printed, logged or written to the manifest.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorageDef {
+    /// `object_store` configuration keys and values, e.g. `aws_endpoint`, `aws_region`,
+    /// `aws_allow_http`, `azure_storage_account_name`, `google_service_account`.
+    #[serde(default)]
+    #[schemars(with = "Option<HashMap<String, OptionValue>>")]
+    pub options: Option<HashMap<Spanned<String>, OptionValue>>,
+    /// Retries of a failed request (after the first try). Default 5.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub retries: Option<Spanned<u32>>,
+    /// Time limit of one request in seconds, from connecting to the last byte. Default 60.
+    #[serde(default)]
+    #[schemars(with = "Option<u64>")]
+    pub timeout_secs: Option<Spanned<u64>>,
+    /// Time limit of connecting in seconds. Default 10.
+    #[serde(default)]
+    #[schemars(with = "Option<u64>")]
+    pub connect_timeout_secs: Option<Spanned<u64>>,
+    /// No retry starts this many seconds after a request's first try. Default 120.
+    #[serde(default)]
+    #[schemars(with = "Option<u64>")]
+    pub retry_timeout_secs: Option<Spanned<u64>>,
+}
+
+/// A storage option's value: text, or a YAML boolean or number, passed on as text.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OptionValue {
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+}
+
+impl OptionValue {
+    pub fn text(&self) -> String {
+        match self {
+            OptionValue::Text(s) => s.clone(),
+            OptionValue::Bool(b) => b.to_string(),
+            OptionValue::Int(i) => i.to_string(),
+            OptionValue::Float(f) => f.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Debug for OptionValue {
+    /// Hidden: a value may be a credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// A scorecard plan: the KPIs, weights and grades that score one role over a range of months.

@@ -26,7 +26,10 @@ pub struct Plan {
     pub periods: Option<(String, String)>,
     /// One entry per table the pipeline names, in [`Table::ALL`] order.
     pub sources: Vec<SourcePlan>,
+    /// A folder, or an object-store URL (`s3://bucket/prefix`) held as a path.
     pub output_dir: PathBuf,
+    /// How object stores are reached.
+    pub storage: crate::storage::StorageConfig,
     pub compression: Compression,
     pub compression_level: i32,
     /// Scorecard plans, in the file's order.
@@ -68,7 +71,8 @@ pub struct Rename {
 #[derive(Debug, Clone)]
 pub struct SourcePlan {
     pub table: Table,
-    /// Path or glob, resolved against the pipeline file's folder.
+    /// Path or glob, resolved against the pipeline file's folder; or an object-store URL, as
+    /// written.
     pub pattern: String,
     pub format: Format,
     pub delimiter: u8,
@@ -222,6 +226,8 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
             Some("name a folder, e.g. ../out".into()),
         );
     }
+    check_url(&mut c, &out.path, "output.path");
+    let storage = check_storage(&mut c, &def.storage);
     let compression = out.compression.unwrap_or(Compression::Zstd);
     let compression_level = match &out.compression_level {
         Some(l) if compression != Compression::Zstd => {
@@ -260,12 +266,104 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         fiscal_start,
         periods,
         sources,
-        output_dir: tidy(&dir.join(&out.path.value)),
+        output_dir: resolve(&dir, &out.path.value).into(),
+        storage,
         compression,
         compression_level,
         plans,
         max_rejected_share,
     })
+}
+
+/// A path relative to the pipeline file's folder `dir`; a URL as it is.
+fn resolve(dir: &Path, path: &str) -> String {
+    if crate::storage::is_url(path) {
+        path.to_string()
+    } else {
+        tidy(&dir.join(path)).to_string_lossy().into_owned()
+    }
+}
+
+/// Checks that a path written as a URL is one this build reaches.
+fn check_url(c: &mut Checker<'_>, path: &Spanned<String>, key: &str) {
+    if !crate::storage::is_url(&path.value) {
+        return;
+    }
+    if let Err(e) = crate::storage::parse_url(&path.value) {
+        c.at(
+            path,
+            key,
+            e,
+            Some("write s3://bucket/key, gs://bucket/key or az://container/key".into()),
+        );
+    }
+}
+
+/// The `storage` block, checked. Option values are never put in a message.
+fn check_storage(
+    c: &mut Checker<'_>,
+    def: &Option<Spanned<super::def::StorageDef>>,
+) -> crate::storage::StorageConfig {
+    use crate::storage::{Scheme, StorageConfig};
+    use std::time::Duration;
+    let mut cfg = StorageConfig::default();
+    let Some(def) = def else { return cfg };
+    let d = &def.value;
+    if let Some(opts) = &d.options {
+        let mut pairs: Vec<_> = opts.iter().collect();
+        pairs.sort_by_key(|(k, _)| (k.referenced.line(), k.referenced.column()));
+        for (k, v) in pairs {
+            let known = [Scheme::S3, Scheme::Gcs, Scheme::Azure]
+                .iter()
+                .any(|s| s.knows(&k.value));
+            if !known {
+                c.at(
+                    k,
+                    &format!("storage.options.{}", k.value),
+                    format!("`{}` is not an object_store option", k.value),
+                    Some("use the keys of object_store's AmazonS3ConfigKey, GoogleConfigKey, AzureConfigKey or ClientConfigKey, e.g. aws_endpoint, aws_region, aws_allow_http, azure_storage_account_name, google_service_account, timeout".into()),
+                );
+                continue;
+            }
+            cfg.options.push((k.value.clone(), v.text()));
+        }
+    }
+    if let Some(r) = &d.retries {
+        if r.value > 100 {
+            c.at(
+                r,
+                "storage.retries",
+                format!("{} retries is too many", r.value),
+                Some("give 0 to 100; the default is 5".into()),
+            );
+        }
+        cfg.retries = r.value as usize;
+    }
+    let mut secs = |v: &Option<Spanned<u64>>, key: &str, into: &mut Duration| {
+        if let Some(v) = v {
+            if v.value == 0 || v.value > 24 * 3600 {
+                c.at(
+                    v,
+                    &format!("storage.{key}"),
+                    format!("{} seconds is out of range", v.value),
+                    Some("give 1 to 86400 seconds".into()),
+                );
+            }
+            *into = Duration::from_secs(v.value);
+        }
+    };
+    secs(&d.timeout_secs, "timeout_secs", &mut cfg.timeout);
+    secs(
+        &d.connect_timeout_secs,
+        "connect_timeout_secs",
+        &mut cfg.connect_timeout,
+    );
+    secs(
+        &d.retry_timeout_secs,
+        "retry_timeout_secs",
+        &mut cfg.retry_timeout,
+    );
+    cfg
 }
 
 /// A share of rows, 0 to 1.
@@ -329,6 +427,7 @@ fn check_sources(
                 Some("name a file or a glob".into()),
             );
         }
+        check_url(c, &src.path, &format!("{key}.path"));
         let format = match &src.format {
             Some(f) => f.value,
             None => {
@@ -400,9 +499,7 @@ fn check_sources(
         }
         out.push(SourcePlan {
             table,
-            pattern: tidy(&dir.join(&src.path.value))
-                .to_string_lossy()
-                .into_owned(),
+            pattern: resolve(dir, &src.path.value),
             format,
             delimiter,
             quote,

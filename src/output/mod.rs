@@ -7,6 +7,7 @@
 //! [`store`] has the snapshots, [`lock`] the lock that keeps two runs apart.
 
 mod lock;
+mod remote;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +17,91 @@ use polars::prelude::*;
 use crate::config::def::Compression;
 use crate::error::Error;
 
+pub use remote::RemoteOutput;
 pub use store::OutputDir;
+
+/// Where a run writes: a local folder (snapshots, see [`store`]) or an object-store prefix
+/// (one object per partition, see [`remote`]).
+pub enum Output {
+    Local(OutputDir, PathBuf),
+    Remote(RemoteOutput),
+}
+
+impl Output {
+    /// Opens `out`: a folder, locked for the run, or an object-store URL held as a path.
+    pub fn open(out: &Path, storage: &crate::storage::StorageConfig) -> Result<Output, Error> {
+        let text = out.to_string_lossy();
+        if crate::storage::is_url(&text) {
+            let url = crate::storage::parse_url(&text)
+                .map_err(|e| Error::BadOption(format!("the output path: {e}")))?;
+            return Ok(Output::Remote(RemoteOutput::open(&url, storage)?));
+        }
+        Ok(Output::Local(OutputDir::open(out)?, out.to_path_buf()))
+    }
+
+    /// Whether the output held anything before this run: a local folder that existed, or a
+    /// prefix with a manifest. Only then does a failed run leave a record.
+    pub fn existed(&self) -> bool {
+        match self {
+            Output::Local(dir, _) => dir.existed(),
+            Output::Remote(r) => r.last_manifest().is_some(),
+        }
+    }
+
+    /// The id of the run whose tables are committed, when it is known for sure: the local
+    /// snapshot's name; on an object store, the manifest's run unless a later run stopped
+    /// between its first PUT and its manifest.
+    pub fn committed_run(&self) -> Result<Option<String>, Error> {
+        match self {
+            Output::Local(dir, _) => dir.current(),
+            Output::Remote(r) => Ok(r.committed_run()),
+        }
+    }
+
+    /// The last successful run's manifest, as written.
+    pub fn last_manifest(&self) -> Option<Vec<u8>> {
+        match self {
+            Output::Local(_, root) => std::fs::read(root.join(MANIFEST)).ok(),
+            Output::Remote(r) => r.last_manifest().map(<[u8]>::to_vec),
+        }
+    }
+
+    /// Writes the partitions in `parts` and the tables in `whole`; see [`OutputDir::commit`]
+    /// and [`RemoteOutput::commit`]. Returns the files written, relative to the output.
+    pub fn commit(
+        &self,
+        run_id: &str,
+        parts: &mut [Partition],
+        whole: &mut [WholeTable],
+        compression: Compression,
+        level: i32,
+    ) -> Result<Vec<PathBuf>, Error> {
+        match self {
+            Output::Local(dir, _) => dir.commit(run_id, parts, whole, compression, level),
+            Output::Remote(r) => r.commit(run_id, parts, whole, compression, level),
+        }
+    }
+
+    /// Writes a run record as `_runs/RUN_ID.json`, and when `last` (a successful run) as
+    /// `_manifest.json` too.
+    pub fn write_record(&self, run_id: &str, json: &[u8], last: bool) -> Result<(), Error> {
+        match self {
+            Output::Local(_, root) => {
+                write_atomic(&root.join(RUNS).join(format!("{run_id}.json")), json)?;
+                if last {
+                    write_atomic(&root.join(MANIFEST), json)?;
+                }
+                Ok(())
+            }
+            Output::Remote(r) => r.write_record(run_id, json, last),
+        }
+    }
+}
+
+/// The last successful run's manifest, at the top of the output.
+pub const MANIFEST: &str = "_manifest.json";
+/// The folder of run records, one per run.
+pub const RUNS: &str = "_runs";
 
 /// A partition to write: `table/grain=G/period=P/part-0.parquet`.
 pub struct Partition {
@@ -116,16 +201,26 @@ fn write_one(
         path: path.clone(),
         source,
     };
+    encode(&mut file, job.df, compression, level).map_err(parquet)?;
+    file.sync_all().map_err(io(&path))
+}
+
+/// Writes `df` as Parquet to `w`: the same bytes whether to a file or to an object.
+fn encode<W: std::io::Write>(
+    w: W,
+    df: &mut DataFrame,
+    compression: Compression,
+    level: i32,
+) -> PolarsResult<()> {
     // Min, max and null counts: what readers prune with. Distinct counts cost a hash of every
     // value and no reader here uses them. Files are already written a core each, so the columns
     // of one are not spread over threads again.
-    ParquetWriter::new(&mut file)
+    ParquetWriter::new(w)
         .set_parallel(false)
-        .with_compression(codec(compression, level).map_err(parquet)?)
+        .with_compression(codec(compression, level)?)
         .with_statistics(StatisticsOptions::default())
-        .finish(job.df)
-        .map_err(parquet)?;
-    file.sync_all().map_err(io(&path))
+        .finish(df)?;
+    Ok(())
 }
 
 /// Writes a small file atomically (temporary name, then rename).

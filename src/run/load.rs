@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
+use crate::runlog::Progress;
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
 use crate::sources::parse::{Policy, Problems};
@@ -22,12 +23,22 @@ pub struct Loaded {
     pub problems: Problems,
 }
 
-/// Wall time of each phase of a run, in milliseconds; on a terminal, a spinner shows the phase
-/// last finished as the run goes.
+/// Wall time of each phase of a run, in milliseconds, reported as each phase ends the way
+/// [`Progress`] says.
 #[derive(Debug, Default)]
 pub struct Timings {
     pub laps: Vec<(String, u128)>,
-    bar: Option<indicatif::ProgressBar>,
+    live: Live,
+}
+
+/// How the phases show while a run goes.
+#[derive(Debug, Default)]
+enum Live {
+    #[default]
+    Off,
+    Bar(indicatif::ProgressBar),
+    Lines,
+    Json,
 }
 
 impl Serialize for Timings {
@@ -37,29 +48,40 @@ impl Serialize for Timings {
 }
 
 impl Timings {
-    /// Timings with a spinner on stderr. It draws only when stderr is a terminal.
-    pub fn with_progress() -> Self {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar.set_message("reading the sources");
+    /// Timings that report each phase as it ends: a spinner, a line or a JSON event on stderr.
+    pub fn new(progress: Progress) -> Self {
+        let live = match progress {
+            Progress::Off => Live::Off,
+            Progress::Lines => Live::Lines,
+            Progress::Json => Live::Json,
+            Progress::Bar => {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar.set_message("reading the sources");
+                Live::Bar(bar)
+            }
+        };
         Timings {
             laps: Vec::new(),
-            bar: Some(bar),
+            live,
         }
     }
 
     pub(super) fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
         let ms = since.elapsed().as_millis();
         self.laps.push((phase.to_string(), ms));
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{phase}: {ms} ms"));
+        match &self.live {
+            Live::Off => {}
+            Live::Bar(bar) => bar.set_message(format!("{phase}: {ms} ms")),
+            Live::Lines => crate::runlog::phase_line(phase, ms),
+            Live::Json => crate::runlog::phase_event(phase, ms),
         }
         *since = std::time::Instant::now();
     }
 
     /// Clears the spinner.
     pub(super) fn done(&mut self) {
-        if let Some(bar) = self.bar.take() {
+        if let Live::Bar(bar) = std::mem::take(&mut self.live) {
             bar.finish_and_clear();
         }
     }

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::manifest::{FailedRun, Manifest};
 use crate::metrics::Window;
 use crate::model::Ledger;
-use crate::output::{OutputDir, Partition, WholeTable};
+use crate::output::{Output, Partition, WholeTable};
 use crate::reconcile;
 use crate::sources::RawTable;
 
@@ -101,7 +101,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
     let spec = opts.periods(plan)?;
     // Taken before any data is read: a second run on the same folder waits before doing work.
     let out_dir = opts.out.clone().unwrap_or_else(|| plan.output_dir.clone());
-    let output = OutputDir::open(&out_dir)?;
+    let output = Output::open(&out_dir, &plan.storage)?;
     let run_id = format!(
         "{}-{}",
         started.format("%Y%m%dT%H%M%S%.3fZ"),
@@ -113,7 +113,6 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
         opts.force,
         opts.progress,
         &output,
-        &out_dir,
         &run_id,
         started,
     );
@@ -121,7 +120,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
         if output.existed() {
             let record = FailedRun::new(plan, &run_id, started, e);
             // The failure being reported matters more than a record of it that cannot be written.
-            let _ = record.write(&out_dir);
+            let _ = record.write(&output);
         }
     }
     result
@@ -135,27 +134,13 @@ fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
     force: bool,
-    progress: bool,
-    output: &OutputDir,
-    out_dir: &std::path::Path,
+    progress: crate::runlog::Progress,
+    output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
 ) -> Result<Ran, Error> {
-    let mut timings = if progress {
-        Timings::with_progress()
-    } else {
-        Timings::default()
-    };
-    let ran = run_timed(
-        plan,
-        spec,
-        force,
-        output,
-        out_dir,
-        run_id,
-        started,
-        &mut timings,
-    );
+    let mut timings = Timings::new(progress);
+    let ran = run_timed(plan, spec, force, output, run_id, started, &mut timings);
     timings.done();
     ran
 }
@@ -165,8 +150,7 @@ fn run_timed(
     plan: &Plan,
     spec: PeriodSpec,
     force: bool,
-    output: &OutputDir,
-    out_dir: &std::path::Path,
+    output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
     timings: &mut Timings,
@@ -174,10 +158,13 @@ fn run_timed(
     let raw = read_sources(plan, timings)?;
     // The committed snapshot, which the last manifest must describe: a run killed between its
     // commit and its manifest leaves the previous run's manifest beside its own tables.
-    let committed = output.current()?;
+    let committed = output.committed_run()?;
+    let last_manifest = output.last_manifest();
     let unchanged = |window: Window, raw: &[RawTable]| {
         let periods = window.labels();
-        let last = crate::manifest::same_run(out_dir, plan, window.cal.grain.name(), &periods, raw);
+        let last = last_manifest.as_deref().and_then(|m| {
+            crate::manifest::same_run(m, plan, window.cal.grain.name(), &periods, raw)
+        });
         last.filter(|id| Some(id) == committed.as_ref())
             .map(|run_id| Ran::Unchanged { run_id, periods })
     };
@@ -243,6 +230,6 @@ fn run_timed(
         started,
         std::mem::take(timings),
     );
-    manifest.write(out_dir)?;
+    manifest.write(output)?;
     Ok(Ran::Wrote(Box::new(manifest)))
 }

@@ -20,8 +20,8 @@ pub struct RunOptions {
     pub as_of: Option<String>,
     /// Run even when the last run wrote the same periods from the same inputs and pipeline.
     pub force: bool,
-    /// Show a spinner with the phase on stderr when it is a terminal.
-    pub progress: bool,
+    /// How each phase shows on stderr as it ends.
+    pub progress: crate::runlog::Progress,
     pub from: Option<String>,
     pub to: Option<String>,
     pub grain: Option<Grain>,

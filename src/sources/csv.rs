@@ -22,7 +22,6 @@ pub(super) enum CsvTrouble {
         line: usize,
         column: usize,
     },
-    Io(std::io::Error),
 }
 
 impl std::fmt::Display for CsvTrouble {
@@ -33,7 +32,6 @@ impl std::fmt::Display for CsvTrouble {
                 f,
                 "line {line} is not UTF-8 text: byte 0x{byte:02X} at byte offset {offset} of the file (column {column} of the line); re-export the file as UTF-8 (Excel: Save As \"CSV UTF-8\"; a GBK/GB18030 export can be converted with `iconv -f GB18030 -t UTF-8 in.csv > out.csv`)"
             ),
-            CsvTrouble::Io(e) => write!(f, "cannot be read: {e}"),
         }
     }
 }
@@ -64,30 +62,19 @@ pub(super) fn csv_text(bytes: &[u8]) -> Result<&[u8], CsvTrouble> {
     Ok(data)
 }
 
-/// The header of a CSV file, read up to its first unquoted line break only.
-pub(super) fn csv_header(src: &SourcePlan, path: &Path) -> Result<Vec<String>, CsvTrouble> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(CsvTrouble::Io)?;
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    let end = loop {
-        let n = f.read(&mut chunk).map_err(CsvTrouble::Io)?;
-        buf.extend_from_slice(&chunk[..n]);
-        let mut quoted = false;
-        let found = buf.iter().position(|&c| {
+/// The header of a CSV file: its bytes up to the first unquoted line break.
+pub(super) fn csv_header(src: &SourcePlan, bytes: &[u8]) -> Result<Vec<String>, CsvTrouble> {
+    let mut quoted = false;
+    let end = bytes
+        .iter()
+        .position(|&c| {
             if c == src.quote {
                 quoted = !quoted;
             }
             c == b'\n' && !quoted
-        });
-        if let Some(i) = found {
-            break i;
-        }
-        if n == 0 || buf.len() > 16 << 20 {
-            break buf.len();
-        }
-    };
-    let header = csv_text(&buf[..end])?;
+        })
+        .unwrap_or(bytes.len());
+    let header = csv_text(&bytes[..end])?;
     Ok(split_fields(header, src.delimiter, src.quote))
 }
 

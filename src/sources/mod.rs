@@ -165,19 +165,58 @@ fn diag(plan: &Plan, place: &Place, message: String, hint: Option<String>) -> Di
     }
 }
 
-/// The files a source names, in name order.
-pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diagnostic> {
+/// One file or object a source names, found but not read yet.
+pub struct Found {
+    /// The file's path, or the object's URL, as messages and the manifest show it.
+    pub name: PathBuf,
+    at: At,
+}
+
+enum At {
+    Local(PathBuf),
+    Remote(crate::storage::Store, String),
+}
+
+impl Found {
+    /// The file's bytes, read once; `None` when a plain object key names no object.
+    fn fetch(&self) -> Result<Option<bytes::Bytes>, Error> {
+        match &self.at {
+            At::Local(path) => std::fs::read(path)
+                .map(|b| Some(bytes::Bytes::from(b)))
+                .map_err(|e| Error::Io {
+                    what: format!("cannot read {}", path.display()),
+                    source: e,
+                }),
+            At::Remote(store, key) => store.get(key),
+        }
+    }
+}
+
+/// The files a source names, in name order. A glob is listed once (a local folder, or an
+/// object-store prefix); a plain object key is not listed at all.
+pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<Found>, Error> {
     let p = &src.place;
-    if src.pattern.contains("://") {
-        return Err(diag(
-            plan,
-            p,
-            format!(
-                "`{}` is a URL; this build reads local files and globs only",
-                src.pattern
-            ),
-            Some("copy the data locally, or name a local path".into()),
-        ));
+    let config = |d: Diagnostic| Error::Config(crate::config::ConfigErrors(vec![d]));
+    if crate::storage::is_url(&src.pattern) {
+        let url =
+            crate::storage::parse_url(&src.pattern).map_err(|e| config(diag(plan, p, e, None)))?;
+        let store = crate::storage::connect(&url, &plan.storage)?;
+        let keys = store.resolve(&url.key)?;
+        if keys.is_empty() {
+            return Err(config(diag(
+                plan,
+                p,
+                format!("no object matches the glob `{url}`"),
+                Some("check the bucket and the prefix; globs on object stores match `*`, `?` and `[abc]` within one folder level".into()),
+            )));
+        }
+        return Ok(keys
+            .into_iter()
+            .map(|k| Found {
+                name: PathBuf::from(url.show(&k)),
+                at: At::Remote(store.clone(), k),
+            })
+            .collect());
     }
     let mut files: Vec<PathBuf> = match glob::glob(&src.pattern) {
         Ok(paths) => paths
@@ -185,19 +224,25 @@ pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<PathBuf>, Diag
             .filter(|p| p.is_file())
             .collect(),
         Err(e) => {
-            return Err(diag(
+            return Err(config(diag(
                 plan,
                 p,
                 format!("bad glob `{}`: {e}", src.pattern),
                 Some("a glob may use `*`, `?` and `[abc]`; quote it in the YAML".into()),
-            ));
+            )));
         }
     };
     files.sort();
     if files.is_empty() {
-        return Err(no_match(plan, src));
+        return Err(config(no_match(plan, src)));
     }
-    Ok(files)
+    Ok(files
+        .into_iter()
+        .map(|f| Found {
+            name: f.clone(),
+            at: At::Local(f),
+        })
+        .collect())
 }
 
 /// Why a path or glob matches no file, and what to do.
@@ -255,126 +300,203 @@ fn no_match(plan: &Plan, src: &SourcePlan) -> Diagnostic {
     diag(plan, &src.place, message, Some(hint))
 }
 
-fn file_columns(src: &SourcePlan, path: &Path) -> Result<Vec<String>, String> {
+/// A file's bytes opened as its format: the CSV bytes, or a Parquet reader whose metadata is
+/// read once, for the header check and for the rows.
+enum Opened {
+    Csv(bytes::Bytes),
+    Parquet(Box<ParquetReader<std::io::Cursor<bytes::Bytes>>>),
+}
+
+/// Opens a file's bytes and gives its column names.
+fn open(src: &SourcePlan, bytes: bytes::Bytes) -> Result<(Opened, Vec<String>), String> {
     match src.format {
-        Format::Csv => csv_header(src, path).map_err(|e| e.to_string()),
+        Format::Csv => {
+            let cols = csv_header(src, &bytes).map_err(|e| e.to_string())?;
+            Ok((Opened::Csv(bytes), cols))
+        }
         Format::Parquet => {
-            let f = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-            let schema = ParquetReader::new(f)
+            let mut r = ParquetReader::new(std::io::Cursor::new(bytes));
+            let schema = r
                 .schema()
                 .map_err(|e| format!("cannot be read as Parquet: {e}"))?;
-            Ok(schema.iter_names().map(|s| s.to_string()).collect())
+            let cols = schema.iter_names().map(|s| s.to_string()).collect();
+            Ok((Opened::Parquet(Box::new(r)), cols))
         }
     }
 }
 
-/// Checks that every file of a source exists and has the canonical columns after renames.
-pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
-    let files = match resolve_files(plan, src) {
-        Ok(f) => f,
-        Err(d) => return vec![d],
-    };
+/// What is wrong with the header (`cols`, or why it could not be read) of the file `path`.
+fn header_problems(
+    plan: &Plan,
+    src: &SourcePlan,
+    path: &Path,
+    cols: Result<&[String], &str>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let name = src.table.name();
-    for path in files {
-        let cols = match file_columns(src, &path) {
-            Ok(c) => c,
-            Err(e) => {
-                let hint = if e.contains("as Parquet") {
-                    Some("check that the file is Parquet; a CSV file needs `format: csv` (or a .csv name)".to_string())
-                } else {
-                    e.contains("no header row").then(|| {
+    let cols = match cols {
+        Ok(c) => c,
+        Err(e) => {
+            let hint = if e.contains("as Parquet") {
+                Some("check that the file is Parquet; a CSV file needs `format: csv` (or a .csv name)".to_string())
+            } else {
+                e.contains("no header row").then(|| {
                     let cols: Vec<_> = src.table.columns().iter().map(|c| c.name).collect();
                     format!(
                         "write the table with its header row ({}), or leave an optional table out of the pipeline",
                         cols.join(",")
                     )
-                    })
-                };
-                out.push(diag(
-                    plan,
-                    &src.place,
-                    format!("{} {e}", path.display()),
-                    hint,
-                ));
-                continue;
-            }
-        };
-        if let Some(d) = other_delimiter(src, &cols) {
-            let (d, ours) = (show_delimiter(d), show_delimiter(src.delimiter));
-            let mut shown: String = cols[0].chars().take(60).collect();
-            if shown.len() < cols[0].len() {
-                shown.push('…');
-            }
+                })
+            };
             out.push(diag(
                 plan,
                 &src.place,
-                format!(
-                    "{} has one column `{shown}` when read with the delimiter `{ours}`: its fields look separated by `{d}`",
-                    path.display()
-                ),
-                Some(format!(
-                    "set the delimiter of the source: `{name}: {{ path: ..., csv: {{ delimiter: \"{d}\" }} }}`"
-                )),
+                format!("{} {e}", path.display()),
+                hint,
             ));
-            continue;
+            return out;
         }
-        for r in &src.renames {
-            if !cols.iter().any(|c| c == &r.from) {
-                out.push(diag(
-                    plan,
-                    &r.place,
-                    format!("{} has no column `{}` to rename", path.display(), r.from),
-                    Some(format!("its columns are: {}", cols.join(", "))),
-                ));
-            }
+    };
+    if let Some(d) = other_delimiter(src, cols) {
+        let (d, ours) = (show_delimiter(d), show_delimiter(src.delimiter));
+        let mut shown: String = cols[0].chars().take(60).collect();
+        if shown.len() < cols[0].len() {
+            shown.push('…');
         }
-        let canonical: Vec<&str> = cols.iter().map(|c| src.canonical(c)).collect();
-        for col in src.table.columns().iter().filter(|c| c.required) {
-            if !canonical.contains(&col.name) {
-                out.push(diag(plan, &src.place, format!("{} lacks the required column `{}` ({})", path.display(), col.name, col.ty.name()),
-                    Some(format!("add the column, or map a file column onto it with `rename: {{ your_name: {} }}`", col.name)),
-                ));
-            }
+        out.push(diag(
+            plan,
+            &src.place,
+            format!(
+                "{} has one column `{shown}` when read with the delimiter `{ours}`: its fields look separated by `{d}`",
+                path.display()
+            ),
+            Some(format!(
+                "set the delimiter of the source: `{name}: {{ path: ..., csv: {{ delimiter: \"{d}\" }} }}`"
+            )),
+        ));
+        return out;
+    }
+    for r in &src.renames {
+        if !cols.iter().any(|c| c == &r.from) {
+            out.push(diag(
+                plan,
+                &r.place,
+                format!("{} has no column `{}` to rename", path.display(), r.from),
+                Some(format!("its columns are: {}", cols.join(", "))),
+            ));
+        }
+    }
+    let canonical: Vec<&str> = cols.iter().map(|c| src.canonical(c)).collect();
+    for col in src.table.columns().iter().filter(|c| c.required) {
+        if !canonical.contains(&col.name) {
+            out.push(diag(plan, &src.place, format!("{} lacks the required column `{}` ({})", path.display(), col.name, col.ty.name()),
+                Some(format!("add the column, or map a file column onto it with `rename: {{ your_name: {} }}`", col.name)),
+            ));
         }
     }
     out
 }
 
-/// Reads one source: every file, canonical columns only, all as strings.
-pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
-    let problems = check_headers(plan, src);
-    if !problems.is_empty() {
-        return Err(Error::Config(crate::config::ConfigErrors(problems)));
+/// Why a plain object key names no object.
+fn no_object(plan: &Plan, src: &SourcePlan, f: &Found) -> Diagnostic {
+    diag(
+        plan,
+        &src.place,
+        format!("there is no object `{}`", f.name.display()),
+        Some(
+            "check the bucket, the key and the storage options (endpoint, region, account)".into(),
+        ),
+    )
+}
+
+/// Checks that every file of a source exists and has the canonical columns after renames.
+/// Each file is listed once and read once, as [`read`] does.
+pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
+    let files = match resolve_files(plan, src) {
+        Ok(f) => f,
+        Err(Error::Config(c)) => return c.0,
+        Err(e) => {
+            return vec![diag(
+                plan,
+                &src.place,
+                crate::storage::redact(&format!("{:#}", anyhow::Error::from(e))),
+                None,
+            )]
+        }
+    };
+    let mut out = Vec::new();
+    for f in files {
+        match f.fetch() {
+            Ok(Some(bytes)) => {
+                let cols = open(src, bytes).map(|o| o.1);
+                out.extend(header_problems(
+                    plan,
+                    src,
+                    &f.name,
+                    cols.as_deref().map_err(String::as_str),
+                ));
+            }
+            Ok(None) => out.push(no_object(plan, src, &f)),
+            Err(e) => out.push(diag(
+                plan,
+                &src.place,
+                crate::storage::redact(&format!("{:#}", anyhow::Error::from(e))),
+                None,
+            )),
+        }
     }
-    let files = resolve_files(plan, src)
-        .map_err(|d| Error::Config(crate::config::ConfigErrors(vec![d])))?;
+    out
+}
+
+/// Reads one source: every file, canonical columns only, all as strings. Each file is listed
+/// once and its bytes read once: the fingerprint, the header check and the reader all work
+/// from those bytes. A file whose header is wrong is reported with every other one, and no
+/// data is kept from the source then.
+pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
+    let files = resolve_files(plan, src)?;
+    let mut problems = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
     let mut infos = Vec::with_capacity(files.len());
     let mut breaks = Vec::new();
     let mut first_row = 0;
-    for path in files {
-        let bytes = std::fs::read(&path).map_err(|e| Error::Io {
-            what: format!("cannot read {}", path.display()),
-            source: e,
-        })?;
+    for f in files {
+        let Some(bytes) = f.fetch()? else {
+            problems.push(no_object(plan, src, &f));
+            continue;
+        };
         let fingerprint = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes));
+        let path = f.name;
+        let opened = match open(src, bytes) {
+            Ok((o, cols)) => {
+                let p = header_problems(plan, src, &path, Ok(&cols));
+                if !p.is_empty() {
+                    problems.extend(p);
+                    continue;
+                }
+                o
+            }
+            Err(e) => {
+                problems.extend(header_problems(plan, src, &path, Err(&e)));
+                continue;
+            }
+        };
+        if !problems.is_empty() {
+            // A file before this one is refused: the run stops once every file is checked.
+            continue;
+        }
         let mut line_marks = Vec::new();
-        let df = match src.format {
-            Format::Csv => {
+        let df = match opened {
+            Opened::Csv(bytes) => {
                 let read = csv::read(src, &path, &bytes, first_row)?;
                 line_marks = read.marks;
                 breaks.extend(read.breaks);
                 read.df
             }
-            Format::Parquet => {
-                drop(bytes);
-                read_parquet(src, &path).map_err(|source| Error::ReadSource {
-                    path: path.clone(),
-                    format: fmt_name(src.format),
-                    source,
-                })?
-            }
+            Opened::Parquet(r) => read_parquet(src, *r).map_err(|source| Error::ReadSource {
+                path: path.clone(),
+                format: fmt_name(src.format),
+                source,
+            })?,
         };
         let df = canonicalise(src, df).map_err(|message| Error::SourceFile {
             path: path.clone(),
@@ -389,6 +511,9 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         });
         first_row += df.height();
         frames.push(df);
+    }
+    if !problems.is_empty() {
+        return Err(Error::Config(crate::config::ConfigErrors(problems)));
     }
     let mut df = frames.pop().unwrap_or_default();
     if let Some(first) = frames.first().cloned() {
@@ -417,18 +542,18 @@ fn fmt_name(f: Format) -> &'static str {
     }
 }
 
-fn read_parquet(src: &SourcePlan, path: &Path) -> PolarsResult<DataFrame> {
-    let f = std::fs::File::open(path)?;
-    let wanted: Vec<String> = {
-        let mut r = ParquetReader::new(std::fs::File::open(path)?);
-        let schema = r.schema()?;
-        schema
-            .iter_names()
-            .map(|s| s.to_string())
-            .filter(|c| src.table.column(src.canonical(c)).is_some())
-            .collect()
-    };
-    ParquetReader::new(f).with_columns(Some(wanted)).finish()
+/// The canonical columns of a Parquet file, from a reader whose metadata is already read.
+fn read_parquet(
+    src: &SourcePlan,
+    mut r: ParquetReader<std::io::Cursor<bytes::Bytes>>,
+) -> PolarsResult<DataFrame> {
+    let wanted: Vec<String> = r
+        .schema()?
+        .iter_names()
+        .map(|s| s.to_string())
+        .filter(|c| src.table.column(src.canonical(c)).is_some())
+        .collect();
+    r.with_columns(Some(wanted)).finish()
 }
 
 /// Renames file columns to canonical names and keeps only canonical columns. Money held as a

@@ -29,9 +29,16 @@ pub fn run_ok(pipeline: &Path, args: &[&str], out: &Path) -> std::process::Outpu
     o
 }
 
-/// Exit code, stdout and stderr together, with `dir` replaced by `[DIR]`.
+/// Exit code, stdout and stderr together, with `dir` replaced by `[DIR]` and the timed phase
+/// lines (`phase  NAME  N ms`) left out.
 pub fn transcript(out: &std::process::Output, dir: &Path) -> String {
-    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&dir.display().to_string(), "[DIR]");
+    let clean = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .split_inclusive('\n')
+            .filter(|l| !l.starts_with("phase  "))
+            .collect::<String>()
+            .replace(&dir.display().to_string(), "[DIR]")
+    };
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         out.status.code().unwrap_or(-1),

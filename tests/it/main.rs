@@ -10,6 +10,7 @@ mod duckdb;
 mod edge_cases;
 mod fuzz;
 mod messages;
+mod object_store;
 mod property;
 mod quarantine;
 mod readers;

@@ -217,6 +217,16 @@ fn json_logs_are_one_object_per_line() {
             &serde_json::json!(0)
         )
     );
+    // Each phase is an event as it ends, before the run's summary.
+    let phases: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "phase")
+        .map(|e| e["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases.first(), Some(&"read invoices"));
+    assert_eq!(phases.last(), Some(&"write parquet"));
+    let at = |name: &str| events.iter().position(|e| e["event"] == name).unwrap();
+    assert!(at("phase") < at("input") && events.last().unwrap()["event"] == "wrote");
     let wrote = events.iter().find(|e| e["event"] == "wrote").unwrap();
     assert_eq!(wrote["rows_written"]["scorecards"], 6);
     assert_eq!(
@@ -237,4 +247,63 @@ fn json_logs_are_one_object_per_line() {
             .contains("`2024-13` is not a period"),
         "{e}"
     );
+}
+
+/// When stderr is not a terminal (cron mail, CI logs) each phase has a plain line as it ends,
+/// in the order the run went; `--quiet` leaves them out.
+#[test]
+fn phases_are_plain_lines_without_a_terminal() {
+    let dir = case();
+    let o = run(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8(o.stderr).unwrap();
+    let phases: Vec<String> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("phase  "))
+        .map(|l| {
+            let (name, ms) = l.trim_end().rsplit_once(' ').unwrap();
+            assert_eq!(ms, "ms", "{l}");
+            name.trim_end()
+                .rsplit_once(' ')
+                .map(|(n, v)| {
+                    assert!(v.parse::<u64>().is_ok(), "{l}");
+                    n.trim_end().to_string()
+                })
+                .unwrap()
+        })
+        .collect();
+    let mut want: Vec<String> = [
+        "invoices",
+        "collections",
+        "write_offs",
+        "fees",
+        "applications",
+        "assignments",
+        "employees",
+        "org_history",
+        "fx_rates",
+        "reviews",
+        "targets",
+        "adjustments",
+    ]
+    .iter()
+    .map(|t| format!("read {t}"))
+    .collect();
+    want.extend(
+        [
+            "check and type",
+            "apply invoice events",
+            "metrics",
+            "scores",
+            "output tables",
+            "write parquet",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(phases, want, "{err}");
+    // The lines come before the counts, which come when the run is done.
+    let first_count = err.find("rows read").unwrap();
+    assert!(err.rfind("phase  ").unwrap() < first_count, "{err}");
+    let o = run(dir.path(), &["--quiet", "--force"]);
+    assert_eq!((o.stdout.len(), o.stderr.len()), (0, 0));
 }

@@ -1,0 +1,188 @@
+//! Outputs on an object store (S3, GCS, Azure), where there are no symlinks and no renames.
+//!
+//! ```text
+//! PREFIX/scorecards/grain=month/period=2026-10/part-0.parquet   (and kpi_scores, rollups)
+//! PREFIX/rejects/part-0.parquet
+//! PREFIX/_manifest.json, PREFIX/_runs/RUN_ID.json
+//! ```
+//!
+//! Every partition is one object with a fixed name, written with one PUT, which replaces the
+//! object atomically: a reader of a partition gets the old file or the new one, never a mix.
+//! A run encodes every file first, then PUTs them (several at a time), then deletes any other
+//! object under the partition folders it replaced and under `rejects/`, then writes the manifest.
+//! Before its first PUT it writes `_pending` (its run id), and deletes it after the manifest: a
+//! run stopped in between leaves it, and the next run then knows the manifest may not describe
+//! the tables (so it is not skipped as unchanged). There is no lock: one writer per prefix.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use bytes::Bytes;
+
+use crate::config::def::Compression;
+use crate::error::Error;
+use crate::storage::{ObjUrl, StorageConfig, Store};
+
+use super::{encode, Partition, WholeTable, MANIFEST, PART_FILE, RUNS};
+
+/// An output prefix on an object store.
+pub struct RemoteOutput {
+    store: Store,
+    /// `_manifest.json` when the run opened the prefix.
+    manifest: Option<Bytes>,
+    /// Whether `_pending` was there: a run stopped between its first PUT and its manifest.
+    pending: bool,
+}
+
+/// Written before a run's first PUT, deleted after its manifest.
+const PENDING: &str = "_pending";
+
+impl RemoteOutput {
+    /// Connects to the store of `url` and reads the last manifest and the pending marker.
+    pub fn open(url: &ObjUrl, cfg: &StorageConfig) -> Result<RemoteOutput, Error> {
+        let store = crate::storage::connect(url, cfg)?;
+        let manifest = store.get(&url.join(MANIFEST))?;
+        let pending = store.get(&url.join(PENDING))?.is_some();
+        Ok(RemoteOutput {
+            store,
+            manifest,
+            pending,
+        })
+    }
+
+    /// `_manifest.json` as it was when the run opened the prefix.
+    pub fn last_manifest(&self) -> Option<&[u8]> {
+        self.manifest.as_deref()
+    }
+
+    /// The manifest's run, unless a later run stopped part way.
+    pub fn committed_run(&self) -> Option<String> {
+        if self.pending {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_slice(self.manifest.as_deref()?).ok()?;
+        v["run_id"].as_str().map(str::to_string)
+    }
+
+    /// Writes each partition of `parts` and each table of `whole` as one object, then deletes
+    /// the other objects of the folders it replaced. Returns the files written, relative to the
+    /// prefix. A run that fails part way leaves each partition whole, old or new.
+    pub fn commit(
+        &self,
+        run_id: &str,
+        parts: &mut [Partition],
+        whole: &mut [WholeTable],
+        compression: Compression,
+        level: i32,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let url = &self.store.url;
+        // Folder (relative, `/`-separated) of each file, by table.
+        let mut jobs: Vec<(String, &mut polars::prelude::DataFrame)> = parts
+            .iter_mut()
+            .map(|p| (rel(&p.rel_dir()), &mut p.df))
+            .chain(whole.iter_mut().map(|w| (w.table.to_string(), &mut w.df)))
+            .collect();
+        let encoded = encode_all(url, &mut jobs, compression, level)?;
+        let dirs: Vec<String> = jobs.iter().map(|j| j.0.clone()).collect();
+        let files: Vec<String> = dirs.iter().map(|d| format!("{d}/{PART_FILE}")).collect();
+        self.store.put_all(vec![(
+            url.join(PENDING),
+            Bytes::copy_from_slice(run_id.as_bytes()),
+        )])?;
+        self.store.put_all(
+            files
+                .iter()
+                .zip(encoded)
+                .map(|(f, b)| (url.join(f), b))
+                .collect(),
+        )?;
+        // Other objects of the replaced folders: one listing per table.
+        let ours: HashSet<String> = files.iter().map(|f| url.join(f)).collect();
+        let replaced: HashSet<String> = dirs.iter().map(|d| url.join(d)).collect();
+        let mut tables: BTreeMap<&str, ()> = BTreeMap::new();
+        for d in &dirs {
+            tables.insert(d.split('/').next().unwrap_or(d), ());
+        }
+        let mut stale = Vec::new();
+        for t in tables.keys() {
+            for key in self.store.list(&url.join(t))? {
+                let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
+                let whole_table = whole.iter().any(|w| w.table == *t);
+                let in_replaced = whole_table || replaced.contains(dir);
+                if in_replaced && !ours.contains(&key) {
+                    stale.push(key);
+                }
+            }
+        }
+        self.store.delete_all(stale)?;
+        Ok(files.into_iter().map(PathBuf::from).collect())
+    }
+
+    /// Writes a run record as `_runs/RUN_ID.json`; when `last`, then as `_manifest.json`, and
+    /// deletes `_pending`. One PUT each.
+    pub fn write_record(&self, run_id: &str, json: &[u8], last: bool) -> Result<(), Error> {
+        let url = &self.store.url;
+        let json = Bytes::copy_from_slice(json);
+        self.store.put_all(vec![(
+            url.join(&format!("{RUNS}/{run_id}.json")),
+            json.clone(),
+        )])?;
+        if last {
+            self.store.put_all(vec![(url.join(MANIFEST), json)])?;
+            self.store.delete_all(vec![url.join(PENDING)])?;
+        }
+        Ok(())
+    }
+}
+
+/// A relative folder as a key part, `/`-separated.
+fn rel(p: &std::path::Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Encodes every job's frame as Parquet in memory, on as many threads as there are cores.
+fn encode_all(
+    url: &ObjUrl,
+    jobs: &mut [(String, &mut polars::prelude::DataFrame)],
+    compression: Compression,
+    level: i32,
+) -> Result<Vec<Bytes>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<Bytes>, Error>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = jobs
+            .chunks_mut(chunk)
+            .map(|share| {
+                scope.spawn(move || {
+                    share
+                        .iter_mut()
+                        .map(|(dir, df)| {
+                            let mut buf = Vec::new();
+                            encode(&mut buf, df, compression, level).map_err(|source| {
+                                Error::WriteParquet {
+                                    path: PathBuf::from(
+                                        url.show(&url.join(&format!("{dir}/{PART_FILE}"))),
+                                    ),
+                                    source,
+                                }
+                            })?;
+                            Ok(Bytes::from(buf))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
