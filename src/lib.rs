@@ -21,6 +21,7 @@ pub mod output;
 pub mod periods;
 pub mod reconcile;
 pub mod rejects;
+pub mod report;
 pub mod rollups;
 pub mod run;
 pub mod runlog;
