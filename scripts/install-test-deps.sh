@@ -13,3 +13,10 @@ python3 -c 'import polars' 2>/dev/null || python3 -m pip install --quiet --disab
 python3 -c 'import moto.server, flask_cors' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
 cd "$(dirname "$0")/.."
 [ -x .test-tools/node_modules/.bin/azurite-blob ] || npm install --silent --no-audit --no-fund --prefix .test-tools 'azurite@3.37.0'
+# The browser the report test opens the HTML in (tests/it/browser.rs): Debian's Chromium, driven by
+# Playwright from PyPI (launched with executable_path; Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get install -y -q chromium >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium >/dev/null; }
+fi
+python3 -c 'import playwright.sync_api' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'playwright==1.65.2'

@@ -33,7 +33,11 @@ impl RunHeader {
             outcome,
             tool: "factorscore",
             version: env!("CARGO_PKG_VERSION"),
-            pipeline: plan.file.display().to_string(),
+            // Absolute, so that a later reader (the report) finds it from anywhere.
+            pipeline: std::path::absolute(&plan.file)
+                .unwrap_or_else(|_| plan.file.clone())
+                .display()
+                .to_string(),
             pipeline_name: plan.name.clone(),
             pipeline_sha256: plan.hash.clone(),
         }

@@ -1,3 +1,242 @@
-//! The HTML report (`factorscore report`): people's number formats and inline SVG charts.
+//! The HTML report (`factorscore report OUT`): a self-contained overview of one period with its
+//! trends, and a statement per employee, read back from the output tables of any run.
+
+pub mod basis;
+pub mod data;
 pub mod format;
+pub mod labels;
+pub mod page;
 pub mod svg;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::output::write_atomic;
+use crate::periods::{label_key, Grain};
+
+pub use labels::Lang;
+
+/// How many periods the trends show, ending at the report's period, when no range is given.
+pub const TREND_PERIODS: usize = 12;
+
+/// What to report, as given on the command line.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub out: PathBuf,
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub grain: Option<Grain>,
+    /// The overview file; `OUT/report.html` by default.
+    pub html: Option<PathBuf>,
+    /// A folder for one statement file per employee, instead of statements in the overview.
+    pub split: Option<PathBuf>,
+    pub lang: Lang,
+}
+
+/// What a report wrote.
+#[derive(Debug)]
+pub struct Written {
+    pub overview: PathBuf,
+    pub bytes: usize,
+    pub grain: &'static str,
+    pub period: String,
+    pub periods: usize,
+    pub statements: usize,
+    /// The folder of the statement files, with `--split`.
+    pub split: Option<PathBuf>,
+}
+
+fn grain_of(name: &str) -> Grain {
+    match name {
+        "quarter" => Grain::Quarter,
+        "year" => Grain::Year,
+        _ => Grain::Month,
+    }
+}
+
+/// A label checked to be of `grain`.
+fn check_label(label: &str, grain: Grain) -> Result<String, Error> {
+    let (g, _) = label_key(label).map_err(Error::BadPeriod)?;
+    if g != grain {
+        return Err(Error::BadPeriod(format!(
+            "`{label}` is a {} label, and the report is at {} grain (give --grain {})",
+            g.name(),
+            grain.name(),
+            g.name()
+        )));
+    }
+    Ok(label.trim().to_string())
+}
+
+/// The periods to read: the range asked, or the trend window ending at the period asked (the
+/// last one written by default). Checked against what the output holds before any row is read.
+fn select(o: &ReportOptions, grain: Grain, have: &[String]) -> Result<Vec<String>, Error> {
+    let missing = |p: &str| {
+        Error::BadPeriod(format!(
+            "{} holds no {} scorecards for `{p}`: it has {}",
+            o.out.display(),
+            grain.name(),
+            span(have)
+        ))
+    };
+    if let (Some(f), Some(t)) = (&o.from, &o.to) {
+        let (f, t) = (check_label(f, grain)?, check_label(t, grain)?);
+        if f > t {
+            return Err(Error::BadOption(format!("--from {f} is after --to {t}")));
+        }
+        let sel: Vec<String> = have
+            .iter()
+            .filter(|p| **p >= f && **p <= t)
+            .cloned()
+            .collect();
+        if !have.contains(&t) {
+            return Err(missing(&t));
+        }
+        return Ok(sel);
+    }
+    if o.from.is_some() || o.to.is_some() {
+        return Err(Error::BadOption(
+            "give both --from and --to, or --period".into(),
+        ));
+    }
+    let last = match &o.period {
+        Some(p) => check_label(p, grain)?,
+        None => have.last().cloned().unwrap_or_default(),
+    };
+    let Some(i) = have.iter().position(|p| *p == last) else {
+        return Err(missing(&last));
+    };
+    Ok(have[i.saturating_sub(TREND_PERIODS - 1)..=i].to_vec())
+}
+
+fn span(have: &[String]) -> String {
+    match (have.first(), have.last()) {
+        (Some(a), Some(b)) => format!("{} periods, {a} .. {b}", have.len()),
+        _ => "none".into(),
+    }
+}
+
+/// `to` as a link from a page in the folder `from_dir`: relative (`../report.html`,
+/// `statements/E1.html`), `/`-separated.
+fn relative(from_dir: &Path, to: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (base, target) = (abs(from_dir), abs(to));
+    let (b, t): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// Reads the output tables of the chosen periods and writes the overview (and, with `split`,
+/// one statement file per employee).
+pub fn report(o: &ReportOptions) -> Result<Written, Error> {
+    if crate::storage::is_url(&o.out.to_string_lossy()) {
+        return Err(Error::BadOption(
+            "report reads a local output folder: copy the prefix down first (e.g. `aws s3 sync`)"
+                .into(),
+        ));
+    }
+    let grains = data::grains(&o.out);
+    let grain = match o.grain {
+        Some(g) => g,
+        None => grains
+            .first()
+            .map(|g| grain_of(g))
+            .ok_or_else(|| Error::BadOption(format!(
+                "{} holds no scorecards: give the output folder of a run (`factorscore run` writes it)",
+                o.out.display()
+            )))?,
+    };
+    let have = data::periods(&o.out, grain.name())?;
+    if have.is_empty() {
+        return Err(Error::BadOption(format!(
+            "{} holds no {} scorecards, only {}: report --grain {}, or run at {} grain first",
+            o.out.display(),
+            grain.name(),
+            grains.join(" and "),
+            grains.first().copied().unwrap_or("month"),
+            grain.name()
+        )));
+    }
+    let periods = select(o, grain, &have)?;
+    let tables = data::read(&o.out, grain.name(), &periods)?;
+    let source = o.out.display().to_string();
+    let basis = basis::load(&o.out);
+    let scope = page::Scope {
+        lang: o.lang,
+        grain: grain.name(),
+        periods: &periods,
+        source: &source,
+        basis: &basis,
+        months: i64::from(grain.months()),
+    };
+    let overview_path = o.html.clone().unwrap_or_else(|| o.out.join("report.html"));
+    let overview_dir = overview_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let people = page::employees(&tables, scope.period());
+    let (html, statements) = match &o.split {
+        Some(dir) => {
+            let rel = relative(&overview_dir, dir);
+            let link = |id: &str| format!("{rel}/{id}.html");
+            let back = relative(dir, &overview_path);
+            for c in &people {
+                let body = format!(
+                    "<p><a href=\"{}\">{}</a></p>\n{}",
+                    format::escape(&back),
+                    format::escape(labels::t(o.lang, "back")),
+                    page::statement(&scope, &tables, c)
+                );
+                let title = format!("{} {} · {}", c.employee_name, c.employee_id, scope.period());
+                write_atomic(
+                    &dir.join(format!("{}.html", c.employee_id)),
+                    page::html(&scope, &title, &body).as_bytes(),
+                )?;
+            }
+            (page::overview(&scope, &tables, &link, ""), people.len())
+        }
+        None => {
+            let link = |id: &str| format!("#e-{id}");
+            let all: String = people
+                .iter()
+                .map(|c| page::statement(&scope, &tables, c))
+                .collect();
+            (page::overview(&scope, &tables, &link, &all), people.len())
+        }
+    };
+    write_atomic(&overview_path, html.as_bytes())?;
+    Ok(Written {
+        overview: overview_path,
+        bytes: html.len(),
+        grain: grain.name(),
+        period: scope.period().to_string(),
+        periods: periods.len(),
+        statements,
+        split: o.split.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use std::path::Path;
+
+    #[test]
+    fn links_between_the_overview_and_the_statements_are_relative() {
+        assert_eq!(relative(Path::new("/o"), Path::new("/o/st")), "st");
+        assert_eq!(
+            relative(Path::new("/o/st"), Path::new("/o/report.html")),
+            "../report.html"
+        );
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/c/d.html")),
+            "../../c/d.html"
+        );
+    }
+}

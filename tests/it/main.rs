@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a module per concern.
 
+mod browser;
 mod catalogue;
 mod cli;
 mod common;
@@ -15,6 +16,7 @@ mod property;
 mod quarantine;
 mod readers;
 mod reconcile;
+mod report;
 mod rule_catalogue;
 mod schedule;
 mod score_messages;

@@ -1,0 +1,395 @@
+//! The output tables read back for the report: the partitions of the chosen grain and periods of
+//! `scorecards`, `kpi_scores` and `rollups`, as plain rows. The report reads nothing else, so it
+//! works on the output of any past run.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::Error;
+
+/// A `scorecards` row, the columns the report shows.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub period: String,
+    pub employee_id: String,
+    pub employee_name: String,
+    pub department: String,
+    pub team: String,
+    pub role: String,
+    pub days_employed: i64,
+    /// Days from period_start to period_end, inclusive.
+    pub days_in_period: i64,
+    pub composite: Option<f64>,
+    pub grade: Option<String>,
+    pub percentile: Option<f64>,
+    pub zscore: Option<f64>,
+    pub review_flag: bool,
+    pub bonus_cents: i128,
+}
+
+/// A `kpi_scores` row.
+#[derive(Debug, Clone)]
+pub struct Kpi {
+    pub period: String,
+    pub employee_id: String,
+    pub plan: String,
+    pub metric: String,
+    pub direction: String,
+    pub raw_actual: Option<f64>,
+    pub actual: Option<f64>,
+    pub adjusted: bool,
+    pub adjustment_reason: Option<String>,
+    pub approved_by: Option<String>,
+    pub target: Option<f64>,
+    pub threshold: Option<f64>,
+    pub stretch: Option<f64>,
+    pub target_source: String,
+    pub weight: f64,
+    pub effective_weight: f64,
+    pub score: Option<f64>,
+    pub weighted_score: f64,
+}
+
+/// The figures of a `rollups` row the overview charts.
+#[derive(Debug, Clone)]
+pub struct Rollup {
+    pub period: String,
+    pub level: String,
+    pub key: String,
+    pub employees: i64,
+    pub rated: i64,
+    /// Money, in cents.
+    pub money: BTreeMap<&'static str, Option<i128>>,
+    /// Ratios.
+    pub ratio: BTreeMap<&'static str, Option<f64>>,
+}
+
+/// The money columns of `rollups` the report shows.
+pub const ROLLUP_MONEY: [&str; 6] = [
+    "outstanding",
+    "cash_collected",
+    "written_off",
+    "funded_volume",
+    "fee_income",
+    "par30",
+];
+/// The ratio columns of `rollups` the report shows.
+pub const ROLLUP_RATIOS: [&str; 3] = ["cash_recovery_rate", "par30_rate", "bad_debt_rate"];
+
+/// The rows of some periods of one grain.
+#[derive(Debug, Default)]
+pub struct Tables {
+    pub cards: Vec<Card>,
+    pub kpis: Vec<Kpi>,
+    pub rollups: Vec<Rollup>,
+    /// Lookups by (period, employee), built once: a statement must not scan every row.
+    pub ix: Index,
+}
+
+/// Rows by (period, employee id).
+#[derive(Debug, Default)]
+pub struct Index {
+    pub kpis: HashMap<(String, String), Vec<usize>>,
+    pub card: HashMap<(String, String), usize>,
+    /// (period, department, role, plan) → the composites of the rated rows, in row order.
+    pub groups: HashMap<(String, String, String, String), Vec<f64>>,
+}
+
+impl Tables {
+    /// The KPI rows of one scorecard row, in the plan's order.
+    pub fn kpis_of(&self, period: &str, employee: &str) -> Vec<&Kpi> {
+        self.ix
+            .kpis
+            .get(&(period.to_string(), employee.to_string()))
+            .map(|v| v.iter().map(|i| &self.kpis[*i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// One employee's scorecard row of a period.
+    pub fn card_of(&self, period: &str, employee: &str) -> Option<&Card> {
+        self.ix
+            .card
+            .get(&(period.to_string(), employee.to_string()))
+            .map(|i| &self.cards[*i])
+    }
+
+    /// The plan a row was rated by.
+    pub fn plan_of(&self, period: &str, employee: &str) -> Option<&str> {
+        self.kpis_of(period, employee)
+            .first()
+            .map(|k| k.plan.as_str())
+    }
+
+    fn index(&mut self) {
+        let mut ix = Index::default();
+        for (i, k) in self.kpis.iter().enumerate() {
+            ix.kpis
+                .entry((k.period.clone(), k.employee_id.clone()))
+                .or_default()
+                .push(i);
+        }
+        for (i, c) in self.cards.iter().enumerate() {
+            ix.card.insert((c.period.clone(), c.employee_id.clone()), i);
+        }
+        self.ix = ix;
+        let mut groups: HashMap<(String, String, String, String), Vec<f64>> = HashMap::new();
+        for c in &self.cards {
+            if let (Some(x), Some(plan)) = (c.composite, self.plan_of(&c.period, &c.employee_id)) {
+                groups
+                    .entry((
+                        c.period.clone(),
+                        c.department.clone(),
+                        c.role.clone(),
+                        plan.to_string(),
+                    ))
+                    .or_default()
+                    .push(x);
+            }
+        }
+        self.ix.groups = groups;
+    }
+}
+
+/// The periods of `grain` the output holds in `scorecards`, in order.
+pub fn periods(out: &Path, grain: &str) -> Result<Vec<String>, Error> {
+    let dir = out.join("scorecards").join(format!("grain={grain}"));
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(Error::Io {
+                what: format!("cannot list {}", dir.display()),
+                source,
+            })
+        }
+    };
+    let mut out: Vec<String> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_prefix("period="))
+                .map(str::to_string)
+        })
+        .collect();
+    // Labels of one grain sort as their periods: `2026-09` < `2026-10`, `2026-Q3` < `2026-Q4`.
+    out.sort();
+    Ok(out)
+}
+
+/// The grains the output holds, `month` first.
+pub fn grains(out: &Path) -> Vec<&'static str> {
+    ["month", "quarter", "year"]
+        .into_iter()
+        .filter(|g| out.join("scorecards").join(format!("grain={g}")).is_dir())
+        .collect()
+}
+
+/// Reads the three tables' partitions of `periods`.
+pub fn read(out: &Path, grain: &str, periods: &[String]) -> Result<Tables, Error> {
+    let mut t = Tables::default();
+    for p in periods {
+        let df = part(out, "scorecards", grain, p)?;
+        t.cards
+            .extend(cards(&df, p).map_err(bad(out, "scorecards", grain, p))?);
+        if let Ok(df) = part(out, "kpi_scores", grain, p) {
+            t.kpis
+                .extend(kpis(&df, p).map_err(bad(out, "kpi_scores", grain, p))?);
+        }
+        let df = part(out, "rollups", grain, p)?;
+        t.rollups
+            .extend(rollups(&df, p).map_err(bad(out, "rollups", grain, p))?);
+    }
+    t.index();
+    Ok(t)
+}
+
+fn file(out: &Path, table: &str, grain: &str, period: &str) -> PathBuf {
+    out.join(table)
+        .join(format!("grain={grain}"))
+        .join(format!("period={period}"))
+        .join("part-0.parquet")
+}
+
+fn bad<'a>(
+    out: &'a Path,
+    table: &'a str,
+    grain: &'a str,
+    period: &'a str,
+) -> impl FnOnce(PolarsError) -> Error + 'a {
+    move |source| Error::ReadSource {
+        path: file(out, table, grain, period),
+        format: "Parquet",
+        source,
+    }
+}
+
+fn part(out: &Path, table: &str, grain: &str, period: &str) -> Result<DataFrame, Error> {
+    let path = file(out, table, grain, period);
+    let f = std::fs::File::open(&path).map_err(|source| Error::Io {
+        what: format!(
+            "cannot read {}: is {} the output folder of a run at {grain} grain?",
+            path.display(),
+            out.display()
+        ),
+        source,
+    })?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(bad(out, table, grain, period))
+}
+
+fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?
+        .iter()
+        .map(|v| v.filter(|x| x.is_finite()))
+        .collect())
+}
+
+fn i64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    Ok(df.column(name)?.i64()?.iter().collect())
+}
+
+fn dates(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
+    Ok(df.column(name)?.date()?.physical().iter().collect())
+}
+
+fn bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
+    Ok(df.column(name)?.bool()?.iter().collect())
+}
+
+/// A money column (Decimal with at most 2 places) in cents.
+fn cents(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i128>>> {
+    let c = df.column(name)?;
+    let DataType::Decimal(_, scale) = c.dtype() else {
+        polars_bail!(SchemaMismatch: "`{name}` is {}, not a decimal", c.dtype());
+    };
+    let scale = *scale;
+    if scale > 2 {
+        polars_bail!(SchemaMismatch: "`{name}` has {scale} decimal places, not 2");
+    }
+    let factor = 10i128.pow(2 - scale as u32);
+    Ok(c.decimal()?
+        .physical()
+        .iter()
+        .map(|v| v.map(|v| v * factor))
+        .collect())
+}
+
+fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
+    let id = strs(df, "employee_id")?;
+    let name = strs(df, "employee_name")?;
+    let dept = strs(df, "department")?;
+    let team = strs(df, "team")?;
+    let role = strs(df, "role")?;
+    let days = i64s(df, "days_employed")?;
+    let start = dates(df, "period_start")?;
+    let end = dates(df, "period_end")?;
+    let comp = f64s(df, "composite_score")?;
+    let grade = strs(df, "grade")?;
+    let pct = f64s(df, "percentile_in_group")?;
+    let z = f64s(df, "zscore_in_group")?;
+    let flag = bools(df, "review_flag")?;
+    let bonus = cents(df, "bonus")?;
+    Ok((0..df.height())
+        .map(|i| Card {
+            period: period.to_string(),
+            employee_id: id[i].clone().unwrap_or_default(),
+            employee_name: name[i].clone().unwrap_or_default(),
+            department: dept[i].clone().unwrap_or_default(),
+            team: team[i].clone().unwrap_or_default(),
+            role: role[i].clone().unwrap_or_default(),
+            days_employed: days[i].unwrap_or(0),
+            days_in_period: match (start[i], end[i]) {
+                (Some(a), Some(b)) => i64::from(b - a) + 1,
+                _ => 0,
+            },
+            composite: comp[i],
+            grade: grade[i].clone(),
+            percentile: pct[i],
+            zscore: z[i],
+            review_flag: flag[i].unwrap_or(false),
+            bonus_cents: bonus[i].unwrap_or(0),
+        })
+        .collect())
+}
+
+fn kpis(df: &DataFrame, period: &str) -> PolarsResult<Vec<Kpi>> {
+    let id = strs(df, "employee_id")?;
+    let plan = strs(df, "plan")?;
+    let metric = strs(df, "metric")?;
+    let direction = strs(df, "direction")?;
+    let raw = f64s(df, "raw_actual")?;
+    let actual = f64s(df, "actual")?;
+    let adjusted = bools(df, "adjusted")?;
+    let reason = strs(df, "adjustment_reason")?;
+    let approver = strs(df, "approved_by")?;
+    let target = f64s(df, "target")?;
+    let threshold = f64s(df, "threshold")?;
+    let stretch = f64s(df, "stretch")?;
+    let source = strs(df, "target_source")?;
+    let weight = f64s(df, "weight")?;
+    let eff = f64s(df, "effective_weight")?;
+    let score = f64s(df, "score")?;
+    let weighted = f64s(df, "weighted_score")?;
+    Ok((0..df.height())
+        .map(|i| Kpi {
+            period: period.to_string(),
+            employee_id: id[i].clone().unwrap_or_default(),
+            plan: plan[i].clone().unwrap_or_default(),
+            metric: metric[i].clone().unwrap_or_default(),
+            direction: direction[i].clone().unwrap_or_default(),
+            raw_actual: raw[i],
+            actual: actual[i],
+            adjusted: adjusted[i].unwrap_or(false),
+            adjustment_reason: reason[i].clone(),
+            approved_by: approver[i].clone(),
+            target: target[i],
+            threshold: threshold[i],
+            stretch: stretch[i],
+            target_source: source[i].clone().unwrap_or_default(),
+            weight: weight[i].unwrap_or(0.0),
+            effective_weight: eff[i].unwrap_or(0.0),
+            score: score[i],
+            weighted_score: weighted[i].unwrap_or(0.0),
+        })
+        .collect())
+}
+
+fn rollups(df: &DataFrame, period: &str) -> PolarsResult<Vec<Rollup>> {
+    let level = strs(df, "level")?;
+    let key = strs(df, "key")?;
+    let employees = i64s(df, "employees")?;
+    let rated = i64s(df, "rated")?;
+    let money: Vec<(&'static str, Vec<Option<i128>>)> = ROLLUP_MONEY
+        .iter()
+        .map(|m| cents(df, m).map(|v| (*m, v)))
+        .collect::<PolarsResult<_>>()?;
+    let ratios: Vec<(&'static str, Vec<Option<f64>>)> = ROLLUP_RATIOS
+        .iter()
+        .map(|m| f64s(df, m).map(|v| (*m, v)))
+        .collect::<PolarsResult<_>>()?;
+    Ok((0..df.height())
+        .map(|i| Rollup {
+            period: period.to_string(),
+            level: level[i].clone().unwrap_or_default(),
+            key: key[i].clone().unwrap_or_default(),
+            employees: employees[i].unwrap_or(0),
+            rated: rated[i].unwrap_or(0),
+            money: money.iter().map(|(m, v)| (*m, v[i])).collect(),
+            ratio: ratios.iter().map(|(m, v)| (*m, v[i])).collect(),
+        })
+        .collect())
+}
