@@ -1,93 +1,12 @@
-//! The report's HTML: the overview of one period with its trends, and one statement per
-//! employee. Plain strings, written in a fixed order, so the same tables give the same bytes.
+//! The overview: headline figures, trends, grades, the heatmap, the flagged and the ranking.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::data::{Card, Kpi, Rollup, Tables};
-use super::format::{escape, int, money_cents, num, pct};
-use super::labels::{t, Lang};
-use super::svg::{self, Series, Unit};
-
-/// What a page is about.
-pub struct Scope<'a> {
-    pub lang: Lang,
-    pub grain: &'a str,
-    /// The periods read, in order; the last is the report's period.
-    pub periods: &'a [String],
-    /// The output folder, as the header shows it.
-    pub source: &'a str,
-    /// Base salaries and multipliers, or why they are not known.
-    pub basis: &'a Result<super::basis::Basis, super::basis::Missing>,
-    /// Months in one period of the grain.
-    pub months: i64,
-}
-
-impl Scope<'_> {
-    pub fn period(&self) -> &str {
-        self.periods.last().map_or("", String::as_str)
-    }
-
-    fn previous(&self) -> Option<&str> {
-        self.periods
-            .len()
-            .checked_sub(2)
-            .map(|i| self.periods[i].as_str())
-    }
-
-    /// The word for `key`, escaped for HTML.
-    fn t(&self, key: &str) -> String {
-        escape(t(self.lang, key))
-    }
-
-    /// The word for `key` as it is (the SVG module escapes what it is given).
-    fn w<'k>(&self, key: &'k str) -> &'k str {
-        t(self.lang, key)
-    }
-
-    /// `n/a` with a tooltip saying why.
-    fn na(&self, why: &str) -> String {
-        format!(
-            "<span class=\"na\" title=\"{}\">{}</span>",
-            self.t(why),
-            self.t("na")
-        )
-    }
-}
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:16px 24px;color:#1d2430;background:#fff}\
-h1{font-size:24px;margin:8px 0}h2{font-size:19px;margin:28px 0 8px;border-bottom:2px solid #d9dee7;padding-bottom:4px}\
-h3{font-size:16px;margin:18px 0 6px}.meta{color:#5b6575;font-size:13px}\
-.cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #d9dee7;border-radius:6px;padding:8px 12px;min-width:150px}\
-.card .v{font-size:20px;font-weight:600}.card .d{font-size:12px;color:#5b6575}.up{color:#0b7a3e}.down{color:#b42318}\
-table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border-bottom:1px solid #e6e9ef;padding:3px 8px;text-align:left}\
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.na{color:#8a94a6;border-bottom:1px dotted #8a94a6}\
-.charts{display:flex;flex-wrap:wrap;gap:12px}section.employee{border-top:3px solid #1d2430;margin-top:32px}\
-.flag{color:#b42318}.arith{font-family:ui-monospace,monospace;font-size:13px;background:#f5f7fa;padding:8px}";
-
-/// The page around `body`.
-pub fn html(scope: &Scope, title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        scope.lang.code(),
-        escape(title)
-    )
-}
-
-fn header(scope: &Scope, title: &str) -> String {
-    format!(
-        "<h1>{}</h1>\n<p class=\"meta\">{}: {} ({}) · {}: {}</p>\n<p class=\"meta\">{}</p>\n",
-        escape(title),
-        scope.t("period"),
-        escape(scope.period()),
-        scope.t(scope.grain),
-        scope.t("generated_from"),
-        escape(scope.source),
-        scope.t("figures_note")
-    )
-}
+use super::super::data::{Card, Rollup, Tables};
+use super::super::format::{escape, int, money_cents, num, pct};
+use super::super::svg::{self, Series, Unit};
+use super::{employees, flag_reason, header, html, opt, plus, t_na, Scope};
 
 fn company<'a>(t: &'a Tables, period: &str) -> Option<&'a Rollup> {
     t.rollups
@@ -164,14 +83,6 @@ impl Fig {
             _ => "",
         };
         format!("<span{class}>{text}</span> {} {prev}", scope.t("change"))
-    }
-}
-
-fn plus(positive: bool) -> &'static str {
-    if positive {
-        "+"
-    } else {
-        ""
     }
 }
 
@@ -286,13 +197,6 @@ fn trends(scope: &Scope, t: &Tables) -> String {
     }
     s.push_str("</div>\n");
     s
-}
-
-fn t_na(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "n/a",
-        Lang::Zh => "无",
-    }
 }
 
 /// The grade bands seen, best first as the data orders them (by the lowest composite reaching
@@ -434,10 +338,6 @@ fn ranked<'a>(t: &'a Tables, period: &str) -> Vec<&'a Card> {
     rows
 }
 
-fn opt(scope: &Scope, v: Option<f64>, why: &str, show: impl Fn(f64) -> String) -> String {
-    v.map_or_else(|| scope.na(why), show)
-}
-
 fn ranking(scope: &Scope, t: &Tables, link: &dyn Fn(&str) -> String) -> String {
     let mut s = format!(
         "<h2>{}</h2>\n<table class=\"ranking\">\n<tr><th class=\"n\">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"n\">{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr>\n",
@@ -471,37 +371,6 @@ fn ranking(scope: &Scope, t: &Tables, link: &dyn Fn(&str) -> String) -> String {
     }
     s.push_str("</table>\n");
     s
-}
-
-/// Why a row is flagged: an approved appeal, or the swing of its composite.
-fn flag_reason(scope: &Scope, t: &Tables, c: &Card) -> String {
-    let appealed = t
-        .kpis_of(&c.period, &c.employee_id)
-        .iter()
-        .any(|k| k.adjusted);
-    if appealed {
-        return scope.t("flag_appeal");
-    }
-    // The previous period read, if the employee had a row in it.
-    let prev = scope
-        .periods
-        .iter()
-        .position(|p| *p == c.period)
-        .and_then(|i| i.checked_sub(1))
-        .and_then(|i| t.card_of(&scope.periods[i], &c.employee_id))
-        .and_then(|p| p.composite);
-    match (prev, c.composite) {
-        (Some(a), Some(b)) => format!(
-            "{} {} {} {} ({}{})",
-            scope.t("flag_swing"),
-            num(a, 1),
-            scope.t("to"),
-            num(b, 1),
-            plus(b > a),
-            num(b - a, 1)
-        ),
-        _ => String::new(),
-    }
 }
 
 fn flagged(scope: &Scope, t: &Tables, link: &dyn Fn(&str) -> String) -> String {
@@ -572,233 +441,4 @@ pub fn overview(
         body.push_str(statements);
     }
     html(scope, &title, &body)
-}
-
-/// The employees with a scorecard row in the period, by id.
-pub fn employees<'a>(t: &'a Tables, period: &str) -> Vec<&'a Card> {
-    let mut v: Vec<&Card> = t.cards.iter().filter(|c| c.period == period).collect();
-    v.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
-    v
-}
-
-/// One employee's statement as a `<section>`.
-pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
-    let mut s = format!(
-        "<section class=\"employee\" id=\"e-{id}\" data-employee=\"{id}\">\n<h3>{} {id}</h3>\n<p class=\"meta\">{} · {} · {} · {} {}</p>\n",
-        escape(&c.employee_name),
-        escape(&c.department),
-        escape(&c.team),
-        escape(&c.role),
-        c.days_employed,
-        scope.t("days_employed"),
-        id = escape(&c.employee_id),
-    );
-    let flag = if c.review_flag {
-        format!(
-            "<div class=\"card\"><div class=\"d\">{}</div><div class=\"v flag\">{}</div></div>",
-            scope.t("flagged"),
-            flag_reason(scope, t, c)
-        )
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        s,
-        "<div class=\"cards\"><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\" data-bonus=\"{bonus}\">{bonus}</div></div>{flag}</div>",
-        scope.t("composite"),
-        opt(scope, c.composite, "na_composite", |x| num(x, 1)),
-        scope.t("grade"),
-        c.grade.as_deref().map_or_else(|| scope.na("na_composite"), escape),
-        scope.t("percentile"),
-        opt(scope, c.percentile, "na_group", pct),
-        scope.t("zscore"),
-        opt(scope, c.zscore, "na_group", |z| num(z, 2)),
-        scope.t("bonus"),
-        bonus = money_cents(c.bonus_cents),
-    );
-    let kpis: Vec<&Kpi> = t.kpis_of(&c.period, &c.employee_id);
-    if !kpis.is_empty() {
-        s.push_str(&kpi_table(scope, &kpis));
-        let _ = writeln!(s, "<h3>{}</h3>\n<div class=\"charts\">", scope.t("curves"));
-        let marks: Vec<&str> = scope.w("curve_marks_higher").split('|').collect();
-        let marks = [
-            marks.first().copied().unwrap_or(""),
-            marks.get(1).copied().unwrap_or(""),
-            marks.get(2).copied().unwrap_or(""),
-        ];
-        for k in &kpis {
-            if let (Some(th), Some(ta), Some(st)) = (k.threshold, k.target, k.stretch) {
-                s.push_str(&svg::score_curve(
-                    &k.metric,
-                    k.direction != "lower",
-                    th,
-                    ta,
-                    st,
-                    k.actual,
-                    k.score,
-                    unit_of(&k.metric),
-                    marks,
-                ));
-                s.push('\n');
-            }
-        }
-        s.push_str("</div>\n");
-    }
-    // The composite over the periods read.
-    let trend: Vec<Option<f64>> = scope
-        .periods
-        .iter()
-        .map(|p| t.card_of(p, &c.employee_id).and_then(|x| x.composite))
-        .collect();
-    let _ = writeln!(s, "<div class=\"charts\">");
-    s.push_str(&svg::line_chart(
-        scope.w("composite_trend"),
-        scope.periods,
-        &[Series {
-            name: scope.w("composite").to_string(),
-            values: trend,
-        }],
-        Unit::Score,
-        scope.w("na_composite"),
-    ));
-    s.push('\n');
-    // The calibration strip: the rated rows of the same plan, department and role.
-    let plan = kpis.first().map(|k| k.plan.as_str());
-    let group: &[f64] = plan
-        .and_then(|p| {
-            t.ix.groups.get(&(
-                c.period.clone(),
-                c.department.clone(),
-                c.role.clone(),
-                p.to_string(),
-            ))
-        })
-        .map_or(&[], Vec::as_slice);
-    let caption = format!(
-        "{} {} · {} {}",
-        scope.w("percentile"),
-        c.percentile
-            .map_or_else(|| t_na(scope.lang).to_string(), pct),
-        scope.w("zscore"),
-        c.zscore
-            .map_or_else(|| t_na(scope.lang).to_string(), |z| num(z, 2)),
-    );
-    s.push_str(&svg::strip(
-        scope.w("calibration"),
-        group,
-        c.composite,
-        &caption,
-    ));
-    let _ = writeln!(s, "\n</div>");
-    // The bonus.
-    let _ = writeln!(
-        s,
-        "<h3>{}</h3>\n<p class=\"arith\">{}",
-        scope.t("bonus_math"),
-        scope.t("bonus_formula")
-    );
-    s.push_str(&bonus_line(scope, c, plan));
-    s.push_str("</p>\n");
-    s.push_str("</section>\n");
-    s
-}
-
-/// The bonus arithmetic with this row's figures, or why it cannot be written out.
-fn bonus_line(scope: &Scope, c: &Card, plan: Option<&str>) -> String {
-    let (Some(g), Some(_), Some(plan)) = (&c.grade, c.composite, plan) else {
-        return format!("<br>{}", scope.t("bonus_not_rated"));
-    };
-    let figures = match scope.basis {
-        Ok(b) => match (
-            b.salary.get(&c.employee_id),
-            b.multiplier.get(&(plan.to_string(), g.clone())),
-        ) {
-            (Some(s), Some(m)) => Ok((*s, *m)),
-            _ => Err(scope.w("basis_unknown").to_string()),
-        },
-        Err(why) => Err(why.clone()),
-    };
-    match figures {
-        Ok((salary, m)) => format!(
-            "<br><span class=\"bonus-arith\">{} = {} × {} × {} ({} {}) × {} ÷ {} = <b>{}</b></span>",
-            scope.t("bonus"),
-            money_cents(i128::from(salary)),
-            scope.months,
-            super::basis::show_multiplier(m),
-            scope.t("grade"),
-            escape(g),
-            c.days_employed,
-            c.days_in_period,
-            money_cents(c.bonus_cents)
-        ),
-        Err(why) => format!(
-            "<br>{} {} · {} {} → {} = {} <span class=\"na\">({})</span>",
-            scope.t("grade"),
-            escape(g),
-            c.days_employed,
-            scope.t("days_employed"),
-            scope.t("bonus"),
-            money_cents(c.bonus_cents),
-            escape(&why)
-        ),
-    }
-}
-
-fn unit_of(metric: &str) -> Unit {
-    match crate::metrics::registry::metric(metric).map(|m| m.unit) {
-        Some("ratio") => Unit::Ratio,
-        Some("base currency") => Unit::Money,
-        Some("count") => Unit::Count,
-        _ => Unit::Plain,
-    }
-}
-
-fn kpi_table(scope: &Scope, kpis: &[&Kpi]) -> String {
-    let mut s = format!(
-        "<table class=\"kpis\">\n<tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th></tr>\n",
-        scope.t("metric"),
-        scope.t("actual"),
-        scope.t("target"),
-        scope.t("target_source"),
-        scope.t("threshold"),
-        scope.t("stretch"),
-        scope.t("score"),
-        scope.t("weight"),
-        scope.t("effective_weight"),
-        scope.t("weighted_score"),
-        scope.t("appeal"),
-    );
-    for k in kpis {
-        let unit = unit_of(&k.metric);
-        let v = |x: Option<f64>, why: &str| x.map_or_else(|| scope.na(why), |x| svg::show(x, unit));
-        let appeal = if k.adjusted {
-            format!(
-                "{} {} · {} · {} {}",
-                scope.t("appeal_from"),
-                k.raw_actual
-                    .map_or_else(|| scope.t("na"), |x| svg::show(x, unit)),
-                escape(k.adjustment_reason.as_deref().unwrap_or("")),
-                scope.t("approved_by"),
-                escape(k.approved_by.as_deref().unwrap_or(""))
-            )
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            s,
-            "<tr data-metric=\"{m}\"><td>{m}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{appeal}</td></tr>",
-            v(k.actual, "na_value"),
-            v(k.target, "na_target"),
-            escape(&k.target_source),
-            v(k.threshold, "na_target"),
-            v(k.stretch, "na_target"),
-            k.score.map_or_else(|| scope.na("na_score"), |x| num(x, 1)),
-            pct(k.weight),
-            pct(k.effective_weight),
-            num(k.weighted_score, 2),
-            m = escape(&k.metric),
-        );
-    }
-    s.push_str("</table>\n");
-    s
 }

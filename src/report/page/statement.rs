@@ -1,0 +1,231 @@
+//! One employee's statement: KPIs, curves, trend, calibration and the bonus.
+
+use std::fmt::Write;
+
+use super::super::basis::show_multiplier;
+use super::super::data::{Card, Kpi, Tables};
+use super::super::format::{escape, money_cents, num, pct};
+use super::super::svg::{self, Series, Unit};
+use super::{flag_reason, opt, t_na, Scope};
+
+/// One employee's statement as a `<section>`.
+pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
+    let mut s = format!(
+        "<section class=\"employee\" id=\"e-{id}\" data-employee=\"{id}\">\n<h3>{} {id}</h3>\n<p class=\"meta\">{} · {} · {} · {} {}</p>\n",
+        escape(&c.employee_name),
+        escape(&c.department),
+        escape(&c.team),
+        escape(&c.role),
+        c.days_employed,
+        scope.t("days_employed"),
+        id = escape(&c.employee_id),
+    );
+    let flag = if c.review_flag {
+        format!(
+            "<div class=\"card\"><div class=\"d\">{}</div><div class=\"v flag\">{}</div></div>",
+            scope.t("flagged"),
+            flag_reason(scope, t, c)
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        s,
+        "<div class=\"cards\"><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\">{}</div></div><div class=\"card\"><div class=\"d\">{}</div><div class=\"v\" data-bonus=\"{bonus}\">{bonus}</div></div>{flag}</div>",
+        scope.t("composite"),
+        opt(scope, c.composite, "na_composite", |x| num(x, 1)),
+        scope.t("grade"),
+        c.grade.as_deref().map_or_else(|| scope.na("na_composite"), escape),
+        scope.t("percentile"),
+        opt(scope, c.percentile, "na_group", pct),
+        scope.t("zscore"),
+        opt(scope, c.zscore, "na_group", |z| num(z, 2)),
+        scope.t("bonus"),
+        bonus = money_cents(c.bonus_cents),
+    );
+    let kpis: Vec<&Kpi> = t.kpis_of(&c.period, &c.employee_id);
+    if !kpis.is_empty() {
+        s.push_str(&kpi_table(scope, &kpis));
+        let _ = writeln!(s, "<h3>{}</h3>\n<div class=\"charts\">", scope.t("curves"));
+        let marks: Vec<&str> = scope.w("curve_marks_higher").split('|').collect();
+        let marks = [
+            marks.first().copied().unwrap_or(""),
+            marks.get(1).copied().unwrap_or(""),
+            marks.get(2).copied().unwrap_or(""),
+        ];
+        for k in &kpis {
+            if let (Some(th), Some(ta), Some(st)) = (k.threshold, k.target, k.stretch) {
+                s.push_str(&svg::score_curve(
+                    &k.metric,
+                    k.direction != "lower",
+                    th,
+                    ta,
+                    st,
+                    k.actual,
+                    k.score,
+                    unit_of(&k.metric),
+                    marks,
+                ));
+                s.push('\n');
+            }
+        }
+        s.push_str("</div>\n");
+    }
+    // The composite over the periods read.
+    let trend: Vec<Option<f64>> = scope
+        .periods
+        .iter()
+        .map(|p| t.card_of(p, &c.employee_id).and_then(|x| x.composite))
+        .collect();
+    let _ = writeln!(s, "<div class=\"charts\">");
+    s.push_str(&svg::line_chart(
+        scope.w("composite_trend"),
+        scope.periods,
+        &[Series {
+            name: scope.w("composite").to_string(),
+            values: trend,
+        }],
+        Unit::Score,
+        scope.w("na_composite"),
+    ));
+    s.push('\n');
+    // The calibration strip: the rated rows of the same plan, department and role.
+    let plan = kpis.first().map(|k| k.plan.as_str());
+    let group: &[f64] = plan
+        .and_then(|p| {
+            t.ix.groups.get(&(
+                c.period.clone(),
+                c.department.clone(),
+                c.role.clone(),
+                p.to_string(),
+            ))
+        })
+        .map_or(&[], Vec::as_slice);
+    let caption = format!(
+        "{} {} · {} {}",
+        scope.w("percentile"),
+        c.percentile
+            .map_or_else(|| t_na(scope.lang).to_string(), pct),
+        scope.w("zscore"),
+        c.zscore
+            .map_or_else(|| t_na(scope.lang).to_string(), |z| num(z, 2)),
+    );
+    s.push_str(&svg::strip(
+        scope.w("calibration"),
+        group,
+        c.composite,
+        &caption,
+    ));
+    let _ = writeln!(s, "\n</div>");
+    // The bonus.
+    let _ = writeln!(
+        s,
+        "<h3>{}</h3>\n<p class=\"arith\">{}",
+        scope.t("bonus_math"),
+        scope.t("bonus_formula")
+    );
+    s.push_str(&bonus_line(scope, c, plan));
+    s.push_str("</p>\n");
+    s.push_str("</section>\n");
+    s
+}
+
+/// The bonus arithmetic with this row's figures, or why it cannot be written out.
+fn bonus_line(scope: &Scope, c: &Card, plan: Option<&str>) -> String {
+    let (Some(g), Some(_), Some(plan)) = (&c.grade, c.composite, plan) else {
+        return format!("<br>{}", scope.t("bonus_not_rated"));
+    };
+    let figures = match scope.basis {
+        Ok(b) => match (
+            b.salary.get(&c.employee_id),
+            b.multiplier.get(&(plan.to_string(), g.clone())),
+        ) {
+            (Some(s), Some(m)) => Ok((*s, *m)),
+            _ => Err(scope.w("basis_unknown").to_string()),
+        },
+        Err(why) => Err(why.clone()),
+    };
+    match figures {
+        Ok((salary, m)) => format!(
+            "<br><span class=\"bonus-arith\">{} = {} × {} × {} ({} {}) × {} ÷ {} = <b>{}</b></span>",
+            scope.t("bonus"),
+            money_cents(i128::from(salary)),
+            scope.months,
+            show_multiplier(m),
+            scope.t("grade"),
+            escape(g),
+            c.days_employed,
+            c.days_in_period,
+            money_cents(c.bonus_cents)
+        ),
+        Err(why) => format!(
+            "<br>{} {} · {} {} → {} = {} <span class=\"na\">({})</span>",
+            scope.t("grade"),
+            escape(g),
+            c.days_employed,
+            scope.t("days_employed"),
+            scope.t("bonus"),
+            money_cents(c.bonus_cents),
+            escape(&why)
+        ),
+    }
+}
+
+fn unit_of(metric: &str) -> Unit {
+    match crate::metrics::registry::metric(metric).map(|m| m.unit) {
+        Some("ratio") => Unit::Ratio,
+        Some("base currency") => Unit::Money,
+        Some("count") => Unit::Count,
+        _ => Unit::Plain,
+    }
+}
+
+fn kpi_table(scope: &Scope, kpis: &[&Kpi]) -> String {
+    let mut s = format!(
+        "<table class=\"kpis\">\n<tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th>{}</th></tr>\n",
+        scope.t("metric"),
+        scope.t("actual"),
+        scope.t("target"),
+        scope.t("target_source"),
+        scope.t("threshold"),
+        scope.t("stretch"),
+        scope.t("score"),
+        scope.t("weight"),
+        scope.t("effective_weight"),
+        scope.t("weighted_score"),
+        scope.t("appeal"),
+    );
+    for k in kpis {
+        let unit = unit_of(&k.metric);
+        let v = |x: Option<f64>, why: &str| x.map_or_else(|| scope.na(why), |x| svg::show(x, unit));
+        let appeal = if k.adjusted {
+            format!(
+                "{} {} · {} · {} {}",
+                scope.t("appeal_from"),
+                k.raw_actual
+                    .map_or_else(|| scope.t("na"), |x| svg::show(x, unit)),
+                escape(k.adjustment_reason.as_deref().unwrap_or("")),
+                scope.t("approved_by"),
+                escape(k.approved_by.as_deref().unwrap_or(""))
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "<tr data-metric=\"{m}\"><td>{m}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{appeal}</td></tr>",
+            v(k.actual, "na_value"),
+            v(k.target, "na_target"),
+            escape(&k.target_source),
+            v(k.threshold, "na_target"),
+            v(k.stretch, "na_target"),
+            k.score.map_or_else(|| scope.na("na_score"), |x| num(x, 1)),
+            pct(k.weight),
+            pct(k.effective_weight),
+            num(k.weighted_score, 2),
+            m = escape(&k.metric),
+        );
+    }
+    s.push_str("</table>\n");
+    s
+}
