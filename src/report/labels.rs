@@ -29,6 +29,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("year", "year", "年"),
     ("headline", "Headline figures", "核心指标"),
     ("change", "change from", "较上期"),
+    ("pp", "pp", "个百分点"),
     ("no_previous", "no previous period", "无上期数据"),
     ("trends", "Trends", "趋势"),
     ("company", "Company", "公司"),
@@ -144,6 +145,33 @@ mod tests {
             assert_ne!(en, zh, "{k} is not translated");
         }
         assert_eq!(t(Lang::Zh, "bonus"), "奖金");
+        assert_eq!(t(Lang::Zh, "pp"), "个百分点");
         assert_eq!(t(Lang::En, "no such key"), "no such key");
+    }
+
+    /// Every key the page code names literally is in the registry, so no page shows a key.
+    #[test]
+    fn every_key_the_pages_use_is_in_the_registry() {
+        let sources = [
+            include_str!("page/mod.rs"),
+            include_str!("page/overview.rs"),
+            include_str!("page/statement.rs"),
+        ];
+        let mut seen = 0;
+        for src in sources {
+            for pat in [".t(\"", ".w(\"", ".na(\"", "opt(scope, c.composite, \""] {
+                for (i, _) in src.match_indices(pat) {
+                    let rest = &src[i + pat.len()..];
+                    let key = &rest[..rest.find('"').unwrap_or(0)];
+                    assert!(has(key), "`{key}` is not in the label registry");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 50, "{seen}");
+        // The keys built from a metric's name.
+        for m in ["cash_recovery_rate", "par30_rate", "bad_debt_rate"] {
+            assert!(has(m) && has(&format!("na_{m}")), "{m}");
+        }
     }
 }

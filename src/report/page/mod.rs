@@ -47,6 +47,16 @@ impl Scope<'_> {
         t(self.lang, key)
     }
 
+    /// The label key saying why `metric` has no value: its own, or the general one.
+    fn why_na(&self, metric: &str) -> String {
+        let key = format!("na_{metric}");
+        if super::labels::has(&key) {
+            key
+        } else {
+            "na_value".into()
+        }
+    }
+
     /// `n/a` with a tooltip saying why.
     fn na(&self, why: &str) -> String {
         format!(
@@ -106,12 +116,7 @@ fn t_na(lang: Lang) -> &'static str {
     }
 }
 
-fn opt(
-    scope: &Scope,
-    v: Option<f64>,
-    why: &str,
-    show: impl Fn(f64) -> String,
-) -> String {
+fn opt(scope: &Scope, v: Option<f64>, why: &str, show: impl Fn(f64) -> String) -> String {
     v.map_or_else(|| scope.na(why), show)
 }
 

@@ -22,7 +22,17 @@ fn headline(
     before: Option<Option<Fig>>,
     lower_is_better: bool,
 ) -> String {
-    let v = now.map_or_else(|| scope.na(&format!("na_{label}")), |f| f.show());
+    let v = now.map_or_else(
+        || {
+            let why = format!("na_{label}");
+            scope.na(if super::super::labels::has(&why) {
+                &why
+            } else {
+                "na_value"
+            })
+        },
+        |f| f.show(),
+    );
     let d = match (now, before) {
         (_, None) => scope.t("no_previous"),
         (Some(a), Some(Some(b))) => a.change(&b, scope, lower_is_better),
@@ -68,7 +78,10 @@ impl Fig {
             }
             (Fig::Ratio(a), Fig::Ratio(b)) => {
                 let d = (a - b) * 100.0;
-                (format!("{}{} pp", plus(d > 0.0), num(d, 1)), sign_of(d))
+                (
+                    format!("{}{} {}", plus(d > 0.0), num(d, 1), scope.t("pp")),
+                    sign_of(d),
+                )
             }
             (Fig::Count(a), Fig::Count(b)) => {
                 let d = a - b;
@@ -185,7 +198,7 @@ fn trends(scope: &Scope, t: &Tables) -> String {
                     .collect(),
             })
             .collect();
-        let na = format!("{}: {}", t_na(scope.lang), scope.w(&format!("na_{m}")));
+        let na = format!("{}: {}", t_na(scope.lang), scope.w(&scope.why_na(m)));
         s.push_str(&svg::line_chart(
             scope.w(m),
             scope.periods,
