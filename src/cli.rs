@@ -120,6 +120,9 @@ pub enum Command {
         /// The language of every label: `en` or `zh` (column names and metric ids stay as they are).
         #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
         lang: crate::report::Lang,
+        /// The most the statements inside the overview may take, in bytes (for tests).
+        #[arg(long, hide = true, default_value_t = crate::report::STATEMENTS_BUDGET)]
+        statements_budget: usize,
     },
     /// List the metrics a plan can score: name, type, unit, meaning and formula.
     #[command(after_help = "Examples:\n  factorscore metrics\n  factorscore metrics --markdown")]
@@ -308,6 +311,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             html,
             split,
             lang,
+            statements_budget,
         } => {
             let w = crate::report::report(&crate::report::ReportOptions {
                 out,
@@ -318,15 +322,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 html,
                 split,
                 lang,
+                statements_budget,
             })?;
             let where_ = match &w.split {
                 Some(dir) => format!("{} statements in {}", w.statements, dir.display()),
                 None => format!("{} statements inside", w.statements),
             };
-            if w.split.is_none() && w.bytes > 5 << 20 {
+            if w.left_out > 0 {
                 eprintln!(
-                    "note: the overview is {} MiB with every statement inside; --split DIR writes them as pages of their own",
-                    w.bytes >> 20
+                    "note: {} statements of people not flagged are left out of the overview to keep it small; --split DIR writes everyone's as pages of their own",
+                    w.left_out
                 );
             }
             println!(

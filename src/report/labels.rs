@@ -109,6 +109,11 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("curve_marks_higher", "threshold|target|stretch", "门槛|目标|挑战"),
     ("generated_from", "Read from", "数据来源"),
     ("figures_note", "Money in the base currency. Every figure is read from the output tables; the Parquet files hold the exact values.", "金额为本位币。所有数值读自输出表，精确值以Parquet文件为准。"),
+    (
+        "left_out",
+        "The statements of the {n} people not flagged are left out to keep this page small: `factorscore report --split DIR` writes everyone's as pages of their own.",
+        "为控制页面大小，未列入待复核的 {n} 人的考核单未包含在本页：使用 `factorscore report --split DIR` 为每人单独生成页面。",
+    ),
     ("back", "Back to the overview", "返回总览"),
 ];
 

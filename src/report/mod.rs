@@ -19,6 +19,10 @@ pub use labels::Lang;
 /// How many periods the trends show, ending at the report's period, when no range is given.
 pub const TREND_PERIODS: usize = 12;
 
+/// The most the statements inside an overview may take (bytes). Past it only the flagged
+/// people's statements stay, so that an overview stays under 5 MB at any company size.
+pub const STATEMENTS_BUDGET: usize = 4 << 20;
+
 /// What to report, as given on the command line.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -32,6 +36,8 @@ pub struct ReportOptions {
     /// A folder for one statement file per employee, instead of statements in the overview.
     pub split: Option<PathBuf>,
     pub lang: Lang,
+    /// The most the statements inside the overview may take; [`STATEMENTS_BUDGET`] by default.
+    pub statements_budget: usize,
 }
 
 /// What a report wrote.
@@ -43,6 +49,8 @@ pub struct Written {
     pub period: String,
     pub periods: usize,
     pub statements: usize,
+    /// Statements left out of an overview that would have grown past its budget.
+    pub left_out: usize,
     /// The folder of the statement files, with `--split`.
     pub split: Option<PathBuf>,
 }
@@ -181,6 +189,7 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let people = page::employees(&tables, scope.period());
+    let mut left_out = 0;
     let (html, statements) = match &o.split {
         Some(dir) => {
             let rel = relative(&overview_dir, dir);
@@ -202,12 +211,34 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
             (page::overview(&scope, &tables, &link, ""), people.len())
         }
         None => {
-            let link = |id: &str| format!("#e-{id}");
-            let all: String = people
+            let mut all: String = people
                 .iter()
                 .map(|c| page::statement(&scope, &tables, c))
                 .collect();
-            (page::overview(&scope, &tables, &link, &all), people.len())
+            let mut kept = people.len();
+            if all.len() > o.statements_budget {
+                // Too many for one page: the flagged people's statements stay, the others are
+                // left for --split, and the page says so.
+                let flagged: Vec<&&data::Card> = people.iter().filter(|c| c.review_flag).collect();
+                kept = flagged.len();
+                all = format!(
+                    "<p class=\"left-out\">{}</p>\n",
+                    format::escape(
+                        &labels::t(o.lang, "left_out")
+                            .replace("{n}", &(people.len() - kept).to_string())
+                    )
+                );
+                all.extend(flagged.iter().map(|c| page::statement(&scope, &tables, c)));
+            }
+            let link = |id: &str| {
+                if all.contains(&format!("id=\"e-{id}\"")) {
+                    format!("#e-{id}")
+                } else {
+                    String::new()
+                }
+            };
+            left_out = people.len() - kept;
+            (page::overview(&scope, &tables, &link, &all), kept)
         }
     };
     write_atomic(&overview_path, html.as_bytes())?;
@@ -218,6 +249,7 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
         period: scope.period().to_string(),
         periods: periods.len(),
         statements,
+        left_out,
         split: o.split.clone(),
     })
 }

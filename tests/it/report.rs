@@ -227,3 +227,30 @@ fn bad_periods_and_folders_are_refused_before_anything_is_written() {
     insta::assert_snapshot!(seen);
     assert!(!out.join("report.html").exists());
 }
+
+/// An overview whose statements would pass the budget keeps the flagged people's only, says so
+/// on the page and on stderr, and links only the statements it holds.
+#[test]
+fn a_large_overview_keeps_only_the_flagged_statements() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = worked_example(tmp.path());
+    let o = report(&out, &["--statements-budget", "1000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: 2 statements of people not flagged are left out"),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("; 2 statements inside"), "{stdout}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // February flags E1 and E2 (their composites swung).
+    let pat = "<section class=\"employee\" id=\"e-";
+    let ids: Vec<&str> = html
+        .match_indices(pat)
+        .map(|(i, _)| html[i + pat.len()..].split('"').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["E1", "E2"]);
+    assert!(html.contains("The statements of the 2 people not flagged are left out"));
+    assert!(html.contains("href=\"#e-E1\"") && !html.contains("href=\"#e-E3\""));
+}

@@ -335,6 +335,15 @@ fn heatmap(scope: &Scope, t: &Tables) -> String {
     )
 }
 
+/// The employee's name and id, linked to their statement when there is one.
+fn who(link: &dyn Fn(&str) -> String, c: &Card) -> String {
+    let text = format!("{} {}", escape(&c.employee_name), escape(&c.employee_id));
+    match link(&c.employee_id) {
+        href if href.is_empty() => text,
+        href => format!("<a href=\"{}\">{text}</a>", escape(&href)),
+    }
+}
+
 /// The rated rows of the period, best first (ties by employee id).
 fn ranked<'a>(t: &'a Tables, period: &str) -> Vec<&'a Card> {
     let mut rows: Vec<&Card> = t
@@ -368,10 +377,9 @@ fn ranking(scope: &Scope, t: &Tables, link: &dyn Fn(&str) -> String) -> String {
     for (i, c) in ranked(t, scope.period()).iter().enumerate() {
         let _ = writeln!(
             s,
-            "<tr data-employee=\"{id}\"><td class=\"n\">{}</td><td><a href=\"{}\">{} {id}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\" data-bonus=\"{bonus}\">{bonus}</td></tr>",
+            "<tr data-employee=\"{id}\"><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\" data-bonus=\"{bonus}\">{bonus}</td></tr>",
             i + 1,
-            escape(&link(&c.employee_id)),
-            escape(&c.employee_name),
+            who(link, c),
             escape(&c.department),
             escape(&c.team),
             escape(&c.role),
@@ -408,9 +416,8 @@ fn flagged(scope: &Scope, t: &Tables, link: &dyn Fn(&str) -> String) -> String {
     for c in rows {
         let _ = writeln!(
             s,
-            "<tr data-employee=\"{id}\"><td><a href=\"{}\">{} {id}</a></td><td>{}</td><td class=\"n\">{}</td><td class=\"flag\">{}</td></tr>",
-            escape(&link(&c.employee_id)),
-            escape(&c.employee_name),
+            "<tr data-employee=\"{id}\"><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"flag\">{}</td></tr>",
+            who(link, c),
             escape(&c.department),
             opt(scope, c.composite, "na_composite", |x| num(x, 1)),
             flag_reason(scope, t, c),
