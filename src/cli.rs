@@ -96,34 +96,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  factorscore report out\n  factorscore report out --period 2026-10 --lang zh\n  factorscore report out --split out/statements\n\nThe page is self-contained (inline SVG, no script, no network). Without --period it reports the last period written, with trends over the 12 periods before it."
     )]
-    Report {
-        /// The output folder of a run.
-        out: PathBuf,
-        /// The period to report: `2026-10`, `2026-Q4` or `2026`; the last one written by default.
-        #[arg(long, conflicts_with_all = ["from", "to"])]
-        period: Option<String>,
-        /// First period of the trends.
-        #[arg(long, requires = "to")]
-        from: Option<String>,
-        /// Last period of the trends, and the period reported.
-        #[arg(long, requires = "from")]
-        to: Option<String>,
-        /// Period size; the finest the folder holds by default.
-        #[arg(long, value_parser = parse_grain)]
-        grain: Option<Grain>,
-        /// The overview file; OUT/report.html by default.
-        #[arg(long)]
-        html: Option<PathBuf>,
-        /// Write each employee's statement as DIR/EMPLOYEE_ID.html instead of inside the overview.
-        #[arg(long, value_name = "DIR")]
-        split: Option<PathBuf>,
-        /// The language of every label: `en` or `zh` (column names and metric ids stay as they are).
-        #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
-        lang: crate::report::Lang,
-        /// The most the statements inside the overview may take, in bytes (for tests).
-        #[arg(long, hide = true, default_value_t = crate::report::STATEMENTS_BUDGET)]
-        statements_budget: usize,
-    },
+    Report(crate::report::ReportOptions),
     /// List the metrics a plan can score: name, type, unit, meaning and formula.
     #[command(after_help = "Examples:\n  factorscore metrics\n  factorscore metrics --markdown")]
     Metrics {
@@ -302,28 +275,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Report {
-            out,
-            period,
-            from,
-            to,
-            grain,
-            html,
-            split,
-            lang,
-            statements_budget,
-        } => {
-            let w = crate::report::report(&crate::report::ReportOptions {
-                out,
-                period,
-                from,
-                to,
-                grain,
-                html,
-                split,
-                lang,
-                statements_budget,
-            })?;
+        Command::Report(opts) => {
+            let w = crate::report::report(&opts)?;
             let where_ = match &w.split {
                 Some(dir) => format!("{} statements in {}", w.statements, dir.display()),
                 None => format!("{} statements inside", w.statements),

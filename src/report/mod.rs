@@ -24,19 +24,33 @@ pub const TREND_PERIODS: usize = 12;
 pub const STATEMENTS_BUDGET: usize = 4 << 20;
 
 /// What to report, as given on the command line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReportOptions {
+    /// The output folder of a run.
     pub out: PathBuf,
+    /// The period to report: `2026-10`, `2026-Q4` or `2026`; the last one written by default.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
     pub period: Option<String>,
+    /// First period of the trends.
+    #[arg(long, requires = "to")]
     pub from: Option<String>,
+    /// Last period of the trends, and the period reported.
+    #[arg(long, requires = "from")]
     pub to: Option<String>,
+    /// Period size; the finest the folder holds by default.
+    #[arg(long, value_parser = |s: &str| s.parse::<Grain>())]
     pub grain: Option<Grain>,
-    /// The overview file; `OUT/report.html` by default.
+    /// The overview file; OUT/report.html by default.
+    #[arg(long)]
     pub html: Option<PathBuf>,
-    /// A folder for one statement file per employee, instead of statements in the overview.
+    /// Write each employee's statement as DIR/EMPLOYEE_ID.html instead of inside the overview.
+    #[arg(long, value_name = "DIR")]
     pub split: Option<PathBuf>,
+    /// The language of every label: `en` or `zh` (column names and metric ids stay as they are).
+    #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
-    /// The most the statements inside the overview may take; [`STATEMENTS_BUDGET`] by default.
+    /// The most the statements inside the overview may take, in bytes (for tests).
+    #[arg(long, hide = true, default_value_t = STATEMENTS_BUDGET)]
     pub statements_budget: usize,
 }
 
