@@ -283,7 +283,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             };
             if w.left_out > 0 {
                 eprintln!(
-                    "note: {} statements of people not flagged are left out of the overview to keep it small; --split DIR writes everyone's as pages of their own",
+                    "note: {} statements are left out of the overview to keep it small (the flagged people's come first); --split DIR writes everyone's as pages of their own",
                     w.left_out
                 );
             }

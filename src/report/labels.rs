@@ -111,8 +111,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("figures_note", "Money in the base currency. Every figure is read from the output tables; the Parquet files hold the exact values.", "金额为本位币。所有数值读自输出表，精确值以Parquet文件为准。"),
     (
         "left_out",
-        "The statements of the {n} people not flagged are left out to keep this page small: `factorscore report --split DIR` writes everyone's as pages of their own.",
-        "为控制页面大小，未列入待复核的 {n} 人的考核单未包含在本页：使用 `factorscore report --split DIR` 为每人单独生成页面。",
+        "{n} statements are left out to keep this page small (the flagged people's come first): `factorscore report --split DIR` writes everyone's as pages of their own.",
+        "为控制页面大小，本页略去 {n} 份考核单（优先保留待复核人员）：使用 `factorscore report --split DIR` 为每人单独生成页面。",
     ),
     ("back", "Back to the overview", "返回总览"),
 ];

@@ -230,22 +230,32 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
                 .map(|c| page::statement(&scope, &tables, c))
                 .collect();
             let mut kept = people.len();
+            let mut held: std::collections::HashSet<&str> =
+                people.iter().map(|c| c.employee_id.as_str()).collect();
             if all.len() > o.statements_budget {
-                // Too many for one page: the flagged people's statements stay, the others are
-                // left for --split, and the page says so.
-                let flagged: Vec<&&data::Card> = people.iter().filter(|c| c.review_flag).collect();
-                kept = flagged.len();
+                // Too many for one page: the flagged people's statements stay, as many as fit
+                // (in id order); the others are left for --split, and the page says so.
+                held.clear();
+                let mut kept_text = String::new();
+                for c in people.iter().filter(|c| c.review_flag) {
+                    let one = page::statement(&scope, &tables, c);
+                    if kept_text.len() + one.len() > o.statements_budget {
+                        break;
+                    }
+                    kept_text.push_str(&one);
+                    held.insert(&c.employee_id);
+                }
+                kept = held.len();
                 all = format!(
-                    "<p class=\"left-out\">{}</p>\n",
+                    "<p class=\"left-out\">{}</p>\n{kept_text}",
                     format::escape(
                         &labels::t(o.lang, "left_out")
                             .replace("{n}", &(people.len() - kept).to_string())
                     )
                 );
-                all.extend(flagged.iter().map(|c| page::statement(&scope, &tables, c)));
             }
             let link = |id: &str| {
-                if all.contains(&format!("id=\"e-{id}\"")) {
+                if held.contains(id) {
                     format!("#e-{id}")
                 } else {
                     String::new()

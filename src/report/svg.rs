@@ -470,8 +470,12 @@ pub fn score_curve(
     close(out)
 }
 
+/// Up to this many composites a calibration strip draws a dot each; past it, a histogram.
+pub const STRIP_DOTS: usize = 60;
+
 /// Calibration strip: each composite score a dot on one axis (jittered up and down by index),
-/// the highlighted one larger in [`ACCENT`], and the caller's caption under the axis.
+/// or, past [`STRIP_DOTS`], a histogram of them; the highlighted one larger in [`ACCENT`], and
+/// the caller's caption under the axis.
 pub fn strip(title: &str, values: &[f64], highlight: Option<f64>, caption: &str) -> String {
     let w = 560.0;
     let highlight = highlight.filter(|h| h.is_finite());
@@ -509,7 +513,43 @@ pub fn strip(title: &str, values: &[f64], highlight: Option<f64>, caption: &str)
             escape(label)
         );
     }
-    for (i, v) in values.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+    let finite = values.iter().filter(|v| v.is_finite()).count();
+    if finite > STRIP_DOTS {
+        // A large group: a histogram of the composites (one bar per axis step / 4, its count in
+        // its tooltip), so a statement stays small whatever the group's size.
+        let width = axis.step / 4.0;
+        let bins = ((last - first) / width).round().max(1.0) as usize;
+        let mut counts = vec![0usize; bins];
+        for v in values.iter().filter(|v| v.is_finite()) {
+            let b = (((v - first) / width).floor().max(0.0) as usize).min(bins - 1);
+            counts[b] += 1;
+        }
+        let most = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+        for (b, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let lo = first + b as f64 * width;
+            let h = 40.0 * *n as f64 / most;
+            let _ = write!(
+                out,
+                r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}" fill-opacity="0.55">{}</rect>"#,
+                c(x(lo) + 0.5),
+                c(80.0 - h),
+                c(x(lo + width) - x(lo) - 1.0),
+                c(h),
+                SERIES[0],
+                tip(&format!(
+                    "{} – {}: {n}",
+                    show(lo, Unit::Score),
+                    show(lo + width, Unit::Score)
+                ))
+            );
+        }
+    }
+    for (i, v) in values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .take_while(|_| finite <= STRIP_DOTS)
+    {
         let jitter = ((i % 9) * 4 % 9) as f64 - 4.0;
         let tip = tip(&show(*v, Unit::Score));
         let _ = write!(

@@ -437,3 +437,26 @@ fn a_tiny_line_chart() {
         insta::assert_snapshot!(svg);
     });
 }
+
+#[test]
+fn a_large_group_is_a_histogram_of_bounded_size() {
+    let values: Vec<f64> = (0..1000).map(|i| f64::from(i % 121)).collect();
+    let out = strip("Group", &values, Some(87.5), "p 50.0%");
+    // One bar per 5 points of 0..120 that holds a value, and only the highlighted dot.
+    assert_eq!(out.matches("<rect").count(), 24);
+    assert_eq!(out.matches("<circle").count(), 1);
+    assert!(out.len() < 8_000, "{} bytes", out.len());
+    // The counts are in the tooltips and add up to the group.
+    let total: usize = out
+        .match_indices(": ")
+        .filter_map(|(i, _)| {
+            let rest = &out[i + 2..];
+            rest[..rest.find('<')?].parse::<usize>().ok()
+        })
+        .sum();
+    assert_eq!(total, 1000);
+    assert_eq!(out, strip("Group", &values, Some(87.5), "p 50.0%"));
+    // Up to the limit, a dot each.
+    let few = strip("Group", &values[..STRIP_DOTS], None, "");
+    assert_eq!(few.matches("<circle").count(), STRIP_DOTS);
+}
