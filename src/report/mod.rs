@@ -164,28 +164,7 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
                 .into(),
         ));
     }
-    let grains = data::grains(&o.out);
-    let grain = match o.grain {
-        Some(g) => g,
-        None => grains
-            .first()
-            .map(|g| grain_of(g))
-            .ok_or_else(|| Error::BadOption(format!(
-                "{} holds no scorecards: give the output folder of a run (`factorscore run` writes it)",
-                o.out.display()
-            )))?,
-    };
-    let have = data::periods(&o.out, grain.name())?;
-    if have.is_empty() {
-        return Err(Error::BadOption(format!(
-            "{} holds no {} scorecards, only {}: report --grain {}, or run at {} grain first",
-            o.out.display(),
-            grain.name(),
-            grains.join(" and "),
-            grains.first().copied().unwrap_or("month"),
-            grain.name()
-        )));
-    }
+    let (grain, have) = grain_and_periods(o)?;
     let periods = select(o, grain, &have)?;
     let tables = data::read(&o.out, grain.name(), &periods)?;
     let source = o.out.display().to_string();
@@ -199,15 +178,13 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
         months: i64::from(grain.months()),
     };
     let overview_path = o.html.clone().unwrap_or_else(|| o.out.join("report.html"));
-    let overview_dir = overview_path
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let people = page::employees(&tables, scope.period());
-    let mut left_out = 0;
     let (html, statements) = match &o.split {
         Some(dir) => {
+            let overview_dir = overview_path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
             let rel = relative(&overview_dir, dir);
-            let link = |id: &str| format!("{rel}/{id}.html");
             let back = relative(dir, &overview_path);
             for c in &people {
                 let body = format!(
@@ -222,38 +199,11 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
                     page::html(&scope, &title, &body).as_bytes(),
                 )?;
             }
+            let link = |id: &str| format!("{rel}/{id}.html");
             (page::overview(&scope, &tables, &link, ""), people.len())
         }
         None => {
-            let mut all: String = people
-                .iter()
-                .map(|c| page::statement(&scope, &tables, c))
-                .collect();
-            let mut kept = people.len();
-            let mut held: std::collections::HashSet<&str> =
-                people.iter().map(|c| c.employee_id.as_str()).collect();
-            if all.len() > o.statements_budget {
-                // Too many for one page: the flagged people's statements stay, as many as fit
-                // (in id order); the others are left for --split, and the page says so.
-                held.clear();
-                let mut kept_text = String::new();
-                for c in people.iter().filter(|c| c.review_flag) {
-                    let one = page::statement(&scope, &tables, c);
-                    if kept_text.len() + one.len() > o.statements_budget {
-                        break;
-                    }
-                    kept_text.push_str(&one);
-                    held.insert(&c.employee_id);
-                }
-                kept = held.len();
-                all = format!(
-                    "<p class=\"left-out\">{}</p>\n{kept_text}",
-                    format::escape(
-                        &labels::t(o.lang, "left_out")
-                            .replace("{n}", &(people.len() - kept).to_string())
-                    )
-                );
-            }
+            let (inside, held) = inline_statements(&scope, &tables, &people, o.statements_budget);
             let link = |id: &str| {
                 if held.contains(id) {
                     format!("#e-{id}")
@@ -261,8 +211,7 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
                     String::new()
                 }
             };
-            left_out = people.len() - kept;
-            (page::overview(&scope, &tables, &link, &all), kept)
+            (page::overview(&scope, &tables, &link, &inside), held.len())
         }
     };
     write_atomic(&overview_path, html.as_bytes())?;
@@ -273,9 +222,71 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
         period: scope.period().to_string(),
         periods: periods.len(),
         statements,
-        left_out,
+        left_out: people.len() - statements,
         split: o.split.clone(),
     })
+}
+
+/// The grain to report (asked, or the finest the folder holds) and its periods in the folder.
+fn grain_and_periods(o: &ReportOptions) -> Result<(Grain, Vec<String>), Error> {
+    let grains = data::grains(&o.out);
+    let grain = match o.grain {
+        Some(g) => g,
+        None => grains.first().map(|g| grain_of(g)).ok_or_else(|| {
+            Error::BadOption(format!(
+                "{} holds no scorecards: give the output folder of a run (`factorscore run` writes it)",
+                o.out.display()
+            ))
+        })?,
+    };
+    let have = data::periods(&o.out, grain.name())?;
+    if have.is_empty() {
+        return Err(Error::BadOption(format!(
+            "{} holds no {} scorecards, only {}: report --grain {}, or run at {} grain first",
+            o.out.display(),
+            grain.name(),
+            grains.join(" and "),
+            grains.first().copied().unwrap_or("month"),
+            grain.name()
+        )));
+    }
+    Ok((grain, have))
+}
+
+/// The statements the overview holds, and whose. All of them when they fit `budget` bytes;
+/// else the flagged people's that fit (in id order), after a line saying how many are left out.
+fn inline_statements<'a>(
+    scope: &page::Scope,
+    tables: &data::Tables,
+    people: &[&'a data::Card],
+    budget: usize,
+) -> (String, std::collections::HashSet<&'a str>) {
+    let each: Vec<String> = people
+        .iter()
+        .map(|c| page::statement(scope, tables, c))
+        .collect();
+    if each.iter().map(String::len).sum::<usize>() <= budget {
+        let held = people.iter().map(|c| c.employee_id.as_str()).collect();
+        return (each.concat(), held);
+    }
+    let mut held = std::collections::HashSet::new();
+    let mut kept = String::new();
+    for (c, one) in people.iter().zip(&each).filter(|(c, _)| c.review_flag) {
+        if kept.len() + one.len() > budget {
+            break;
+        }
+        kept.push_str(one);
+        held.insert(c.employee_id.as_str());
+    }
+    let note =
+        labels::t(scope.lang, "left_out").replace("{n}", &(people.len() - held.len()).to_string());
+    (
+        format!(
+            "<p class=\"left-out\">{}</p>\n{kept}",
+            format::escape(&note)
+        ),
+        held,
+    )
 }
 
 #[cfg(test)]
