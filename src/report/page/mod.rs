@@ -109,13 +109,6 @@ fn plus(positive: bool) -> &'static str {
     }
 }
 
-fn t_na(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "n/a",
-        Lang::Zh => "无",
-    }
-}
-
 fn opt(scope: &Scope, v: Option<f64>, why: &str, show: impl Fn(f64) -> String) -> String {
     v.map_or_else(|| scope.na(why), show)
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::super::data::{Card, Rollup, Tables};
 use super::super::format::{escape, int, money_cents, num, pct};
 use super::super::svg::{self, Series, Unit};
-use super::{employees, flag_reason, header, html, opt, plus, t_na, Scope};
+use super::{employees, flag_reason, header, html, opt, plus, Scope};
 
 fn company<'a>(t: &'a Tables, period: &str) -> Option<&'a Rollup> {
     t.rollups
@@ -198,7 +198,7 @@ fn trends(scope: &Scope, t: &Tables) -> String {
                     .collect(),
             })
             .collect();
-        let na = format!("{}: {}", t_na(scope.lang), scope.w(&scope.why_na(m)));
+        let na = format!("{}: {}", scope.w("na"), scope.w(&scope.why_na(m)));
         s.push_str(&svg::line_chart(
             scope.w(m),
             scope.periods,

@@ -6,7 +6,7 @@ use super::super::basis::show_multiplier;
 use super::super::data::{Card, Kpi, Tables};
 use super::super::format::{escape, money_cents, num, pct};
 use super::super::svg::{self, Series, Unit};
-use super::{flag_reason, opt, t_na, Scope};
+use super::{flag_reason, opt, Scope};
 
 /// One employee's statement as a `<section>`.
 pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
@@ -20,6 +20,30 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         scope.t("days_employed"),
         id = escape(&c.employee_id),
     );
+    s.push_str(&summary(scope, t, c));
+    let kpis: Vec<&Kpi> = t.kpis_of(&c.period, &c.employee_id);
+    if !kpis.is_empty() {
+        s.push_str(&kpi_table(scope, &kpis));
+        s.push_str(&curves(scope, &kpis));
+    }
+    let plan = kpis.first().map(|k| k.plan.as_str());
+    s.push_str(&trend_and_group(scope, t, c, plan));
+    // The bonus.
+    let _ = writeln!(
+        s,
+        "<h3>{}</h3>\n<p class=\"arith\">{}",
+        scope.t("bonus_math"),
+        scope.t("bonus_formula")
+    );
+    s.push_str(&bonus_line(scope, c, plan));
+    s.push_str("</p>\n");
+    s.push_str("</section>\n");
+    s
+}
+
+/// The row's figures as cards: composite, grade, percentile, z-score, bonus, and the flag.
+fn summary(scope: &Scope, t: &Tables, c: &Card) -> String {
+    let mut s = String::new();
     let flag = if c.review_flag {
         format!(
             "<div class=\"card\"><div class=\"d\">{}</div><div class=\"v flag\">{}</div></div>",
@@ -43,34 +67,43 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         scope.t("bonus"),
         bonus = money_cents(c.bonus_cents),
     );
-    let kpis: Vec<&Kpi> = t.kpis_of(&c.period, &c.employee_id);
-    if !kpis.is_empty() {
-        s.push_str(&kpi_table(scope, &kpis));
-        let _ = writeln!(s, "<h3>{}</h3>\n<div class=\"charts\">", scope.t("curves"));
-        let marks: Vec<&str> = scope.w("curve_marks_higher").split('|').collect();
-        let marks = [
-            marks.first().copied().unwrap_or(""),
-            marks.get(1).copied().unwrap_or(""),
-            marks.get(2).copied().unwrap_or(""),
-        ];
-        for k in &kpis {
-            if let (Some(th), Some(ta), Some(st)) = (k.threshold, k.target, k.stretch) {
-                s.push_str(&svg::score_curve(
-                    &k.metric,
-                    k.direction != "lower",
-                    th,
-                    ta,
-                    st,
-                    k.actual,
-                    k.score,
-                    unit_of(&k.metric),
-                    marks,
-                ));
-                s.push('\n');
-            }
+    s
+}
+
+/// The score curve of each KPI with its threshold, target and stretch, the actual marked.
+fn curves(scope: &Scope, kpis: &[&Kpi]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "<h3>{}</h3>\n<div class=\"charts\">", scope.t("curves"));
+    let marks: Vec<&str> = scope.w("curve_marks_higher").split('|').collect();
+    let marks = [
+        marks.first().copied().unwrap_or(""),
+        marks.get(1).copied().unwrap_or(""),
+        marks.get(2).copied().unwrap_or(""),
+    ];
+    for k in kpis {
+        if let (Some(th), Some(ta), Some(st)) = (k.threshold, k.target, k.stretch) {
+            s.push_str(&svg::score_curve(
+                &k.metric,
+                k.direction != "lower",
+                th,
+                ta,
+                st,
+                k.actual,
+                k.score,
+                unit_of(&k.metric),
+                marks,
+            ));
+            s.push('\n');
         }
-        s.push_str("</div>\n");
     }
+    s.push_str("</div>\n");
+    s
+}
+
+/// The composite over the periods read, and the calibration strip: the rated rows of the same
+/// plan, department and role.
+fn trend_and_group(scope: &Scope, t: &Tables, c: &Card, plan: Option<&str>) -> String {
+    let mut s = String::new();
     // The composite over the periods read.
     let trend: Vec<Option<f64>> = scope
         .periods
@@ -89,8 +122,6 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         scope.w("na_composite"),
     ));
     s.push('\n');
-    // The calibration strip: the rated rows of the same plan, department and role.
-    let plan = kpis.first().map(|k| k.plan.as_str());
     let group: &[f64] = plan
         .and_then(|p| {
             t.ix.groups.get(&(
@@ -104,11 +135,10 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
     let caption = format!(
         "{} {} · {} {}",
         scope.w("percentile"),
-        c.percentile
-            .map_or_else(|| t_na(scope.lang).to_string(), pct),
+        c.percentile.map_or_else(|| scope.w("na").to_string(), pct),
         scope.w("zscore"),
         c.zscore
-            .map_or_else(|| t_na(scope.lang).to_string(), |z| num(z, 2)),
+            .map_or_else(|| scope.w("na").to_string(), |z| num(z, 2)),
     );
     s.push_str(&svg::strip(
         scope.w("calibration"),
@@ -117,16 +147,6 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         &caption,
     ));
     let _ = writeln!(s, "\n</div>");
-    // The bonus.
-    let _ = writeln!(
-        s,
-        "<h3>{}</h3>\n<p class=\"arith\">{}",
-        scope.t("bonus_math"),
-        scope.t("bonus_formula")
-    );
-    s.push_str(&bonus_line(scope, c, plan));
-    s.push_str("</p>\n");
-    s.push_str("</section>\n");
     s
 }
 
