@@ -8,6 +8,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::config::OrgField;
 use crate::tables::Table;
 
 /// Base salaries and multipliers, as the run that wrote the tables had them.
@@ -17,7 +18,12 @@ pub struct Basis {
     pub salary: HashMap<String, i64>,
     /// (plan, grade) → the grade's bonus multiplier in ten-thousandths.
     pub multiplier: HashMap<(String, String), i64>,
+    /// Plan → the org columns its calibration groups are keyed on.
+    pub groups: HashMap<String, Vec<OrgField>>,
 }
+
+/// The group columns a plan has when the pipeline does not say (`calibration_group`'s default).
+pub const DEFAULT_GROUP: [OrgField; 2] = [OrgField::Department, OrgField::Role];
 
 /// Why there is no basis: a sentence for the statement.
 pub type Missing = String;
@@ -38,6 +44,9 @@ pub fn load(out: &Path) -> Result<Basis, Missing> {
     }
     let mut basis = Basis::default();
     for p in &plan.plans {
+        basis
+            .groups
+            .insert(p.name.clone(), p.calibration_group.clone());
         for g in &p.grades {
             basis
                 .multiplier

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::config::OrgField;
 use crate::error::Error;
 
 /// A `scorecards` row, the columns the report shows.
@@ -18,6 +19,7 @@ pub struct Card {
     pub department: String,
     pub team: String,
     pub role: String,
+    pub manager_id: Option<String>,
     pub days_employed: i64,
     /// Days from period_start to period_end, inclusive.
     pub days_in_period: i64,
@@ -88,13 +90,17 @@ pub struct Tables {
     pub ix: Index,
 }
 
+/// A calibration group: period, plan, and the values of the plan's group columns.
+pub type GroupKey = (String, String, Vec<Option<String>>);
+
 /// Rows by (period, employee id).
 #[derive(Debug, Default)]
 pub struct Index {
     pub kpis: HashMap<(String, String), Vec<usize>>,
     pub card: HashMap<(String, String), usize>,
-    /// (period, department, role, plan) → the composites of the rated rows, in row order.
-    pub groups: HashMap<(String, String, String, String), Vec<f64>>,
+    /// The composites of the rated rows per calibration group, in row order; see
+    /// [`Tables::group_key`].
+    pub groups: HashMap<GroupKey, Vec<f64>>,
 }
 
 impl Tables {
@@ -134,18 +140,30 @@ impl Tables {
             ix.card.insert((c.period.clone(), c.employee_id.clone()), i);
         }
         self.ix = ix;
-        let mut groups: HashMap<(String, String, String, String), Vec<f64>> = HashMap::new();
+    }
+
+    /// The calibration group of a rated row: its period, its plan and the values of the plan's
+    /// group columns (`fields`), as scoring keys it.
+    pub fn group_key(&self, c: &Card, fields: &dyn Fn(&str) -> Vec<OrgField>) -> Option<GroupKey> {
+        let plan = self.plan_of(&c.period, &c.employee_id)?;
+        let values = fields(plan)
+            .into_iter()
+            .map(|f| match f {
+                OrgField::Department => Some(c.department.clone()),
+                OrgField::Team => Some(c.team.clone()),
+                OrgField::Role => Some(c.role.clone()),
+                OrgField::ManagerId => c.manager_id.clone(),
+            })
+            .collect();
+        Some((c.period.clone(), plan.to_string(), values))
+    }
+
+    /// Fills the calibration groups, each plan's keyed on `fields(plan)`.
+    pub fn group(&mut self, fields: &dyn Fn(&str) -> Vec<OrgField>) {
+        let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
         for c in &self.cards {
-            if let (Some(x), Some(plan)) = (c.composite, self.plan_of(&c.period, &c.employee_id)) {
-                groups
-                    .entry((
-                        c.period.clone(),
-                        c.department.clone(),
-                        c.role.clone(),
-                        plan.to_string(),
-                    ))
-                    .or_default()
-                    .push(x);
+            if let (Some(x), Some(k)) = (c.composite, self.group_key(c, fields)) {
+                groups.entry(k).or_default().push(x);
             }
         }
         self.ix.groups = groups;
@@ -294,6 +312,7 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
     let dept = strs(df, "department")?;
     let team = strs(df, "team")?;
     let role = strs(df, "role")?;
+    let manager = strs(df, "manager_id")?;
     let days = i64s(df, "days_employed")?;
     let start = dates(df, "period_start")?;
     let end = dates(df, "period_end")?;
@@ -311,6 +330,7 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
             department: dept[i].clone().unwrap_or_default(),
             team: team[i].clone().unwrap_or_default(),
             role: role[i].clone().unwrap_or_default(),
+            manager_id: manager[i].clone(),
             days_employed: days[i].unwrap_or(0),
             days_in_period: match (start[i], end[i]) {
                 (Some(a), Some(b)) => i64::from(b - a) + 1,

@@ -10,6 +10,7 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
+use crate::config::OrgField;
 use crate::error::Error;
 use crate::output::write_atomic;
 use crate::periods::{label_key, Grain};
@@ -166,9 +167,10 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
     }
     let (grain, have) = grain_and_periods(o)?;
     let periods = select(o, grain, &have)?;
-    let tables = data::read(&o.out, grain.name(), &periods)?;
+    let mut tables = data::read(&o.out, grain.name(), &periods)?;
     let source = o.out.display().to_string();
     let basis = basis::load(&o.out);
+    tables.group(&|plan| group_fields(&basis, plan));
     let scope = page::Scope {
         lang: o.lang,
         grain: grain.name(),
@@ -225,6 +227,16 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
         left_out: people.len() - statements,
         split: o.split.clone(),
     })
+}
+
+/// The columns a plan's calibration groups are keyed on: from the pipeline the run read, else
+/// the default of `calibration_group`.
+pub fn group_fields(basis: &Result<basis::Basis, basis::Missing>, plan: &str) -> Vec<OrgField> {
+    basis
+        .as_ref()
+        .ok()
+        .and_then(|b| b.groups.get(plan).cloned())
+        .unwrap_or_else(|| basis::DEFAULT_GROUP.to_vec())
 }
 
 /// The grain to report (asked, or the finest the folder holds) and its periods in the folder.

@@ -75,6 +75,18 @@ fn attrs(html: &str, attr: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `<title>` text of every `tag` element in `svg`, in order.
+fn attrs_text(svg: &str, tag: &str, title: &str) -> Vec<String> {
+    svg.match_indices(tag)
+        .filter_map(|(i, _)| {
+            let rest = &svg[i..];
+            let end = rest.find("</circle>")?;
+            let t = rest[..end].find(title)? + title.len();
+            Some(rest[t..rest[..end].find("</title>")?].to_string())
+        })
+        .collect()
+}
+
 /// Nothing in the page loads from anywhere: a CSP that allows no source, no script, and no
 /// URL but the SVG namespace.
 fn assert_offline(html: &str) {
@@ -181,6 +193,17 @@ fn golden_overview_and_statement_of_the_worked_example() {
         "{e3}"
     );
     assert!(e3.contains("an approved appeal changed a KPI"));
+    // `am-collections` calibrates by role: E1 (103.2, East) and E3 (100.0, South) are one group.
+    let strip = &e3[e3.find("aria-label=\"Calibration in group\"").unwrap()..];
+    let strip = &strip[..strip.find("</svg>").unwrap()];
+    assert_eq!(
+        attrs_text(strip, "<circle", "<title>"),
+        [
+            "103.2",
+            "100.0",
+            "100.0 · Percentile in group 0.0% · z-score in group -0.71"
+        ]
+    );
     insta::assert_snapshot!("report_statement_e3_january", clean(e3));
 }
 

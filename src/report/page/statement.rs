@@ -27,7 +27,7 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         s.push_str(&curves(scope, &kpis));
     }
     let plan = kpis.first().map(|k| k.plan.as_str());
-    s.push_str(&trend_and_group(scope, t, c, plan));
+    s.push_str(&trend_and_group(scope, t, c));
     // The bonus.
     let _ = writeln!(
         s,
@@ -100,9 +100,9 @@ fn curves(scope: &Scope, kpis: &[&Kpi]) -> String {
     s
 }
 
-/// The composite over the periods read, and the calibration strip: the rated rows of the same
-/// plan, department and role.
-fn trend_and_group(scope: &Scope, t: &Tables, c: &Card, plan: Option<&str>) -> String {
+/// The composite over the periods read, and the calibration strip: the rated rows of the row's
+/// calibration group (same period and plan, same values of the plan's group columns).
+fn trend_and_group(scope: &Scope, t: &Tables, c: &Card) -> String {
     let mut s = String::new();
     // The composite over the periods read.
     let trend: Vec<Option<f64>> = scope
@@ -122,15 +122,10 @@ fn trend_and_group(scope: &Scope, t: &Tables, c: &Card, plan: Option<&str>) -> S
         scope.w("na_composite"),
     ));
     s.push('\n');
-    let group: &[f64] = plan
-        .and_then(|p| {
-            t.ix.groups.get(&(
-                c.period.clone(),
-                c.department.clone(),
-                c.role.clone(),
-                p.to_string(),
-            ))
-        })
+    let fields = |p: &str| super::super::group_fields(scope.basis, p);
+    let group: &[f64] = t
+        .group_key(c, &fields)
+        .and_then(|k| t.ix.groups.get(&k))
         .map_or(&[], Vec::as_slice);
     let caption = format!(
         "{} {} · {} {}",
