@@ -212,10 +212,9 @@ pub fn read(out: &Path, grain: &str, periods: &[String]) -> Result<Tables, Error
         let df = part(out, "scorecards", grain, p)?;
         t.cards
             .extend(cards(&df, p).map_err(bad(out, "scorecards", grain, p))?);
-        if let Ok(df) = part(out, "kpi_scores", grain, p) {
-            t.kpis
-                .extend(kpis(&df, p).map_err(bad(out, "kpi_scores", grain, p))?);
-        }
+        let df = part(out, "kpi_scores", grain, p)?;
+        t.kpis
+            .extend(kpis(&df, p).map_err(bad(out, "kpi_scores", grain, p))?);
         let df = part(out, "rollups", grain, p)?;
         t.rollups
             .extend(rollups(&df, p).map_err(bad(out, "rollups", grain, p))?);
