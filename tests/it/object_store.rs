@@ -446,6 +446,21 @@ fn s3_run_matches_the_local_run() {
     );
 }
 
+/// Object-store option keys and values.
+type Options = Vec<(String, String)>;
+
+/// moto's server with a bucket `books` holding the worked example's inputs under `we/`: the
+/// server, the client options, a client and the fixture's folder.
+fn moto_with_worked_example() -> Option<(Server, Options, Store, PathBuf)> {
+    let server = moto()?;
+    assert_eq!(http(server.port, "PUT", "/books"), 200);
+    let opts = s3_options(server.port);
+    let s = store("s3://books", &opts);
+    let we = crate::common::fixture("worked_example");
+    upload(&s, &we.join("input"), "we");
+    Some((server, opts, s, we))
+}
+
 /// A TCP proxy in front of a server that forwards the first `allow` PUTs and answers every
 /// later one with 503, and forwards every other request; one request per connection.
 struct FailingPuts {
@@ -518,13 +533,10 @@ fn proxy_one(
 /// the partitions it computes whole (a stray object in one is deleted) and leaves the others.
 #[test]
 fn s3_failure_mid_run_leaves_the_previous_outputs() {
-    let Some(server) = moto() else { return };
+    let Some((server, opts, s, we)) = moto_with_worked_example() else {
+        return;
+    };
     let port = server.port;
-    assert_eq!(http(port, "PUT", "/books"), 200);
-    let opts = s3_options(port);
-    let s = store("s3://books", &opts);
-    let we = crate::common::fixture("worked_example");
-    upload(&s, &we.join("input"), "we");
     let stray_in = "out/scorecards/grain=month/period=2024-01/stray.parquet";
     let stray_out = "out/scorecards/grain=month/period=2023-12/part-0.parquet";
     s.put_all(vec![
@@ -696,13 +708,10 @@ fn azure_run_matches_the_local_run() {
 /// new one, never a mix, and the previous manifest.
 #[test]
 fn s3_run_failing_part_way_leaves_each_partition_old_or_new() {
-    let Some(server) = moto() else { return };
+    let Some((server, opts, s, we)) = moto_with_worked_example() else {
+        return;
+    };
     let port = server.port;
-    assert_eq!(http(port, "PUT", "/books"), 200);
-    let opts = s3_options(port);
-    let s = store("s3://books", &opts);
-    let we = crate::common::fixture("worked_example");
-    upload(&s, &we.join("input"), "we");
     let tmp = tempfile::tempdir().unwrap();
     let local = tmp.path().join("local");
     run_ok(&we.join("pipeline.yaml"), &[], &local);

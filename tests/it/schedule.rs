@@ -272,23 +272,10 @@ fn phases_are_plain_lines_without_a_terminal() {
                 .unwrap()
         })
         .collect();
-    let mut want: Vec<String> = [
-        "invoices",
-        "collections",
-        "write_offs",
-        "fees",
-        "applications",
-        "assignments",
-        "employees",
-        "org_history",
-        "fx_rates",
-        "reviews",
-        "targets",
-        "adjustments",
-    ]
-    .iter()
-    .map(|t| format!("read {t}"))
-    .collect();
+    let mut want: Vec<String> = factorscore::tables::Table::ALL
+        .iter()
+        .map(|t| format!("read {}", t.name()))
+        .collect();
     want.extend(
         [
             "check and type",
