@@ -301,64 +301,20 @@ pub fn heatmap(
             escape(row)
         );
         for (k, col) in cols.iter().enumerate() {
-            let x = left + k as f64 * cw;
-            let (fill, ink, text, tip_text) = match cell(r, k) {
-                Some(v) => {
-                    let fill = heat(v);
-                    let ink = if luminance(&fill) < 128.0 {
-                        "#FFFFFF"
-                    } else {
-                        INK
-                    };
-                    (fill, ink, format::num(v, 1), format::num(v, 1))
-                }
-                None => (
-                    NULL_FILL.to_string(),
-                    MUTED,
-                    "–".to_string(),
-                    null_tip.to_string(),
-                ),
-            };
-            let tip = tip(&format!("{row} · {col}: {tip_text}"));
-            let _ = write!(
-                out,
-                r#"<g class="cell">{tip}<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="{WHITE}"/><text x="{}" y="{}" text-anchor="middle" fill="{ink}">{}</text></g>"#,
-                c(x),
-                c(y),
-                c(cw),
-                c(ch),
-                c(x + cw / 2.0),
-                c(y + ch / 2.0 + 4.0),
-                escape(&text)
+            let tip = format!("{row} · {col}");
+            heat_cell(
+                &mut out,
+                left + k as f64 * cw,
+                y,
+                (cw, ch),
+                cell(r, k),
+                &tip,
+                null_tip,
             );
         }
     }
-    let ly = bottom + 16.0;
-    let mut lx = left.min(w - legend_w - 10.0).max(10.0);
-    for v in [40.0, 70.0, 85.0, 100.0, 110.0, 120.0] {
-        let _ = write!(
-            out,
-            r#"<rect x="{}" y="{}" width="30.0" height="10.0" fill="{}"/><text x="{}" y="{}" text-anchor="middle" fill="{MUTED}">{}</text>"#,
-            c(lx),
-            c(ly),
-            heat(v),
-            c(lx + 15.0),
-            c(ly + 24.0),
-            format::num(v, 0)
-        );
-        lx += 34.0;
-    }
-    if any_null {
-        let _ = write!(
-            out,
-            r#"<rect x="{}" y="{}" width="30.0" height="10.0" fill="{NULL_FILL}"/><text x="{}" y="{}" fill="{MUTED}">{}</text>"#,
-            c(lx + 6.0),
-            c(ly),
-            c(lx + 40.0),
-            c(ly + 9.0),
-            escape(null_tip)
-        );
-    }
+    let lx = left.min(w - legend_w - 10.0).max(10.0);
+    heat_legend(&mut out, lx, bottom + 16.0, any_null.then_some(null_tip));
     close(out)
 }
 

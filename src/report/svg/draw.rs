@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Unit, GRID, HEAT_STOPS, INK, MUTED, SERIES};
+use super::{Unit, GRID, HEAT_STOPS, INK, MUTED, NULL_FILL, SERIES, WHITE};
 use crate::config::def::Direction;
 use crate::report::format::{self, escape};
 
@@ -391,5 +391,76 @@ impl CurveFrame {
             ],
         };
         corners.map(|(v, s)| (self.x(v), self.y(s)))
+    }
+}
+
+/// One heatmap cell at (`x`, `y`): coloured by its value and printing it, or grey with
+/// `null_tip`; its tooltip is `label: value`.
+pub(super) fn heat_cell(
+    out: &mut String,
+    x: f64,
+    y: f64,
+    (cw, ch): (f64, f64),
+    value: Option<f64>,
+    label: &str,
+    null_tip: &str,
+) {
+    let (fill, ink, text, tip_text) = match value {
+        Some(v) => {
+            let fill = heat(v);
+            let ink = if luminance(&fill) < 128.0 {
+                "#FFFFFF"
+            } else {
+                INK
+            };
+            (fill, ink, format::num(v, 1), format::num(v, 1))
+        }
+        None => (
+            NULL_FILL.to_string(),
+            MUTED,
+            "–".to_string(),
+            null_tip.to_string(),
+        ),
+    };
+    let tip = tip(&format!("{label}: {tip_text}"));
+    let _ = write!(
+        out,
+        r#"<g class="cell">{tip}<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="{WHITE}"/><text x="{}" y="{}" text-anchor="middle" fill="{ink}">{}</text></g>"#,
+        c(x),
+        c(y),
+        c(cw),
+        c(ch),
+        c(x + cw / 2.0),
+        c(y + ch / 2.0 + 4.0),
+        escape(&text)
+    );
+}
+
+/// The heatmap's colour key from (`lx`, `ly`): swatches of 40 to 120, and the null swatch with
+/// its words when a cell is null.
+pub(super) fn heat_legend(out: &mut String, mut lx: f64, ly: f64, null_tip: Option<&str>) {
+    for v in [40.0, 70.0, 85.0, 100.0, 110.0, 120.0] {
+        let _ = write!(
+            out,
+            r#"<rect x="{}" y="{}" width="30.0" height="10.0" fill="{}"/><text x="{}" y="{}" text-anchor="middle" fill="{MUTED}">{}</text>"#,
+            c(lx),
+            c(ly),
+            heat(v),
+            c(lx + 15.0),
+            c(ly + 24.0),
+            format::num(v, 0)
+        );
+        lx += 34.0;
+    }
+    if let Some(words) = null_tip {
+        let _ = write!(
+            out,
+            r#"<rect x="{}" y="{}" width="30.0" height="10.0" fill="{NULL_FILL}"/><text x="{}" y="{}" fill="{MUTED}">{}</text>"#,
+            c(lx + 6.0),
+            c(ly),
+            c(lx + 40.0),
+            c(ly + 9.0),
+            escape(words)
+        );
     }
 }
