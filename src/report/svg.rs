@@ -318,6 +318,34 @@ pub fn heatmap(
     close(out)
 }
 
+/// A score curve that cannot be drawn (three values not strictly ordered for the direction):
+/// the marks and the actual with its score, as words.
+fn flat_note(
+    title: &str,
+    marks: [&str; 3],
+    points: [f64; 3],
+    actual: Option<(f64, f64)>,
+    unit: Unit,
+) -> String {
+    let mut out = open(title, 380.0, 112.0);
+    for (i, (word, v)) in marks.iter().zip(points).enumerate() {
+        let _ = write!(
+            out,
+            r#"<text x="10.0" y="{}" fill="{INK}">{}</text>"#,
+            c(48.0 + i as f64 * 16.0),
+            escape(&format!("{word}: {}", show(v, unit)))
+        );
+    }
+    if let Some((a, score)) = actual {
+        let _ = write!(
+            out,
+            r#"<text x="10.0" y="100.0" fill="{ACCENT}">{}</text>"#,
+            escape(&format!("{} → {}", show(a, unit), format::num(score, 1)))
+        );
+    }
+    close(out)
+}
+
 /// The KPI score curve of contract 5.2 (as `scoring::curve::score` computes it), over the
 /// threshold..stretch range padded by 15% each side, the x axis increasing to the right in both
 /// directions (so a `lower` curve falls from 120 to 0). The three points carry a tick with the
@@ -350,27 +378,8 @@ pub fn score_curve(
             .unwrap_or_else(|| curve::score(dir, a, threshold, target, stretch).0)
     };
     let Some(g) = CurveFrame::new(dir, threshold, target, stretch) else {
-        let mut out = open(title, 380.0, 112.0);
-        for (i, (word, v)) in marks.iter().zip(points).enumerate() {
-            let _ = write!(
-                out,
-                r#"<text x="10.0" y="{}" fill="{INK}">{}</text>"#,
-                c(48.0 + i as f64 * 16.0),
-                escape(&format!("{word}: {}", show(v, unit)))
-            );
-        }
-        if let Some(a) = actual {
-            let _ = write!(
-                out,
-                r#"<text x="10.0" y="100.0" fill="{ACCENT}">{}</text>"#,
-                escape(&format!(
-                    "{} → {}",
-                    show(a, unit),
-                    format::num(score_of(a), 1)
-                ))
-            );
-        }
-        return close(out);
+        let actual = actual.map(|a| (a, score_of(a)));
+        return flat_note(title, marks, points, actual, unit);
     };
     let mut out = open(title, 380.0, 250.0);
     let ticks = [0.0, 50.0, 100.0, 120.0];
