@@ -97,9 +97,14 @@ pub enum Command {
         after_help = "Examples:\n  factorscore report out\n  factorscore report out --period 2026-10 --lang zh\n  factorscore report out --split out/statements\n\nThe page is self-contained (inline SVG, no script, no network). Without --period it reports the last period written, with trends over the 12 periods before it."
     )]
     Report(crate::report::ReportOptions),
-    /// List the metrics a plan can score: name, type, unit, meaning and formula.
-    #[command(after_help = "Examples:\n  factorscore metrics\n  factorscore metrics --markdown")]
+    /// List the metrics a plan can score: name, type, unit, meaning and formula; with a pipeline,
+    /// its custom metrics too.
+    #[command(
+        after_help = "Examples:\n  factorscore metrics\n  factorscore metrics pipelines/monthly.yaml\n  factorscore metrics --markdown"
+    )]
     Metrics {
+        /// A pipeline whose custom metrics (its `metrics` list) are listed after the built-ins.
+        pipeline: Option<PathBuf>,
         /// Print the README's Markdown table.
         #[arg(long)]
         markdown: bool,
@@ -297,17 +302,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Metrics { markdown } => {
+        Command::Metrics { pipeline, markdown } => {
+            let cat = match pipeline {
+                Some(p) => crate::config::load(&p)?.catalogue,
+                None => crate::catalogue::Catalogue::default(),
+            };
             if markdown {
-                print!("{}", crate::metrics::registry::markdown_table());
+                print!("{}", cat.markdown_table());
             } else {
-                for m in crate::metrics::registry::METRICS {
+                for id in cat.ids() {
                     println!(
                         "{:<28} {:<15} {:<14} {}",
-                        m.name,
-                        m.kind.type_name(),
-                        m.unit,
-                        m.meaning
+                        cat.name(id),
+                        cat.kind(id).type_name(),
+                        cat.unit(id),
+                        cat.meaning(id)
                     );
                 }
             }

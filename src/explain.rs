@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::config::{Kpi, OrgField, Plan};
 use crate::error::Error;
-use crate::metrics::registry::Ctx;
+use crate::catalogue::{Metric, MetricId};
+use crate::metrics::{registry, Facts};
 use crate::money::format_cents;
 use crate::periods::format_day;
 use crate::run::{Loaded, Scorecards};
@@ -16,7 +17,7 @@ use crate::tables::Table;
 /// A figure behind a metric.
 #[derive(Debug, Serialize)]
 pub struct Figure {
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
 }
 
@@ -33,9 +34,9 @@ pub struct Appeal {
 /// One KPI line of the statement.
 #[derive(Debug, Serialize)]
 pub struct KpiLine {
-    pub metric: &'static str,
-    pub meaning: &'static str,
-    pub formula: &'static str,
+    pub metric: String,
+    pub meaning: String,
+    pub formula: String,
     pub perspective: &'static str,
     pub direction: &'static str,
     pub raw_actual: Option<f64>,
@@ -121,11 +122,10 @@ pub fn statement(
     let s: &RowScore = &sc.scored.rows[k][i];
     let org = card.org;
     let sp = s.plan.map(|pi| &plan.plans[pi]);
-    let ctx = f.ctx(e, k);
     let kpis: Vec<KpiLine> = sp.map_or_else(Vec::new, |pl| {
         s.kpis
             .iter()
-            .map(|ks| kpi_line(loaded, &pl.kpis[ks.kpi], ks, &ctx))
+            .map(|ks| kpi_line(plan, loaded, f, (e, k), &pl.kpis[ks.kpi], ks))
             .collect()
     });
     let swing = s.composite.zip(s.previous).map(|(a, b)| a - b);
@@ -192,8 +192,16 @@ fn org_value(org: Option<&crate::model::OrgRow>, g: OrgField) -> Option<String> 
 
 /// One KPI of the statement: the metric and the figures behind it, the appeal, the target and
 /// where it came from, and the score's arithmetic.
-fn kpi_line(loaded: &Loaded, kpi: &Kpi, ks: &KpiScore, ctx: &Ctx) -> KpiLine {
+fn kpi_line(
+    plan: &Plan,
+    loaded: &Loaded,
+    f: &Facts,
+    (e, k): (u32, usize),
+    kpi: &Kpi,
+    ks: &KpiScore,
+) -> KpiLine {
     let l = &loaded.ledger;
+    let cat = &plan.catalogue;
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
     let m = kpi.metric;
     let t = ks.target;
@@ -208,20 +216,13 @@ fn kpi_line(loaded: &Loaded, kpi: &Kpi, ks: &KpiScore, ctx: &Ctx) -> KpiLine {
         }
     });
     KpiLine {
-        metric: m.name,
-        meaning: m.meaning,
-        formula: m.formula,
+        metric: cat.name(m).to_string(),
+        meaning: cat.meaning(m).to_string(),
+        formula: cat.formula(m),
         perspective: kpi.perspective.name(),
         direction: kpi.direction.name(),
         raw_actual: ks.raw_actual,
-        figures: m
-            .parts
-            .iter()
-            .map(|part| Figure {
-                label: part.label,
-                value: (part.value)(ctx).to_string(),
-            })
-            .collect(),
+        figures: figures(cat, f, e, k, m),
         appeal,
         actual: ks.actual,
         target: t.target,
@@ -363,6 +364,40 @@ pub fn text(s: &Statement) -> String {
     }
     let _ = writeln!(o, "bonus: {}", s.bonus_working);
     o
+}
+
+/// The figures behind metric `m` of entity `e` in the `k`-th period: a built-in's parts, or the
+/// values a derived metric reads (those read through `lag` from the previous period).
+fn figures(cat: &crate::catalogue::Catalogue, f: &Facts, e: u32, k: usize, m: MetricId) -> Vec<Figure> {
+    match cat.get(m) {
+        Metric::Builtin(b) => {
+            let ctx = f.ctx(e, k);
+            registry::parts(b)
+                .iter()
+                .map(|part| Figure {
+                    label: part.label.to_string(),
+                    value: (part.value)(&ctx).to_string(),
+                })
+                .collect()
+        }
+        Metric::Custom(c) => {
+            let Some(d) = c.derived() else {
+                return Vec::new();
+            };
+            let now = d.reads.iter().map(|&id| Figure {
+                label: cat.name(id).to_string(),
+                value: f.value(cat, e, k, id).to_string(),
+            });
+            let before = d.lags.iter().map(|&id| Figure {
+                label: format!("lag({}), the previous period", cat.name(id)),
+                value: match k.checked_sub(1) {
+                    Some(p) => f.value(cat, e, p, id).to_string(),
+                    None => "null".into(),
+                },
+            });
+            now.chain(before).collect()
+        }
+    }
 }
 
 /// One KPI of the statement as text.

@@ -3,7 +3,8 @@
 
 use polars::prelude::*;
 
-use crate::metrics::registry::{Kind, Val, METRICS};
+use crate::catalogue::{Catalogue, Kind};
+use crate::metrics::registry::Val;
 use crate::periods::Day;
 
 /// Money cents as a Decimal(38, 2) column.
@@ -24,27 +25,28 @@ pub fn float_column(name: &str, v: impl Iterator<Item = Option<f64>>) -> Column 
     Column::new(name.into(), v.collect::<Vec<_>>())
 }
 
-/// The metric columns of many rows, each row's values in [`METRICS`] order.
-pub fn metric_columns(rows: &[Vec<Val>]) -> PolarsResult<Vec<Column>> {
-    let mut out = Vec::with_capacity(METRICS.len());
-    for (i, m) in METRICS.iter().enumerate() {
-        let col = match m.kind {
+/// The metric columns of many rows, each row's values in catalogue order.
+pub fn metric_columns(cat: &Catalogue, rows: &[Vec<Val>]) -> PolarsResult<Vec<Column>> {
+    let mut out = Vec::with_capacity(cat.len());
+    for (i, id) in cat.ids().enumerate() {
+        let name = cat.name(id);
+        let col = match cat.kind(id) {
             Kind::Money => money_column(
-                m.name,
+                name,
                 rows.iter().map(|r| match r[i] {
                     Val::Money(c) => Some(c),
                     _ => None,
                 }),
             )?,
             Kind::Float => float_column(
-                m.name,
+                name,
                 rows.iter().map(|r| match r[i] {
                     Val::Float(x) => x,
                     _ => None,
                 }),
             ),
             Kind::Count => Column::new(
-                m.name.into(),
+                name.into(),
                 rows.iter()
                     .map(|r| match r[i] {
                         Val::Count(c) => c,

@@ -2,6 +2,7 @@
 
 use polars::prelude::*;
 
+use crate::catalogue::Catalogue;
 use crate::config::ScorePlan;
 use crate::frame::float_column;
 use crate::model::Ledger;
@@ -13,6 +14,7 @@ type Line<'a> = (&'a str, &'a ScorePlan, &'a KpiScore);
 
 /// The kpi_scores table of one period.
 pub fn frame<'a>(
+    cat: &'a Catalogue,
     plans: &'a [ScorePlan],
     l: &'a Ledger,
     cards: &'a [Card],
@@ -37,7 +39,7 @@ pub fn frame<'a>(
     let cols = vec![
         text("employee_id", &|r| Some(r.0)),
         text("plan", &|r| Some(r.1.name.as_str())),
-        text("metric", &|r| Some(r.1.kpis[r.2.kpi].metric.name)),
+        text("metric", &|r| Some(cat.name(r.1.kpis[r.2.kpi].metric))),
         text("perspective", &|r| {
             Some(r.1.kpis[r.2.kpi].perspective.name())
         }),

@@ -5,6 +5,7 @@
 //! [`ledger`] applies each invoice's events; [`metrics`] computes every metric for every
 //! employee and period in one pass; [`scorecards`] and [`output`] write the Parquet tables.
 
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod rollups;
 pub mod run;
 pub mod runlog;
 pub mod scorecards;
+pub mod stats;
 pub mod scoring;
 pub mod sources;
 pub mod storage;

@@ -61,6 +61,8 @@ pub struct Manifest {
     pub partitions: BTreeMap<&'static str, BTreeMap<String, usize>>,
     /// Scorecard rows whose role had no plan in force, per role.
     pub not_rated: BTreeMap<String, usize>,
+    /// The pipeline's custom metrics (contract 3.1), each as defined.
+    pub metrics: Vec<crate::catalogue::custom::Record>,
     /// The files written, relative to the output folder.
     pub files: Vec<String>,
     pub started_at: String,
@@ -98,6 +100,7 @@ impl Manifest {
             rows_written,
             partitions,
             not_rated,
+            metrics: plan.catalogue.custom.iter().map(Into::into).collect(),
             files: files.iter().map(|f| f.display().to_string()).collect(),
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),

@@ -115,6 +115,8 @@ pub struct Invoices {
     pub originator: Vec<u32>,
     /// Booking rate (scaled by [`crate::money::RATE_SCALE`]).
     pub rate: Vec<i64>,
+    /// Row in the raw table.
+    pub row: Vec<u32>,
 }
 
 /// Dated money events tied to an invoice: collections, write-offs or fees.
@@ -227,6 +229,8 @@ pub struct Reviews {
     pub day: Vec<Day>,
     pub source: Vec<ReviewSource>,
     pub score: Vec<f64>,
+    /// Row in the raw table.
+    pub row: Vec<u32>,
 }
 
 /// Rates per currency, sorted by date.
@@ -263,7 +267,7 @@ pub struct TargetRow {
     /// Row of the raw table, for messages.
     pub row: u32,
     pub period: LabelKey,
-    pub metric: &'static crate::metrics::registry::MetricDef,
+    pub metric: crate::catalogue::MetricId,
     pub target: f64,
     pub threshold: Option<f64>,
     pub stretch: Option<f64>,
@@ -278,7 +282,7 @@ pub struct AdjustmentRow {
     pub row: u32,
     pub employee: u32,
     pub period: LabelKey,
-    pub metric: &'static crate::metrics::registry::MetricDef,
+    pub metric: crate::catalogue::MetricId,
     pub value: f64,
     pub reason: String,
     pub approved_by: String,

@@ -1,14 +1,18 @@
 //! Contract section 4: the same metrics per team, department and company. Each scorecard row
 //! counts in the team and department it shows; the company holds every entity's facts,
 //! `UNASSIGNED` included. Figures are recomputed from the members' summed facts (and pooled
-//! time-to-fund samples and review rows) through the metric registry, never averaged.
+//! time-to-fund samples and review rows) through the metric registry, never averaged; a custom
+//! aggregate is taken over the union of the members' rows, and a derived metric is evaluated on
+//! the group's own values, `lag` reading the same group's previous period.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
+use crate::catalogue::{Builtin, Catalogue, MetricId};
 use crate::frame::metric_columns;
-use crate::metrics::registry::{self, Ctx};
+use crate::metrics::custom::{self, derived, GroupValues};
+use crate::metrics::registry::{self, Ctx, Val};
 use crate::metrics::{Facts, Sums};
 use crate::scorecards::Card;
 use crate::scoring::RowScore;
@@ -31,16 +35,23 @@ impl Group {
     }
 }
 
-/// The rollups table of the `k`-th period of the facts' window.
-pub fn frame(f: &Facts, k: usize, cards: &[Card], scores: &[RowScore]) -> PolarsResult<DataFrame> {
+/// A group of a period: its level, key and summed facts.
+struct GroupRow<'c> {
+    level: &'static str,
+    key: &'c str,
+    g: Group,
+}
+
+/// The groups of the `k`-th period: the company, then departments and teams by name.
+fn groups<'c>(f: &Facts, k: usize, cards: &'c [Card], scores: Option<&[RowScore]>) -> Vec<GroupRow<'c>> {
     let mut company = Group::default();
     for e in 0..f.entities as u32 {
         company.add(f, e, k);
     }
     let mut departments: BTreeMap<&str, Group> = BTreeMap::new();
     let mut teams: BTreeMap<&str, Group> = BTreeMap::new();
-    for (c, s) in cards.iter().zip(scores) {
-        let rated = i64::from(s.plan.is_some());
+    for (i, c) in cards.iter().enumerate() {
+        let rated = i64::from(scores.is_some_and(|s| s[i].plan.is_some()));
         company.employees += 1;
         company.rated += rated;
         let Some(org) = c.org else { continue };
@@ -53,41 +64,103 @@ pub fn frame(f: &Facts, k: usize, cards: &[Card], scores: &[RowScore]) -> Polars
             g.rated += rated;
         }
     }
-    let rows: Vec<(&str, &str, Group)> = std::iter::once(("company", "company", company))
-        .chain(
-            departments
-                .into_iter()
-                .map(|(key, g)| ("department", key, g)),
-        )
-        .chain(teams.into_iter().map(|(key, g)| ("team", key, g)))
-        .collect();
+    let row = |level, key, g| GroupRow { level, key, g };
+    std::iter::once(row("company", "company", company))
+        .chain(departments.into_iter().map(|(key, g)| row("department", key, g)))
+        .chain(teams.into_iter().map(|(key, g)| row("team", key, g)))
+        .collect()
+}
+
+/// Every metric of each group of the `k`-th period, in catalogue order. `depth` is how many
+/// periods back `lag` may still read.
+fn values<'c>(
+    cat: &Catalogue,
+    f: &Facts,
+    k: usize,
+    cards: &'c [Vec<Card>],
+    custom_groups: &GroupValues,
+    depth: usize,
+    scores: Option<&[RowScore]>,
+) -> Vec<(GroupRow<'c>, Vec<Val>)> {
+    let rows = groups(f, k, &cards[k], scores);
     let (days, points) = f.shape(k);
-    let values: Vec<_> = rows
-        .iter()
-        .map(|(_, _, g)| {
-            let mut ttf = g.ttf.clone();
+    let lag_used = cat.custom.iter().any(|m| m.derived().is_some_and(|d| !d.lags.is_empty()));
+    let prev: HashMap<(&str, &str), Vec<Val>> = if lag_used && depth > 0 && k > 0 {
+        values(cat, f, k - 1, cards, custom_groups, depth - 1, None)
+            .into_iter()
+            .map(|(r, v)| ((r.level, r.key), v))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let order = derived::order(cat);
+    rows.into_iter()
+        .map(|r| {
+            let mut ttf = r.g.ttf.clone();
             ttf.sort_by(f64::total_cmp);
-            registry::values(&Ctx {
-                s: &g.sums,
+            let ctx = Ctx {
+                s: &r.g.sums,
                 days,
                 points,
                 ttf: &ttf,
-            })
+            };
+            let mut v = registry::values(&ctx);
+            match custom_groups.get(&(r.level, r.key.to_string(), k)) {
+                Some(c) => v.extend_from_slice(c),
+                None => v.extend(custom::empty_values(cat)),
+            }
+            let before = prev.get(&(r.level, r.key));
+            for &i in &order {
+                let Some(d) = cat.custom[i].derived() else { continue };
+                let at = |vals: &[Val], id: MetricId| vals.get(id.index()).and_then(|x| x.as_f64());
+                let now = |id: MetricId| at(&v, id);
+                let was = |id: MetricId| before.and_then(|b| at(b, id));
+                let x = derived::eval(&d.expr, cat, &now, &was);
+                v[Builtin::ALL.len() + i] = Val::Float(x);
+            }
+            (r, v)
         })
-        .collect();
+        .collect()
+}
+
+/// The rollups table of the `k`-th period of the facts' window; `cards` are every period's rows.
+pub fn frame(
+    cat: &Catalogue,
+    f: &Facts,
+    k: usize,
+    cards: &[Vec<Card>],
+    scores: &[RowScore],
+    custom_groups: &GroupValues,
+) -> PolarsResult<DataFrame> {
+    let depth = derived::lag_depth(cat);
+    let rows = values(cat, f, k, cards, custom_groups, depth, Some(scores));
     let n = rows.len();
+    let vals: Vec<Vec<Val>> = rows.iter().map(|r| r.1.clone()).collect();
     let mut cols = vec![
-        Column::new("level".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-        Column::new("key".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new("level".into(), rows.iter().map(|r| r.0.level).collect::<Vec<_>>()),
+        Column::new("key".into(), rows.iter().map(|r| r.0.key).collect::<Vec<_>>()),
         Column::new(
             "employees".into(),
-            rows.iter().map(|r| r.2.employees).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.0.g.employees).collect::<Vec<_>>(),
         ),
         Column::new(
             "rated".into(),
-            rows.iter().map(|r| r.2.rated).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.0.g.rated).collect::<Vec<_>>(),
         ),
     ];
-    cols.extend(metric_columns(&values)?);
+    cols.extend(metric_columns(cat, &vals)?);
     DataFrame::new(n, cols)
+}
+
+/// The scorecard rows of every period as rollup members: (entity, period index, team,
+/// department), for the custom aggregates over their union.
+pub fn members<'c>(cards: &'c [Vec<Card>]) -> Vec<(u32, u32, &'c str, &'c str)> {
+    cards
+        .iter()
+        .flatten()
+        .filter_map(|c| {
+            let o = c.org?;
+            Some((c.employee, c.k as u32, o.team.as_str(), o.department.as_str()))
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 
 use polars::prelude::*;
 
+use crate::catalogue::Catalogue;
 use crate::frame::{date_column, metric_columns, money_column};
 use crate::metrics::{Facts, Window};
 use crate::model::{Ledger, OrgRow};
@@ -51,6 +52,7 @@ pub fn org_date(l: &Ledger, e: u32, pe: Day) -> Day {
 
 /// The scorecards table of one period: `cards` and their `scores`, in the same order.
 pub fn frame(
+    cat: &Catalogue,
     l: &Ledger,
     f: &Facts,
     cards: &[Card],
@@ -58,7 +60,7 @@ pub fn frame(
 ) -> PolarsResult<DataFrame> {
     let n = cards.len();
     let Some(k) = cards.first().map(|c| c.k) else {
-        return empty_frame();
+        return empty_frame(cat);
     };
     let w = f.window;
     let p = w.first + k as i32;
@@ -95,8 +97,8 @@ pub fn frame(
                 .collect::<Vec<_>>(),
         ),
     ];
-    let values: Vec<_> = cards.iter().map(|c| f.values(c.employee, k)).collect();
-    cols.extend(metric_columns(&values)?);
+    let values: Vec<_> = cards.iter().map(|c| f.values(cat, c.employee, k)).collect();
+    cols.extend(metric_columns(cat, &values)?);
     cols.extend(score_columns(scores)?);
     DataFrame::new(n, cols)
 }
@@ -125,7 +127,7 @@ fn score_columns(scores: &[RowScore]) -> PolarsResult<Vec<Column>> {
 }
 
 /// A scorecards table with no rows, with every column typed.
-fn empty_frame() -> PolarsResult<DataFrame> {
+fn empty_frame(cat: &Catalogue) -> PolarsResult<DataFrame> {
     let text = |n: &str| Column::new(n.into(), Vec::<Option<&str>>::new());
     let mut cols = vec![
         text("employee_id"),
@@ -138,7 +140,7 @@ fn empty_frame() -> PolarsResult<DataFrame> {
         text("manager_id"),
         Column::new("days_employed".into(), Vec::<i64>::new()),
     ];
-    cols.extend(metric_columns(&[])?);
+    cols.extend(metric_columns(cat, &[])?);
     cols.extend(score_columns(&[])?);
     DataFrame::new(0, cols)
 }

@@ -47,10 +47,86 @@ pub struct PipelineDef {
     #[serde(default)]
     #[schemars(with = "Option<StorageDef>")]
     pub storage: Option<Spanned<StorageDef>>,
+    /// The pipeline's own metrics (contract 3.1): aggregates over one table, or expressions over
+    /// other metrics. They become columns of scorecards and rollups and may be KPIs of plans.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<MetricDef>>")]
+    pub metrics: Option<Spanned<Vec<Spanned<MetricDef>>>>,
     /// Scorecard plans (contract 5.1): each scores one role over a range of months.
     #[serde(default)]
     #[schemars(with = "Option<Vec<PlanDef>>")]
     pub plans: Option<Spanned<Vec<Spanned<PlanDef>>>>,
+}
+
+/// A custom metric (contract 3.1): either an aggregate (`table`, `agg`, `column`, `q`,
+/// `filter`) or a derived metric (`expr`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDef {
+    /// The column name: `[a-z][a-z0-9_]*`, unique, not a section 3 metric's name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// What it measures, shown by `factorscore metrics`, `explain` and the report.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Spanned<String>>,
+    /// The table aggregated (an aggregate only).
+    #[serde(default)]
+    #[schemars(with = "Option<CustomTableName>")]
+    pub table: Option<Spanned<String>>,
+    /// The aggregate function (an aggregate only).
+    #[serde(default)]
+    #[schemars(with = "Option<AggName>")]
+    pub agg: Option<Spanned<String>>,
+    /// The column aggregated; required except for `count`. May be an extra column of the table
+    /// (`applied`, `recovery`, `balance`, `days_past_due`, `invoice.<column>`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub column: Option<Spanned<String>>,
+    /// The quantile of `quantile`, 0 < q < 1.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub q: Option<Spanned<f64>>,
+    /// A SQL boolean expression over the table's columns; rows where it is false or null are
+    /// left out, e.g. `invoice.recourse = false AND amount >= 100000`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub filter: Option<Spanned<String>>,
+    /// A derived metric: SQL arithmetic over other metrics of the same row, with `nullif`,
+    /// `coalesce`, `abs`, `least`, `greatest` and `lag(name)`, e.g.
+    /// `new_clients / nullif(lag(new_clients), 0) - 1`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub expr: Option<Spanned<String>>,
+}
+
+/// The tables a custom aggregate may run over (for the JSON Schema).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum CustomTableName {
+    Invoices,
+    Collections,
+    WriteOffs,
+    Fees,
+    Applications,
+    Reviews,
+    Balances,
+}
+
+/// The aggregate functions of a custom metric (for the JSON Schema).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum AggName {
+    Sum,
+    Count,
+    CountDistinct,
+    Mean,
+    Min,
+    Max,
+    Median,
+    Quantile,
 }
 
 /// An inclusive range of period labels such as `2024-01` .. `2026-10`.

@@ -1,7 +1,9 @@
 //! Pipeline files: their shape ([`def`]), and the checked [`Plan`] a run works from ([`validate`]).
 
 pub mod def;
+mod metrics;
 mod plans;
+pub mod sql;
 mod validate;
 
 use std::fmt;

@@ -5,7 +5,7 @@ use serde_saphyr::Spanned;
 
 use super::def::{DecimalText, Direction, GradeDef, KpiDef, Perspective, PlanDef};
 use super::validate::Checker;
-use crate::metrics::registry::{self, MetricDef};
+use crate::catalogue::{Catalogue, MetricId};
 use crate::periods::{month_of, Calendar, Day, Grain};
 
 /// An org_history column a calibration group can be keyed on.
@@ -48,7 +48,7 @@ pub struct Grade {
 /// A checked KPI.
 #[derive(Debug, Clone)]
 pub struct Kpi {
-    pub metric: &'static MetricDef,
+    pub metric: MetricId,
     pub weight: f64,
     pub perspective: Perspective,
     pub direction: Direction,
@@ -100,18 +100,24 @@ const WEIGHT_TOLERANCE: f64 = 1e-9;
 pub(super) fn check_plans(
     c: &mut Checker<'_>,
     plans: &Spanned<Vec<Spanned<PlanDef>>>,
+    catalogue: &Catalogue,
 ) -> Vec<ScorePlan> {
     let out: Vec<ScorePlan> = plans
         .value
         .iter()
         .enumerate()
-        .map(|(i, p)| check_plan(c, &p.value, &format!("plans[{i}]")))
+        .map(|(i, p)| check_plan(c, &p.value, &format!("plans[{i}]"), catalogue))
         .collect();
     check_names_and_overlaps(c, &plans.value, &out);
     out
 }
 
-fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str) -> ScorePlan {
+fn check_plan(
+    c: &mut Checker<'_>,
+    def: &PlanDef,
+    key: &str,
+    catalogue: &Catalogue,
+) -> ScorePlan {
     if def.name.value.trim().is_empty() {
         c.at(
             &def.name,
@@ -172,7 +178,7 @@ fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str) -> ScorePlan {
             Some(g) => grades(c, g, key),
             None => default_grades(),
         },
-        kpis: kpis(c, &def.kpis, key),
+        kpis: kpis(c, &def.kpis, key, catalogue),
     }
 }
 
@@ -361,7 +367,12 @@ fn multiplier(c: &mut Checker<'_>, m: &Spanned<DecimalText>, key: &str) -> i64 {
     }
 }
 
-fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Vec<Kpi> {
+fn kpis(
+    c: &mut Checker<'_>,
+    k: &Spanned<Vec<Spanned<KpiDef>>>,
+    key: &str,
+    catalogue: &Catalogue,
+) -> Vec<Kpi> {
     if k.value.is_empty() {
         c.at(
             k,
@@ -373,7 +384,7 @@ fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Ve
     }
     let mut out: Vec<Kpi> = Vec::new();
     for (i, kpi) in k.value.iter().enumerate() {
-        if let Some(kpi) = check_kpi(c, &kpi.value, &format!("{key}.kpis[{i}]"), &out) {
+        if let Some(kpi) = check_kpi(c, &kpi.value, &format!("{key}.kpis[{i}]"), &out, catalogue) {
             out.push(kpi);
         }
     }
@@ -393,19 +404,25 @@ fn kpis(c: &mut Checker<'_>, k: &Spanned<Vec<Spanned<KpiDef>>>, key: &str) -> Ve
 
 /// One KPI: its metric (known, not repeated in `earlier`), weight and ordered defaults. `None`
 /// when the metric is unknown.
-fn check_kpi(c: &mut Checker<'_>, d: &KpiDef, key: &str, earlier: &[Kpi]) -> Option<Kpi> {
-    let metric = registry::metric(&d.metric.value);
+fn check_kpi(
+    c: &mut Checker<'_>,
+    d: &KpiDef,
+    key: &str,
+    earlier: &[Kpi],
+    catalogue: &Catalogue,
+) -> Option<Kpi> {
+    let metric = catalogue.id(&d.metric.value);
     match metric {
         None => c.at(
             &d.metric,
             &format!("{key}.metric"),
             format!("`{}` is not a metric", d.metric.value),
-            Some(registry::unknown_metric_hint(&d.metric.value)),
+            Some(catalogue.unknown_hint(&d.metric.value)),
         ),
-        Some(m) if earlier.iter().any(|o| o.metric.name == m.name) => c.at(
+        Some(m) if earlier.iter().any(|o| o.metric == m) => c.at(
             &d.metric,
             &format!("{key}.metric"),
-            format!("`{}` is a KPI of this plan already", m.name),
+            format!("`{}` is a KPI of this plan already", catalogue.name(m)),
             Some("score each metric once per plan".into()),
         ),
         _ => {}

@@ -32,6 +32,8 @@ pub struct Plan {
     pub storage: crate::storage::StorageConfig,
     pub compression: Compression,
     pub compression_level: i32,
+    /// Every metric the run computes: the built-ins and the pipeline's custom metrics.
+    pub catalogue: crate::catalogue::Catalogue,
     /// Scorecard plans, in the file's order.
     pub plans: Vec<ScorePlan>,
     /// The largest share of all rows read that may be rejected.
@@ -112,6 +114,26 @@ impl Checker<'_> {
             file: self.file.to_path_buf(),
             line: s.referenced.line(),
             column: s.referenced.column(),
+            key: key.to_string(),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    /// A problem at a line and column of the file found otherwise than by the YAML parser (a
+    /// place inside a SQL string).
+    pub(super) fn at_place(
+        &mut self,
+        line: u64,
+        column: u64,
+        key: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.errors.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            line,
+            column,
             key: key.to_string(),
             message: message.into(),
             hint,
@@ -210,10 +232,15 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
     });
 
     let sources = check_sources(&mut c, &dir, &def.sources);
+    let catalogue = def
+        .metrics
+        .as_ref()
+        .map(|m| super::metrics::check_metrics(&mut c, text, m))
+        .unwrap_or_default();
     let plans = def
         .plans
         .as_ref()
-        .map(|p| super::plans::check_plans(&mut c, p))
+        .map(|p| super::plans::check_plans(&mut c, p, &catalogue))
         .unwrap_or_default();
 
     let max_rejected_share = share(&mut c, &def.max_rejected_share, "max_rejected_share");
@@ -270,6 +297,7 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         storage,
         compression,
         compression_level,
+        catalogue,
         plans,
         max_rejected_share,
     })

@@ -4,13 +4,14 @@
 //!
 //! Library calls (kept in this one file so an API change is easy to follow):
 //! `config::load_str`, `run::load`, `run::window`, `run::facts`, `metrics::Facts::at` and
-//! `shape`, `metrics::Sums::add`, and `metrics::registry::metric` with its `Ctx`.
+//! `shape`, `metrics::Sums::add`, and `metrics::registry::value` with its `Ctx`.
 
 use std::path::Path;
 
 use super::{month_label, GenConfig};
 use crate::error::Error;
-use crate::metrics::registry::{metric, Ctx};
+use crate::catalogue::Builtin;
+use crate::metrics::registry::{self, Ctx};
 use crate::metrics::Sums;
 use crate::periods::Grain;
 use crate::run::RunOptions;
@@ -47,7 +48,7 @@ impl Engine {
             ..Default::default()
         };
         let window = crate::run::window(&plan, &loaded.ledger, &opts)?;
-        let facts = crate::run::facts(&loaded, window);
+        let facts = crate::run::facts(&plan, &loaded, window)?;
         Ok(Engine { loaded, facts })
     }
 
@@ -58,7 +59,7 @@ impl Engine {
             .facts
             .window
             .index_of_day(crate::periods::month_end(m))?;
-        (metric(name)?.value)(&self.facts.ctx(e, k)).as_f64()
+        registry::value(Builtin::by_name(name)?, &self.facts.ctx(e, k)).as_f64()
     }
 
     /// Lines describing the company.
@@ -87,8 +88,8 @@ fn figures(
     // quantiles only.
     let metric_with = |s: &Sums, k: usize, name: &str, ttf: &[f64]| -> Option<f64> {
         let (days, points) = facts.shape(k);
-        let def = metric(name)?;
-        (def.value)(&Ctx {
+        let b = Builtin::by_name(name)?;
+        registry::value(b, &Ctx {
             s,
             days,
             points,

@@ -4,12 +4,14 @@
 //! Sums are accumulated in a dense `entities × periods` table of [`Sums`]; ratios are derived
 //! from those sums only when a row is written, so rollups can reuse them.
 
+pub mod custom;
 mod origination;
 mod portfolio;
 pub mod registry;
 
 use std::collections::HashMap;
 
+use crate::catalogue::{Builtin, Catalogue, Metric, MetricId};
 use crate::ledger::Swept;
 use crate::model::Ledger;
 use crate::periods::{Calendar, Day};
@@ -144,6 +146,8 @@ pub struct Facts {
     pub sums: Vec<Sums>,
     /// Hours from received to funded, per (entity, period index), sorted.
     pub time_to_fund: HashMap<(u32, u32), Vec<f64>>,
+    /// The pipeline's custom metrics (contract 3.1).
+    pub custom: custom::CustomFacts,
 }
 
 impl Facts {
@@ -179,9 +183,22 @@ impl Facts {
         }
     }
 
-    /// Every metric of `entity` in the `k`-th period, in registry order.
-    pub fn values(&self, entity: u32, k: usize) -> Vec<Val> {
-        registry::values(&self.ctx(entity, k))
+    /// Every metric of `entity` in the `k`-th period, in catalogue order: the built-ins, then
+    /// the custom metrics.
+    pub fn values(&self, cat: &Catalogue, entity: u32, k: usize) -> Vec<Val> {
+        let mut v = registry::values(&self.ctx(entity, k));
+        v.extend((0..cat.custom.len()).map(|i| self.custom.value(entity, k, i)));
+        v
+    }
+
+    /// The value of metric `id` for `entity` in the `k`-th period.
+    pub fn value(&self, cat: &Catalogue, entity: u32, k: usize, id: MetricId) -> Val {
+        match cat.get(id) {
+            Metric::Builtin(b) => registry::value(b, &self.ctx(entity, k)),
+            Metric::Custom(_) => self
+                .custom
+                .value(entity, k, id.index() - Builtin::ALL.len()),
+        }
     }
 
     fn at_mut(&mut self, entity: u32, k: usize) -> &mut Sums {
@@ -201,6 +218,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         entities,
         sums: vec![Sums::default(); entities * window.len()],
         time_to_fund: HashMap::new(),
+        custom: custom::CustomFacts::default(),
     };
     let (mut f, other) = std::thread::scope(|scope| {
         let flows = scope.spawn(|| {

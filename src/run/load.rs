@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
+use crate::metrics::custom::{self, rows::Source, GroupValues};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
 use crate::runlog::Progress;
@@ -119,7 +120,13 @@ pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<Raw
 pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut Timings) -> Loaded {
     let mut t = std::time::Instant::now();
     let mut problems = Problems::new(Policy::of(plan));
-    let mut ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone, &mut problems);
+    let mut ledger = sources::parse::parse(
+        &raw,
+        &plan.base_currency,
+        plan.timezone,
+        &plan.catalogue,
+        &mut problems,
+    );
     timings.lap("check and type", &mut t);
     // What the rest of the run reads of the raw tables: the ids that order same-day events, and
     // every column of the rows to reject: those that broke a rule so far, those of the scoring
@@ -133,7 +140,9 @@ pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut T
                 && policy.quarantines(r.table))
             || problems.breaks.iter().any(|b| b.table == r.table);
         if !keep_all {
-            r.retain_columns(&["collection_id", "write_off_id"]);
+            let mut keep = vec!["collection_id", "write_off_id"];
+            keep.extend(plan.catalogue.raw_columns(r.table));
+            r.retain_columns(&keep);
         }
     }
     let empty = |t: Table| RawTable::empty(t);
@@ -164,9 +173,32 @@ pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut T
     }
 }
 
-/// Computes the facts of a window from loaded input.
-pub fn facts(loaded: &Loaded, window: Window) -> Facts {
-    compute(&loaded.ledger, &loaded.swept, window)
+/// Computes the facts of a window from loaded input: the built-in metrics' sums, then the
+/// pipeline's custom metrics.
+pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Error> {
+    let l = &loaded.ledger;
+    let mut f = compute(l, &loaded.swept, window);
+    if plan.catalogue.custom.is_empty() {
+        return Ok(f);
+    }
+    let src = Source {
+        l,
+        s: &loaded.swept,
+        raw: &loaded.raw,
+        tz: plan.timezone,
+        window,
+        unassigned: f.unassigned(),
+    };
+    let has_row = |e: u32, k: usize| {
+        let p = window.first + k as i32;
+        (e as usize) < l.employees.ids.len()
+            && l.employees
+                .days_employed(e, window.cal.start(p), window.cal.end(p))
+                > 0
+    };
+    f.custom = custom::compute(&plan.catalogue, &src, &f, &has_row)
+        .map_err(Error::polars("computing the custom metrics"))?;
+    Ok(f)
 }
 
 /// Every scorecard row of a window and its scores. The facts and rows start one period before
@@ -181,6 +213,8 @@ pub struct Scorecards<'l> {
     pub problems: Problems,
     /// Raw rows of `targets` left out while scoring, sorted.
     pub left_out_targets: Vec<u32>,
+    /// The custom aggregates of every rollup group and period.
+    pub custom_groups: GroupValues,
 }
 
 /// Computes and scores every row of `window`. Fails on a rule break of scoring's inputs that
@@ -190,7 +224,7 @@ pub fn score_window<'l>(
     loaded: &'l Loaded,
     window: Window,
 ) -> Result<Scorecards<'l>, Error> {
-    let mut sc = score_window_timed(plan, loaded, window, &mut Timings::default());
+    let mut sc = score_window_timed(plan, loaded, window, &mut Timings::default())?;
     let problems = std::mem::take(&mut sc.problems);
     sc.problems = problems.into_result().map_err(Error::Rules)?;
     Ok(sc)
@@ -201,15 +235,21 @@ pub(super) fn score_window_timed<'l>(
     loaded: &'l Loaded,
     window: Window,
     timings: &mut Timings,
-) -> Scorecards<'l> {
+) -> Result<Scorecards<'l>, Error> {
     let mut t = std::time::Instant::now();
+    // One period before the window for the review flag, and as many more as `lag` reads back.
+    let before = 1 + custom::derived::lag_depth(&plan.catalogue);
     let scored_window = Window {
-        first: window.first - 1,
+        first: window.first - before as i32,
         ..window
     };
-    let facts = facts(loaded, scored_window);
+    let facts = facts(plan, loaded, scored_window)?;
     timings.lap("metrics", &mut t);
     let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
+    let custom_groups = facts
+        .custom
+        .group_aggregates(&plan.catalogue, &crate::rollups::members(&cards))
+        .map_err(Error::polars("computing the custom metrics of the rollups"))?;
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
     let (et, ea) = (
         RawTable::empty(Table::Targets),
@@ -229,9 +269,10 @@ pub(super) fn score_window_timed<'l>(
         let scored = crate::scoring::score(
             &plan.plans,
             &loaded.ledger,
+            &plan.catalogue,
             &facts,
             &cards,
-            1,
+            before,
             &inputs,
             &mut p,
         );
@@ -253,12 +294,13 @@ pub(super) fn score_window_timed<'l>(
             .extend(p.breaks.into_iter().filter(|b| b.table == Table::Targets));
     };
     timings.lap("scores", &mut t);
-    Scorecards {
+    Ok(Scorecards {
         facts,
         cards,
         scored,
-        first_written: 1,
+        first_written: before,
         problems,
         left_out_targets,
-    }
+        custom_groups,
+    })
 }

@@ -60,15 +60,22 @@ fn period_tables(
         let tables = [
             (
                 "scorecards",
-                crate::scorecards::frame(l, &sc.facts, cards, scores),
+                crate::scorecards::frame(&plan.catalogue, l, &sc.facts, cards, scores),
             ),
             (
                 "kpi_scores",
-                crate::kpi_scores::frame(&plan.plans, l, cards, scores),
+                crate::kpi_scores::frame(&plan.catalogue, &plan.plans, l, cards, scores),
             ),
             (
                 "rollups",
-                crate::rollups::frame(&sc.facts, k, cards, scores),
+                crate::rollups::frame(
+                    &plan.catalogue,
+                    &sc.facts,
+                    k,
+                    &sc.cards,
+                    scores,
+                    &sc.custom_groups,
+                ),
             ),
         ];
         for (table, df) in tables {
@@ -185,7 +192,7 @@ fn run_timed(
             return Ok(u);
         }
     }
-    let sc = score_window_timed(plan, &loaded, window, timings);
+    let sc = score_window_timed(plan, &loaded, window, timings)?;
     let mut problems = loaded.problems.clone();
     problems.extend(sc.problems.clone());
     let problems = problems.into_result().map_err(Error::Rules)?;

@@ -10,6 +10,7 @@ pub mod targets;
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::catalogue::{Catalogue, MetricId};
 use crate::config::{Kpi, ScorePlan};
 use crate::metrics::Facts;
 use crate::model::{LabelKey, Ledger};
@@ -78,9 +79,11 @@ pub struct ScoringInputs<'a> {
 
 /// Scores every card, recording the rule breaks of 5.2 in `problems`. Periods before `first_written` (the look-back period that gives the
 /// review flag its previous composite) are scored but neither checked for appeals nor counted.
+#[allow(clippy::too_many_arguments)]
 pub fn score(
     plans: &[ScorePlan],
     l: &Ledger,
+    cat: &Catalogue,
     f: &Facts,
     cards: &[Vec<Card>],
     first_written: usize,
@@ -88,10 +91,10 @@ pub fn score(
     problems: &mut Problems,
 ) -> Scored {
     let grain = f.window.cal.grain;
-    let mut appeals: HashMap<(u32, LabelKey, &str), usize> = HashMap::new();
+    let mut appeals: HashMap<(u32, LabelKey, MetricId), usize> = HashMap::new();
     for (i, a) in l.adjustments.iter().enumerate() {
         if a.period.grain == grain {
-            appeals.insert((a.employee, a.period, a.metric.name), i);
+            appeals.insert((a.employee, a.period, a.metric), i);
         }
     }
     let targets = Targets::index(l, grain, raw.left_out_targets);
@@ -110,6 +113,7 @@ pub fn score(
                     let mut s = Scorer {
                         plans,
                         l,
+                        cat,
                         f,
                         targets,
                         appeals,
@@ -149,6 +153,7 @@ pub fn score(
     check_appeals(
         plans,
         l,
+        cat,
         f,
         cards,
         &rows,
@@ -172,9 +177,10 @@ pub fn score(
 struct Scorer<'a> {
     plans: &'a [ScorePlan],
     l: &'a Ledger,
+    cat: &'a Catalogue,
     f: &'a Facts,
     targets: &'a Targets<'a>,
-    appeals: &'a HashMap<(u32, LabelKey, &'static str), usize>,
+    appeals: &'a HashMap<(u32, LabelKey, MetricId), usize>,
     raw: &'a ScoringInputs<'a>,
     /// Targets rows already reported as out of order.
     bad_targets: Vec<u32>,
@@ -199,16 +205,15 @@ impl Scorer<'_> {
             grain: w.cal.grain,
             key: p,
         };
-        let ctx = self.f.ctx(c.employee, k);
         let kpis = plan
             .kpis
             .iter()
             .enumerate()
             .map(|(i, kpi)| {
-                let raw_actual = (kpi.metric.value)(&ctx).as_f64();
+                let raw_actual = self.f.value(self.cat, c.employee, k, kpi.metric).as_f64();
                 let adjustment = self
                     .appeals
-                    .get(&(c.employee, label, kpi.metric.name))
+                    .get(&(c.employee, label, kpi.metric))
                     .copied();
                 let actual = adjustment.map_or(raw_actual, |a| Some(self.l.adjustments[a].value));
                 let target = self.targets.resolve(kpi, p, c.employee, c.org);
@@ -239,7 +244,7 @@ impl Scorer<'_> {
             ),
             format!(
                 "is not strictly ordered for `{}` ({}: {}) once the plan `{}` fills what the row leaves out",
-                kpi.metric.name,
+                self.cat.name(kpi.metric),
                 kpi.direction.name(),
                 kpi.direction.order_rule(),
                 plan.name
@@ -359,6 +364,7 @@ fn flag_swings(
 fn check_appeals(
     plans: &[ScorePlan],
     l: &Ledger,
+    cat: &Catalogue,
     f: &Facts,
     cards: &[Vec<Card>],
     rows: &[Vec<RowScore>],
@@ -389,11 +395,11 @@ fn check_appeals(
                 who,
                 format!("names no rated scorecard row in {label}: the employee is not employed then, or their role has no plan in force"),
             ),
-            Some(pi) if !plans[pi].kpis.iter().any(|k| k.metric.name == a.metric.name) => problems.add(
+            Some(pi) if !plans[pi].kpis.iter().any(|k| k.metric == a.metric) => problems.add(
                 raw,
                 a.row as usize,
                 "metric",
-                a.metric.name,
+                cat.name(a.metric),
                 format!("is not a KPI of plan `{}`, which scores {who} in {label}", plans[pi].name),
             ),
             Some(_) => {}

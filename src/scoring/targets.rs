@@ -3,6 +3,7 @@
 //! department and role, else their role, else their department, else the company's, else the
 //! plan default. Missing threshold and stretch come from the plan default.
 
+use crate::catalogue::MetricId;
 use std::collections::HashMap;
 
 use crate::config::Kpi;
@@ -46,20 +47,20 @@ pub struct Resolved {
 
 /// The targets rows of a run's grain, by (period key, metric).
 pub struct Targets<'l> {
-    by_key: HashMap<(i32, &'static str), Vec<&'l TargetRow>>,
+    by_key: HashMap<(i32, MetricId), Vec<&'l TargetRow>>,
 }
 
 impl<'l> Targets<'l> {
     /// The rows of `grain`, but those of the raw rows `left_out` (sorted).
     pub fn index(l: &'l Ledger, grain: Grain, left_out: &[u32]) -> Self {
-        let mut by_key: HashMap<(i32, &'static str), Vec<&TargetRow>> = HashMap::new();
+        let mut by_key: HashMap<(i32, MetricId), Vec<&TargetRow>> = HashMap::new();
         for t in l
             .targets
             .iter()
             .filter(|t| t.period.grain == grain && left_out.binary_search(&t.row).is_err())
         {
             by_key
-                .entry((t.period.key, t.metric.name))
+                .entry((t.period.key, t.metric))
                 .or_default()
                 .push(t);
         }
@@ -75,7 +76,7 @@ impl<'l> Targets<'l> {
             source: TargetSource::Plan,
             row: None,
         };
-        let Some(rows) = self.by_key.get(&(p, kpi.metric.name)) else {
+        let Some(rows) = self.by_key.get(&(p, kpi.metric)) else {
             return plan_default;
         };
         let dept = org.map(|o| o.department.as_str());

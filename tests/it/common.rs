@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use factorscore::metrics::registry::{Val, METRICS};
+use factorscore::metrics::registry::Val;
 use factorscore::metrics::Facts;
 use factorscore::run::{Loaded, RunOptions};
 
@@ -17,7 +17,7 @@ pub fn compute(pipeline: &Path, opts: &RunOptions) -> (Loaded, Facts) {
     let plan = factorscore::config::load(pipeline).expect("pipeline loads");
     let loaded = factorscore::run::load(&plan).expect("input is valid");
     let window = factorscore::run::window(&plan, &loaded.ledger, opts).expect("window");
-    let facts = factorscore::run::facts(&loaded, window);
+    let facts = factorscore::run::facts(&plan, &loaded, window).expect("facts");
     (loaded, facts)
 }
 
@@ -30,8 +30,13 @@ pub fn metrics(loaded: &Loaded, facts: &Facts, id: &str, period: &str) -> Vec<(&
     };
     let p = facts.window.cal.parse_label(period).expect("label");
     let k = facts.window.index_of_period(p).expect("period in window");
-    let vals = facts.values(e, k);
-    METRICS.iter().map(|m| m.name).zip(vals).collect()
+    let cat = factorscore::catalogue::Catalogue::default();
+    let vals = facts.values(&cat, e, k);
+    factorscore::catalogue::builtin::BUILTINS
+        .iter()
+        .map(|m| m.name)
+        .zip(vals)
+        .collect()
 }
 
 pub fn get(m: &[(&'static str, Val)], name: &str) -> Val {
@@ -48,6 +53,7 @@ pub fn check(who: &str, name: &str, got: Val, want: &str) {
         Val::Money(c) => assert_eq!(factorscore::money::format_cents(c), want, "{who} {name}"),
         Val::Count(n) => assert_eq!(n.to_string(), want, "{who} {name}"),
         Val::Float(None) => assert!(want.is_empty(), "{who} {name}: got null, want {want}"),
+        Val::Null => assert!(want.is_empty(), "{who} {name}: got null, want {want}"),
         Val::Float(Some(x)) => {
             let w: f64 = want
                 .parse()

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use factorscore::metrics::registry::METRICS;
+use factorscore::catalogue::builtin::BUILTINS;
 
 use crate::cli::run_ok;
 use crate::common::fixture;
@@ -18,7 +18,7 @@ fn root() -> &'static Path {
 /// scorecards' 8 identity columns, the metrics and 6 score columns; kpi_scores' 16 columns;
 /// rollups' employees and rated and the metrics.
 fn columns() -> [usize; 3] {
-    [8 + METRICS.len() + 6, 16, 2 + METRICS.len()]
+    [8 + BUILTINS.len() + 6, 16, 2 + BUILTINS.len()]
 }
 
 /// Runs factorscore and the reference on the same inputs and compares them; returns the row

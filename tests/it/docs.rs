@@ -1,6 +1,6 @@
 //! The README's metric table is generated from the metric registry and must stay in sync.
 
-use factorscore::metrics::registry::{markdown_table, METRICS};
+use factorscore::catalogue::{builtin::BUILTINS, Catalogue};
 
 #[test]
 fn the_readme_metric_table_is_the_registry() {
@@ -12,8 +12,8 @@ fn the_readme_metric_table_is_the_registry() {
     let stop = start + readme[start..].find(end).expect("end marker");
     assert_eq!(
         &readme[start..stop],
-        markdown_table(),
+        Catalogue::default().markdown_table(),
         "regenerate the table with `factorscore metrics --markdown`"
     );
-    assert_eq!(METRICS.len(), 33);
+    assert_eq!(BUILTINS.len(), 33);
 }

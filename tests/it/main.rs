@@ -5,6 +5,7 @@ mod catalogue;
 mod cli;
 mod common;
 mod crash;
+mod custom_metrics;
 mod differential;
 mod docs;
 mod duckdb;

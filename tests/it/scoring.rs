@@ -288,8 +288,8 @@ fn a_rollup_ratio_is_the_ratio_of_the_summed_parts() {
     // E1 collected 0 of a collectible 1800.00 (rate 0); UNASSIGNED collected I5's 300.00 of
     // 300.00 (rate 1). The company's rate is 300 / 2100, not the mean 0.5 of the two rates.
     let e1 = r.loaded.ledger.employees.ids.get("E1").unwrap();
-    let metric = factorscore::metrics::registry::metric("cash_recovery_rate").unwrap();
-    let cr = |e: u32| (metric.value)(&sc.facts.ctx(e, k));
+    let metric = factorscore::catalogue::Builtin::by_name("cash_recovery_rate").unwrap();
+    let cr = |e: u32| factorscore::metrics::registry::value(metric, &sc.facts.ctx(e, k));
     assert_eq!(cr(e1).as_f64(), Some(0.0));
     assert_eq!(cr(sc.facts.unassigned()).as_f64(), Some(1.0));
     assert_eq!(crr.get(0), Some(300.0 / 2100.0));

@@ -187,7 +187,7 @@ fn bonus_line(scope: &Scope, c: &Card, plan: Option<&str>) -> String {
 }
 
 fn unit_of(metric: &str) -> Unit {
-    match crate::metrics::registry::metric(metric).map(|m| m.unit) {
+    match crate::catalogue::Builtin::by_name(metric).map(|m| m.info().unit) {
         Some("ratio") => Unit::Ratio,
         Some("base currency") => Unit::Money,
         Some("count") => Unit::Count,

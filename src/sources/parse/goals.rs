@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{cells, next, Problems, Row};
-use crate::metrics::registry::{self, MetricDef};
+use crate::catalogue::{Catalogue, MetricId};
 use crate::model::{AdjustmentRow, LabelKey, Ledger, TargetRow};
 use crate::sources::RawTable;
 
@@ -20,11 +20,11 @@ impl Row<'_, '_> {
         }
     }
 
-    fn metric(&mut self, v: Option<super::Cell<'_>>) -> Option<&'static MetricDef> {
+    fn metric(&mut self, v: Option<super::Cell<'_>>, catalogue: &Catalogue) -> Option<MetricId> {
         let s = self.req("metric", v)?;
-        let m = registry::metric(s);
+        let m = catalogue.id(s);
         if m.is_none() {
-            let rule = format!("is not a metric ({})", registry::unknown_metric_hint(s));
+            let rule = format!("is not a metric ({})", catalogue.unknown_hint(s));
             self.bad("metric", s, rule);
         }
         m
@@ -34,13 +34,18 @@ impl Row<'_, '_> {
 /// The key a targets row may not repeat: period, metric, employee, role, department.
 type TargetKey = (
     LabelKey,
-    &'static str,
+    MetricId,
     Option<u32>,
     Option<String>,
     Option<String>,
 );
 
-pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetRow> {
+pub(super) fn targets(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &RawTable,
+    catalogue: &Catalogue,
+) -> Vec<TargetRow> {
     let names = [
         "period",
         "metric",
@@ -59,7 +64,7 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
         let c: Vec<_> = cols.iter_mut().map(next).collect();
         let mut r = Row::new(p, t, i);
         let period = r.label(c[0]);
-        let metric = r.metric(c[1]);
+        let metric = r.metric(c[1], catalogue);
         let target = r.float("target", c[2], true);
         let threshold = r.float("threshold", c[3], false);
         let stretch = r.float("stretch", c[4], false);
@@ -79,7 +84,7 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
         };
         let key = (
             period,
-            metric.name,
+            metric,
             employee,
             role.clone(),
             department.clone(),
@@ -125,7 +130,12 @@ pub(super) fn targets(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<TargetR
     out
 }
 
-pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<AdjustmentRow> {
+pub(super) fn adjustments(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &RawTable,
+    catalogue: &Catalogue,
+) -> Vec<AdjustmentRow> {
     let names = [
         "employee_id",
         "period",
@@ -136,14 +146,14 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
     ];
     let mut cols: Vec<_> = names.iter().map(|n| cells(t, n)).collect();
     let mut out = Vec::new();
-    let mut seen: HashMap<(u32, LabelKey, &str), (usize, Option<usize>)> = HashMap::new();
+    let mut seen: HashMap<(u32, LabelKey, MetricId), (usize, Option<usize>)> = HashMap::new();
     let mut gone = Vec::new();
     for i in 0..t.height() {
         let c: Vec<_> = cols.iter_mut().map(next).collect();
         let mut r = Row::new(p, t, i);
         let employee = r.employee(l, "employee_id", c[0]);
         let period = r.label(c[1]);
-        let metric = r.metric(c[2]);
+        let metric = r.metric(c[2], catalogue);
         let value = r.float("value", c[3], true);
         let reason = r.req("reason", c[4]).map(str::to_string);
         let approved_by = r.req("approved_by", c[5]).map(str::to_string);
@@ -162,12 +172,12 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
             continue;
         }
         // Which of two appeals of one key is right cannot be told: both leave.
-        let key = (employee, period, metric.name);
+        let key = (employee, period, metric);
         if let Some(&(first, k)) = seen.get(&key) {
             let what = "(employee_id, period, metric)";
             r.bad(
                 "metric",
-                metric.name,
+                catalogue.name(metric),
                 format!("repeats the {what} of {}", t.row_ref(first)),
             );
             if let Some(k) = k {
@@ -175,7 +185,7 @@ pub(super) fn adjustments(p: &mut Problems, l: &Ledger, t: &RawTable) -> Vec<Adj
                     t,
                     first,
                     "metric",
-                    metric.name,
+                    catalogue.name(metric),
                     format!("is repeated with the same {what} by {}", t.row_ref(i)),
                 );
                 gone.push(k);

@@ -366,6 +366,7 @@ pub(super) fn reviews(p: &mut Problems, l: &Ledger, t: &RawTable) -> Reviews {
         out.day.push(d);
         out.source.push(s);
         out.score.push(x);
+        out.row.push(i as u32);
     }
     out
 }

@@ -234,6 +234,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
         inv.due.push(due.unwrap_or(0));
         inv.originator.push(orig.unwrap_or(0));
         inv.rate.push(rate);
+        inv.row.push(i as u32);
     }
 }
 

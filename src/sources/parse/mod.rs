@@ -406,7 +406,13 @@ fn joined<T>(h: std::thread::Result<T>) -> T {
 /// Parses and checks every table. Rows that break a rule, or reference a row that does, are
 /// recorded in `p` and left out of the ledger, so later checks see consistent data and a
 /// quarantining run computes without them.
-pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz, p: &mut Problems) -> Ledger {
+pub fn parse(
+    raw: &[RawTable],
+    base_currency: &str,
+    tz: chrono_tz::Tz,
+    catalogue: &crate::catalogue::Catalogue,
+    p: &mut Problems,
+) -> Ledger {
     let get = |t: Table| raw.iter().find(|r| r.table == t);
     let mut l = Ledger::default();
     let empty: Vec<RawTable> = Table::ALL.iter().map(|t| RawTable::empty(*t)).collect();
@@ -457,8 +463,8 @@ pub fn parse(raw: &[RawTable], base_currency: &str, tz: chrono_tz::Tz, p: &mut P
         let f = ledger::invoice_events(&mut pb, lr, table(Table::Fees), "fee_id", "booked_on");
         let apps = ledger::applications(&mut pb, lr, table(Table::Applications), tz);
         let revs = hr::reviews(&mut pb, lr, table(Table::Reviews));
-        let targets = goals::targets(&mut pb, lr, table(Table::Targets));
-        let adjustments = goals::adjustments(&mut pb, lr, table(Table::Adjustments));
+        let targets = goals::targets(&mut pb, lr, table(Table::Targets), catalogue);
+        let adjustments = goals::adjustments(&mut pb, lr, table(Table::Adjustments), catalogue);
         (
             joined(a.join()),
             joined(d.join()),

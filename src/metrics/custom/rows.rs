@@ -1,0 +1,348 @@
+//! The rows a custom aggregate runs over (contract 3.1's table): per table, the rows dated in the
+//! window with the entity credited (`__e`) and the period index (`__k`), and the columns the
+//! metrics read, typed: money in base currency exactly as section 2 converts it, dates, timestamps
+//! and text as read.
+
+use polars::prelude::*;
+
+use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
+use crate::ledger::Swept;
+use crate::metrics::Window;
+use crate::model::{Decision, Ledger};
+use crate::periods::Day;
+use crate::sources::RawTable;
+use crate::tables::Table;
+
+/// The entity and period-index columns of every rows frame.
+pub const ENTITY: &str = "__e";
+pub const PERIOD: &str = "__k";
+
+/// What the rows are built from.
+pub struct Source<'a> {
+    pub l: &'a Ledger,
+    pub s: &'a Swept,
+    pub raw: &'a [RawTable],
+    pub tz: chrono_tz::Tz,
+    pub window: Window,
+    /// The entity index of `UNASSIGNED`.
+    pub unassigned: u32,
+}
+
+/// One row of a table: the model index of its fact (invoice, event, application or review) and,
+/// for `balances`, the balance and the period end.
+#[derive(Clone, Copy)]
+struct RowAt {
+    idx: u32,
+    balance: i64,
+    pe: Day,
+}
+
+/// The rows of `table` dated in the window with `columns` (names as a filter or metric reads
+/// them), plus `__e` and `__k`.
+pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResult<DataFrame> {
+    let (at, e, k) = placed(src, table);
+    let mut cols = vec![
+        Column::new(ENTITY.into(), e),
+        Column::new(PERIOD.into(), k),
+    ];
+    for name in columns {
+        let kind = table.column(name).unwrap_or(ColKind::Text);
+        let c = column(src, table, name, kind, &at)?;
+        if kind == ColKind::Money {
+            // The exact cents beside the value a filter compares.
+            let cents: Int64Chunked = c
+                .decimal()?
+                .physical()
+                .iter()
+                .map(|v| v.map(|x| x as i64))
+                .collect();
+            cols.push(cents.with_name(cents_name(name).into()).into_column());
+        }
+        cols.push(c);
+    }
+    DataFrame::new(at.len(), cols)
+}
+
+/// The rows dated in the window, each with its entity and period index.
+fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>, Vec<u32>) {
+    let (l, w) = (src.l, src.window);
+    let mut at = Vec::new();
+    let mut es = Vec::new();
+    let mut ks = Vec::new();
+    let mut push = |idx: usize, d: Day, e: u32, balance: i64| {
+        if let Some(k) = w.index_of_day(d) {
+            at.push(RowAt {
+                idx: idx as u32,
+                balance,
+                pe: d,
+            });
+            es.push(e);
+            ks.push(k as u32);
+        }
+    };
+    let assignee = |i: u32, d: Day| {
+        l.assignee(l.invoices.client[i as usize], d)
+            .unwrap_or(src.unassigned)
+    };
+    match table {
+        CustomTable::Invoices => {
+            for i in 0..l.invoices.face.len() {
+                push(i, l.invoices.purchase[i], l.invoices.originator[i], 0);
+            }
+        }
+        CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees => {
+            let ev = events(l, table);
+            for j in 0..ev.len() {
+                push(j, ev.date[j], assignee(ev.invoice[j], ev.date[j]), 0);
+            }
+        }
+        CustomTable::Applications => {
+            let a = &l.applications;
+            for j in 0..a.len() {
+                push(j, a.received_day[j], a.employee[j], 0);
+            }
+        }
+        CustomTable::Reviews => {
+            let r = &l.reviews;
+            for j in 0..r.employee.len() {
+                push(j, r.day[j], r.employee[j], 0);
+            }
+        }
+        CustomTable::Balances => {
+            for (i, pe, bal) in open_balances(src) {
+                push(i as usize, pe, assignee(i, pe), bal);
+            }
+        }
+    }
+    (at, es, ks)
+}
+
+fn events(l: &Ledger, table: CustomTable) -> &crate::model::InvoiceEvents {
+    match table {
+        CustomTable::WriteOffs => &l.write_offs,
+        CustomTable::Fees => &l.fees,
+        _ => &l.collections,
+    }
+}
+
+/// Every invoice with a balance at a period end of the window: (invoice, period end, balance in
+/// base cents), from the sweep's balance changes (their running sum is the converted balance).
+fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
+    let w = src.window;
+    let ends: Vec<Day> = w.periods().map(|p| w.cal.end(p)).collect();
+    let mut out = Vec::new();
+    let deltas = &src.s.deltas;
+    let mut j = 0;
+    while j < deltas.len() {
+        let i = deltas[j].invoice;
+        let mut end = j;
+        while end < deltas.len() && deltas[end].invoice == i {
+            end += 1;
+        }
+        let changes = &deltas[j..end];
+        // Period ends from the purchase on; the balance only falls after the purchase.
+        let first = ends.partition_point(|&pe| pe < changes[0].day);
+        let mut bal = 0i64;
+        let mut c = 0;
+        for &pe in &ends[first..] {
+            while c < changes.len() && changes[c].day <= pe {
+                bal += changes[c].amount;
+                c += 1;
+            }
+            if bal > 0 {
+                out.push((i, pe, bal));
+            } else if c == changes.len() {
+                break;
+            }
+        }
+        j = end;
+    }
+    out
+}
+
+/// One column of the rows, typed as its kind says.
+fn column(
+    src: &Source,
+    table: CustomTable,
+    name: &str,
+    kind: ColKind,
+    at: &[RowAt],
+) -> PolarsResult<Column> {
+    let l = src.l;
+    let s = src.s;
+    if let Some(inner) = name.strip_prefix(INVOICE_PREFIX) {
+        let ev = events(l, table);
+        let inv: Vec<RowAt> = at
+            .iter()
+            .map(|r| RowAt {
+                idx: ev.invoice[r.idx as usize],
+                ..*r
+            })
+            .collect();
+        let c = column(src, CustomTable::Invoices, inner, kind, &inv)?;
+        return Ok(c.with_name(name.into()));
+    }
+    let money_of =
+        |get: &dyn Fn(usize) -> i64| money(name, at.iter().map(|r| Some(get(r.idx as usize))));
+    let day = |get: &dyn Fn(usize) -> Day| days(name, at.iter().map(|r| Some(get(r.idx as usize))));
+    let text = |get: &dyn Fn(usize) -> &str| {
+        Ok(Column::new(
+            name.into(),
+            at.iter().map(|r| get(r.idx as usize)).collect::<Vec<_>>(),
+        ))
+    };
+    match (table, name) {
+        (CustomTable::Invoices | CustomTable::Balances, _) => match name {
+            "balance" => money(name, at.iter().map(|r| Some(r.balance))),
+            "days_past_due" => Ok(Column::new(
+                name.into(),
+                at.iter()
+                    .map(|r| {
+                        let due = l.invoices.due[r.idx as usize];
+                        f64::from((r.pe - due).max(0))
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            "invoice_id" => text(&|i| &l.invoices.ids.names[i]),
+            "client_id" => text(&|i| &l.clients.names[l.invoices.client[i] as usize]),
+            "currency" => text(&|i| &l.fx.currencies.names[l.invoices.currency[i] as usize]),
+            "face_amount" => money_of(&|i| s.face_base[i]),
+            "advance_amount" => money_of(&|i| s.advance_base[i]),
+            "purchase_date" => day(&|i| l.invoices.purchase[i]),
+            "due_date" => day(&|i| l.invoices.due[i]),
+            "originator_id" => {
+                text(&|i| &l.employees.ids.names[l.invoices.originator[i] as usize])
+            }
+            _ => raw(src, Table::Invoices, name, kind, at, &|i| l.invoices.row[i]),
+        },
+        (CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees, _) => {
+            let ev = events(l, table);
+            let canonical = table.canonical().unwrap_or(Table::Collections);
+            match name {
+                "invoice_id" => text(&|j| &l.invoices.ids.names[ev.invoice[j] as usize]),
+                "paid_on" | "written_off_on" | "booked_on" => day(&|j| ev.date[j]),
+                "amount" => money_of(&|j| match table {
+                    CustomTable::Collections => s.collection_base[j],
+                    CustomTable::WriteOffs => s.write_off_base[j],
+                    _ => s.fee_base[j],
+                }),
+                "applied" => money_of(&|j| s.applied_base[j]),
+                "recovery" => money_of(&|j| s.recovery_base[j]),
+                _ => raw(src, canonical, name, kind, at, &|j| ev.row[j]),
+            }
+        }
+        (CustomTable::Applications, _) => {
+            let a = &l.applications;
+            match name {
+                "employee_id" => text(&|j| &l.employees.ids.names[a.employee[j] as usize]),
+                "requested_amount" => money_of(&|j| a.requested_base[j]),
+                "received_at" => instants(name, at.iter().map(|r| Some(a.received_at[r.idx as usize]))),
+                "funded_at" => instants(name, at.iter().map(|r| a.funded_at[r.idx as usize])),
+                "decision" => Ok(Column::new(
+                    name.into(),
+                    at.iter()
+                        .map(|r| match a.decision[r.idx as usize] {
+                            Decision::Pending => None,
+                            Decision::Approved => Some("approved"),
+                            Decision::Rejected => Some("rejected"),
+                            Decision::Withdrawn => Some("withdrawn"),
+                        })
+                        .collect::<Vec<_>>(),
+                )),
+                _ => raw(src, Table::Applications, name, kind, at, &|j| a.row[j]),
+            }
+        }
+        (CustomTable::Reviews, _) => {
+            let r = &l.reviews;
+            match name {
+                "employee_id" => text(&|j| &l.employees.ids.names[r.employee[j] as usize]),
+                "reviewed_on" => day(&|j| r.day[j]),
+                "score" => Ok(Column::new(
+                    name.into(),
+                    at.iter().map(|x| r.score[x.idx as usize]).collect::<Vec<_>>(),
+                )),
+                _ => raw(src, Table::Reviews, name, kind, at, &|j| r.row[j]),
+            }
+        }
+    }
+}
+
+/// A column read as the raw table holds it (row `row(idx)` of each fact), typed by its kind.
+fn raw(
+    src: &Source,
+    table: Table,
+    name: &str,
+    kind: ColKind,
+    at: &[RowAt],
+    row: &dyn Fn(usize) -> u32,
+) -> PolarsResult<Column> {
+    let raw = src.raw.iter().find(|r| r.table == table);
+    let col = raw.and_then(|r| r.df.column(name).ok());
+    let cell = |i: usize| -> Option<String> {
+        let c = col?;
+        let v = c.get(row(i) as usize).ok()?;
+        match v {
+            AnyValue::Null => None,
+            AnyValue::String(s) => Some(s.trim().to_string()),
+            AnyValue::StringOwned(s) => Some(s.trim().to_string()),
+            AnyValue::Boolean(b) => Some(b.to_string()),
+            other => Some(other.to_string()),
+        }
+        .filter(|s| !s.is_empty())
+    };
+    let vals = at.iter().map(|r| cell(r.idx as usize));
+    match kind {
+        ColKind::Text | ColKind::Money => {
+            Ok(Column::new(name.into(), vals.collect::<Vec<_>>()))
+        }
+        ColKind::Bool => Ok(Column::new(
+            name.into(),
+            vals.map(|v| v.and_then(|s| parse_bool(&s))).collect::<Vec<_>>(),
+        )),
+        ColKind::Number => Ok(Column::new(
+            name.into(),
+            vals.map(|v| v.and_then(|s| s.parse::<f64>().ok()))
+                .collect::<Vec<_>>(),
+        )),
+        ColKind::Date => days(
+            name,
+            vals.map(|v| v.and_then(|s| crate::periods::parse_day(&s))),
+        ),
+        ColKind::Timestamp => instants(
+            name,
+            vals.map(|v| {
+                v.and_then(|s| crate::sources::parse::parse_timestamp(&s, src.tz).ok())
+                    .map(|x| x.0)
+            }),
+        ),
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" => Some(true),
+        "false" | "f" | "0" | "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// The name of the exact-cents twin of money column `name`.
+pub fn cents_name(name: &str) -> String {
+    format!("__cents.{name}")
+}
+
+/// Money in base cents as the value a filter reads: Decimal(38, 2), exact.
+pub fn money(name: &str, cents: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
+    crate::frame::money_column(name, cents)
+}
+
+fn days(name: &str, d: impl Iterator<Item = Option<Day>>) -> PolarsResult<Column> {
+    Column::new(name.into(), d.collect::<Vec<_>>()).cast(&DataType::Date)
+}
+
+fn instants(name: &str, us: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
+    Column::new(name.into(), us.collect::<Vec<_>>()).cast(&DataType::Datetime(
+        TimeUnit::Microseconds,
+        Some(polars::prelude::TimeZone::UTC),
+    ))
+}

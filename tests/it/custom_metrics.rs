@@ -1,0 +1,190 @@
+//! Custom metrics (contract 3.1): an aggregate that imitates a built-in agrees with it on every
+//! row and rollup of the sample company; the checks of a pipeline's `metrics` with their
+//! messages.
+
+use std::path::{Path, PathBuf};
+
+use factorscore::catalogue::Catalogue;
+use factorscore::metrics::registry::Val;
+use factorscore::run::RunOptions;
+
+use crate::cli::{bin, transcript};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sample pipeline with `metrics` added, written into `dir`.
+fn sample_with(dir: &Path, metrics: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("pipelines/monthly.yaml")).unwrap();
+    let data = root().join("sample_data");
+    let text = text.replace("../sample_data", &data.display().to_string());
+    let text = match text.find("\nplans:") {
+        Some(i) => format!("{}\nmetrics:\n{metrics}{}", &text[..i], &text[i..]),
+        None => format!("{text}\nmetrics:\n{metrics}"),
+    };
+    let p = dir.join("pipeline.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Pairs (custom metric, built-in) that must agree on every row: the custom one written the way
+/// a company would write the built-in.
+const IMITATIONS: &str = r#"
+  - { name: my_cash, table: collections, agg: sum, column: amount }
+  - { name: my_recoveries, table: collections, agg: sum, column: recovery }
+  - { name: my_written_off, table: write_offs, agg: sum, column: amount }
+  - { name: my_fees, table: fees, agg: sum, column: amount }
+  - { name: my_funded, table: invoices, agg: sum, column: advance_amount }
+  - { name: my_face, table: invoices, agg: sum, column: face_amount }
+  - { name: my_received, table: applications, agg: count }
+  - { name: my_outstanding, table: balances, agg: sum, column: balance }
+  - { name: my_overdue, table: balances, agg: sum, column: balance, filter: "days_past_due >= 1" }
+  - { name: my_par30, table: balances, agg: sum, column: balance, filter: "days_past_due > 30" }
+  - { name: my_par90, table: balances, agg: sum, column: balance, filter: "days_past_due > 90" }
+  - { name: my_customer, table: reviews, agg: mean, column: score, filter: "source = 'customer'" }
+  - { name: my_overdue_rate, expr: "overdue / outstanding" }
+  - { name: my_profit, expr: "fee_income + recoveries - written_off" }
+"#;
+
+const PAIRS: [(&str, &str); 14] = [
+    ("my_cash", "cash_collected"),
+    ("my_recoveries", "recoveries"),
+    ("my_written_off", "written_off"),
+    ("my_fees", "fee_income"),
+    ("my_funded", "funded_volume"),
+    ("my_face", "purchased_face"),
+    ("my_received", "applications_received"),
+    ("my_outstanding", "outstanding"),
+    ("my_overdue", "overdue"),
+    ("my_par30", "par30"),
+    ("my_par90", "par90"),
+    ("my_customer", "customer_satisfaction"),
+    ("my_overdue_rate", "overdue_rate"),
+    ("my_profit", "profit_contribution"),
+];
+
+fn same(a: Val, b: Val) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (None, None) => true,
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+        _ => false,
+    }
+}
+
+#[test]
+fn custom_aggregates_agree_with_the_builtins_they_imitate_on_every_row_and_rollup() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = sample_with(tmp.path(), IMITATIONS);
+    for grain in ["month", "quarter"] {
+        let plan = factorscore::config::load(&pipeline).expect("pipeline loads");
+        let loaded = factorscore::run::load(&plan).expect("input is valid");
+        let opts = RunOptions {
+            from: Some(if grain == "month" { "2025-01" } else { "2025-Q1" }.into()),
+            to: Some(if grain == "month" { "2025-12" } else { "2025-Q4" }.into()),
+            grain: Some(if grain == "month" {
+                factorscore::periods::Grain::Month
+            } else {
+                factorscore::periods::Grain::Quarter
+            }),
+            ..Default::default()
+        };
+        let window = factorscore::run::window(&plan, &loaded.ledger, &opts).expect("window");
+        let sc = factorscore::run::score_window(&plan, &loaded, window).expect("scores");
+        let cat: &Catalogue = &plan.catalogue;
+        let f = &sc.facts;
+        let ids: Vec<_> = PAIRS
+            .iter()
+            .map(|(c, b)| (cat.id(c).unwrap(), cat.id(b).unwrap(), *c))
+            .collect();
+        let mut checked = 0;
+        for k in 0..f.window.len() {
+            for e in 0..f.entities as u32 {
+                for &(c, b, name) in &ids {
+                    let (x, y) = (f.value(cat, e, k, c), f.value(cat, e, k, b));
+                    assert!(same(x, y), "{grain} entity {e} period {k} {name}: {x} vs {y}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked} values compared");
+        for k in sc.first_written..sc.cards.len() {
+            let df = factorscore::rollups::frame(
+                cat,
+                f,
+                k,
+                &sc.cards,
+                &sc.scored.rows[k],
+                &sc.custom_groups,
+            )
+            .unwrap();
+            for (c, b) in PAIRS {
+                let (x, y) = (df.column(c).unwrap(), df.column(b).unwrap());
+                let (x, y) = (
+                    x.cast(&polars::prelude::DataType::Float64).unwrap(),
+                    y.cast(&polars::prelude::DataType::Float64).unwrap(),
+                );
+                for (i, (a, b2)) in x.f64().unwrap().iter().zip(y.f64().unwrap()).enumerate() {
+                    let ok = match (a, b2) {
+                        (None, None) => true,
+                        (Some(a), Some(b2)) => (a - b2).abs() <= 1e-9 * a.abs().max(1.0),
+                        _ => false,
+                    };
+                    assert!(ok, "{grain} rollup row {i} of period {k}: {c} {a:?} vs {b} {b2:?}");
+                }
+            }
+        }
+    }
+}
+
+/// Every check of a pipeline's `metrics`, reported together with its place.
+#[test]
+fn every_custom_metric_error_is_reported_at_once_with_its_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let metrics = r#"
+  - { name: Bad-Name, table: fees, agg: sum, column: amount }
+  - { name: outstanding, table: fees, agg: sum, column: amount }
+  - { name: twice, table: fees, agg: sum, column: amount }
+  - { name: twice, table: fees, agg: sum, column: amount }
+  - { name: t1, table: colections, agg: sum, column: amount }
+  - { name: t2, table: fees, agg: summ, column: amount }
+  - { name: t3, table: fees, agg: sum, column: amout }
+  - { name: t4, table: invoices, agg: sum, column: debtor_id }
+  - { name: t5, table: fees, agg: quantile, column: amount }
+  - { name: t6, table: fees, agg: quantile, column: amount, q: 1.5 }
+  - { name: t7, table: fees, agg: mean, column: amount, q: 0.5 }
+  - { name: t8, table: invoices, agg: count, filter: "invoice.recourse = false" }
+  - { name: t9, table: fees, agg: sum, column: amount, filter: "amount + 1" }
+  - { name: t10, table: fees, agg: sum, column: amount, filter: "invoice.recours = true" }
+  - { name: t11, table: fees, agg: sum }
+  - { name: t12, expr: "fee_incom / funded_volume" }
+  - { name: t13, expr: "sqrt(fee_income)" }
+  - { name: t14, expr: "t15 + 1" }
+  - { name: t15, expr: "t14 * 2" }
+  - { name: t16, expr: "fee_income /", }
+  - { name: t17, table: fees, agg: sum, column: amount, expr: "fee_income" }
+  - { name: t18, expr: "'text' + 1" }
+"#;
+    let pipeline = sample_with(tmp.path(), metrics);
+    let o = bin().arg("validate").arg(&pipeline).output().unwrap();
+    insta::assert_snapshot!(transcript(&o, tmp.path()));
+}
+
+/// `factorscore metrics PIPELINE` lists the custom metrics after the built-ins.
+#[test]
+fn the_metrics_command_lists_a_pipelines_custom_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = sample_with(
+        tmp.path(),
+        "  - { name: nonrecourse_cash, description: Cash on non-recourse invoices, table: collections, agg: sum, column: amount, filter: \"invoice.recourse = false\" }\n  - { name: fee_yield, expr: \"fee_income / nullif(funded_volume, 0)\" }\n",
+    );
+    let o = bin().arg("metrics").arg(&pipeline).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), factorscore::catalogue::builtin::BUILTINS.len() + 2);
+    assert!(lines[lines.len() - 2].starts_with("nonrecourse_cash"), "{text}");
+    assert!(lines[lines.len() - 2].contains("Decimal(38, 2)"), "{text}");
+    assert!(lines[lines.len() - 1].starts_with("fee_yield"), "{text}");
+    assert!(lines[lines.len() - 1].contains("Float64"), "{text}");
+}
