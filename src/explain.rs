@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use crate::catalogue::{Metric, MetricId};
 use crate::config::{Kpi, OrgField, Plan};
 use crate::error::Error;
-use crate::catalogue::{Metric, MetricId};
 use crate::metrics::{registry, Facts};
 use crate::money::format_cents;
 use crate::periods::format_day;
@@ -368,7 +368,13 @@ pub fn text(s: &Statement) -> String {
 
 /// The figures behind metric `m` of entity `e` in the `k`-th period: a built-in's parts, or the
 /// values a derived metric reads (those read through `lag` from the previous period).
-fn figures(cat: &crate::catalogue::Catalogue, f: &Facts, e: u32, k: usize, m: MetricId) -> Vec<Figure> {
+fn figures(
+    cat: &crate::catalogue::Catalogue,
+    f: &Facts,
+    e: u32,
+    k: usize,
+    m: MetricId,
+) -> Vec<Figure> {
     match cat.get(m) {
         Metric::Builtin(b) => {
             let ctx = f.ctx(e, k);

@@ -43,7 +43,12 @@ struct GroupRow<'c> {
 }
 
 /// The groups of the `k`-th period: the company, then departments and teams by name.
-fn groups<'c>(f: &Facts, k: usize, cards: &'c [Card], scores: Option<&[RowScore]>) -> Vec<GroupRow<'c>> {
+fn groups<'c>(
+    f: &Facts,
+    k: usize,
+    cards: &'c [Card],
+    scores: Option<&[RowScore]>,
+) -> Vec<GroupRow<'c>> {
     let mut company = Group::default();
     for e in 0..f.entities as u32 {
         company.add(f, e, k);
@@ -66,7 +71,11 @@ fn groups<'c>(f: &Facts, k: usize, cards: &'c [Card], scores: Option<&[RowScore]
     }
     let row = |level, key, g| GroupRow { level, key, g };
     std::iter::once(row("company", "company", company))
-        .chain(departments.into_iter().map(|(key, g)| row("department", key, g)))
+        .chain(
+            departments
+                .into_iter()
+                .map(|(key, g)| row("department", key, g)),
+        )
         .chain(teams.into_iter().map(|(key, g)| row("team", key, g)))
         .collect()
 }
@@ -84,7 +93,10 @@ fn values<'c>(
 ) -> Vec<(GroupRow<'c>, Vec<Val>)> {
     let rows = groups(f, k, &cards[k], scores);
     let (days, points) = f.shape(k);
-    let lag_used = cat.custom.iter().any(|m| m.derived().is_some_and(|d| !d.lags.is_empty()));
+    let lag_used = cat
+        .custom
+        .iter()
+        .any(|m| m.derived().is_some_and(|d| !d.lags.is_empty()));
     let prev: HashMap<(&str, &str), Vec<Val>> = if lag_used && depth > 0 && k > 0 {
         values(cat, f, k - 1, cards, custom_groups, depth - 1, None)
             .into_iter()
@@ -111,7 +123,9 @@ fn values<'c>(
             }
             let before = prev.get(&(r.level, r.key));
             for &i in &order {
-                let Some(d) = cat.custom[i].derived() else { continue };
+                let Some(d) = cat.custom[i].derived() else {
+                    continue;
+                };
                 let at = |vals: &[Val], id: MetricId| vals.get(id.index()).and_then(|x| x.as_f64());
                 let now = |id: MetricId| at(&v, id);
                 let was = |id: MetricId| before.and_then(|b| at(b, id));
@@ -137,8 +151,14 @@ pub fn frame(
     let n = rows.len();
     let vals: Vec<Vec<Val>> = rows.iter().map(|r| r.1.clone()).collect();
     let mut cols = vec![
-        Column::new("level".into(), rows.iter().map(|r| r.0.level).collect::<Vec<_>>()),
-        Column::new("key".into(), rows.iter().map(|r| r.0.key).collect::<Vec<_>>()),
+        Column::new(
+            "level".into(),
+            rows.iter().map(|r| r.0.level).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "key".into(),
+            rows.iter().map(|r| r.0.key).collect::<Vec<_>>(),
+        ),
         Column::new(
             "employees".into(),
             rows.iter().map(|r| r.0.g.employees).collect::<Vec<_>>(),
@@ -160,7 +180,12 @@ pub fn members<'c>(cards: &'c [Vec<Card>]) -> Vec<(u32, u32, &'c str, &'c str)> 
         .flatten()
         .filter_map(|c| {
             let o = c.org?;
-            Some((c.employee, c.k as u32, o.team.as_str(), o.department.as_str()))
+            Some((
+                c.employee,
+                c.k as u32,
+                o.team.as_str(),
+                o.department.as_str(),
+            ))
         })
         .collect()
 }

@@ -43,7 +43,11 @@ pub(super) fn check_metrics(
     text: &str,
     defs: &Spanned<Vec<Spanned<MetricDef>>>,
 ) -> Catalogue {
-    let names: Vec<String> = defs.value.iter().map(|d| d.value.name.value.clone()).collect();
+    let names: Vec<String> = defs
+        .value
+        .iter()
+        .map(|d| d.value.name.value.clone())
+        .collect();
     let mut out = Vec::new();
     for (i, d) in defs.value.iter().enumerate() {
         let key = format!("metrics[{i}]");
@@ -87,8 +91,7 @@ pub(super) fn check_metrics(
 fn check_name(c: &mut Checker<'_>, d: &MetricDef, key: &str, earlier: &[String]) {
     let n = &d.name.value;
     let shaped = n.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && n
-            .bytes()
+        && n.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     let key = format!("{key}.name");
     if !shaped {
@@ -167,7 +170,10 @@ fn aggregate(
                 &d.name,
                 &format!("{key}.table"),
                 "a metric needs a `table` (an aggregate) or an `expr` (derived)",
-                Some(format!("e.g. `table: collections`; the tables are {}", table_names())),
+                Some(format!(
+                    "e.g. `table: collections`; the tables are {}",
+                    table_names()
+                )),
             );
             None
         }
@@ -191,7 +197,10 @@ fn aggregate(
                     &d.name,
                     &format!("{key}.agg"),
                     "an aggregate metric needs `agg`",
-                    Some("one of sum, count, count_distinct, mean, min, max, median, quantile".into()),
+                    Some(
+                        "one of sum, count, count_distinct, mean, min, max, median, quantile"
+                            .into(),
+                    ),
                 );
             }
             None
@@ -214,7 +223,9 @@ fn aggregate(
     let col = column(c, d, table, agg, key);
     let filter = d.filter.as_ref().and_then(|f| {
         let fkey = format!("{key}.filter");
-        let checked = sql::parse(&f.value).map_err(|e| vec![e]).and_then(|e| sql::check_filter(&e, table));
+        let checked = sql::parse(&f.value)
+            .map_err(|e| vec![e])
+            .and_then(|e| sql::check_filter(&e, table));
         match checked {
             Ok(s) => Some(s),
             Err(errors) => {
@@ -295,7 +306,11 @@ fn column(
                 &d.name,
                 &ckey,
                 format!("`{}` needs a `column`", agg.map_or("", Agg::name)),
-                Some(format!("the columns of {} are {}", table.name(), columns_of(table))),
+                Some(format!(
+                    "the columns of {} are {}",
+                    table.name(),
+                    columns_of(table)
+                )),
             );
             return None;
         }
@@ -305,7 +320,9 @@ fn column(
         let cols = table.columns();
         let hint = match crate::suggest::closest(&col.value, cols.iter().map(|x| x.0.as_str())) {
             Some(s) => format!("did you mean `{s}`?"),
-            None if col.value.starts_with(crate::catalogue::custom::INVOICE_PREFIX)
+            None if col
+                .value
+                .starts_with(crate::catalogue::custom::INVOICE_PREFIX)
                 && !table.has_invoice_columns() =>
             {
                 "`invoice.<column>` is on collections, write_offs and fees".into()
@@ -407,10 +424,14 @@ fn resolve_derived(
     for (j, m) in catalogue.custom.iter().enumerate() {
         let Some(d) = m.derived() else { continue };
         let Some(i) = index_of(&m.name) else { continue };
-        let expr = defs.value[i].value.expr.as_ref().expect("a derived metric has an expr");
+        let expr = defs.value[i]
+            .value
+            .expr
+            .as_ref()
+            .expect("a derived metric has an expr");
         let key = format!("metrics[{i}].expr");
         let refs = sql::check_derived(&d.expr).unwrap_or_default();
-        let mut ids = |list: Vec<(String, SqlError)>, c: &mut Checker<'_>| {
+        let ids = |list: Vec<(String, SqlError)>, c: &mut Checker<'_>| {
             let mut out = Vec::new();
             for (name, at) in list {
                 match catalogue.id(&name) {

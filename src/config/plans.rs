@@ -112,12 +112,7 @@ pub(super) fn check_plans(
     out
 }
 
-fn check_plan(
-    c: &mut Checker<'_>,
-    def: &PlanDef,
-    key: &str,
-    catalogue: &Catalogue,
-) -> ScorePlan {
+fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str, catalogue: &Catalogue) -> ScorePlan {
     if def.name.value.trim().is_empty() {
         c.at(
             &def.name,

@@ -25,7 +25,19 @@ pub struct SqlError {
 
 impl SqlError {
     fn at(node: &impl Spanned, message: String, hint: Option<String>) -> SqlError {
-        let s = node.span().start;
+        Self::at_span(node.span(), message, hint)
+    }
+
+    fn at_ident(i: &Ident, message: String, hint: Option<String>) -> SqlError {
+        Self::at_span(i.span, message, hint)
+    }
+
+    fn at_span(
+        span: sqlparser::tokenizer::Span,
+        message: String,
+        hint: Option<String>,
+    ) -> SqlError {
+        let s = span.start;
         SqlError {
             line: s.line,
             column: s.column,
@@ -161,7 +173,10 @@ pub fn check_filter(e: &Expr, table: CustomTable) -> Result<Filter, Vec<SqlError
             errors.push(SqlError::at(
                 e,
                 format!("the filter gives {}, not true or false", t.name()),
-                Some("write a condition, e.g. `amount >= 100000 AND invoice.recourse = false`".into()),
+                Some(
+                    "write a condition, e.g. `amount >= 100000 AND invoice.recourse = false`"
+                        .into(),
+                ),
             ));
         }
     }
@@ -199,7 +214,7 @@ fn unknown_column(i: &Ident, name: &str, table: CustomTable) -> Option<SqlError>
                 .join(", ")
         ),
     };
-    Some(SqlError::at(
+    Some(SqlError::at_ident(
         i,
         format!("`{name}` is not a column of {}", table.name()),
         Some(hint),
@@ -232,7 +247,10 @@ fn compound_column(x: &Expr, parts: &[Ident], table: CustomTable) -> Option<SqlE
     Some(SqlError::at(
         x,
         format!("`{}` is not a column of {}", names.join("."), table.name()),
-        Some("name a column of the table, or `invoice.<column>` on collections, write_offs and fees".into()),
+        Some(
+            "name a column of the table, or `invoice.<column>` on collections, write_offs and fees"
+                .into(),
+        ),
     ))
 }
 
@@ -257,15 +275,9 @@ fn ty(e: &Expr, table: CustomTable) -> Ty {
         },
         Expr::Nested(x) => ty(x, table),
         Expr::BinaryOp { op, .. } => match op {
-            B::And
-            | B::Or
-            | B::Eq
-            | B::NotEq
-            | B::Lt
-            | B::LtEq
-            | B::Gt
-            | B::GtEq
-            | B::Xor => Ty::Bool,
+            B::And | B::Or | B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::Xor => {
+                Ty::Bool
+            }
             B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => Ty::Number,
             B::StringConcat => Ty::Text,
             _ => Ty::Unknown,
@@ -322,8 +334,8 @@ pub fn check_derived(e: &Expr) -> Result<DerivedRefs, Vec<SqlError>> {
     }
 }
 
-fn place(node: &impl Spanned) -> SqlError {
-    SqlError::at(node, String::new(), None)
+fn place(i: &Ident) -> SqlError {
+    SqlError::at_ident(i, String::new(), None)
 }
 
 fn walk_derived(e: &Expr, in_lag: bool, refs: &mut DerivedRefs, errors: &mut Vec<SqlError>) {
@@ -443,7 +455,10 @@ mod tests {
     fn a_filter_that_is_a_number_is_refused() {
         let e = parse("amount + 1").unwrap();
         let errs = check_filter(&e, CustomTable::Collections).unwrap_err();
-        assert_eq!(errs[0].message, "the filter gives a number, not true or false");
+        assert_eq!(
+            errs[0].message,
+            "the filter gives a number, not true or false"
+        );
     }
 
     #[test]

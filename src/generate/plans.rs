@@ -23,6 +23,7 @@ use super::{
 };
 use std::sync::OnceLock;
 
+use crate::catalogue::Catalogue;
 use crate::config::def::Direction;
 use crate::config::{Kpi, ScorePlan};
 use crate::error::Error;
@@ -32,14 +33,25 @@ use crate::tables::Table;
 /// The sample pipeline, whose plans the targets and appeals fit.
 const SAMPLE_PIPELINE: &str = include_str!("../../pipelines/monthly.yaml");
 
-/// The plans of `pipelines/monthly.yaml` (empty if it did not load: a test keeps it loading).
-pub(super) fn plans() -> &'static [ScorePlan] {
-    static PLANS: OnceLock<Vec<ScorePlan>> = OnceLock::new();
-    PLANS.get_or_init(|| {
+/// The plans of `pipelines/monthly.yaml` and its metric catalogue (empty if it did not load: a
+/// test keeps it loading).
+fn sample() -> &'static (Vec<ScorePlan>, Catalogue) {
+    static SAMPLE: OnceLock<(Vec<ScorePlan>, Catalogue)> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
         crate::config::load_str(Path::new("pipelines/monthly.yaml"), SAMPLE_PIPELINE)
-            .map(|p| p.plans)
+            .map(|p| (p.plans, p.catalogue))
             .unwrap_or_default()
     })
+}
+
+/// The plans of `pipelines/monthly.yaml`.
+pub(super) fn plans() -> &'static [ScorePlan] {
+    &sample().0
+}
+
+/// The name of a sample KPI's metric.
+fn metric(k: &Kpi) -> &'static str {
+    sample().1.name(k.metric)
 }
 
 fn key(ym: (i32, i32)) -> i32 {
@@ -56,7 +68,7 @@ pub(super) fn plan_for(role: &str, m: i32) -> Option<&'static ScorePlan> {
 }
 
 fn kpi(plan: &'static ScorePlan, metric: &str) -> Option<&'static Kpi> {
-    plan.kpis.iter().find(|k| k.metric.name == metric)
+    plan.kpis.iter().find(|k| self::metric(k) == metric)
 }
 
 fn lower(k: &Kpi) -> bool {
@@ -118,7 +130,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             let full = m.rem_euclid(2) == 0;
             rows.push(TargetRow {
                 month: m,
-                metric: k.metric.name,
+                metric: metric(k),
                 target,
                 threshold: full.then_some(k.threshold),
                 stretch: full.then_some(k.stretch),
@@ -131,7 +143,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             let s = scale(m);
             rows.push(TargetRow {
                 month: m,
-                metric: k.metric.name,
+                metric: metric(k),
                 target: (k.target * s).round(),
                 threshold: Some((k.threshold * s).round()),
                 stretch: Some((k.stretch * s).round()),
@@ -145,7 +157,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             if let Some(k) = plan_for(RISK_OFFICER, m).and_then(|p| kpi(p, "par30_rate")) {
                 rows.push(TargetRow {
                     month: m,
-                    metric: k.metric.name,
+                    metric: metric(k),
                     target: k.target - 0.2 * (k.target - k.stretch),
                     threshold: None,
                     stretch: None,
@@ -160,7 +172,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             if let Some(k) = plan_for(ACCOUNT_MANAGER, m).and_then(|p| kpi(p, "par30_rate")) {
                 rows.push(TargetRow {
                     month: m,
-                    metric: k.metric.name,
+                    metric: metric(k),
                     target: k.target * 1.25,
                     threshold: Some(k.threshold * 1.15),
                     stretch: Some(k.stretch * 1.25),
@@ -215,7 +227,7 @@ pub(super) fn targets(w: &World, dir: &Path) -> Result<usize, Error> {
             let f = [0.3, 0.5, 0.75][j] * scale(m);
             rows.push(TargetRow {
                 month: m,
-                metric: k.metric.name,
+                metric: metric(k),
                 target: (k.target * f).round(),
                 threshold: Some((k.threshold * f).round()),
                 stretch: Some((k.stretch * f).round()),
@@ -301,13 +313,13 @@ pub(super) fn appeals(w: &World, dir: &Path, engine: &Engine) -> Result<usize, E
                 continue;
             };
             let k = &p.kpis[rng.random_range(0..p.kpis.len())];
-            let Some(raw) = engine.value(&eid(i), m, k.metric.name) else {
+            let Some(raw) = engine.value(&eid(i), m, metric(k)) else {
                 continue;
             };
             let Some((value, reason)) = appeal(&mut rng, k, raw) else {
                 continue;
             };
-            if !seen.insert((i, m, k.metric.name)) {
+            if !seen.insert((i, m, metric(k))) {
                 continue;
             }
             let org_day = month_end(m).min(emps[i].term.unwrap_or(month_end(m)));
@@ -322,7 +334,7 @@ pub(super) fn appeals(w: &World, dir: &Path, engine: &Engine) -> Result<usize, E
                 "{},{},{},{},{},{}",
                 eid(i),
                 month_label(m),
-                k.metric.name,
+                metric(k),
                 num(value),
                 reason,
                 eid(approver)
@@ -365,7 +377,7 @@ fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
     if !missed {
         return None;
     }
-    let reasons: &[&str] = match k.metric.name {
+    let reasons: &[&str] = match metric(k) {
         "cash_recovery_rate" | "par30_rate" | "overdue_rate" => &[
             "债务人已于月末前付款 银行入账延迟至次月",
             "Disputed invoice withdrawn by the client; not overdue",
@@ -393,7 +405,7 @@ fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
     // Part of the way to the target: the payment, deal or survey that should have counted.
     let f = rng.random_range(0.4..1.0);
     let x = raw + f * (k.target - raw);
-    let value = match k.metric.name {
+    let value = match metric(k) {
         "new_clients" | "applications_funded" => raw + 1.0,
         "funded_volume" | "fee_income" => x.round(),
         "customer_satisfaction" | "peer_review" | "manager_review" => (x * 10.0).round() / 10.0,

@@ -9,8 +9,8 @@
 use std::path::Path;
 
 use super::{month_label, GenConfig};
-use crate::error::Error;
 use crate::catalogue::Builtin;
+use crate::error::Error;
 use crate::metrics::registry::{self, Ctx};
 use crate::metrics::Sums;
 use crate::periods::Grain;
@@ -89,12 +89,15 @@ fn figures(
     let metric_with = |s: &Sums, k: usize, name: &str, ttf: &[f64]| -> Option<f64> {
         let (days, points) = facts.shape(k);
         let b = Builtin::by_name(name)?;
-        registry::value(b, &Ctx {
-            s,
-            days,
-            points,
-            ttf,
-        })
+        registry::value(
+            b,
+            &Ctx {
+                s,
+                days,
+                points,
+                ttf,
+            },
+        )
         .as_f64()
     };
     let metric = |s: &Sums, k: usize, name: &str| metric_with(s, k, name, &[]);

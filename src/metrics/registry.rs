@@ -105,116 +105,116 @@ fn average_outstanding(c: &Ctx) -> Val {
 }
 
 const PARTS_OVERDUE_RATE: &[Part] = &[
-            Part {
-                label: "overdue",
-                value: |c| Val::Money(c.s.overdue),
-            },
-            OUTSTANDING,
-        ];
+    Part {
+        label: "overdue",
+        value: |c| Val::Money(c.s.overdue),
+    },
+    OUTSTANDING,
+];
 const PARTS_PAR30_RATE: &[Part] = &[
-            Part {
-                label: "par30",
-                value: |c| Val::Money(c.s.par30),
-            },
-            OUTSTANDING,
-        ];
+    Part {
+        label: "par30",
+        value: |c| Val::Money(c.s.par30),
+    },
+    OUTSTANDING,
+];
 const PARTS_PROFIT_CONTRIBUTION: &[Part] = &[
-            Part {
-                label: "fee income",
-                value: |c| Val::Money(c.s.fee_income),
-            },
-            Part {
-                label: "recoveries",
-                value: |c| Val::Money(c.s.recoveries),
-            },
-            WRITTEN_OFF,
-        ];
+    Part {
+        label: "fee income",
+        value: |c| Val::Money(c.s.fee_income),
+    },
+    Part {
+        label: "recoveries",
+        value: |c| Val::Money(c.s.recoveries),
+    },
+    WRITTEN_OFF,
+];
 const PARTS_COLLECTIBLE: &[Part] = &[
-            Part {
-                label: "opening balance (BR)",
-                value: |c| Val::Money(c.s.br),
-            },
-            Part {
-                label: "purchased in the period (S)",
-                value: |c| Val::Money(c.s.s),
-            },
-            Part {
-                label: "balance not yet due at pe (ECR)",
-                value: |c| Val::Money(c.s.ecr),
-            },
-        ];
+    Part {
+        label: "opening balance (BR)",
+        value: |c| Val::Money(c.s.br),
+    },
+    Part {
+        label: "purchased in the period (S)",
+        value: |c| Val::Money(c.s.s),
+    },
+    Part {
+        label: "balance not yet due at pe (ECR)",
+        value: |c| Val::Money(c.s.ecr),
+    },
+];
 const PARTS_CASH_RECOVERY_RATE: &[Part] = &[
-            Part {
-                label: "applied collections on the credited invoices (C)",
-                value: |c| Val::Money(c.s.c),
-            },
-            COLLECTIBLE,
-        ];
+    Part {
+        label: "applied collections on the credited invoices (C)",
+        value: |c| Val::Money(c.s.c),
+    },
+    COLLECTIBLE,
+];
 const PARTS_COLLECTION_EFFECTIVENESS: &[Part] = &[
-            Part {
-                label: "opening balance + purchases - closing balance",
-                value: |c| Val::Money(c.s.br + c.s.s - c.s.er),
-            },
-            COLLECTIBLE,
-        ];
+    Part {
+        label: "opening balance + purchases - closing balance",
+        value: |c| Val::Money(c.s.br + c.s.s - c.s.er),
+    },
+    COLLECTIBLE,
+];
 const PARTS_RECEIVABLES_COLLECTION_RATE: &[Part] = &[
-            Part {
-                label: "applied collections paid by pe on invoices due in p",
-                value: |c| Val::Money(c.s.rcr_collected),
-            },
-            Part {
-                label: "face of the invoices due in p",
-                value: |c| Val::Money(c.s.rcr_face),
-            },
-        ];
+    Part {
+        label: "applied collections paid by pe on invoices due in p",
+        value: |c| Val::Money(c.s.rcr_collected),
+    },
+    Part {
+        label: "face of the invoices due in p",
+        value: |c| Val::Money(c.s.rcr_face),
+    },
+];
 const PARTS_DSO: &[Part] = &[
-            OUTSTANDING,
-            Part {
-                label: "face purchased in the period (S)",
-                value: |c| Val::Money(c.s.s),
-            },
-            Part {
-                label: "days in the period",
-                value: |c| Val::Count(c.days),
-            },
-        ];
+    OUTSTANDING,
+    Part {
+        label: "face purchased in the period (S)",
+        value: |c| Val::Money(c.s.s),
+    },
+    Part {
+        label: "days in the period",
+        value: |c| Val::Count(c.days),
+    },
+];
 const PARTS_AVERAGE_OUTSTANDING: &[Part] = &[
-            Part {
-                label: "sum of the month-end balances",
-                value: |c| Val::Money(c.s.month_end_balances),
-            },
-            Part {
-                label: "month ends",
-                value: |c| Val::Count(c.points),
-            },
-        ];
+    Part {
+        label: "sum of the month-end balances",
+        value: |c| Val::Money(c.s.month_end_balances),
+    },
+    Part {
+        label: "month ends",
+        value: |c| Val::Count(c.points),
+    },
+];
 const PARTS_NET_LOSS_RATE: &[Part] = &[
-            WRITTEN_OFF,
-            Part {
-                label: "recoveries",
-                value: |c| Val::Money(c.s.recoveries),
-            },
-            AVERAGE,
-        ];
+    WRITTEN_OFF,
+    Part {
+        label: "recoveries",
+        value: |c| Val::Money(c.s.recoveries),
+    },
+    AVERAGE,
+];
 const PARTS_APPROVAL_RATE: &[Part] = &[
-            Part {
-                label: "applications approved",
-                value: |c| Val::Count(c.s.applications_approved),
-            },
-            DECIDED,
-        ];
+    Part {
+        label: "applications approved",
+        value: |c| Val::Count(c.s.applications_approved),
+    },
+    DECIDED,
+];
 const PARTS_CUSTOMER_SATISFACTION: &[Part] = &[Part {
-            label: "customer reviews",
-            value: |c| Val::Count(c.s.review_count[0]),
-        }];
+    label: "customer reviews",
+    value: |c| Val::Count(c.s.review_count[0]),
+}];
 const PARTS_PEER_REVIEW: &[Part] = &[Part {
-            label: "peer reviews",
-            value: |c| Val::Count(c.s.review_count[1]),
-        }];
+    label: "peer reviews",
+    value: |c| Val::Count(c.s.review_count[1]),
+}];
 const PARTS_MANAGER_REVIEW: &[Part] = &[Part {
-            label: "manager reviews",
-            value: |c| Val::Count(c.s.review_count[2]),
-        }];
+    label: "manager reviews",
+    value: |c| Val::Count(c.s.review_count[2]),
+}];
 
 /// The value of built-in metric `b` for one entity and period.
 pub fn value(b: Builtin, c: &Ctx) -> Val {
@@ -230,7 +230,9 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::WrittenOff => Val::Money(c.s.written_off),
         Builtin::Recoveries => Val::Money(c.s.recoveries),
         Builtin::FeeIncome => Val::Money(c.s.fee_income),
-        Builtin::ProfitContribution => Val::Money(c.s.fee_income + c.s.recoveries - c.s.written_off),
+        Builtin::ProfitContribution => {
+            Val::Money(c.s.fee_income + c.s.recoveries - c.s.written_off)
+        }
         Builtin::Collectible => Val::Money(collectible(c.s)),
         Builtin::CashRecoveryRate => ratio(c.s.c, collectible(c.s)),
         Builtin::CollectionEffectiveness => ratio(c.s.br + c.s.s - c.s.er, collectible(c.s)),
@@ -238,12 +240,10 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::Dso => ratio(c.s.outstanding * c.days, c.s.s),
         Builtin::AverageOutstanding => average_outstanding(c),
         Builtin::BadDebtRate => ratio(c.s.written_off * c.points, c.s.month_end_balances),
-        Builtin::NetLossRate => {
-            ratio(
-                (c.s.written_off - c.s.recoveries) * c.points,
-                c.s.month_end_balances,
-            )
-        },
+        Builtin::NetLossRate => ratio(
+            (c.s.written_off - c.s.recoveries) * c.points,
+            c.s.month_end_balances,
+        ),
         Builtin::ApplicationsReceived => Val::Count(c.s.applications_received),
         Builtin::ApplicationsDecided => Val::Count(c.s.applications_decided),
         Builtin::ApplicationsApproved => Val::Count(c.s.applications_approved),

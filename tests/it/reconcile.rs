@@ -215,7 +215,10 @@ fn figures(pipeline: &Path) -> (Figures, serde_json::Value) {
     for (k, (cards, scores)) in sc.cards.iter().zip(&sc.scored.rows).enumerate() {
         for (c, s) in cards.iter().zip(scores) {
             let id = loaded.ledger.employees.ids.names[c.employee as usize].clone();
-            out.insert((id, k), (sc.facts.values(c.employee, k), s.composite));
+            out.insert(
+                (id, k),
+                (sc.facts.values(&plan.catalogue, c.employee, k), s.composite),
+            );
         }
     }
     // The counts as a run reports them.

@@ -53,7 +53,7 @@ fn kpi<'a>(r: &Run, s: &'a RowScore, metric: &str) -> &'a factorscore::scoring::
     let plan = &r.plan.plans[s.plan.expect("rated")];
     s.kpis
         .iter()
-        .find(|k| plan.kpis[k.kpi].metric.name == metric)
+        .find(|k| r.plan.catalogue.name(plan.kpis[k.kpi].metric) == metric)
         .expect("kpi")
 }
 
@@ -255,7 +255,15 @@ fn a_rollup_ratio_is_the_ratio_of_the_summed_parts() {
     let (r, w) = load(&RunOptions::default());
     let sc = r.score(w);
     let k = sc.facts.window.len() - 1; // 2024-02
-    let df = factorscore::rollups::frame(&sc.facts, k, &sc.cards[k], &sc.scored.rows[k]).unwrap();
+    let df = factorscore::rollups::frame(
+        &r.plan.catalogue,
+        &sc.facts,
+        k,
+        &sc.cards,
+        &sc.scored.rows[k],
+        &sc.custom_groups,
+    )
+    .unwrap();
     let text = |c: &str| -> Vec<String> {
         df.column(c)
             .unwrap()

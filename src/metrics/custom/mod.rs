@@ -63,9 +63,18 @@ impl CustomFacts {
         let membership = DataFrame::new(
             members.len(),
             vec![
-                Column::new(ENTITY.into(), members.iter().map(|m| m.0).collect::<Vec<_>>()),
-                Column::new(PERIOD.into(), members.iter().map(|m| m.1).collect::<Vec<_>>()),
-                Column::new("team".into(), members.iter().map(|m| m.2).collect::<Vec<_>>()),
+                Column::new(
+                    ENTITY.into(),
+                    members.iter().map(|m| m.0).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    PERIOD.into(),
+                    members.iter().map(|m| m.1).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "team".into(),
+                    members.iter().map(|m| m.2).collect::<Vec<_>>(),
+                ),
                 Column::new(
                     "department".into(),
                     members.iter().map(|m| m.3).collect::<Vec<_>>(),
@@ -146,9 +155,7 @@ fn agg_expr(a: &Aggregate) -> Expr {
         Agg::Mean => v.mean(),
         Agg::Min => v.min(),
         Agg::Max => v.max(),
-        Agg::Median | Agg::Quantile => {
-            v.quantile(lit(a.q.unwrap_or(0.5)), QuantileMethod::Linear)
-        }
+        Agg::Median | Agg::Quantile => v.quantile(lit(a.q.unwrap_or(0.5)), QuantileMethod::Linear),
     };
     e.alias("v")
 }
@@ -231,7 +238,9 @@ pub fn compute(
         return Ok(cf);
     }
     let defaults = empty_values(cat);
-    cf.values = (0..f.entities * np).flat_map(|_| defaults.iter().copied()).collect();
+    cf.values = (0..f.entities * np)
+        .flat_map(|_| defaults.iter().copied())
+        .collect();
     for table in CustomTable::ALL {
         let metrics: Vec<usize> = (0..n)
             .filter(|&i| cat.custom[i].aggregate().is_some_and(|a| a.table == table))

@@ -41,10 +41,7 @@ struct RowAt {
 /// them), plus `__e` and `__k`.
 pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResult<DataFrame> {
     let (at, e, k) = placed(src, table);
-    let mut cols = vec![
-        Column::new(ENTITY.into(), e),
-        Column::new(PERIOD.into(), k),
-    ];
+    let mut cols = vec![Column::new(ENTITY.into(), e), Column::new(PERIOD.into(), k)];
     for name in columns {
         let kind = table.column(name).unwrap_or(ColKind::Text);
         let c = column(src, table, name, kind, &at)?;
@@ -161,8 +158,8 @@ fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
 }
 
 /// One column of the rows, typed as its kind says.
-fn column(
-    src: &Source,
+fn column<'a>(
+    src: &Source<'a>,
     table: CustomTable,
     name: &str,
     kind: ColKind,
@@ -185,7 +182,7 @@ fn column(
     let money_of =
         |get: &dyn Fn(usize) -> i64| money(name, at.iter().map(|r| Some(get(r.idx as usize))));
     let day = |get: &dyn Fn(usize) -> Day| days(name, at.iter().map(|r| Some(get(r.idx as usize))));
-    let text = |get: &dyn Fn(usize) -> &str| {
+    let text = |get: &dyn Fn(usize) -> &'a str| {
         Ok(Column::new(
             name.into(),
             at.iter().map(|r| get(r.idx as usize)).collect::<Vec<_>>(),
@@ -210,9 +207,7 @@ fn column(
             "advance_amount" => money_of(&|i| s.advance_base[i]),
             "purchase_date" => day(&|i| l.invoices.purchase[i]),
             "due_date" => day(&|i| l.invoices.due[i]),
-            "originator_id" => {
-                text(&|i| &l.employees.ids.names[l.invoices.originator[i] as usize])
-            }
+            "originator_id" => text(&|i| &l.employees.ids.names[l.invoices.originator[i] as usize]),
             _ => raw(src, Table::Invoices, name, kind, at, &|i| l.invoices.row[i]),
         },
         (CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees, _) => {
@@ -236,7 +231,9 @@ fn column(
             match name {
                 "employee_id" => text(&|j| &l.employees.ids.names[a.employee[j] as usize]),
                 "requested_amount" => money_of(&|j| a.requested_base[j]),
-                "received_at" => instants(name, at.iter().map(|r| Some(a.received_at[r.idx as usize]))),
+                "received_at" => {
+                    instants(name, at.iter().map(|r| Some(a.received_at[r.idx as usize])))
+                }
                 "funded_at" => instants(name, at.iter().map(|r| a.funded_at[r.idx as usize])),
                 "decision" => Ok(Column::new(
                     name.into(),
@@ -259,7 +256,9 @@ fn column(
                 "reviewed_on" => day(&|j| r.day[j]),
                 "score" => Ok(Column::new(
                     name.into(),
-                    at.iter().map(|x| r.score[x.idx as usize]).collect::<Vec<_>>(),
+                    at.iter()
+                        .map(|x| r.score[x.idx as usize])
+                        .collect::<Vec<_>>(),
                 )),
                 _ => raw(src, Table::Reviews, name, kind, at, &|j| r.row[j]),
             }
@@ -292,12 +291,11 @@ fn raw(
     };
     let vals = at.iter().map(|r| cell(r.idx as usize));
     match kind {
-        ColKind::Text | ColKind::Money => {
-            Ok(Column::new(name.into(), vals.collect::<Vec<_>>()))
-        }
+        ColKind::Text | ColKind::Money => Ok(Column::new(name.into(), vals.collect::<Vec<_>>())),
         ColKind::Bool => Ok(Column::new(
             name.into(),
-            vals.map(|v| v.and_then(|s| parse_bool(&s))).collect::<Vec<_>>(),
+            vals.map(|v| v.and_then(|s| parse_bool(&s)))
+                .collect::<Vec<_>>(),
         )),
         ColKind::Number => Ok(Column::new(
             name.into(),

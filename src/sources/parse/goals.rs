@@ -82,13 +82,7 @@ pub(super) fn targets(
         let (Some(period), Some(metric), Some(target)) = (period, metric, target) else {
             continue;
         };
-        let key = (
-            period,
-            metric,
-            employee,
-            role.clone(),
-            department.clone(),
-        );
+        let key = (period, metric, employee, role.clone(), department.clone());
         if r.broke {
             continue;
         }
