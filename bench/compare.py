@@ -14,7 +14,8 @@ Rows are matched on their keys:
   rollups     level, key, grain, period
 and both sides must have the same rows and the reference's columns with the same types. Values:
   * money (decimals), counts, strings, booleans and dates: exactly equal;
-  * section 3 ratios, means and hours (DOUBLE, in scorecards and rollups): within 1e-12 relative;
+  * section 3 ratios, means and hours, and DOUBLE custom metrics (in scorecards and rollups):
+    within 1e-12 relative;
   * scores: composite_score, percentile_in_group, zscore_in_group, and kpi_scores' weight,
     effective_weight, score, weighted_score: within 1e-9 absolute;
   * kpi_scores' metric values (raw_actual, actual, target, threshold, stretch): within 1e-9

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs the DuckDB SQL reference of the data contract on canonical input files: section 3 metrics
-(bench/reference.sql), then section 5 scores and section 4 rollups (bench/reference_scores.sql).
+(bench/reference.sql), the pipeline's custom metrics of 3.1 (bench/reference_custom.py and .sql),
+then section 5 scores and section 4 rollups (bench/reference_scores.sql).
 
 Usage:
   reference.py DATA_DIR FORMAT FIRST LAST OUT [--pipeline PIPELINE.yaml] [--grain month|quarter]
@@ -11,18 +12,21 @@ Usage:
              column reads as all-null departments.
   FORMAT     csv or parquet.
   FIRST/LAST the first and last period written: `2026-10` (a month label given to a quarter run
-             names the quarter holding it) or `2026-Q4`.
+             names the quarter holding it) or `2026-Q4`. The optional columns invoices.recourse,
+             invoices.application_id and applications.decided_by may be missing (all null then).
   OUT        output folder. Written, each replaced whole (zstd Parquet, Hive-partitioned, the
              partition columns in the path only):
                OUT/scorecards/grain=G/period=P/*.parquet
                OUT/kpi_scores/grain=G/period=P/*.parquet
                OUT/rollups/grain=G/period=P/*.parquet
-  --pipeline a factorscore pipeline file: its `plans` (contract 5.1) score the rows, and its
-             base_currency, timezone and grain are the defaults of --base, --tz and --grain.
+  --pipeline a factorscore pipeline file: its `plans` (contract 5.1) score the rows, its `metrics`
+             (contract 3.1) add columns to scorecards and rollups after the section 3 metrics, and
+             its base_currency, timezone and grain are the defaults of --base, --tz and --grain.
              Without it, or without `plans`, no row is rated.
   --grain    month (default) or quarter (calendar quarters only).
 
-The period before FIRST is computed too (review_flag compares with it) but not written.
+The period before FIRST is computed too (review_flag compares with it) but not written, and as many
+periods before that as the custom metrics' `lag` chains reach back.
 """
 import argparse
 import datetime
@@ -35,8 +39,13 @@ import time
 import duckdb
 import yaml
 
+import reference_custom
+
 TABLES = ["invoices", "collections", "write_offs", "fees", "applications", "assignments", "employees",
           "org_history", "fx_rates", "reviews"]
+# Optional columns of section 1 that a file may lack (read as all null then), beyond the ones the
+# reference reads from every file.
+OPTIONAL_COLUMNS = {"invoices": ["recourse", "application_id"], "applications": ["decided_by"]}
 OPTIONAL = {
     "targets": ["period", "metric", "target", "threshold", "stretch", "employee_id", "role", "department"],
     "adjustments": ["employee_id", "period", "metric", "value", "reason", "approved_by"],
@@ -153,12 +162,15 @@ def main():
     months = 1 if grain == "month" else 3
     first = period_start(a.first, grain)
     last = period_start(a.last, grain)
-    computed_first = add_months(first, -months)  # the period before the window, for review_flag
+    metrics = reference_custom.parse(pipeline)
+    # the period before the window (review_flag), and the periods its lags read
+    computed_first = add_months(first, -months * (1 + reference_custom.lag_depth(metrics)))
 
     con = duckdb.connect()
     if a.threads:
         con.execute(f"SET threads = {a.threads}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET TimeZone = '{tz}'")
 
     def reader(path):
         if a.format == "csv":
@@ -166,7 +178,10 @@ def main():
         return f"read_parquet('{path}')"
 
     for t in TABLES:
-        con.execute(f"CREATE VIEW {t} AS SELECT * FROM {reader(os.path.join(a.data, f'{t}.{a.format}'))}")
+        source = reader(os.path.join(a.data, f"{t}.{a.format}"))
+        have = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        extra = "".join(f", NULL::VARCHAR AS {c}" for c in OPTIONAL_COLUMNS.get(t, []) if c not in have)
+        con.execute(f"CREATE VIEW {t} AS SELECT *{extra} FROM {source}")
     for t, cols in OPTIONAL.items():
         path = os.path.join(a.data, f"{t}.{a.format}")
         have = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader(path)}").fetchall()] if os.path.exists(path) else []
@@ -186,8 +201,10 @@ def main():
 
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
-    for f in ("reference.sql", "reference_scores.sql"):
-        con.execute(open(os.path.join(HERE, f)).read())
+    con.execute(open(os.path.join(HERE, "reference.sql")).read())
+    if metrics:
+        reference_custom.run(con, metrics)
+    con.execute(open(os.path.join(HERE, "reference_scores.sql")).read())
     counts = []
     for table in ("scorecards", "kpi_scores", "rollups"):
         con.execute(

@@ -9,9 +9,12 @@
 --     before the first period it writes, for review_flag);
 --   * macros for the grain: `pstart(d)` (start of d's period, a DATE), `plabel(d)` (its label,
 --     `2026-10` or `2026-Q4`) and `pmonths()` (months in a period).
+--   * the optional columns of section 1 present in the views (reference.py adds a missing
+--     invoices.application_id, invoices.recourse or applications.decided_by as all-null text).
 -- Writes the tables `periods`, `sc_rows` (scorecard rows with their org), `metric_values` (every
 -- section 3 metric per level: `employee` keyed by employee_id, `team`, `department`, `company`) and
--- `members` (who counts in which group).
+-- `members` (who counts in which group), and the ledger tables that bench/reference_custom.sql
+-- builds the custom metrics' rows from (`inv`, `events`, `seg`, `asg`, `apps`, `fx`).
 
 CREATE OR REPLACE TEMP TABLE periods AS
 SELECT ps, (ps + to_months(pmonths()) - INTERVAL 1 DAY)::DATE AS pe, plabel(ps) AS period,
@@ -30,9 +33,11 @@ SELECT currency, rate_date::DATE AS rate_date, rate_to_base::DECIMAL(20, 10) AS 
 -- Invoices with their booking rate: the latest rate on or before the purchase date.
 CREATE OR REPLACE TEMP TABLE inv AS
 SELECT i.invoice_id, i.client_id, i.originator_id, i.face, i.advance, i.pd, i.due,
-       CASE WHEN i.currency = p.base THEN 1::DECIMAL(20, 10) ELSE f.rate END AS rate
+       CASE WHEN i.currency = p.base THEN 1::DECIMAL(20, 10) ELSE f.rate END AS rate,
+       i.debtor_id, i.currency, i.recourse, i.application_id
 FROM (SELECT invoice_id, client_id, originator_id, currency, face_amount::DECIMAL(18, 2) AS face,
-             advance_amount::DECIMAL(18, 2) AS advance, purchase_date::DATE AS pd, due_date::DATE AS due
+             advance_amount::DECIMAL(18, 2) AS advance, purchase_date::DATE AS pd, due_date::DATE AS due,
+             debtor_id, recourse, application_id
       FROM invoices) i
 CROSS JOIN params p
 ASOF LEFT JOIN fx f ON f.currency = i.currency AND i.pd >= f.rate_date;
@@ -169,26 +174,56 @@ SELECT plabel(i.pd) AS period, i.originator_id AS emp,
 FROM inv i LEFT JOIN firsts f USING (invoice_id)
 GROUP BY ALL;
 
+-- A timestamp of section 1 as an instant: with an offset (or Z) as written, else read in the
+-- pipeline's timezone.
+CREATE OR REPLACE MACRO instant(s, tz) AS
+  CASE WHEN s IS NULL THEN NULL
+       WHEN s ~ '.*(Z|[+-]\d\d:?\d\d)$' THEN s::TIMESTAMPTZ
+       ELSE timezone(tz, s::TIMESTAMP) END;
+
+-- Applications with their instants and the days they fall on in the pipeline's timezone.
+CREATE OR REPLACE TEMP TABLE apps AS
+WITH t AS (
+  SELECT application_id, client_id, employee_id AS emp, decision, decided_by, requested_amount, currency,
+         instant(received_at, p.tz) AS rec, instant(decided_at, p.tz) AS dec, instant(funded_at, p.tz) AS fund, p.tz
+  FROM applications CROSS JOIN params p
+)
+SELECT *, timezone(tz, rec)::DATE AS rec_d, timezone(tz, dec)::DATE AS dec_d, timezone(tz, fund)::DATE AS fund_d
+FROM t;
+
 -- Application facts, one row per counted event (received, decided, funded), with the hours to
 -- fund on the funded ones: quantiles are taken over these rows per group.
 CREATE OR REPLACE TEMP TABLE app_facts AS
-WITH t AS (
-  SELECT employee_id AS emp, decision,
-    CASE WHEN received_at ~ '.*(Z|[+-]\d\d:?\d\d)$' THEN received_at::TIMESTAMPTZ ELSE timezone(p.tz, received_at::TIMESTAMP) END AS rec,
-    CASE WHEN decided_at IS NULL THEN NULL WHEN decided_at ~ '.*(Z|[+-]\d\d:?\d\d)$' THEN decided_at::TIMESTAMPTZ ELSE timezone(p.tz, decided_at::TIMESTAMP) END AS dec,
-    CASE WHEN funded_at IS NULL THEN NULL WHEN funded_at ~ '.*(Z|[+-]\d\d:?\d\d)$' THEN funded_at::TIMESTAMPTZ ELSE timezone(p.tz, funded_at::TIMESTAMP) END AS fund,
-    p.tz
-  FROM applications CROSS JOIN params p
-), l AS (
-  SELECT *, plabel(timezone(tz, rec)::DATE) AS rec_p, plabel(timezone(tz, dec)::DATE) AS dec_p,
-         plabel(timezone(tz, fund)::DATE) AS fund_p, epoch(fund) - epoch(rec) AS secs
-  FROM t
+WITH l AS (SELECT *, epoch(fund) - epoch(rec) AS secs FROM apps)
+SELECT plabel(rec_d) AS period, emp, 1 AS received, 0 AS decided, 0 AS approved, 0 AS funded, NULL::DOUBLE AS hours FROM l
+UNION ALL
+SELECT plabel(dec_d), emp, 0, 1, CASE WHEN decision = 'approved' THEN 1 ELSE 0 END, 0, NULL FROM l WHERE decision IN ('approved', 'rejected') AND dec IS NOT NULL
+UNION ALL
+SELECT plabel(fund_d), emp, 0, 0, 0, 1, secs / 3600.0 FROM l WHERE fund IS NOT NULL;
+
+-- Decisions, credited to decided_by (applications without one count in none of these), with the
+-- hours from received to decided (exact instants).
+CREATE OR REPLACE TEMP TABLE decision_facts AS
+SELECT plabel(dec_d) AS period, decided_by AS emp, (epoch_us(dec) - epoch_us(rec)) / 3600e6 AS hours
+FROM apps
+WHERE decided_by IS NOT NULL AND dec IS NOT NULL AND decision IN ('approved', 'rejected');
+
+-- The invoices bought under an application approved by e mature on m_i = due + 90 days and are
+-- credited to e then: face, and what was still unpaid on m_i (face - applied collections paid on or
+-- before m_i, written off or not), in the invoice currency, converted and rounded like a balance.
+CREATE OR REPLACE TEMP TABLE matured AS
+WITH m AS (
+  SELECT i.invoice_id, i.face, i.rate, a.decided_by AS emp, (i.due + INTERVAL 90 DAY)::DATE AS mat
+  FROM inv i JOIN apps a ON a.application_id = i.application_id
+  WHERE a.decision = 'approved' AND a.decided_by IS NOT NULL
+), paid AS (
+  SELECT m.invoice_id, sum(e.applied) AS applied
+  FROM m JOIN events e ON e.invoice_id = m.invoice_id AND e.kind = 0 AND e.d <= m.mat
+  GROUP BY ALL
 )
-SELECT rec_p AS period, emp, 1 AS received, 0 AS decided, 0 AS approved, 0 AS funded, NULL::DOUBLE AS hours FROM l
-UNION ALL
-SELECT dec_p, emp, 0, 1, CASE WHEN decision = 'approved' THEN 1 ELSE 0 END, 0, NULL FROM l WHERE decision IN ('approved', 'rejected') AND dec IS NOT NULL
-UNION ALL
-SELECT fund_p, emp, 0, 0, 0, 1, secs / 3600.0 FROM l WHERE fund IS NOT NULL;
+SELECT plabel(m.mat) AS period, m.emp, round(m.face * m.rate, 2) AS matured_face,
+       round((m.face - coalesce(p.applied, 0)) * m.rate, 2) AS defaulted
+FROM m LEFT JOIN paid p USING (invoice_id);
 
 CREATE OR REPLACE TEMP TABLE review_facts AS
 SELECT plabel(reviewed_on::DATE) AS period, employee_id AS emp, source, score::DOUBLE AS score FROM reviews;
@@ -202,13 +237,16 @@ SELECT period, emp,
   sum(cash_collected) AS cash_collected, sum(written_off) AS written_off, sum(recoveries) AS recoveries,
   sum(fee_income) AS fee_income, sum(month_end_sum) AS month_end_sum,
   sum(received) AS received, sum(decided) AS decided, sum(approved) AS approved, sum(funded) AS funded,
-  sum(funded_volume) AS funded_volume, sum(purchased_face) AS purchased_face, sum(new_clients) AS new_clients
+  sum(funded_volume) AS funded_volume, sum(purchased_face) AS purchased_face, sum(new_clients) AS new_clients,
+  sum(decisions) AS decisions, sum(matured_face) AS matured_face, sum(defaulted) AS defaulted
 FROM (
   SELECT * FROM portfolio
   UNION ALL BY NAME SELECT * FROM flows
   UNION ALL BY NAME SELECT * FROM avg_out
   UNION ALL BY NAME SELECT period, emp, received, decided, approved, funded FROM app_facts
   UNION ALL BY NAME SELECT * FROM orig
+  UNION ALL BY NAME SELECT period, emp, 1 AS decisions FROM decision_facts
+  UNION ALL BY NAME SELECT * FROM matured
 )
 WHERE period IN (SELECT period FROM periods)
 GROUP BY ALL;
@@ -253,7 +291,8 @@ SELECT m.level, m.key, m.period, count(*) FILTER (WHERE m.is_row) AS employees,
   sum(cash_collected) AS cash_collected, sum(written_off) AS written_off, sum(recoveries) AS recoveries,
   sum(fee_income) AS fee_income, sum(month_end_sum) AS month_end_sum,
   sum(received) AS received, sum(decided) AS decided, sum(approved) AS approved, sum(funded) AS funded,
-  sum(funded_volume) AS funded_volume, sum(purchased_face) AS purchased_face, sum(new_clients) AS new_clients
+  sum(funded_volume) AS funded_volume, sum(purchased_face) AS purchased_face, sum(new_clients) AS new_clients,
+  sum(decisions) AS decisions, sum(matured_face) AS matured_face, sum(defaulted) AS defaulted
 FROM members m LEFT JOIN emp_sums s ON s.period = m.period AND s.emp = m.emp
 GROUP BY ALL;
 
@@ -262,6 +301,11 @@ SELECT m.level, m.key, m.period,
        quantile_cont(a.hours, 0.5) AS time_to_fund_median_hours, quantile_cont(a.hours, 0.9) AS time_to_fund_p90_hours
 FROM members m JOIN app_facts a ON a.period = m.period AND a.emp = m.emp
 WHERE a.funded = 1
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE group_decisions AS
+SELECT m.level, m.key, m.period, quantile_cont(d.hours, 0.5) AS decision_time_median_hours
+FROM members m JOIN decision_facts d ON d.period = m.period AND d.emp = m.emp
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE group_reviews AS
@@ -276,8 +320,9 @@ GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE metric_values AS
 WITH g AS (
   SELECT level, key, period, employees,
-    coalesce(COLUMNS(* EXCLUDE (level, key, period, employees, received, decided, approved, funded, new_clients)), 0)::DECIMAL(38, 2),
-    coalesce(COLUMNS(c -> c IN ('received', 'decided', 'approved', 'funded', 'new_clients')), 0)::BIGINT
+    coalesce(COLUMNS(* EXCLUDE (level, key, period, employees, received, decided, approved, funded, new_clients,
+                                    decisions)), 0)::DECIMAL(38, 2),
+    coalesce(COLUMNS(c -> c IN ('received', 'decided', 'approved', 'funded', 'new_clients', 'decisions')), 0)::BIGINT
   FROM group_sums
 )
 SELECT g.level, g.key, g.period, g.employees,
@@ -298,15 +343,11 @@ SELECT g.level, g.key, g.period, g.employees,
   funded AS applications_funded,
   f.time_to_fund_median_hours, f.time_to_fund_p90_hours,
   funded_volume, purchased_face, new_clients,
-  r.customer_satisfaction, r.peer_review, r.manager_review
+  r.customer_satisfaction, r.peer_review, r.manager_review,
+  decisions AS decisions_made, d.decision_time_median_hours,
+  matured_face AS approved_matured_face, defaulted AS approved_defaulted,
+  defaulted / nullif(matured_face, 0) AS approved_default_rate
 FROM g JOIN periods p USING (period)
 LEFT JOIN group_funding f USING (level, key, period)
-LEFT JOIN group_reviews r USING (level, key, period);
-
--- Section 3 per scorecard row (every computed period, the one before the window included).
-CREATE OR REPLACE TEMP TABLE reference_scorecards AS
-SELECT r.employee_id, r.name AS employee_name, r.period, r.ps AS period_start, r.pe AS period_end,
-  r.department, r.team, r.role, r.manager_id, r.days_employed::BIGINT AS days_employed,
-  v.* EXCLUDE (level, key, period, employees)
-FROM sc_rows r JOIN metric_values v ON v.level = 'employee' AND v.key = r.employee_id AND v.period = r.period
-ORDER BY r.period, r.employee_id;
+LEFT JOIN group_reviews r USING (level, key, period)
+LEFT JOIN group_decisions d USING (level, key, period);

@@ -1,7 +1,8 @@
 -- factorscore's scores (data contract, section 5) and rollups (section 4) in DuckDB SQL.
--- Runs after reference.sql, on its tables `periods`, `sc_rows`, `members`, `metric_values` and
--- `reference_scorecards`, with the `targets` and `adjustments` views and the plan tables that
--- reference.py loads from the pipeline's `plans`:
+-- Runs after reference.sql (and bench/reference_custom.sql with the custom metrics' columns, when
+-- the pipeline declares some), on their tables `periods`, `sc_rows`, `members` and `metric_values`,
+-- with the `targets` and `adjustments` views and the plan tables that reference.py loads from the
+-- pipeline's `plans`:
 --   plans(plan, role, valid_from DATE, valid_to DATE (last day of valid_to's month, NULL = open),
 --         cg_department, cg_team, cg_role, cg_manager BOOLEAN, swing_threshold DOUBLE)
 --   plan_kpis(plan, ord, metric, weight, perspective, direction, threshold, target, stretch)
@@ -27,6 +28,15 @@
 --   from zero; 0 when not rated or the composite is null (a D with multiplier 0 gives 0 too);
 -- * rollups: `rated` counts rows with a plan in force, scored or not (composite may be null).
 
+-- Section 3 (and the custom metrics) per scorecard row (every computed period, the ones before the
+-- window included).
+CREATE OR REPLACE TEMP TABLE reference_scorecards AS
+SELECT r.employee_id, r.name AS employee_name, r.period, r.ps AS period_start, r.pe AS period_end,
+  r.department, r.team, r.role, r.manager_id, r.days_employed::BIGINT AS days_employed,
+  v.* EXCLUDE (level, key, period, employees)
+FROM sc_rows r JOIN metric_values v ON v.level = 'employee' AND v.key = r.employee_id AND v.period = r.period
+ORDER BY r.period, r.employee_id;
+
 -- d(x, y) of 5.2: how far x is on the good side of y.
 CREATE OR REPLACE MACRO better_by(dir, x, y) AS CASE WHEN dir = 'higher' THEN x - y ELSE y - x END;
 
@@ -40,7 +50,7 @@ SELECT r.employee_id, r.period, r.pk, r.department, r.team, r.role, r.manager_id
 FROM sc_rows r JOIN plans p
   ON p.role = r.role AND r.pe >= p.valid_from AND (p.valid_to IS NULL OR r.pe <= p.valid_to);
 
--- Raw actuals: every section 3 metric of every scorecard row, as DOUBLE, one row per metric.
+-- Raw actuals: every metric (section 3 and custom) of every scorecard row, as DOUBLE, one row per metric.
 CREATE OR REPLACE TEMP TABLE metric_wide AS
 SELECT employee_id, period,
        COLUMNS(* EXCLUDE (employee_id, employee_name, period, period_start, period_end, department, team, role,
