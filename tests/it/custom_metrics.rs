@@ -221,3 +221,118 @@ fn the_metrics_command_lists_a_pipelines_custom_metrics() {
     assert!(lines[n + 1].contains("Float64"), "{text}");
     assert!(lines[n + 2].starts_with("nonrecourse_cash"), "{text}");
 }
+
+/// The hand-computed fixture (tests/fixtures/custom_metrics/README.md): every aggregate kind and
+/// table, filters on `invoice.` columns, money at the booking rate, `lag` across the window's edge,
+/// count_distinct and a mean over the union of a team's rows, a derived ratio of sums.
+#[test]
+fn custom_metrics_match_the_hand_computed_fixture() {
+    use factorscore::periods::Grain;
+    let pipeline = crate::common::fixture("custom_metrics/pipeline.yaml");
+    let plan = factorscore::config::load(&pipeline).expect("pipeline loads");
+    let loaded = factorscore::run::load(&plan).expect("input is valid");
+    let run = |grain: Grain, from: &str, to: &str| {
+        let opts = RunOptions {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            grain: Some(grain),
+            ..Default::default()
+        };
+        let w = factorscore::run::window(&plan, &loaded.ledger, &opts).unwrap();
+        factorscore::run::score_window(&plan, &loaded, w).unwrap()
+    };
+    let cat = &plan.catalogue;
+    let sc = run(Grain::Month, "2024-02", "2024-03");
+    let f = &sc.facts;
+    let k_of = |label: &str| {
+        let p = f.window.cal.parse_label(label).unwrap();
+        f.window.index_of_period(p).unwrap()
+    };
+    let emp = |id: &str| loaded.ledger.employees.ids.get(id).unwrap();
+    let v = |id: &str, label: &str, m: &str| {
+        f.value(cat, emp(id), k_of(label), cat.id(m).unwrap())
+            .to_string()
+    };
+    let want = [
+        ("E1", "2024-02", "nonrecourse_cash", "0.00"),
+        ("E2", "2024-02", "nonrecourse_cash", "2137.04"),
+        ("E2", "2024-03", "nonrecourse_cash", "1000.00"),
+        ("E1", "2024-02", "collection_count", "2"),
+        ("E2", "2024-03", "collection_count", "2"),
+        ("E1", "2024-02", "distinct_debtors", "2"),
+        ("E2", "2024-02", "distinct_debtors", "1"),
+        ("E1", "2024-02", "avg_fee", "20"),
+        ("E2", "2024-03", "avg_fee", "-10"),
+        ("E1", "2024-02", "max_cny_write_off", "null"),
+        ("E2", "2024-02", "max_cny_write_off", "4000.00"),
+        ("E2", "2024-03", "max_cny_write_off", "null"),
+        ("E1", "2024-02", "min_face", "1000.00"),
+        ("E2", "2024-03", "min_face", "null"),
+        ("E1", "2024-02", "median_requested", "1000"),
+        ("E2", "2024-03", "median_requested", "3650"),
+        ("E1", "2024-02", "p75_customer_review", "85"),
+        ("E2", "2024-03", "p75_customer_review", "null"),
+        ("E1", "2024-02", "late_balance", "3000.00"),
+        ("E2", "2024-03", "late_balance", "712.35"),
+        ("E1", "2024-02", "cash_growth", "2"),
+        ("E1", "2024-02", "growth_capped", "1"),
+        ("E1", "2024-02", "fee_yield", "0.05"),
+        ("E2", "2024-03", "fee_yield", "null"),
+        ("E2", "2024-03", "fee_yield_or_zero", "0"),
+        ("E1", "2024-02", "cash_swing", "2000"),
+        ("E4", "2024-02", "cash_growth", "null"),
+        ("E4", "2024-02", "growth_capped", "null"),
+        ("E4", "2024-02", "fee_yield_or_zero", "0"),
+    ];
+    for (id, label, m, w) in want {
+        assert_eq!(v(id, label, m), w, "{id} {label} {m}");
+    }
+    let e2_growth = f
+        .value(cat, emp("E2"), k_of("2024-02"), cat.id("cash_growth").unwrap())
+        .as_f64()
+        .unwrap();
+    assert!((e2_growth - (2137.04 / 3561.73 - 1.0)).abs() < 1e-15);
+    // Team Collect: the union of its members' rows, and derived metrics on its own sums.
+    let collect = |label: &str, m: &str| {
+        let k = k_of(label);
+        let df = factorscore::rollups::frame(
+            cat,
+            f,
+            k,
+            &sc.cards,
+            &sc.scored.rows[k],
+            &sc.custom_groups,
+        )
+        .unwrap();
+        let keys = df.column("key").unwrap().str().unwrap().clone();
+        let levels = df.column("level").unwrap().str().unwrap().clone();
+        let i = (0..df.height())
+            .find(|&i| keys.get(i) == Some("Collect") && levels.get(i) == Some("team"))
+            .unwrap();
+        let c = df
+            .column(m)
+            .unwrap()
+            .cast(&polars::prelude::DataType::Float64)
+            .unwrap();
+        c.f64().unwrap().get(i)
+    };
+    let near = |got: Option<f64>, want: f64| got.is_some_and(|g| (g - want).abs() < 1e-12);
+    assert!(near(collect("2024-02", "distinct_debtors"), 2.0));
+    // The mean of the union of the team's fees, not the mean of the two means (40).
+    assert!(near(collect("2024-02", "avg_fee"), 100.0 / 3.0));
+    assert!(near(collect("2024-02", "p75_customer_review"), 82.5));
+    assert!(near(collect("2024-02", "median_requested"), 2000.0));
+    // The ratio of the team's sums, not the mean of its members' ratios (0.0375).
+    assert!(near(collect("2024-02", "fee_yield"), 0.03125));
+    assert!(near(collect("2024-02", "nonrecourse_cash"), 2137.04));
+    assert_eq!(collect("2024-03", "max_cny_write_off"), None);
+    assert!(near(collect("2024-02", "cash_growth"), 5137.04 / 4561.73 - 1.0));
+    assert!(near(collect("2024-03", "cash_growth"), 2600.0 / 5137.04 - 1.0));
+    // A quarter run: lag reads 2023-Q4, outside the window.
+    let q = run(Grain::Quarter, "2024-Q1", "2024-Q1");
+    let kq = q.facts.window.len() - 1;
+    let qv = |id: &str, m: &str| q.facts.value(cat, emp(id), kq, cat.id(m).unwrap()).to_string();
+    assert_eq!(qv("E1", "cash_growth"), "0.25");
+    assert_eq!(qv("E2", "cash_growth"), "null");
+    assert_eq!(qv("E1", "median_requested"), "1750");
+}
