@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod error;
 pub mod explain;
 pub mod frame;
@@ -19,6 +20,8 @@ pub mod model;
 pub mod money;
 pub mod output;
 pub mod periods;
+pub mod problems;
+pub mod raw;
 pub mod reconcile;
 pub mod rejects;
 pub mod report;

@@ -243,7 +243,7 @@ pub fn same_run(
     plan: &Plan,
     grain: &str,
     periods: &[String],
-    raw: &[crate::sources::RawTable],
+    raw: &[crate::raw::RawTable],
 ) -> Option<String> {
     let last: serde_json::Value = serde_json::from_slice(last).ok()?;
     let inputs: Vec<serde_json::Value> = raw

@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::model::Ledger;
-use crate::sources::parse::Problems;
-use crate::sources::{FileInfo, RawTable};
+use crate::problems::Problems;
+use crate::raw::{FileInfo, RawTable};
 use crate::tables::Table;
 
 #[derive(Debug, Serialize)]

@@ -3,8 +3,8 @@
 
 use polars::prelude::*;
 
-use crate::sources::parse::{Break, Problems};
-use crate::sources::RawTable;
+use crate::problems::{Break, Problems};
+use crate::raw::RawTable;
 
 /// One row per rejected input row, in table then row order. A row that breaks several rules
 /// lists them all in `reason`; `column`, `value` and `rule` are those of its first break.

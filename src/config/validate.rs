@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::def::{Compression, Format, OnError, PipelineDef, SourcesDef};
 use super::plans::ScorePlan;
-use super::Diagnostic;
+use crate::diag::Diagnostic;
 use crate::periods::{Calendar, Grain};
+use crate::problems::Policy;
 use crate::tables::Table;
 
 /// A checked pipeline: everything a run needs, resolved and consistent.
@@ -48,6 +49,14 @@ impl Plan {
 
     pub fn source(&self, table: Table) -> Option<&SourcePlan> {
         self.sources.iter().find(|s| s.table == table)
+    }
+
+    /// Which of the pipeline's sources quarantine the rows that break a rule.
+    pub fn policy(&self) -> Policy {
+        self.sources
+            .iter()
+            .filter(|s| s.on_error == OnError::Quarantine)
+            .fold(Policy::strict(), |p, s| p.with_quarantine(s.table))
     }
 }
 

@@ -10,8 +10,9 @@ use crate::model::Ledger;
 use crate::runlog::Progress;
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
-use crate::sources::parse::{Policy, Problems};
-use crate::sources::{self, RawTable};
+use crate::problems::Problems;
+use crate::raw::RawTable;
+use crate::sources;
 use crate::tables::Table;
 
 /// The loaded, checked input.
@@ -118,7 +119,7 @@ pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<Raw
 /// Checks the sources read against the contract and applies the invoice events.
 pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut Timings) -> Loaded {
     let mut t = std::time::Instant::now();
-    let mut problems = Problems::new(Policy::of(plan));
+    let mut problems = Problems::new(plan.policy());
     let mut ledger = sources::parse::parse(&raw, &plan.base_currency, plan.timezone, &mut problems);
     timings.lap("check and type", &mut t);
     // What the rest of the run reads of the raw tables: the ids that order same-day events, and

@@ -16,7 +16,7 @@ use crate::metrics::Window;
 use crate::model::Ledger;
 use crate::output::{Output, Partition, WholeTable};
 use crate::reconcile;
-use crate::sources::RawTable;
+use crate::raw::RawTable;
 
 use load::{check_sources, read_sources, score_window_timed};
 

@@ -14,8 +14,8 @@ use crate::config::{Kpi, ScorePlan};
 use crate::metrics::Facts;
 use crate::model::{LabelKey, Ledger};
 use crate::scorecards::Card;
-use crate::sources::parse::Problems;
-use crate::sources::RawTable;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 use targets::{Resolved, Targets};
 
 /// The score of one KPI of a rated row.
