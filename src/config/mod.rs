@@ -1,5 +1,6 @@
 //! Pipeline files: their shape ([`def`]), and the checked [`Plan`] a run works from ([`validate`]).
 
+mod check;
 pub mod def;
 mod plans;
 mod validate;

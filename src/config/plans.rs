@@ -4,7 +4,7 @@
 use serde_saphyr::Spanned;
 
 use super::def::{DecimalText, Direction, GradeDef, KpiDef, Perspective, PlanDef};
-use super::validate::Checker;
+use super::check::Checker;
 use crate::metrics::registry::{self, MetricDef};
 use crate::periods::{month_of, Calendar, Day, Grain};
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
+use super::check::Checker;
 use super::def::{Compression, Format, OnError, PipelineDef, SourcesDef};
 use super::plans::ScorePlan;
 use crate::diag::Diagnostic;
@@ -101,30 +102,6 @@ impl SourcePlan {
             .find(|r| r.from == file_column)
             .map(|r| r.to.as_str())
             .unwrap_or(file_column)
-    }
-}
-
-pub(super) struct Checker<'a> {
-    pub(super) file: &'a Path,
-    pub(super) errors: Vec<Diagnostic>,
-}
-
-impl Checker<'_> {
-    pub(super) fn at<T>(
-        &mut self,
-        s: &Spanned<T>,
-        key: &str,
-        message: impl Into<String>,
-        hint: Option<String>,
-    ) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_path_buf(),
-            line: s.referenced.line(),
-            column: s.referenced.column(),
-            key: key.to_string(),
-            message: message.into(),
-            hint,
-        });
     }
 }
 
