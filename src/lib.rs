@@ -34,5 +34,6 @@ pub mod sources;
 pub mod storage;
 pub mod suggest;
 pub mod tables;
+pub mod timings;
 
 pub use error::Error;

@@ -11,7 +11,7 @@ use crate::config::Plan;
 use crate::error::Error;
 use crate::output::{Output, RUNS};
 use crate::reconcile::InputReport;
-use crate::run::Timings;
+use crate::timings::Timings;
 
 /// What every run record starts with: the run, its outcome, the tool and the pipeline.
 #[derive(Debug, Serialize)]

@@ -1,19 +1,17 @@
 //! Reading, checking and scoring the input of a run, each phase timed.
 
-use serde::Serialize;
-
 use crate::config::Plan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::runlog::Progress;
 use crate::scorecards::Card;
 use crate::scoring::{Scored, ScoringInputs};
 use crate::problems::Problems;
 use crate::raw::RawTable;
 use crate::sources;
 use crate::tables::Table;
+use crate::timings::Timings;
 
 /// The loaded, checked input.
 pub struct Loaded {
@@ -22,70 +20,6 @@ pub struct Loaded {
     pub swept: Swept,
     /// The rows left out: quarantined, or rejected with a row they reference.
     pub problems: Problems,
-}
-
-/// Wall time of each phase of a run, in milliseconds, reported as each phase ends the way
-/// [`Progress`] says.
-#[derive(Debug, Default)]
-pub struct Timings {
-    pub laps: Vec<(String, u128)>,
-    live: Live,
-}
-
-/// How the phases show while a run goes.
-#[derive(Debug, Default)]
-enum Live {
-    #[default]
-    Off,
-    Bar(indicatif::ProgressBar),
-    Lines,
-    Json,
-}
-
-impl Serialize for Timings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.laps.serialize(s)
-    }
-}
-
-impl Timings {
-    /// Timings that report each phase as it ends: a spinner, a line or a JSON event on stderr.
-    pub fn new(progress: Progress) -> Self {
-        let live = match progress {
-            Progress::Off => Live::Off,
-            Progress::Lines => Live::Lines,
-            Progress::Json => Live::Json,
-            Progress::Bar => {
-                let bar = indicatif::ProgressBar::new_spinner();
-                bar.enable_steady_tick(std::time::Duration::from_millis(120));
-                bar.set_message("reading the sources");
-                Live::Bar(bar)
-            }
-        };
-        Timings {
-            laps: Vec::new(),
-            live,
-        }
-    }
-
-    pub(super) fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
-        let ms = since.elapsed().as_millis();
-        self.laps.push((phase.to_string(), ms));
-        match &self.live {
-            Live::Off => {}
-            Live::Bar(bar) => bar.set_message(format!("{phase}: {ms} ms")),
-            Live::Lines => crate::runlog::phase_line(phase, ms),
-            Live::Json => crate::runlog::phase_event(phase, ms),
-        }
-        *since = std::time::Instant::now();
-    }
-
-    /// Clears the spinner.
-    pub(super) fn done(&mut self) {
-        if let Live::Bar(bar) = std::mem::take(&mut self.live) {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 /// Reads every source of the plan and checks it against the contract. Fails on a rule break

@@ -4,7 +4,7 @@
 mod load;
 mod options;
 
-pub use load::{facts, load, score_window, Loaded, Scorecards, Timings};
+pub use load::{facts, load, score_window, Loaded, Scorecards};
 pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
 
 use std::collections::BTreeMap;
@@ -17,6 +17,7 @@ use crate::model::Ledger;
 use crate::output::{Output, Partition, WholeTable};
 use crate::reconcile;
 use crate::raw::RawTable;
+use crate::timings::Timings;
 
 use load::{check_sources, read_sources, score_window_timed};
 
@@ -134,7 +135,7 @@ fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
     force: bool,
-    progress: crate::runlog::Progress,
+    progress: crate::timings::Progress,
     output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,

@@ -21,7 +21,7 @@ pub struct RunOptions {
     /// Run even when the last run wrote the same periods from the same inputs and pipeline.
     pub force: bool,
     /// How each phase shows on stderr as it ends.
-    pub progress: crate::runlog::Progress,
+    pub progress: crate::timings::Progress,
     pub from: Option<String>,
     pub to: Option<String>,
     pub grain: Option<Grain>,
