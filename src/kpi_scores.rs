@@ -5,7 +5,7 @@ use polars::prelude::*;
 use crate::config::ScorePlan;
 use crate::frame::float_column;
 use crate::model::Ledger;
-use crate::scorecards::Card;
+use crate::cards::Card;
 use crate::scoring::{KpiScore, RowScore};
 
 /// One output row: the employee id, the plan and the KPI's score.

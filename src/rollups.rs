@@ -10,7 +10,7 @@ use polars::prelude::*;
 use crate::frame::metric_columns;
 use crate::metrics::registry::{self, Ctx};
 use crate::metrics::{Facts, Sums};
-use crate::scorecards::Card;
+use crate::cards::Card;
 use crate::scoring::RowScore;
 
 /// One rollup group being summed.

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::scorecards::Card;
+use crate::cards::Card;
 use crate::scoring::{Scored, ScoringInputs};
 use crate::problems::Problems;
 use crate::raw::RawTable;
@@ -144,7 +144,7 @@ pub(super) fn score_window_timed<'l>(
     };
     let facts = facts(loaded, scored_window);
     timings.lap("metrics", &mut t);
-    let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
+    let cards = crate::cards::cards(&loaded.ledger, &scored_window);
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
     let (et, ea) = (
         RawTable::empty(Table::Targets),

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::curve::TOLERANCE;
 use super::RowScore;
 use crate::config::{OrgField, ScorePlan};
-use crate::scorecards::Card;
+use crate::cards::Card;
 
 fn field<'a>(c: &Card<'a>, f: OrgField) -> Option<&'a str> {
     let o = c.org?;

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::config::{Kpi, ScorePlan};
 use crate::metrics::Facts;
 use crate::model::{LabelKey, Ledger};
-use crate::scorecards::Card;
+use crate::cards::Card;
 use crate::problems::Problems;
 use crate::raw::RawTable;
 use targets::{Resolved, Targets};
