@@ -1,10 +1,64 @@
 //! Building the Polars columns of the output tables: exact money, dates, and the metric columns
-//! in registry order.
+//! in registry order; and the frames of the tables, columns as [`crate::outputs`] defines them.
 
 use polars::prelude::*;
 
 use crate::metrics::registry::{Kind, Val, METRICS};
+use crate::outputs::{ColumnDef, ColumnType, OutputTable};
 use crate::periods::Day;
+
+/// The metric columns of the output tables: every metric of the registry, in its order.
+pub fn metric_defs() -> Vec<ColumnDef<'static>> {
+    METRICS
+        .iter()
+        .map(|m| ColumnDef {
+            name: m.name,
+            ty: match m.kind {
+                Kind::Money => ColumnType::MONEY,
+                Kind::Float => ColumnType::Float64,
+                Kind::Count => ColumnType::Int64,
+            },
+            doc: m.meaning,
+        })
+        .collect()
+}
+
+/// The frame of output table `t`, `height` rows: `cols` put in the table's order, with the
+/// metric columns `metrics` where it has them. Every column of the table must be in `cols` once,
+/// of its type, and nothing else: a column built under another name or type is an error.
+pub fn table_frame(
+    t: OutputTable,
+    metrics: &[ColumnDef],
+    height: usize,
+    mut cols: Vec<Column>,
+) -> PolarsResult<DataFrame> {
+    let defs = t.columns(metrics);
+    let mut ordered = Vec::with_capacity(defs.len());
+    for d in &defs {
+        let Some(i) = cols.iter().position(|c| c.name().as_str() == d.name) else {
+            polars_bail!(ColumnNotFound: "{}.{} was not built", t.name(), d.name);
+        };
+        let c = cols.swap_remove(i);
+        if c.dtype() != &d.ty.dtype() {
+            polars_bail!(SchemaMismatch: "{}.{} is {}, not {}", t.name(), d.name, c.dtype(), d.ty.name());
+        }
+        ordered.push(c);
+    }
+    if let Some(c) = cols.first() {
+        polars_bail!(ColumnNotFound: "{} has no column {}", t.name(), c.name());
+    }
+    DataFrame::new(height, ordered)
+}
+
+/// Output table `t` with no rows, every column typed.
+pub fn empty_frame(t: OutputTable, metrics: &[ColumnDef]) -> PolarsResult<DataFrame> {
+    let cols = t
+        .columns(metrics)
+        .iter()
+        .map(|d| Column::new_empty(d.name.into(), &d.ty.dtype()))
+        .collect();
+    DataFrame::new(0, cols)
+}
 
 /// Money cents as a Decimal(38, 2) column.
 pub fn money_column(name: &str, cents: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {

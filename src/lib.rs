@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod model;
 pub mod money;
 pub mod output;
+pub mod outputs;
 pub mod periods;
 pub mod problems;
 pub mod raw;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::output::{Output, RUNS};
+use crate::outputs::OutputTable;
 use crate::reconcile::InputReport;
 use crate::timings::Timings;
 
@@ -88,13 +89,16 @@ impl Manifest {
             .iter()
             .map(|(t, ps)| (*t, ps.values().sum()))
             .collect();
-        rows_written.insert("rejects", rejected);
+        rows_written.insert(OutputTable::Rejects.name(), rejected);
         Manifest {
             run: RunHeader::new(plan, run_id, "succeeded"),
             grain,
             periods,
             inputs,
-            scorecard_rows: rows_written.get("scorecards").copied().unwrap_or(0),
+            scorecard_rows: rows_written
+                .get(OutputTable::Scorecards.name())
+                .copied()
+                .unwrap_or(0),
             rows_written,
             partitions,
             not_rated,

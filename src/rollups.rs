@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::frame::metric_columns;
+use crate::frame::{metric_columns, metric_defs, table_frame};
 use crate::metrics::registry::{self, Ctx};
 use crate::metrics::{Facts, Sums};
+use crate::outputs::{rollups as r, OutputTable};
 use crate::cards::Card;
 use crate::scoring::RowScore;
 
@@ -77,17 +78,20 @@ pub fn frame(f: &Facts, k: usize, cards: &[Card], scores: &[RowScore]) -> Polars
         .collect();
     let n = rows.len();
     let mut cols = vec![
-        Column::new("level".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-        Column::new("key".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
         Column::new(
-            "employees".into(),
+            r::LEVEL.name.into(),
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        ),
+        Column::new(r::KEY.name.into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new(
+            r::EMPLOYEES.name.into(),
             rows.iter().map(|r| r.2.employees).collect::<Vec<_>>(),
         ),
         Column::new(
-            "rated".into(),
+            r::RATED.name.into(),
             rows.iter().map(|r| r.2.rated).collect::<Vec<_>>(),
         ),
     ];
     cols.extend(metric_columns(&values)?);
-    DataFrame::new(n, cols)
+    table_frame(OutputTable::Rollups, &metric_defs(), n, cols)
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::manifest::Manifest;
+use crate::outputs::OutputTable;
 use crate::timings::{event, Progress};
 
 /// How a run reports.
@@ -43,7 +44,7 @@ impl RunLog {
         if self.quiet {
             return;
         }
-        let n = |t: &str| m.rows_written.get(t).copied().unwrap_or(0);
+        let n = |t: OutputTable| m.rows_written.get(t.name()).copied().unwrap_or(0);
         let (a, b) = (
             m.periods.first().cloned().unwrap_or_default(),
             m.periods.last().cloned().unwrap_or_default(),
@@ -84,11 +85,14 @@ impl RunLog {
                 eprintln!("{phase:<22} {ms:>8} ms");
             }
         }
+        let (kpis, rollups) = (OutputTable::KpiScores, OutputTable::Rollups);
         println!(
-            "wrote {} scorecard, {} kpi_scores and {} rollups rows in {} {} periods ({a} .. {b}) under {}",
-            n("scorecards"),
-            n("kpi_scores"),
-            n("rollups"),
+            "wrote {} scorecard, {} {} and {} {} rows in {} {} periods ({a} .. {b}) under {}",
+            n(OutputTable::Scorecards),
+            n(kpis),
+            kpis.name(),
+            n(rollups),
+            rollups.name(),
             m.periods.len(),
             m.grain,
             out.display()

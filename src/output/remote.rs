@@ -80,7 +80,7 @@ impl RemoteOutput {
         let mut jobs: Vec<(String, &mut polars::prelude::DataFrame)> = parts
             .iter_mut()
             .map(|p| (rel(&p.rel_dir()), &mut p.df))
-            .chain(whole.iter_mut().map(|w| (w.table.to_string(), &mut w.df)))
+            .chain(whole.iter_mut().map(|w| (w.table.name().to_string(), &mut w.df)))
             .collect();
         let encoded = encode_all(url, &mut jobs, compression, level)?;
         let dirs: Vec<String> = jobs.iter().map(|j| j.0.clone()).collect();
@@ -107,7 +107,7 @@ impl RemoteOutput {
         for t in tables.keys() {
             for key in self.store.list(&url.join(t))? {
                 let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
-                let whole_table = whole.iter().any(|w| w.table == *t);
+                let whole_table = whole.iter().any(|w| w.table.name() == *t);
                 let in_replaced = whole_table || replaced.contains(dir);
                 if in_replaced && !ours.contains(&key) {
                     stale.push(key);

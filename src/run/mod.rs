@@ -15,6 +15,7 @@ use crate::manifest::{FailedRun, Manifest};
 use crate::metrics::Window;
 use crate::model::Ledger;
 use crate::output::{Output, Partition, WholeTable};
+use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::raw::RawTable;
 use crate::timings::Timings;
@@ -60,15 +61,15 @@ fn period_tables(
         let what = "building the output tables";
         let tables = [
             (
-                "scorecards",
+                OutputTable::Scorecards,
                 crate::scorecards::frame(l, &sc.facts, cards, scores),
             ),
             (
-                "kpi_scores",
+                OutputTable::KpiScores,
                 crate::kpi_scores::frame(&plan.plans, l, cards, scores),
             ),
             (
-                "rollups",
+                OutputTable::Rollups,
                 crate::rollups::frame(&sc.facts, k, cards, scores),
             ),
         ];
@@ -199,14 +200,14 @@ fn run_timed(
     let mut written: BTreeMap<&'static str, BTreeMap<String, usize>> = BTreeMap::new();
     for p in &parts {
         written
-            .entry(p.table)
+            .entry(p.table.name())
             .or_default()
             .insert(p.period.clone(), p.df.height());
     }
     let rejected = rejects.height();
     let periods = window.labels();
     let mut whole = [WholeTable {
-        table: "rejects",
+        table: OutputTable::Rejects,
         df: rejects,
     }];
     let files = output.commit(

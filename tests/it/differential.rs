@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use factorscore::metrics::registry::METRICS;
+use factorscore::frame::metric_defs;
+use factorscore::outputs::{kpi_scores, rollups, scorecards, ColumnDef, OutputTable};
 
 use crate::cli::run_ok;
 use crate::common::fixture;
@@ -14,11 +15,29 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The columns compared per table besides the row keys, derived from the metric registry:
-/// scorecards' 8 identity columns, the metrics and 6 score columns; kpi_scores' 16 columns;
-/// rollups' employees and rated and the metrics.
+/// The tables compared, and the columns of each that are the row keys (with grain and period).
+fn tables() -> [(OutputTable, Vec<ColumnDef<'static>>); 3] {
+    [
+        (OutputTable::Scorecards, vec![scorecards::EMPLOYEE_ID]),
+        (
+            OutputTable::KpiScores,
+            vec![kpi_scores::EMPLOYEE_ID, kpi_scores::METRIC],
+        ),
+        (OutputTable::Rollups, vec![rollups::LEVEL, rollups::KEY]),
+    ]
+}
+
+/// The columns compared per table besides the row keys, from the output-table registry with the
+/// metric registry's metrics: scorecards' 8 identity columns, the metrics and 6 score columns;
+/// kpi_scores' 16 columns; rollups' employees and rated and the metrics.
 fn columns() -> [usize; 3] {
-    [8 + METRICS.len() + 6, 16, 2 + METRICS.len()]
+    let metrics = metric_defs();
+    tables().map(|(t, keys)| {
+        t.columns(&metrics)
+            .iter()
+            .filter(|c| !keys.contains(c))
+            .count()
+    })
 }
 
 /// Runs factorscore and the reference on the same inputs and compares them; returns the row
@@ -69,11 +88,8 @@ fn differential(
     let (ok, log) = py(&[compare.as_os_str(), ours.as_os_str(), reference.as_os_str()]);
     assert!(ok, "factorscore and the SQL reference disagree:\n{log}");
     let mut rows = [0; 3];
-    for (i, (table, cols)) in ["scorecards", "kpi_scores", "rollups"]
-        .iter()
-        .zip(columns())
-        .enumerate()
-    {
+    for (i, ((table, _), cols)) in tables().into_iter().zip(columns()).enumerate() {
+        let table = table.name();
         let line = log
             .lines()
             .find(|l| l.starts_with(&format!("{table}:")))
