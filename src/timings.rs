@@ -1,7 +1,7 @@
 //! The wall time of each phase of a run, and how the phases show on stderr as they end: a
 //! spinner, a line or a JSON event each. [`crate::runlog`] says the rest of what a run reports.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// How the phases of a run show on stderr as they end.
@@ -62,6 +62,16 @@ enum Live {
 impl Serialize for Timings {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.laps.serialize(s)
+    }
+}
+
+/// The laps of a run read back (from its manifest), shown nowhere.
+impl<'de> Deserialize<'de> for Timings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Timings {
+            laps: Vec::deserialize(d)?,
+            live: Live::Off,
+        })
     }
 }
 

@@ -50,12 +50,12 @@ impl Output {
     }
 
     /// The id of the run whose tables are committed, when it is known for sure: the local
-    /// snapshot's name; on an object store, the manifest's run unless a later run stopped
-    /// between its first PUT and its manifest.
-    pub fn committed_run(&self) -> Result<Option<String>, Error> {
+    /// snapshot's name; on an object store, `manifest_run` (the last manifest's run) unless a
+    /// later run stopped between its first PUT and its manifest.
+    pub fn committed_run(&self, manifest_run: Option<&str>) -> Result<Option<String>, Error> {
         match self {
             Output::Local(dir, _) => dir.current(),
-            Output::Remote(r) => Ok(r.committed_run()),
+            Output::Remote(r) => Ok(r.committed_run(manifest_run)),
         }
     }
 

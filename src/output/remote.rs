@@ -55,13 +55,12 @@ impl RemoteOutput {
         self.manifest.as_deref()
     }
 
-    /// The manifest's run, unless a later run stopped part way.
-    pub fn committed_run(&self) -> Option<String> {
+    /// The manifest's run (`manifest_run`), unless a later run stopped part way.
+    pub fn committed_run(&self, manifest_run: Option<&str>) -> Option<String> {
         if self.pending {
             return None;
         }
-        let v: serde_json::Value = serde_json::from_slice(self.manifest.as_deref()?).ok()?;
-        v["run_id"].as_str().map(str::to_string)
+        manifest_run.map(str::to_string)
     }
 
     /// Writes each partition of `parts` and each table of `whole` as one object, then deletes

@@ -30,13 +30,11 @@ pub type Missing = String;
 
 /// The basis of the output folder `out`, from the pipeline its manifest names.
 pub fn load(out: &Path) -> Result<Basis, Missing> {
-    let text = std::fs::read(out.join("_manifest.json"))
+    let text = std::fs::read(out.join(crate::output::MANIFEST))
         .map_err(|_| "the output folder has no manifest".to_string())?;
-    let m: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|_| "the manifest cannot be read".to_string())?;
-    let (Some(file), Some(hash)) = (m["pipeline"].as_str(), m["pipeline_sha256"].as_str()) else {
-        return Err("the manifest names no pipeline".into());
-    };
+    let m = crate::manifest::Manifest::parse(&text)
+        .map_err(|_| "the manifest cannot be read".to_string())?;
+    let (file, hash) = (m.run.pipeline.as_str(), m.run.pipeline_sha256.as_str());
     let plan = crate::config::load(Path::new(file))
         .map_err(|_| format!("the pipeline {file} the run read cannot be loaded now"))?;
     if plan.hash != hash {

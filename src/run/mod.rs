@@ -160,15 +160,19 @@ fn run_timed(
     let raw = read_sources(plan, timings)?;
     // The committed snapshot, which the last manifest must describe: a run killed between its
     // commit and its manifest leaves the previous run's manifest beside its own tables.
-    let committed = output.committed_run()?;
-    let last_manifest = output.last_manifest();
+    let last = output
+        .last_manifest()
+        .and_then(|json| Manifest::parse(&json).ok());
+    let committed = output.committed_run(last.as_ref().map(|m| m.run.run_id.as_str()))?;
     let unchanged = |window: Window, raw: &[RawTable]| {
         let periods = window.labels();
-        let last = last_manifest.as_deref().and_then(|m| {
-            crate::manifest::same_run(m, plan, window.cal.grain.name(), &periods, raw)
-        });
-        last.filter(|id| Some(id) == committed.as_ref())
-            .map(|run_id| Ran::Unchanged { run_id, periods })
+        let last = last.as_ref()?;
+        let same = last.same_run(plan, window.cal.grain.name(), &periods, raw)
+            && Some(&last.run.run_id) == committed.as_ref();
+        same.then(|| Ran::Unchanged {
+            run_id: last.run.run_id.clone(),
+            periods,
+        })
     };
     if let (false, Some(first), Some(last)) = (force, spec.from, spec.to) {
         let window = Window {
@@ -197,10 +201,10 @@ fn run_timed(
     let rejects = crate::rejects::frame(&problems, &loaded.raw)
         .map_err(Error::polars("building the rejects table"))?;
     timings.lap("output tables", &mut t);
-    let mut written: BTreeMap<&'static str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut written: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for p in &parts {
         written
-            .entry(p.table.name())
+            .entry(p.table.name().to_string())
             .or_default()
             .insert(p.period.clone(), p.df.height());
     }
