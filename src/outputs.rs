@@ -145,6 +145,27 @@ pub mod scorecards {
         ColumnType::MONEY,
         "base_salary × months in p × the grade's multiplier × days_employed / days in p, exact, rounded once",
     );
+    pub const PLAN: ColumnDef = col(
+        "plan",
+        Text,
+        "the name of the plan in force; null when not rated",
+    );
+    pub const BASE_SALARY: ColumnDef = col(
+        "base_salary",
+        ColumnType::MONEY,
+        "the employee's monthly base salary (`employees`), in base currency",
+    );
+    pub const MONTHS: ColumnDef = col("months", Int64, "months in the period: 1, 3 or 12");
+    pub const BONUS_MULTIPLIER: ColumnDef = col(
+        "bonus_multiplier",
+        ColumnType::MULTIPLIER,
+        "the grade's bonus multiplier in the plan; null when not rated or no grade",
+    );
+    pub const CALIBRATION_GROUP: ColumnDef = col(
+        "calibration_group",
+        Text,
+        "the row's calibration group within its plan and period: the plan's `calibration_group` columns with the row's values, e.g. `department=East\\|role=account_manager` (a null value as `manager_id=`, and a backslash before a `\\|` or a backslash in a value); null when not rated",
+    );
 }
 
 /// The columns of `kpi_scores`, by name.
@@ -284,6 +305,11 @@ pub static OUTPUT_TABLES: [TableDef; 4] = {
                 C(s::ZSCORE_IN_GROUP),
                 C(s::REVIEW_FLAG),
                 C(s::BONUS),
+                C(s::PLAN),
+                C(s::BASE_SALARY),
+                C(s::MONTHS),
+                C(s::BONUS_MULTIPLIER),
+                C(s::CALIBRATION_GROUP),
             ],
         },
         TableDef {

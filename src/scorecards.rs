@@ -4,16 +4,20 @@
 use polars::prelude::*;
 
 use crate::cards::Card;
+use crate::config::ScorePlan;
 use crate::frame::{
-    date_column, empty_frame, float_column, metric_columns, metric_defs, money_column, table_frame,
+    date_column, empty_frame, float_column, metric_columns, metric_defs, money_column,
+    multiplier_column, table_frame,
 };
 use crate::metrics::Facts;
 use crate::model::{Ledger, OrgRow};
 use crate::outputs::{scorecards as sc, ColumnDef, OutputTable};
-use crate::scoring::RowScore;
+use crate::scoring::{group_label, RowScore};
 
-/// The scorecards table of one period: `cards` and their `scores`, in the same order.
+/// The scorecards table of one period: `cards` and their `scores`, in the same order, scored by
+/// `plans`.
 pub fn frame(
+    plans: &[ScorePlan],
     l: &Ledger,
     f: &Facts,
     cards: &[Card],
@@ -65,7 +69,49 @@ pub fn frame(
     let values: Vec<_> = cards.iter().map(|c| f.values(c.employee, k)).collect();
     cols.extend(metric_columns(&values)?);
     cols.extend(score_columns(scores)?);
+    cols.extend(basis_columns(plans, l, f, cards, scores)?);
     table_frame(OutputTable::Scorecards, &metrics, n, cols)
+}
+
+/// What the bonus and the calibration of each row are worked out from, so that a reader of the
+/// table (the report) can show the arithmetic: the plan, the base salary, the months of the
+/// period, the grade's multiplier and the calibration group.
+fn basis_columns(
+    plans: &[ScorePlan],
+    l: &Ledger,
+    f: &Facts,
+    cards: &[Card],
+    scores: &[RowScore],
+) -> PolarsResult<Vec<Column>> {
+    let months = i64::from(f.window.cal.grain.months());
+    Ok(vec![
+        Column::new(
+            sc::PLAN.name.into(),
+            scores
+                .iter()
+                .map(|s| s.plan.map(|p| plans[p].name.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        money_column(
+            sc::BASE_SALARY.name,
+            cards
+                .iter()
+                .map(|c| Some(l.employees.base_salary[c.employee as usize])),
+        )?,
+        Column::new(sc::MONTHS.name.into(), vec![months; cards.len()]),
+        multiplier_column(
+            sc::BONUS_MULTIPLIER.name,
+            scores.iter().map(|s| s.grade.map(|_| s.multiplier)),
+        )?,
+        Column::new(
+            sc::CALIBRATION_GROUP.name.into(),
+            cards
+                .iter()
+                .zip(scores)
+                .map(|(c, s)| s.plan.map(|p| group_label(&plans[p], c)))
+                .collect::<Vec<_>>(),
+        ),
+    ])
 }
 
 fn score_columns(scores: &[RowScore]) -> PolarsResult<Vec<Column>> {

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::config::OrgField;
 use crate::error::Error;
 use crate::output::PART_FILE;
 use crate::outputs::{kpi_scores as k, rollups as r, scorecards as sc, OutputTable};
@@ -31,6 +30,16 @@ pub struct Card {
     pub zscore: Option<f64>,
     pub review_flag: bool,
     pub bonus_cents: i128,
+    /// The plan in force; `None` when not rated.
+    pub plan: Option<String>,
+    /// What the bonus is worked out from: the monthly base salary in cents, the months of the
+    /// period and the grade's multiplier in ten-thousandths. `None` when the table does not hold
+    /// them (an output of an older version), and the multiplier when there is no grade.
+    pub base_salary_cents: Option<i128>,
+    pub months: Option<i64>,
+    pub multiplier: Option<i128>,
+    /// The calibration group within the plan and period, as scoring keys it.
+    pub calibration_group: Option<String>,
 }
 
 /// A `kpi_scores` row.
@@ -92,8 +101,8 @@ pub struct Tables {
     pub ix: Index,
 }
 
-/// A calibration group: period, plan, and the values of the plan's group columns.
-pub type GroupKey = (String, String, Vec<Option<String>>);
+/// A calibration group: period, plan, and the plan's group columns with the row's values.
+pub type GroupKey = (String, String, String);
 
 /// Rows by (period, employee id).
 #[derive(Debug, Default)]
@@ -123,13 +132,6 @@ impl Tables {
             .map(|i| &self.cards[*i])
     }
 
-    /// The plan a row was rated by.
-    pub fn plan_of(&self, period: &str, employee: &str) -> Option<&str> {
-        self.kpis_of(period, employee)
-            .first()
-            .map(|k| k.plan.as_str())
-    }
-
     fn index(&mut self) {
         let mut ix = Index::default();
         for (i, k) in self.kpis.iter().enumerate() {
@@ -140,35 +142,20 @@ impl Tables {
         }
         for (i, c) in self.cards.iter().enumerate() {
             ix.card.insert((c.period.clone(), c.employee_id.clone()), i);
+            if let (Some(x), Some(k)) = (c.composite, Tables::group_key(c)) {
+                ix.groups.entry(k).or_default().push(x);
+            }
         }
         self.ix = ix;
     }
 
-    /// The calibration group of a rated row: its period, its plan and the values of the plan's
-    /// group columns (`fields`), as scoring keys it.
-    pub fn group_key(&self, c: &Card, fields: &dyn Fn(&str) -> Vec<OrgField>) -> Option<GroupKey> {
-        let plan = self.plan_of(&c.period, &c.employee_id)?;
-        let values = fields(plan)
-            .into_iter()
-            .map(|f| match f {
-                OrgField::Department => Some(c.department.clone()),
-                OrgField::Team => Some(c.team.clone()),
-                OrgField::Role => Some(c.role.clone()),
-                OrgField::ManagerId => c.manager_id.clone(),
-            })
-            .collect();
-        Some((c.period.clone(), plan.to_string(), values))
-    }
-
-    /// Fills the calibration groups, each plan's keyed on `fields(plan)`.
-    pub fn group(&mut self, fields: &dyn Fn(&str) -> Vec<OrgField>) {
-        let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
-        for c in &self.cards {
-            if let (Some(x), Some(k)) = (c.composite, self.group_key(c, fields)) {
-                groups.entry(k).or_default().push(x);
-            }
-        }
-        self.ix.groups = groups;
+    /// The calibration group of a rated row: its period, its plan and its group in the plan.
+    pub fn group_key(c: &Card) -> Option<GroupKey> {
+        Some((
+            c.period.clone(),
+            c.plan.clone()?,
+            c.calibration_group.clone()?,
+        ))
     }
 }
 
@@ -302,20 +289,37 @@ fn bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
 
 /// A money column (Decimal with at most 2 places) in cents.
 fn cents(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i128>>> {
+    scaled(df, name, 2)
+}
+
+/// A Decimal column with at most `places` places, as integers of `10^-places`.
+fn scaled(df: &DataFrame, name: &str, places: usize) -> PolarsResult<Vec<Option<i128>>> {
     let c = df.column(name)?;
     let DataType::Decimal(_, scale) = c.dtype() else {
         polars_bail!(SchemaMismatch: "`{name}` is {}, not a decimal", c.dtype());
     };
     let scale = *scale;
-    if scale > 2 {
-        polars_bail!(SchemaMismatch: "`{name}` has {scale} decimal places, not 2");
+    if scale > places {
+        polars_bail!(SchemaMismatch: "`{name}` has {scale} decimal places, not {places}");
     }
-    let factor = 10i128.pow(2 - scale as u32);
+    let factor = 10i128.pow((places - scale) as u32);
     Ok(c.decimal()?
         .physical()
         .iter()
         .map(|v| v.map(|v| v * factor))
         .collect())
+}
+
+/// A column that an output of an older version may lack: all `None` then.
+fn optional<T: Clone>(
+    df: &DataFrame,
+    name: &str,
+    read: impl Fn(&DataFrame, &str) -> PolarsResult<Vec<Option<T>>>,
+) -> PolarsResult<Vec<Option<T>>> {
+    if df.column(name).is_err() {
+        return Ok(vec![None; df.height()]);
+    }
+    read(df, name)
 }
 
 fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
@@ -334,6 +338,11 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
     let z = f64s(df, sc::ZSCORE_IN_GROUP.name)?;
     let flag = bools(df, sc::REVIEW_FLAG.name)?;
     let bonus = cents(df, sc::BONUS.name)?;
+    let plan = optional(df, sc::PLAN.name, strs)?;
+    let salary = optional(df, sc::BASE_SALARY.name, cents)?;
+    let months = optional(df, sc::MONTHS.name, i64s)?;
+    let multiplier = optional(df, sc::BONUS_MULTIPLIER.name, |df, n| scaled(df, n, 4))?;
+    let group = optional(df, sc::CALIBRATION_GROUP.name, strs)?;
     Ok((0..df.height())
         .map(|i| Card {
             period: period.to_string(),
@@ -354,6 +363,11 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
             zscore: z[i],
             review_flag: flag[i].unwrap_or(false),
             bonus_cents: bonus[i].unwrap_or(0),
+            plan: plan[i].clone(),
+            base_salary_cents: salary[i],
+            months: months[i],
+            multiplier: multiplier[i],
+            calibration_group: group[i].clone(),
         })
         .collect())
 }

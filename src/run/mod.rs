@@ -62,7 +62,7 @@ fn period_tables(
         let tables = [
             (
                 OutputTable::Scorecards,
-                crate::scorecards::frame(l, &sc.facts, cards, scores),
+                crate::scorecards::frame(&plan.plans, l, &sc.facts, cards, scores),
             ),
             (
                 OutputTable::KpiScores,

@@ -8,6 +8,8 @@ mod calibrate;
 pub mod curve;
 pub mod targets;
 
+pub use calibrate::group_label;
+
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::{Kpi, ScorePlan};
