@@ -2,6 +2,7 @@
 """Compares two factorscore outputs (factorscore's and the SQL reference's), table by table, cell by cell.
 
 Usage: compare.py FACTORSCORE_DIR REFERENCE_DIR [--tables scorecards,kpi_scores,rollups]
+                  [--ours-only TABLE.COLUMN,...]
 
 Each table is read from DIR/TABLE/**/*.parquet with Hive partitioning (grain and period come from
 the path, as text). By default all three tables are compared; --tables picks some (e.g.
@@ -12,7 +13,9 @@ Rows are matched on their keys:
   scorecards  employee_id, grain, period
   kpi_scores  employee_id, grain, period, metric
   rollups     level, key, grain, period
-and both sides must have the same rows and the reference's columns with the same types. Values:
+and both sides must have the same rows and the reference's columns with the same types; factorscore
+may have more columns only where --ours-only names them (columns the reference does not compute,
+e.g. `scorecards.base_salary`), and must have those. Values:
   * money (decimals), counts, strings, booleans and dates: exactly equal;
   * section 3 ratios, means and hours, and DOUBLE custom metrics (in scorecards and rollups):
     within 1e-12 relative;
@@ -69,7 +72,7 @@ def load(con, view, root, table):
     return None
 
 
-def compare(con, ours, ref, table):
+def compare(con, ours, ref, table, ours_only=()):
     keys = KEYS[table]
     problems = [p for p in (load(con, "a", ours, table), load(con, "b", ref, table)) if p]
     if problems:
@@ -83,7 +86,10 @@ def compare(con, ours, ref, table):
             problems.append(f"rows only in the reference: {nb}, only in factorscore: {na}")
         return f"{table}: compared 0 rows: {'no rows on either side' if not problems else 'rows differ'}", problems
     missing = [c for c in b_cols if c not in a_cols]
-    extra = [c for c in a_cols if c not in b_cols]
+    extra = [c for c in a_cols if c not in b_cols and c not in ours_only]
+    absent = [c for c in ours_only if c not in a_cols]
+    if absent:
+        problems.append(f"columns named by --ours-only missing in factorscore: {', '.join(absent)}")
     if missing:
         problems.append(f"columns missing in factorscore: {', '.join(missing)}")
     if extra:
@@ -125,13 +131,18 @@ def main():
     ap.add_argument("ours")
     ap.add_argument("reference")
     ap.add_argument("--tables", default=",".join(KEYS))
+    ap.add_argument("--ours-only", default="", help="TABLE.COLUMN,... written by factorscore only: not compared")
     a = ap.parse_args()
+    ours_only = {}
+    for tc in filter(None, a.ours_only.split(",")):
+        table, _, column = tc.partition(".")
+        ours_only.setdefault(table, []).append(column)
     con = duckdb.connect()
     failed = False
     for table in a.tables.split(","):
         if table not in KEYS:
             sys.exit(f"unknown table {table}; one of {', '.join(KEYS)}")
-        summary, problems = compare(con, a.ours, a.reference, table)
+        summary, problems = compare(con, a.ours, a.reference, table, ours_only.get(table, ()))
         print(summary)
         for p in problems:
             print("  " + p)

@@ -329,7 +329,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 problems.extend(crate::sources::check_headers(&plan, src));
             }
             if !problems.is_empty() {
-                return Err(Error::Config(crate::config::ConfigErrors(problems)).into());
+                return Err(Error::Config(crate::diag::ConfigErrors(problems)).into());
             }
             println!(
                 "{}: ok ({} sources)",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use polars::error::PolarsError;
 
-use crate::config::ConfigErrors;
+use crate::diag::{ConfigErrors, InputErrors};
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -12,67 +12,6 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_BAD_INPUT: i32 = 1;
 /// Exit code for an internal error.
 pub const EXIT_INTERNAL: i32 = 2;
-
-/// One row that breaks a rule of the data contract.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleBreak {
-    /// `file:line (row n)`.
-    pub at: String,
-    pub table: &'static str,
-    pub column: &'static str,
-    pub value: String,
-    pub rule: String,
-}
-
-impl std::fmt::Display for RuleBreak {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.column.is_empty() {
-            // The whole row: a CSV row that cannot be split into the header's fields.
-            return write!(
-                f,
-                "{}: {} row `{}`: {}",
-                self.at, self.table, self.value, self.rule
-            );
-        }
-        let value = if self.value.is_empty() {
-            "(empty)".to_string()
-        } else {
-            format!("`{}`", self.value)
-        };
-        write!(
-            f,
-            "{}: {}.{} = {value}: {}",
-            self.at, self.table, self.column, self.rule
-        )
-    }
-}
-
-/// Rule breaks found in the input, the first few of them listed.
-#[derive(Debug, thiserror::Error)]
-pub struct InputErrors {
-    pub shown: Vec<RuleBreak>,
-    pub total: usize,
-    /// What to do.
-    pub hint: &'static str,
-}
-
-impl std::fmt::Display for InputErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (rows, verb) = if self.total == 1 {
-            ("row", "breaks")
-        } else {
-            ("rows", "break")
-        };
-        writeln!(f, "{} {rows} {verb} the data contract:", self.total)?;
-        for r in &self.shown {
-            writeln!(f, "{r}")?;
-        }
-        if self.total > self.shown.len() {
-            writeln!(f, "... and {} more", self.total - self.shown.len())?;
-        }
-        writeln!(f, "  hint: {}", self.hint)
-    }
-}
 
 /// Everything that can stop a run, one variant per case. Causes are kept as `#[source]`; the
 /// command line prints the whole chain.

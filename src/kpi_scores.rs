@@ -2,11 +2,12 @@
 
 use polars::prelude::*;
 
+use crate::cards::Card;
 use crate::catalogue::Catalogue;
 use crate::config::ScorePlan;
-use crate::frame::float_column;
+use crate::frame::{float_column, table_frame};
 use crate::model::Ledger;
-use crate::scorecards::Card;
+use crate::outputs::{kpi_scores as k, ColumnDef, OutputTable};
 use crate::scoring::{KpiScore, RowScore};
 
 /// One output row: the employee id, the plan and the KPI's score.
@@ -30,42 +31,43 @@ pub fn frame<'a>(
             s.kpis.iter().map(move |k| (id, plan, k))
         })
         .collect();
-    let text = |name: &str, get: &dyn Fn(&Line<'a>) -> Option<&'a str>| {
-        Column::new(name.into(), rows.iter().map(get).collect::<Vec<_>>())
+    let text = |c: ColumnDef, get: &dyn Fn(&Line<'a>) -> Option<&'a str>| {
+        Column::new(c.name.into(), rows.iter().map(get).collect::<Vec<_>>())
     };
-    let float =
-        |name: &str, get: &dyn Fn(&Line) -> Option<f64>| float_column(name, rows.iter().map(get));
+    let float = |c: ColumnDef, get: &dyn Fn(&Line) -> Option<f64>| {
+        float_column(c.name, rows.iter().map(get))
+    };
     let appeal = |k: &KpiScore| k.adjustment.map(|a| &l.adjustments[a]);
     let cols = vec![
-        text("employee_id", &|r| Some(r.0)),
-        text("plan", &|r| Some(r.1.name.as_str())),
-        text("metric", &|r| Some(cat.name(r.1.kpis[r.2.kpi].metric))),
-        text("perspective", &|r| {
+        text(k::EMPLOYEE_ID, &|r| Some(r.0)),
+        text(k::PLAN, &|r| Some(r.1.name.as_str())),
+        text(k::METRIC, &|r| Some(cat.name(r.1.kpis[r.2.kpi].metric))),
+        text(k::PERSPECTIVE, &|r| {
             Some(r.1.kpis[r.2.kpi].perspective.name())
         }),
-        text("direction", &|r| Some(r.1.kpis[r.2.kpi].direction.name())),
-        float("raw_actual", &|r| r.2.raw_actual),
-        float("actual", &|r| r.2.actual),
+        text(k::DIRECTION, &|r| Some(r.1.kpis[r.2.kpi].direction.name())),
+        float(k::RAW_ACTUAL, &|r| r.2.raw_actual),
+        float(k::ACTUAL, &|r| r.2.actual),
         Column::new(
-            "adjusted".into(),
+            k::ADJUSTED.name.into(),
             rows.iter()
                 .map(|r| r.2.adjustment.is_some())
                 .collect::<Vec<_>>(),
         ),
-        text("adjustment_reason", &|r| {
+        text(k::ADJUSTMENT_REASON, &|r| {
             appeal(r.2).map(|a| a.reason.as_str())
         }),
-        text("approved_by", &|r| {
+        text(k::APPROVED_BY, &|r| {
             appeal(r.2).map(|a| a.approved_by.as_str())
         }),
-        float("target", &|r| Some(r.2.target.target)),
-        float("threshold", &|r| Some(r.2.target.threshold)),
-        float("stretch", &|r| Some(r.2.target.stretch)),
-        text("target_source", &|r| Some(r.2.target.source.name())),
-        float("weight", &|r| Some(r.1.kpis[r.2.kpi].weight)),
-        float("effective_weight", &|r| Some(r.2.effective_weight)),
-        float("score", &|r| r.2.score),
-        float("weighted_score", &|r| Some(r.2.weighted_score)),
+        float(k::TARGET, &|r| Some(r.2.target.target)),
+        float(k::THRESHOLD, &|r| Some(r.2.target.threshold)),
+        float(k::STRETCH, &|r| Some(r.2.target.stretch)),
+        text(k::TARGET_SOURCE, &|r| Some(r.2.target.source.name())),
+        float(k::WEIGHT, &|r| Some(r.1.kpis[r.2.kpi].weight)),
+        float(k::EFFECTIVE_WEIGHT, &|r| Some(r.2.effective_weight)),
+        float(k::SCORE, &|r| r.2.score),
+        float(k::WEIGHTED_SCORE, &|r| Some(r.2.weighted_score)),
     ];
-    DataFrame::new(rows.len(), cols)
+    table_frame(OutputTable::KpiScores, &[], rows.len(), cols)
 }

@@ -4,8 +4,8 @@
 use crate::model::Ledger;
 use crate::money::convert;
 use crate::periods::Day;
-use crate::sources::parse::Problems;
-use crate::sources::RawTable;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 
 /// The outcome of applying every invoice's events. Vectors indexed like the ledger's events are
 /// in base currency cents, each converted and rounded on its own.

@@ -5,9 +5,11 @@
 //! [`ledger`] applies each invoice's events; [`metrics`] computes every metric for every
 //! employee and period in one pass; [`scorecards`] and [`output`] write the Parquet tables.
 
+pub mod cards;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod diag;
 pub mod error;
 pub mod explain;
 pub mod frame;
@@ -19,7 +21,10 @@ pub mod metrics;
 pub mod model;
 pub mod money;
 pub mod output;
+pub mod outputs;
 pub mod periods;
+pub mod problems;
+pub mod raw;
 pub mod reconcile;
 pub mod rejects;
 pub mod report;
@@ -33,5 +38,6 @@ pub mod stats;
 pub mod storage;
 pub mod suggest;
 pub mod tables;
+pub mod timings;
 
 pub use error::Error;

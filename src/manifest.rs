@@ -1,39 +1,48 @@
 //! The run manifest (contract section 6): the lineage of every output, written after each run
 //! as `_runs/<run_id>.json` and `_manifest.json` (the last successful run), and a record of each
-//! failed run.
+//! failed run. Records are written and read back as the same types.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::error::Error;
 use crate::output::{Output, RUNS};
+use crate::outputs::OutputTable;
+use crate::raw::RawTable;
 use crate::reconcile::InputReport;
-use crate::run::Timings;
+use crate::timings::Timings;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+}
 
 /// What every run record starts with: the run, its outcome, the tool and the pipeline.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RunHeader {
     pub run_id: String,
-    /// `succeeded` or `failed`.
-    pub outcome: &'static str,
-    pub tool: &'static str,
-    pub version: &'static str,
+    pub outcome: Outcome,
+    pub tool: String,
+    pub version: String,
     pub pipeline: String,
     pub pipeline_name: String,
     pub pipeline_sha256: String,
 }
 
 impl RunHeader {
-    fn new(plan: &Plan, run_id: &str, outcome: &'static str) -> Self {
+    fn new(plan: &Plan, run_id: &str, outcome: Outcome) -> Self {
         RunHeader {
             run_id: run_id.to_string(),
             outcome,
-            tool: "factorscore",
-            version: env!("CARGO_PKG_VERSION"),
-            // Absolute, so that a later reader (the report) finds it from anywhere.
+            tool: "factorscore".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            // Absolute, so that a later reader finds it from anywhere.
             pipeline: std::path::absolute(&plan.file)
                 .unwrap_or_else(|_| plan.file.clone())
                 .display()
@@ -45,20 +54,20 @@ impl RunHeader {
 }
 
 /// The record of a successful run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
     /// Which run, of which pipeline, and how it ended.
     #[serde(flatten)]
     pub run: RunHeader,
-    pub grain: &'static str,
+    pub grain: String,
     pub periods: Vec<String>,
     /// Rows read, used and rejected per input table, with every file and its fingerprint.
     pub inputs: Vec<InputReport>,
     pub scorecard_rows: usize,
     /// Rows written per output table.
-    pub rows_written: BTreeMap<&'static str, usize>,
+    pub rows_written: BTreeMap<String, usize>,
     /// The partitions written per partitioned table: period and rows.
-    pub partitions: BTreeMap<&'static str, BTreeMap<String, usize>>,
+    pub partitions: BTreeMap<String, BTreeMap<String, usize>>,
     /// Scorecard rows whose role had no plan in force, per role.
     pub not_rated: BTreeMap<String, usize>,
     /// The pipeline's custom metrics (contract 3.1), each as defined.
@@ -76,27 +85,30 @@ impl Manifest {
     pub fn new(
         plan: &Plan,
         run_id: &str,
-        grain: &'static str,
+        grain: &str,
         periods: Vec<String>,
         inputs: Vec<InputReport>,
-        partitions: BTreeMap<&'static str, BTreeMap<String, usize>>,
+        partitions: BTreeMap<String, BTreeMap<String, usize>>,
         rejected: usize,
         not_rated: BTreeMap<String, usize>,
         files: Vec<PathBuf>,
         started: chrono::DateTime<chrono::Utc>,
         timings: Timings,
     ) -> Manifest {
-        let mut rows_written: BTreeMap<&'static str, usize> = partitions
+        let mut rows_written: BTreeMap<String, usize> = partitions
             .iter()
-            .map(|(t, ps)| (*t, ps.values().sum()))
+            .map(|(t, ps)| (t.clone(), ps.values().sum()))
             .collect();
-        rows_written.insert("rejects", rejected);
+        rows_written.insert(OutputTable::Rejects.name().to_string(), rejected);
         Manifest {
-            run: RunHeader::new(plan, run_id, "succeeded"),
-            grain,
+            run: RunHeader::new(plan, run_id, Outcome::Succeeded),
+            grain: grain.to_string(),
             periods,
             inputs,
-            scorecard_rows: rows_written.get("scorecards").copied().unwrap_or(0),
+            scorecard_rows: rows_written
+                .get(OutputTable::Scorecards.name())
+                .copied()
+                .unwrap_or(0),
             rows_written,
             partitions,
             not_rated,
@@ -108,15 +120,61 @@ impl Manifest {
         }
     }
 
+    /// The manifest of a successful run, as [`Manifest::write`] wrote it; an error for anything
+    /// else, a failed run's record included.
+    pub fn parse(json: &[u8]) -> Result<Manifest, serde_json::Error> {
+        match RunRecord::parse(json)? {
+            RunRecord::Succeeded(m) => Ok(*m),
+            RunRecord::Failed(_) => Err(serde::de::Error::custom("the record of a failed run")),
+        }
+    }
+
     /// Writes `_runs/<run_id>.json` and `_manifest.json`.
     pub fn write(&self, out: &Output) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(Error::Json)?;
         out.write_record(&self.run.run_id, &json, true)
     }
+
+    /// Whether this run wrote exactly `periods` at `grain` with this tool version, this pipeline
+    /// and these input files (paths and fingerprints), so that running again would change nothing.
+    pub fn same_run(&self, plan: &Plan, grain: &str, periods: &[String], raw: &[RawTable]) -> bool {
+        let recorded: Vec<(&str, Vec<(&str, &str)>)> = self
+            .inputs
+            .iter()
+            .map(|i| {
+                let files = i.files.iter().map(|f| (f.path.as_str(), f.xxh3.as_str()));
+                (i.table.as_str(), files.collect())
+            })
+            .collect();
+        let paths: Vec<Vec<String>> = raw
+            .iter()
+            .map(|r| {
+                r.files
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect()
+            })
+            .collect();
+        let now: Vec<(&str, Vec<(&str, &str)>)> = raw
+            .iter()
+            .zip(&paths)
+            .map(|(r, paths)| {
+                let files = paths.iter().zip(&r.files);
+                let files = files.map(|(p, f)| (p.as_str(), f.fingerprint.as_str()));
+                (r.table.name(), files.collect())
+            })
+            .collect();
+        self.run.outcome == Outcome::Succeeded
+            && self.run.version == env!("CARGO_PKG_VERSION")
+            && self.run.pipeline_sha256 == plan.hash
+            && self.grain == grain
+            && self.periods == periods
+            && recorded == now
+    }
 }
 
 /// The record of a failed run: what was asked and why it failed. Nothing else was written.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FailedRun {
     /// Which run, of which pipeline, and how it ended.
     #[serde(flatten)]
@@ -134,7 +192,7 @@ impl FailedRun {
         e: &Error,
     ) -> Self {
         FailedRun {
-            run: RunHeader::new(plan, run_id, "failed"),
+            run: RunHeader::new(plan, run_id, Outcome::Failed),
             error: e.to_string(),
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),
@@ -145,6 +203,27 @@ impl FailedRun {
     pub fn write(&self, out: &Output) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(Error::Json)?;
         out.write_record(&self.run.run_id, &json, false)
+    }
+}
+
+/// A run record read back: a successful run's manifest, or a failed run's record.
+#[derive(Debug)]
+pub enum RunRecord {
+    Succeeded(Box<Manifest>),
+    Failed(FailedRun),
+}
+
+impl RunRecord {
+    /// A record as [`Manifest::write`] or [`FailedRun::write`] wrote it.
+    pub fn parse(json: &[u8]) -> Result<RunRecord, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Head {
+            outcome: Outcome,
+        }
+        Ok(match serde_json::from_slice::<Head>(json)?.outcome {
+            Outcome::Succeeded => RunRecord::Succeeded(serde_json::from_slice(json)?),
+            Outcome::Failed => RunRecord::Failed(serde_json::from_slice(json)?),
+        })
     }
 }
 
@@ -198,88 +277,35 @@ pub fn list(out: &Path) -> Result<Vec<String>, Error> {
     let records = records(out)?;
     let mut lines = Vec::with_capacity(records.len());
     for (name, text) in records {
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&text) else {
-            lines.push(format!("{name}  unreadable record"));
-            continue;
-        };
-        let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-        let line = if s("outcome") == "failed" {
-            // The error's first line, with the first line it introduces.
-            let error = s("error");
-            let mut ls = error.lines();
-            let mut first = ls.next().unwrap_or("").to_string();
-            if first.ends_with(':') {
-                if let Some(next) = ls.next() {
-                    first = format!("{first} {}", next.trim());
+        let line = match RunRecord::parse(&text) {
+            Err(_) => format!("{name}  unreadable record"),
+            Ok(RunRecord::Failed(f)) => {
+                // The error's first line, with the first line it introduces.
+                let mut ls = f.error.lines();
+                let mut first = ls.next().unwrap_or("").to_string();
+                if first.ends_with(':') {
+                    if let Some(next) = ls.next() {
+                        first = format!("{first} {}", next.trim());
+                    }
                 }
+                format!("{}  failed     {first}", f.run.run_id)
             }
-            format!("{}  failed     {first}", s("run_id"))
-        } else {
-            let periods = v["periods"].as_array().cloned().unwrap_or_default();
-            let label = |i: Option<&serde_json::Value>| {
-                i.and_then(|x| x.as_str()).unwrap_or("").to_string()
-            };
-            let rejected: u64 = v["inputs"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|i| i["rows_rejected"].as_u64()).sum())
-                .unwrap_or(0);
-            format!(
-                "{}  succeeded  {} {} .. {} ({} periods), {} scorecard rows, {} rows rejected",
-                s("run_id"),
-                s("grain"),
-                label(periods.first()),
-                label(periods.last()),
-                periods.len(),
-                v["scorecard_rows"].as_u64().unwrap_or(0),
-                rejected
-            )
+            Ok(RunRecord::Succeeded(m)) => {
+                let label = |p: Option<&String>| p.cloned().unwrap_or_default();
+                let rejected: usize = m.inputs.iter().map(|i| i.rows_rejected).sum();
+                format!(
+                    "{}  succeeded  {} {} .. {} ({} periods), {} scorecard rows, {} rows rejected",
+                    m.run.run_id,
+                    m.grain,
+                    label(m.periods.first()),
+                    label(m.periods.last()),
+                    m.periods.len(),
+                    m.scorecard_rows,
+                    rejected
+                )
+            }
         };
         lines.push(line);
     }
     Ok(lines)
-}
-
-/// The id of the last successful run (its manifest `last`) when it wrote exactly `periods` at `grain` with
-/// this tool version, this pipeline and these input files (paths and fingerprints).
-pub fn same_run(
-    last: &[u8],
-    plan: &Plan,
-    grain: &str,
-    periods: &[String],
-    raw: &[crate::sources::RawTable],
-) -> Option<String> {
-    let last: serde_json::Value = serde_json::from_slice(last).ok()?;
-    let inputs: Vec<serde_json::Value> = raw
-        .iter()
-        .map(|r| {
-            let files: Vec<serde_json::Value> = r
-                .files
-                .iter()
-                .map(|f| serde_json::json!([f.path.display().to_string(), f.fingerprint]))
-                .collect();
-            serde_json::json!([r.table.name(), files])
-        })
-        .collect();
-    let recorded: Vec<serde_json::Value> = last["inputs"]
-        .as_array()?
-        .iter()
-        .map(|i| {
-            let files: Vec<serde_json::Value> = i["files"]
-                .as_array()
-                .map(|fs| {
-                    fs.iter()
-                        .map(|f| serde_json::json!([f["path"], f["xxh3"]]))
-                        .collect()
-                })
-                .unwrap_or_default();
-            serde_json::json!([i["table"], files])
-        })
-        .collect();
-    let same = last["outcome"] == "succeeded"
-        && last["version"] == env!("CARGO_PKG_VERSION")
-        && last["pipeline_sha256"] == plan.hash.as_str()
-        && last["grain"] == grain
-        && last["periods"] == serde_json::json!(periods)
-        && recorded == inputs;
-    same.then(|| last["run_id"].as_str().unwrap_or("").to_string())
 }

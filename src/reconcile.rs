@@ -2,25 +2,25 @@
 //! rejected are each measured on their own (the reader's count, the checked ledger's count,
 //! the distinct rejected rows), and a run stops when read ≠ used + rejected.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::error::Error;
 use crate::model::Ledger;
-use crate::sources::parse::Problems;
-use crate::sources::{FileInfo, RawTable};
+use crate::problems::Problems;
+use crate::raw::{FileInfo, RawTable};
 use crate::tables::Table;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct InputReport {
-    pub table: &'static str,
+    pub table: String,
     pub rows_read: usize,
     pub rows_used: usize,
     pub rows_rejected: usize,
     pub files: Vec<FileReport>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FileReport {
     pub path: String,
     pub rows: usize,
@@ -74,7 +74,7 @@ pub fn inputs(
     for r in raw {
         let rejected = problems.rejected_count(r.table);
         let report = InputReport {
-            table: r.table.name(),
+            table: r.table.name().to_string(),
             rows_read: r.height(),
             rows_used: rows_used(l, r.table, scoring),
             rows_rejected: rejected,
@@ -82,7 +82,7 @@ pub fn inputs(
         };
         if report.rows_read != report.rows_used + report.rows_rejected {
             return Err(Error::Unreconciled {
-                table: report.table,
+                table: r.table.name(),
                 read: report.rows_read,
                 used: report.rows_used,
                 rejected: report.rows_rejected,
@@ -91,7 +91,7 @@ pub fn inputs(
         let limit = plan.source(r.table).and_then(|s| s.max_rejected_share);
         if let Some(max) = limit {
             if exceeds(rejected, report.rows_read, max) {
-                over.push(share_line(report.table, rejected, report.rows_read, max));
+                over.push(share_line(r.table.name(), rejected, report.rows_read, max));
             }
         }
         reports.push(report);

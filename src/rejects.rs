@@ -3,8 +3,10 @@
 
 use polars::prelude::*;
 
-use crate::sources::parse::{Break, Problems};
-use crate::sources::RawTable;
+use crate::frame::table_frame;
+use crate::outputs::{rejects as x, OutputTable};
+use crate::problems::{Break, Problems};
+use crate::raw::RawTable;
 
 /// One row per rejected input row, in table then row order. A row that breaks several rules
 /// lists them all in `reason`; `column`, `value` and `rule` are those of its first break.
@@ -50,18 +52,19 @@ pub fn frame(problems: &Problems, raw: &[RawTable]) -> PolarsResult<DataFrame> {
         reason.push(reasons.join("; "));
         raw_values.push(t.map_or_else(String::new, |t| values(t, first.row as usize)));
     }
-    DataFrame::new_infer_height(vec![
-        Column::new("source".into(), source),
-        Column::new("file".into(), file),
-        Column::new("row".into(), row),
-        Column::new("line".into(), line),
-        Column::new("column".into(), column),
-        Column::new("value".into(), value),
-        Column::new("rule".into(), rule),
-        Column::new("cascade".into(), cascade),
-        Column::new("reason".into(), reason),
-        Column::new("raw".into(), raw_values),
-    ])
+    let cols = vec![
+        Column::new(x::SOURCE.name.into(), source),
+        Column::new(x::FILE.name.into(), file),
+        Column::new(x::ROW.name.into(), row),
+        Column::new(x::LINE.name.into(), line),
+        Column::new(x::COLUMN.name.into(), column),
+        Column::new(x::VALUE.name.into(), value),
+        Column::new(x::RULE.name.into(), rule),
+        Column::new(x::CASCADE.name.into(), cascade),
+        Column::new(x::REASON.name.into(), reason),
+        Column::new(x::RAW.name.into(), raw_values),
+    ];
+    table_frame(OutputTable::Rejects, &[], n, cols)
 }
 
 /// Row `i` of `t` as read: a JSON object of its canonical columns, values as text.

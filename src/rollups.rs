@@ -9,12 +9,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
+use crate::cards::Card;
 use crate::catalogue::{Builtin, Catalogue, MetricId};
-use crate::frame::metric_columns;
+use crate::frame::{metric_columns, metric_defs, table_frame};
 use crate::metrics::custom::{self, derived, GroupValues};
 use crate::metrics::registry::{self, Ctx, Val};
 use crate::metrics::{Facts, Sums};
-use crate::scorecards::Card;
+use crate::outputs::{rollups as r, OutputTable};
 use crate::scoring::RowScore;
 
 /// One rollup group being summed.
@@ -152,24 +153,24 @@ pub fn frame(
     let vals: Vec<Vec<Val>> = rows.iter().map(|r| r.1.clone()).collect();
     let mut cols = vec![
         Column::new(
-            "level".into(),
+            r::LEVEL.name.into(),
             rows.iter().map(|r| r.0.level).collect::<Vec<_>>(),
         ),
         Column::new(
-            "key".into(),
+            r::KEY.name.into(),
             rows.iter().map(|r| r.0.key).collect::<Vec<_>>(),
         ),
         Column::new(
-            "employees".into(),
+            r::EMPLOYEES.name.into(),
             rows.iter().map(|r| r.0.g.employees).collect::<Vec<_>>(),
         ),
         Column::new(
-            "rated".into(),
+            r::RATED.name.into(),
             rows.iter().map(|r| r.0.g.rated).collect::<Vec<_>>(),
         ),
     ];
     cols.extend(metric_columns(cat, &vals)?);
-    DataFrame::new(n, cols)
+    table_frame(OutputTable::Rollups, &metric_defs(cat), n, cols)
 }
 
 /// The scorecard rows of every period as rollup members: (entity, period index, team,

@@ -6,6 +6,8 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::manifest::Manifest;
+use crate::outputs::OutputTable;
+use crate::timings::{event, Progress};
 
 /// How a run reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -16,33 +18,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// How the phases of a run show on stderr as they end.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Progress {
-    /// Nothing (`--quiet`, and library callers).
-    #[default]
-    Off,
-    /// A spinner naming the last phase: text on a terminal.
-    Bar,
-    /// One line per phase: text when stderr is not a terminal (cron mail, CI logs).
-    Lines,
-    /// One `phase` event per phase: `--log-format json`.
-    Json,
-}
-
-/// The line of a finished phase when stderr is not a terminal.
-pub fn phase_line(phase: &str, ms: u128) {
-    eprintln!("{PHASE_PREFIX}{phase:<22} {ms:>8} ms");
-}
-
-/// What each phase line starts with.
-pub const PHASE_PREFIX: &str = "phase  ";
-
-/// The event of a finished phase.
-pub fn phase_event(phase: &str, ms: u128) {
-    event("phase", "debug", json!({"phase": phase, "ms": ms}));
-}
-
 /// Where and how a run reports.
 #[derive(Debug, Clone, Copy)]
 pub struct RunLog {
@@ -50,16 +25,6 @@ pub struct RunLog {
     pub quiet: bool,
     /// Also the time of each phase.
     pub verbose: bool,
-}
-
-/// One JSON log line on stderr, with its time.
-fn event(name: &str, level: &str, mut fields: serde_json::Value) {
-    if let Some(m) = fields.as_object_mut() {
-        m.insert("time".into(), json!(chrono::Utc::now().to_rfc3339()));
-        m.insert("level".into(), json!(level));
-        m.insert("event".into(), json!(name));
-    }
-    eprintln!("{fields}");
 }
 
 impl RunLog {
@@ -79,7 +44,7 @@ impl RunLog {
         if self.quiet {
             return;
         }
-        let n = |t: &str| m.rows_written.get(t).copied().unwrap_or(0);
+        let n = |t: OutputTable| m.rows_written.get(t.name()).copied().unwrap_or(0);
         let (a, b) = (
             m.periods.first().cloned().unwrap_or_default(),
             m.periods.last().cloned().unwrap_or_default(),
@@ -120,11 +85,14 @@ impl RunLog {
                 eprintln!("{phase:<22} {ms:>8} ms");
             }
         }
+        let (kpis, rollups) = (OutputTable::KpiScores, OutputTable::Rollups);
         println!(
-            "wrote {} scorecard, {} kpi_scores and {} rollups rows in {} {} periods ({a} .. {b}) under {}",
-            n("scorecards"),
-            n("kpi_scores"),
-            n("rollups"),
+            "wrote {} scorecard, {} {} and {} {} rows in {} {} periods ({a} .. {b}) under {}",
+            n(OutputTable::Scorecards),
+            n(kpis),
+            kpis.name(),
+            n(rollups),
+            rollups.name(),
             m.periods.len(),
             m.grain,
             out.display()

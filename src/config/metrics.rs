@@ -3,9 +3,9 @@
 
 use serde_saphyr::Spanned;
 
+use super::check::Checker;
 use super::def::MetricDef;
 use super::sql::{self, SqlError};
-use super::validate::Checker;
 use crate::catalogue::custom::{Aggregate, ColKind, Derived};
 use crate::catalogue::{Agg, Builtin, Catalogue, CustomDef, CustomMetric, CustomTable, Kind};
 

@@ -1,62 +1,18 @@
 //! Pipeline files: their shape ([`def`]), and the checked [`Plan`] a run works from ([`validate`]).
 
+mod check;
 pub mod def;
 mod metrics;
 mod plans;
 pub mod sql;
 mod validate;
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::diag::{ConfigErrors, Diagnostic};
 
 pub use plans::{default_grades, Grade, Kpi, OrgField, ScorePlan};
 pub use validate::{Place, Plan, SourcePlan};
-
-/// One problem in a pipeline file, with where it is and, where known, how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: PathBuf,
-    pub line: u64,
-    pub column: u64,
-    /// Dotted key path, e.g. `sources.invoices.rename`.
-    pub key: String,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
-        if !self.key.is_empty() {
-            write!(f, "{}: ", self.key)?;
-        }
-        write!(f, "{}", self.message)?;
-        if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
-        }
-        Ok(())
-    }
-}
-
-/// All the problems found in a pipeline file.
-#[derive(Debug, thiserror::Error)]
-pub struct ConfigErrors(pub Vec<Diagnostic>);
-
-impl fmt::Display for ConfigErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        writeln!(
-            f,
-            "{} error{} in the pipeline:",
-            n,
-            if n == 1 { "" } else { "s" }
-        )?;
-        for d in &self.0 {
-            writeln!(f, "{d}")?;
-        }
-        Ok(())
-    }
-}
 
 /// The largest pipeline file read: a pipeline names files and holds no data, so anything bigger
 /// is the wrong file (or an attack on the parser).

@@ -3,8 +3,8 @@
 
 use serde_saphyr::Spanned;
 
+use super::check::Checker;
 use super::def::{DecimalText, Direction, GradeDef, KpiDef, Perspective, PlanDef};
-use super::validate::Checker;
 use crate::catalogue::{Catalogue, MetricId};
 use crate::periods::{month_of, Calendar, Day, Grain};
 

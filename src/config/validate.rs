@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
+use super::check::Checker;
 use super::def::{Compression, Format, OnError, PipelineDef, SourcesDef};
 use super::plans::ScorePlan;
-use super::Diagnostic;
+use crate::diag::Diagnostic;
 use crate::periods::{Calendar, Grain};
+use crate::problems::Policy;
 use crate::tables::Table;
 
 /// A checked pipeline: everything a run needs, resolved and consistent.
@@ -50,6 +52,14 @@ impl Plan {
 
     pub fn source(&self, table: Table) -> Option<&SourcePlan> {
         self.sources.iter().find(|s| s.table == table)
+    }
+
+    /// Which of the pipeline's sources quarantine the rows that break a rule.
+    pub fn policy(&self) -> Policy {
+        self.sources
+            .iter()
+            .filter(|s| s.on_error == OnError::Quarantine)
+            .fold(Policy::strict(), |p, s| p.with_quarantine(s.table))
     }
 }
 
@@ -94,50 +104,6 @@ impl SourcePlan {
             .find(|r| r.from == file_column)
             .map(|r| r.to.as_str())
             .unwrap_or(file_column)
-    }
-}
-
-pub(super) struct Checker<'a> {
-    pub(super) file: &'a Path,
-    pub(super) errors: Vec<Diagnostic>,
-}
-
-impl Checker<'_> {
-    pub(super) fn at<T>(
-        &mut self,
-        s: &Spanned<T>,
-        key: &str,
-        message: impl Into<String>,
-        hint: Option<String>,
-    ) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_path_buf(),
-            line: s.referenced.line(),
-            column: s.referenced.column(),
-            key: key.to_string(),
-            message: message.into(),
-            hint,
-        });
-    }
-
-    /// A problem at a line and column of the file found otherwise than by the YAML parser (a
-    /// place inside a SQL string).
-    pub(super) fn at_place(
-        &mut self,
-        line: u64,
-        column: u64,
-        key: &str,
-        message: impl Into<String>,
-        hint: Option<String>,
-    ) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_path_buf(),
-            line,
-            column,
-            key: key.to_string(),
-            message: message.into(),
-            hint,
-        });
     }
 }
 

@@ -16,6 +16,7 @@ use polars::prelude::*;
 
 use crate::config::def::Compression;
 use crate::error::Error;
+use crate::outputs::OutputTable;
 
 pub use remote::RemoteOutput;
 pub use store::OutputDir;
@@ -49,12 +50,12 @@ impl Output {
     }
 
     /// The id of the run whose tables are committed, when it is known for sure: the local
-    /// snapshot's name; on an object store, the manifest's run unless a later run stopped
-    /// between its first PUT and its manifest.
-    pub fn committed_run(&self) -> Result<Option<String>, Error> {
+    /// snapshot's name; on an object store, `manifest_run` (the last manifest's run) unless a
+    /// later run stopped between its first PUT and its manifest.
+    pub fn committed_run(&self, manifest_run: Option<&str>) -> Result<Option<String>, Error> {
         match self {
             Output::Local(dir, _) => dir.current(),
-            Output::Remote(r) => Ok(r.committed_run()),
+            Output::Remote(r) => Ok(r.committed_run(manifest_run)),
         }
     }
 
@@ -105,7 +106,7 @@ pub const RUNS: &str = "_runs";
 
 /// A partition to write: `table/grain=G/period=P/part-0.parquet`.
 pub struct Partition {
-    pub table: &'static str,
+    pub table: OutputTable,
     pub grain: &'static str,
     pub period: String,
     pub df: DataFrame,
@@ -114,7 +115,7 @@ pub struct Partition {
 impl Partition {
     /// The partition's folder relative to a snapshot (or to the output folder).
     pub fn rel_dir(&self) -> PathBuf {
-        Path::new(self.table)
+        Path::new(self.table.name())
             .join(format!("grain={}", self.grain))
             .join(format!("period={}", self.period))
     }
@@ -126,7 +127,7 @@ impl Partition {
 
 /// A table written whole by every run, unpartitioned: `table/part-0.parquet`.
 pub struct WholeTable {
-    pub table: &'static str,
+    pub table: OutputTable,
     pub df: DataFrame,
 }
 

@@ -55,13 +55,12 @@ impl RemoteOutput {
         self.manifest.as_deref()
     }
 
-    /// The manifest's run, unless a later run stopped part way.
-    pub fn committed_run(&self) -> Option<String> {
+    /// The manifest's run (`manifest_run`), unless a later run stopped part way.
+    pub fn committed_run(&self, manifest_run: Option<&str>) -> Option<String> {
         if self.pending {
             return None;
         }
-        let v: serde_json::Value = serde_json::from_slice(self.manifest.as_deref()?).ok()?;
-        v["run_id"].as_str().map(str::to_string)
+        manifest_run.map(str::to_string)
     }
 
     /// Writes each partition of `parts` and each table of `whole` as one object, then deletes
@@ -80,7 +79,11 @@ impl RemoteOutput {
         let mut jobs: Vec<(String, &mut polars::prelude::DataFrame)> = parts
             .iter_mut()
             .map(|p| (rel(&p.rel_dir()), &mut p.df))
-            .chain(whole.iter_mut().map(|w| (w.table.to_string(), &mut w.df)))
+            .chain(
+                whole
+                    .iter_mut()
+                    .map(|w| (w.table.name().to_string(), &mut w.df)),
+            )
             .collect();
         let encoded = encode_all(url, &mut jobs, compression, level)?;
         let dirs: Vec<String> = jobs.iter().map(|j| j.0.clone()).collect();
@@ -107,7 +110,7 @@ impl RemoteOutput {
         for t in tables.keys() {
             for key in self.store.list(&url.join(t))? {
                 let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
-                let whole_table = whole.iter().any(|w| w.table == *t);
+                let whole_table = whole.iter().any(|w| w.table.name() == *t);
                 let in_replaced = whole_table || replaced.contains(dir);
                 if in_replaced && !ours.contains(&key) {
                     stale.push(key);

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::def::Compression;
 use crate::error::Error;
+use crate::outputs::OutputTable;
 
 use super::lock::{Lock, LOCK_FILE};
 use super::{io, write_files, Job, Partition, WholeTable};
@@ -30,8 +31,6 @@ use super::{io, write_files, Job, Partition, WholeTable};
 const STORE: &str = "_store";
 /// The pointer to the committed snapshot.
 const CURRENT: &str = "_current";
-/// Tables an older version wrote as real folders, moved into a snapshot on first open.
-const OLD_TABLES: [&str; 4] = ["scorecards", "kpi_scores", "rollups", "rejects"];
 
 /// An output folder, locked for one run.
 pub struct OutputDir {
@@ -76,7 +75,7 @@ impl OutputDir {
             let replaced: HashSet<PathBuf> = parts
                 .iter()
                 .map(Partition::rel_dir)
-                .chain(whole.iter().map(|w| PathBuf::from(w.table)))
+                .chain(whole.iter().map(|w| PathBuf::from(w.table.name())))
                 .collect();
             std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
             if let Some(cur) = self.current()? {
@@ -91,7 +90,7 @@ impl OutputDir {
                     df: &mut p.df,
                 })
                 .chain(whole.iter_mut().map(|w| Job {
-                    rel_dir: PathBuf::from(w.table),
+                    rel_dir: PathBuf::from(w.table.name()),
                     df: &mut w.df,
                 }))
                 .collect();
@@ -178,8 +177,10 @@ impl OutputDir {
     /// puts symlinks in their place. Between moving a folder aside and renaming its symlink in,
     /// a reader finds no table there: a short window, once.
     fn migrate(&self) -> Result<(), Error> {
-        let old: Vec<&str> = OLD_TABLES
+        // Tables an older version wrote as real folders.
+        let old: Vec<&str> = OutputTable::ALL
             .into_iter()
+            .map(OutputTable::name)
             .filter(|t| is_real_dir(&self.root.join(t)))
             .collect();
         if old.is_empty() {

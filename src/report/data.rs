@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::config::OrgField;
 use crate::error::Error;
+use crate::output::PART_FILE;
+use crate::outputs::{kpi_scores as k, rollups as r, scorecards as sc, OutputTable};
 
 /// A `scorecards` row, the columns the report shows.
 #[derive(Debug, Clone)]
@@ -29,6 +30,16 @@ pub struct Card {
     pub zscore: Option<f64>,
     pub review_flag: bool,
     pub bonus_cents: i128,
+    /// The plan in force; `None` when not rated.
+    pub plan: Option<String>,
+    /// What the bonus is worked out from: the monthly base salary in cents, the months of the
+    /// period and the grade's multiplier in ten-thousandths. `None` when the table does not hold
+    /// them (an output of an older version), and the multiplier when there is no grade.
+    pub base_salary_cents: Option<i128>,
+    pub months: Option<i64>,
+    pub multiplier: Option<i128>,
+    /// The calibration group within the plan and period, as scoring keys it.
+    pub calibration_group: Option<String>,
 }
 
 /// A `kpi_scores` row.
@@ -90,8 +101,8 @@ pub struct Tables {
     pub ix: Index,
 }
 
-/// A calibration group: period, plan, and the values of the plan's group columns.
-pub type GroupKey = (String, String, Vec<Option<String>>);
+/// A calibration group: period, plan, and the plan's group columns with the row's values.
+pub type GroupKey = (String, String, String);
 
 /// Rows by (period, employee id).
 #[derive(Debug, Default)]
@@ -121,13 +132,6 @@ impl Tables {
             .map(|i| &self.cards[*i])
     }
 
-    /// The plan a row was rated by.
-    pub fn plan_of(&self, period: &str, employee: &str) -> Option<&str> {
-        self.kpis_of(period, employee)
-            .first()
-            .map(|k| k.plan.as_str())
-    }
-
     fn index(&mut self) {
         let mut ix = Index::default();
         for (i, k) in self.kpis.iter().enumerate() {
@@ -138,41 +142,28 @@ impl Tables {
         }
         for (i, c) in self.cards.iter().enumerate() {
             ix.card.insert((c.period.clone(), c.employee_id.clone()), i);
+            if let (Some(x), Some(k)) = (c.composite, Tables::group_key(c)) {
+                ix.groups.entry(k).or_default().push(x);
+            }
         }
         self.ix = ix;
     }
 
-    /// The calibration group of a rated row: its period, its plan and the values of the plan's
-    /// group columns (`fields`), as scoring keys it.
-    pub fn group_key(&self, c: &Card, fields: &dyn Fn(&str) -> Vec<OrgField>) -> Option<GroupKey> {
-        let plan = self.plan_of(&c.period, &c.employee_id)?;
-        let values = fields(plan)
-            .into_iter()
-            .map(|f| match f {
-                OrgField::Department => Some(c.department.clone()),
-                OrgField::Team => Some(c.team.clone()),
-                OrgField::Role => Some(c.role.clone()),
-                OrgField::ManagerId => c.manager_id.clone(),
-            })
-            .collect();
-        Some((c.period.clone(), plan.to_string(), values))
-    }
-
-    /// Fills the calibration groups, each plan's keyed on `fields(plan)`.
-    pub fn group(&mut self, fields: &dyn Fn(&str) -> Vec<OrgField>) {
-        let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
-        for c in &self.cards {
-            if let (Some(x), Some(k)) = (c.composite, self.group_key(c, fields)) {
-                groups.entry(k).or_default().push(x);
-            }
-        }
-        self.ix.groups = groups;
+    /// The calibration group of a rated row: its period, its plan and its group in the plan.
+    pub fn group_key(c: &Card) -> Option<GroupKey> {
+        Some((
+            c.period.clone(),
+            c.plan.clone()?,
+            c.calibration_group.clone()?,
+        ))
     }
 }
 
 /// The periods of `grain` the output holds in `scorecards`, in order.
 pub fn periods(out: &Path, grain: &str) -> Result<Vec<String>, Error> {
-    let dir = out.join("scorecards").join(format!("grain={grain}"));
+    let dir = out
+        .join(OutputTable::Scorecards.name())
+        .join(format!("grain={grain}"));
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -201,7 +192,11 @@ pub fn periods(out: &Path, grain: &str) -> Result<Vec<String>, Error> {
 pub fn grains(out: &Path) -> Vec<&'static str> {
     ["month", "quarter", "year"]
         .into_iter()
-        .filter(|g| out.join("scorecards").join(format!("grain={g}")).is_dir())
+        .filter(|g| {
+            out.join(OutputTable::Scorecards.name())
+                .join(format!("grain={g}"))
+                .is_dir()
+        })
         .collect()
 }
 
@@ -209,30 +204,35 @@ pub fn grains(out: &Path) -> Vec<&'static str> {
 pub fn read(out: &Path, grain: &str, periods: &[String]) -> Result<Tables, Error> {
     let mut t = Tables::default();
     for p in periods {
-        let df = part(out, "scorecards", grain, p)?;
+        let (sc, kpi, ro) = (
+            OutputTable::Scorecards,
+            OutputTable::KpiScores,
+            OutputTable::Rollups,
+        );
+        let df = part(out, sc, grain, p)?;
         t.cards
-            .extend(cards(&df, p).map_err(bad(out, "scorecards", grain, p))?);
-        let df = part(out, "kpi_scores", grain, p)?;
+            .extend(cards(&df, p).map_err(bad(out, sc, grain, p))?);
+        let df = part(out, kpi, grain, p)?;
         t.kpis
-            .extend(kpis(&df, p).map_err(bad(out, "kpi_scores", grain, p))?);
-        let df = part(out, "rollups", grain, p)?;
+            .extend(kpis(&df, p).map_err(bad(out, kpi, grain, p))?);
+        let df = part(out, ro, grain, p)?;
         t.rollups
-            .extend(rollups(&df, p).map_err(bad(out, "rollups", grain, p))?);
+            .extend(rollups(&df, p).map_err(bad(out, ro, grain, p))?);
     }
     t.index();
     Ok(t)
 }
 
-fn file(out: &Path, table: &str, grain: &str, period: &str) -> PathBuf {
-    out.join(table)
+fn file(out: &Path, table: OutputTable, grain: &str, period: &str) -> PathBuf {
+    out.join(table.name())
         .join(format!("grain={grain}"))
         .join(format!("period={period}"))
-        .join("part-0.parquet")
+        .join(PART_FILE)
 }
 
 fn bad<'a>(
     out: &'a Path,
-    table: &'a str,
+    table: OutputTable,
     grain: &'a str,
     period: &'a str,
 ) -> impl FnOnce(PolarsError) -> Error + 'a {
@@ -243,7 +243,7 @@ fn bad<'a>(
     }
 }
 
-fn part(out: &Path, table: &str, grain: &str, period: &str) -> Result<DataFrame, Error> {
+fn part(out: &Path, table: OutputTable, grain: &str, period: &str) -> Result<DataFrame, Error> {
     let path = file(out, table, grain, period);
     let f = std::fs::File::open(&path).map_err(|source| Error::Io {
         what: format!(
@@ -289,15 +289,20 @@ fn bools(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<bool>>> {
 
 /// A money column (Decimal with at most 2 places) in cents.
 fn cents(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i128>>> {
+    scaled(df, name, 2)
+}
+
+/// A Decimal column with at most `places` places, as integers of `10^-places`.
+fn scaled(df: &DataFrame, name: &str, places: usize) -> PolarsResult<Vec<Option<i128>>> {
     let c = df.column(name)?;
     let DataType::Decimal(_, scale) = c.dtype() else {
         polars_bail!(SchemaMismatch: "`{name}` is {}, not a decimal", c.dtype());
     };
     let scale = *scale;
-    if scale > 2 {
-        polars_bail!(SchemaMismatch: "`{name}` has {scale} decimal places, not 2");
+    if scale > places {
+        polars_bail!(SchemaMismatch: "`{name}` has {scale} decimal places, not {places}");
     }
-    let factor = 10i128.pow(2 - scale as u32);
+    let factor = 10i128.pow((places - scale) as u32);
     Ok(c.decimal()?
         .physical()
         .iter()
@@ -305,22 +310,39 @@ fn cents(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i128>>> {
         .collect())
 }
 
+/// A column that an output of an older version may lack: all `None` then.
+fn optional<T: Clone>(
+    df: &DataFrame,
+    name: &str,
+    read: impl Fn(&DataFrame, &str) -> PolarsResult<Vec<Option<T>>>,
+) -> PolarsResult<Vec<Option<T>>> {
+    if df.column(name).is_err() {
+        return Ok(vec![None; df.height()]);
+    }
+    read(df, name)
+}
+
 fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
-    let id = strs(df, "employee_id")?;
-    let name = strs(df, "employee_name")?;
-    let dept = strs(df, "department")?;
-    let team = strs(df, "team")?;
-    let role = strs(df, "role")?;
-    let manager = strs(df, "manager_id")?;
-    let days = i64s(df, "days_employed")?;
-    let start = dates(df, "period_start")?;
-    let end = dates(df, "period_end")?;
-    let comp = f64s(df, "composite_score")?;
-    let grade = strs(df, "grade")?;
-    let pct = f64s(df, "percentile_in_group")?;
-    let z = f64s(df, "zscore_in_group")?;
-    let flag = bools(df, "review_flag")?;
-    let bonus = cents(df, "bonus")?;
+    let id = strs(df, sc::EMPLOYEE_ID.name)?;
+    let name = strs(df, sc::EMPLOYEE_NAME.name)?;
+    let dept = strs(df, sc::DEPARTMENT.name)?;
+    let team = strs(df, sc::TEAM.name)?;
+    let role = strs(df, sc::ROLE.name)?;
+    let manager = strs(df, sc::MANAGER_ID.name)?;
+    let days = i64s(df, sc::DAYS_EMPLOYED.name)?;
+    let start = dates(df, sc::PERIOD_START.name)?;
+    let end = dates(df, sc::PERIOD_END.name)?;
+    let comp = f64s(df, sc::COMPOSITE_SCORE.name)?;
+    let grade = strs(df, sc::GRADE.name)?;
+    let pct = f64s(df, sc::PERCENTILE_IN_GROUP.name)?;
+    let z = f64s(df, sc::ZSCORE_IN_GROUP.name)?;
+    let flag = bools(df, sc::REVIEW_FLAG.name)?;
+    let bonus = cents(df, sc::BONUS.name)?;
+    let plan = optional(df, sc::PLAN.name, strs)?;
+    let salary = optional(df, sc::BASE_SALARY.name, cents)?;
+    let months = optional(df, sc::MONTHS.name, i64s)?;
+    let multiplier = optional(df, sc::BONUS_MULTIPLIER.name, |df, n| scaled(df, n, 4))?;
+    let group = optional(df, sc::CALIBRATION_GROUP.name, strs)?;
     Ok((0..df.height())
         .map(|i| Card {
             period: period.to_string(),
@@ -341,28 +363,33 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
             zscore: z[i],
             review_flag: flag[i].unwrap_or(false),
             bonus_cents: bonus[i].unwrap_or(0),
+            plan: plan[i].clone(),
+            base_salary_cents: salary[i],
+            months: months[i],
+            multiplier: multiplier[i],
+            calibration_group: group[i].clone(),
         })
         .collect())
 }
 
 fn kpis(df: &DataFrame, period: &str) -> PolarsResult<Vec<Kpi>> {
-    let id = strs(df, "employee_id")?;
-    let plan = strs(df, "plan")?;
-    let metric = strs(df, "metric")?;
-    let direction = strs(df, "direction")?;
-    let raw = f64s(df, "raw_actual")?;
-    let actual = f64s(df, "actual")?;
-    let adjusted = bools(df, "adjusted")?;
-    let reason = strs(df, "adjustment_reason")?;
-    let approver = strs(df, "approved_by")?;
-    let target = f64s(df, "target")?;
-    let threshold = f64s(df, "threshold")?;
-    let stretch = f64s(df, "stretch")?;
-    let source = strs(df, "target_source")?;
-    let weight = f64s(df, "weight")?;
-    let eff = f64s(df, "effective_weight")?;
-    let score = f64s(df, "score")?;
-    let weighted = f64s(df, "weighted_score")?;
+    let id = strs(df, k::EMPLOYEE_ID.name)?;
+    let plan = strs(df, k::PLAN.name)?;
+    let metric = strs(df, k::METRIC.name)?;
+    let direction = strs(df, k::DIRECTION.name)?;
+    let raw = f64s(df, k::RAW_ACTUAL.name)?;
+    let actual = f64s(df, k::ACTUAL.name)?;
+    let adjusted = bools(df, k::ADJUSTED.name)?;
+    let reason = strs(df, k::ADJUSTMENT_REASON.name)?;
+    let approver = strs(df, k::APPROVED_BY.name)?;
+    let target = f64s(df, k::TARGET.name)?;
+    let threshold = f64s(df, k::THRESHOLD.name)?;
+    let stretch = f64s(df, k::STRETCH.name)?;
+    let source = strs(df, k::TARGET_SOURCE.name)?;
+    let weight = f64s(df, k::WEIGHT.name)?;
+    let eff = f64s(df, k::EFFECTIVE_WEIGHT.name)?;
+    let score = f64s(df, k::SCORE.name)?;
+    let weighted = f64s(df, k::WEIGHTED_SCORE.name)?;
     Ok((0..df.height())
         .map(|i| Kpi {
             period: period.to_string(),
@@ -388,10 +415,10 @@ fn kpis(df: &DataFrame, period: &str) -> PolarsResult<Vec<Kpi>> {
 }
 
 fn rollups(df: &DataFrame, period: &str) -> PolarsResult<Vec<Rollup>> {
-    let level = strs(df, "level")?;
-    let key = strs(df, "key")?;
-    let employees = i64s(df, "employees")?;
-    let rated = i64s(df, "rated")?;
+    let level = strs(df, r::LEVEL.name)?;
+    let key = strs(df, r::KEY.name)?;
+    let employees = i64s(df, r::EMPLOYEES.name)?;
+    let rated = i64s(df, r::RATED.name)?;
     let money: Vec<(&'static str, Vec<Option<i128>>)> = ROLLUP_MONEY
         .iter()
         .map(|m| cents(df, m).map(|v| (*m, v)))

@@ -157,9 +157,29 @@ fn group(digits: &str) -> String {
     out
 }
 
+/// A multiplier in ten-thousandths as a decimal: `15000` → `1.5`.
+pub fn show_multiplier(m: i128) -> String {
+    let whole = m / 10_000;
+    let frac = (m % 10_000).abs();
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let f = format!("{frac:04}");
+    format!("{whole}.{}", f.trim_end_matches('0'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multipliers_are_shown_exactly() {
+        assert_eq!(show_multiplier(15_000), "1.5");
+        assert_eq!(show_multiplier(20_000), "2");
+        assert_eq!(show_multiplier(1), "0.0001");
+        assert_eq!(show_multiplier(0), "0");
+        assert_eq!(show_multiplier(12_345), "1.2345");
+    }
 
     #[test]
     fn money_from_cents() {

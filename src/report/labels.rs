@@ -82,8 +82,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("bonus_not_rated", "Not rated: no bonus.", "未考核：无奖金。"),
     (
         "basis_unknown",
-        "the base salary or the multiplier is not in the pipeline the run read",
-        "运行所用配置中无此基本工资或等级系数",
+        "the scorecards table holds no base salary or multiplier: an older version wrote it, run again",
+        "评分表中无基本工资或等级系数：由旧版本写出，请重新运行",
     ),
     ("days_employed", "days employed", "在职天数"),
     ("flag_appeal", "an approved appeal changed a KPI", "已批准的申诉调整了KPI"),

@@ -1,7 +1,6 @@
 //! The HTML report (`factorscore report OUT`): a self-contained overview of one period with its
 //! trends, and a statement per employee, read back from the output tables of any run.
 
-pub mod basis;
 pub mod data;
 pub mod format;
 pub mod labels;
@@ -10,7 +9,6 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::OrgField;
 use crate::error::Error;
 use crate::output::write_atomic;
 use crate::periods::{label_key, Grain};
@@ -167,17 +165,13 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
     }
     let (grain, have) = grain_and_periods(o)?;
     let periods = select(o, grain, &have)?;
-    let mut tables = data::read(&o.out, grain.name(), &periods)?;
+    let tables = data::read(&o.out, grain.name(), &periods)?;
     let source = o.out.display().to_string();
-    let basis = basis::load(&o.out);
-    tables.group(&|plan| group_fields(&basis, plan));
     let scope = page::Scope {
         lang: o.lang,
         grain: grain.name(),
         periods: &periods,
         source: &source,
-        basis: &basis,
-        months: i64::from(grain.months()),
     };
     let overview_path = o.html.clone().unwrap_or_else(|| o.out.join("report.html"));
     let people = page::employees(&tables, scope.period());
@@ -227,16 +221,6 @@ pub fn report(o: &ReportOptions) -> Result<Written, Error> {
         left_out: people.len() - statements,
         split: o.split.clone(),
     })
-}
-
-/// The columns a plan's calibration groups are keyed on: from the pipeline the run read, else
-/// the default of `calibration_group`.
-pub fn group_fields(basis: &Result<basis::Basis, basis::Missing>, plan: &str) -> Vec<OrgField> {
-    basis
-        .as_ref()
-        .ok()
-        .and_then(|b| b.groups.get(plan).cloned())
-        .unwrap_or_else(|| basis::DEFAULT_GROUP.to_vec())
 }
 
 /// The grain to report (asked, or the finest the folder holds) and its periods in the folder.

@@ -1,19 +1,18 @@
 //! Reading, checking and scoring the input of a run, each phase timed.
 
-use serde::Serialize;
-
+use crate::cards::Card;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::custom::{self, rows::Source, GroupValues};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
-use crate::runlog::Progress;
-use crate::scorecards::Card;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 use crate::scoring::{Scored, ScoringInputs};
-use crate::sources::parse::{Policy, Problems};
-use crate::sources::{self, RawTable};
+use crate::sources;
 use crate::tables::Table;
+use crate::timings::Timings;
 
 /// The loaded, checked input.
 pub struct Loaded {
@@ -22,70 +21,6 @@ pub struct Loaded {
     pub swept: Swept,
     /// The rows left out: quarantined, or rejected with a row they reference.
     pub problems: Problems,
-}
-
-/// Wall time of each phase of a run, in milliseconds, reported as each phase ends the way
-/// [`Progress`] says.
-#[derive(Debug, Default)]
-pub struct Timings {
-    pub laps: Vec<(String, u128)>,
-    live: Live,
-}
-
-/// How the phases show while a run goes.
-#[derive(Debug, Default)]
-enum Live {
-    #[default]
-    Off,
-    Bar(indicatif::ProgressBar),
-    Lines,
-    Json,
-}
-
-impl Serialize for Timings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.laps.serialize(s)
-    }
-}
-
-impl Timings {
-    /// Timings that report each phase as it ends: a spinner, a line or a JSON event on stderr.
-    pub fn new(progress: Progress) -> Self {
-        let live = match progress {
-            Progress::Off => Live::Off,
-            Progress::Lines => Live::Lines,
-            Progress::Json => Live::Json,
-            Progress::Bar => {
-                let bar = indicatif::ProgressBar::new_spinner();
-                bar.enable_steady_tick(std::time::Duration::from_millis(120));
-                bar.set_message("reading the sources");
-                Live::Bar(bar)
-            }
-        };
-        Timings {
-            laps: Vec::new(),
-            live,
-        }
-    }
-
-    pub(super) fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
-        let ms = since.elapsed().as_millis();
-        self.laps.push((phase.to_string(), ms));
-        match &self.live {
-            Live::Off => {}
-            Live::Bar(bar) => bar.set_message(format!("{phase}: {ms} ms")),
-            Live::Lines => crate::runlog::phase_line(phase, ms),
-            Live::Json => crate::runlog::phase_event(phase, ms),
-        }
-        *since = std::time::Instant::now();
-    }
-
-    /// Clears the spinner.
-    pub(super) fn done(&mut self) {
-        if let Live::Bar(bar) = std::mem::take(&mut self.live) {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 /// Reads every source of the plan and checks it against the contract. Fails on a rule break
@@ -119,7 +54,7 @@ pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<Raw
 /// Checks the sources read against the contract and applies the invoice events.
 pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut Timings) -> Loaded {
     let mut t = std::time::Instant::now();
-    let mut problems = Problems::new(Policy::of(plan));
+    let mut problems = Problems::new(plan.policy());
     let mut ledger = sources::parse::parse(
         &raw,
         &plan.base_currency,
@@ -245,7 +180,7 @@ pub(super) fn score_window_timed<'l>(
     };
     let facts = facts(plan, loaded, scored_window)?;
     timings.lap("metrics", &mut t);
-    let cards = crate::scorecards::cards(&loaded.ledger, &scored_window);
+    let cards = crate::cards::cards(&loaded.ledger, &scored_window);
     let custom_groups = facts
         .custom
         .group_aggregates(&plan.catalogue, &crate::rollups::members(&cards))

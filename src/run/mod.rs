@@ -4,7 +4,7 @@
 mod load;
 mod options;
 
-pub use load::{facts, load, score_window, Loaded, Scorecards, Timings};
+pub use load::{facts, load, score_window, Loaded, Scorecards};
 pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
 
 use std::collections::BTreeMap;
@@ -15,8 +15,10 @@ use crate::manifest::{FailedRun, Manifest};
 use crate::metrics::Window;
 use crate::model::Ledger;
 use crate::output::{Output, Partition, WholeTable};
+use crate::outputs::OutputTable;
+use crate::raw::RawTable;
 use crate::reconcile;
-use crate::sources::RawTable;
+use crate::timings::Timings;
 
 use load::{check_sources, read_sources, score_window_timed};
 
@@ -59,15 +61,15 @@ fn period_tables(
         let what = "building the output tables";
         let tables = [
             (
-                "scorecards",
-                crate::scorecards::frame(&plan.catalogue, l, &sc.facts, cards, scores),
+                OutputTable::Scorecards,
+                crate::scorecards::frame(&plan.catalogue, &plan.plans, l, &sc.facts, cards, scores),
             ),
             (
-                "kpi_scores",
+                OutputTable::KpiScores,
                 crate::kpi_scores::frame(&plan.catalogue, &plan.plans, l, cards, scores),
             ),
             (
-                "rollups",
+                OutputTable::Rollups,
                 crate::rollups::frame(
                     &plan.catalogue,
                     &sc.facts,
@@ -141,7 +143,7 @@ fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
     force: bool,
-    progress: crate::runlog::Progress,
+    progress: crate::timings::Progress,
     output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
@@ -165,15 +167,19 @@ fn run_timed(
     let raw = read_sources(plan, timings)?;
     // The committed snapshot, which the last manifest must describe: a run killed between its
     // commit and its manifest leaves the previous run's manifest beside its own tables.
-    let committed = output.committed_run()?;
-    let last_manifest = output.last_manifest();
+    let last = output
+        .last_manifest()
+        .and_then(|json| Manifest::parse(&json).ok());
+    let committed = output.committed_run(last.as_ref().map(|m| m.run.run_id.as_str()))?;
     let unchanged = |window: Window, raw: &[RawTable]| {
         let periods = window.labels();
-        let last = last_manifest.as_deref().and_then(|m| {
-            crate::manifest::same_run(m, plan, window.cal.grain.name(), &periods, raw)
-        });
-        last.filter(|id| Some(id) == committed.as_ref())
-            .map(|run_id| Ran::Unchanged { run_id, periods })
+        let last = last.as_ref()?;
+        let same = last.same_run(plan, window.cal.grain.name(), &periods, raw)
+            && Some(&last.run.run_id) == committed.as_ref();
+        same.then(|| Ran::Unchanged {
+            run_id: last.run.run_id.clone(),
+            periods,
+        })
     };
     if let (false, Some(first), Some(last)) = (force, spec.from, spec.to) {
         let window = Window {
@@ -202,17 +208,17 @@ fn run_timed(
     let rejects = crate::rejects::frame(&problems, &loaded.raw)
         .map_err(Error::polars("building the rejects table"))?;
     timings.lap("output tables", &mut t);
-    let mut written: BTreeMap<&'static str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut written: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for p in &parts {
         written
-            .entry(p.table)
+            .entry(p.table.name().to_string())
             .or_default()
             .insert(p.period.clone(), p.df.height());
     }
     let rejected = rejects.height();
     let periods = window.labels();
     let mut whole = [WholeTable {
-        table: "rejects",
+        table: OutputTable::Rejects,
         df: rejects,
     }];
     let files = output.commit(

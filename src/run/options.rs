@@ -7,6 +7,7 @@ use crate::config::Plan;
 use crate::error::Error;
 use crate::metrics::Window;
 use crate::model::Ledger;
+use crate::outputs::OutputTable;
 use crate::periods::{Calendar, Day, Grain};
 
 use super::load::load;
@@ -21,7 +22,7 @@ pub struct RunOptions {
     /// Run even when the last run wrote the same periods from the same inputs and pipeline.
     pub force: bool,
     /// How each phase shows on stderr as it ends.
-    pub progress: crate::runlog::Progress,
+    pub progress: crate::timings::Progress,
     pub from: Option<String>,
     pub to: Option<String>,
     pub grain: Option<Grain>,
@@ -165,12 +166,11 @@ pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Result<DryRun, Error> {
     };
     let grain = window.cal.grain.name();
     let periods = window.labels();
-    let partitions = ["scorecards", "kpi_scores", "rollups"]
-        .iter()
+    let partitions = OutputTable::partitioned()
         .flat_map(|t| {
             periods
                 .iter()
-                .map(move |p| format!("{t}/grain={grain}/period={p}/"))
+                .map(move |p| format!("{}/grain={grain}/period={p}/", t.name()))
         })
         .collect();
     Ok(DryRun {

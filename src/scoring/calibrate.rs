@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use super::curve::TOLERANCE;
 use super::RowScore;
+use crate::cards::Card;
 use crate::config::{OrgField, ScorePlan};
-use crate::scorecards::Card;
 
 fn field<'a>(c: &Card<'a>, f: OrgField) -> Option<&'a str> {
     let o = c.org?;
@@ -20,6 +20,26 @@ fn field<'a>(c: &Card<'a>, f: OrgField) -> Option<&'a str> {
         OrgField::Role => Some(&o.role),
         OrgField::ManagerId => o.manager_id.as_deref(),
     }
+}
+
+/// The calibration group of a row scored by `plan`, as text: each of the plan's group columns
+/// with the row's value, `department=East|role=account_manager`. A null value is left empty
+/// (`manager_id=`); a `|` or `\` in a value gets a `\` before it, so that two groups never read
+/// alike.
+pub fn group_label(plan: &ScorePlan, c: &Card) -> String {
+    let parts: Vec<String> = plan
+        .calibration_group
+        .iter()
+        .map(|f| {
+            let v = field(c, *f).unwrap_or("");
+            format!(
+                "{}={}",
+                f.name(),
+                v.replace('\\', "\\\\").replace('|', "\\|")
+            )
+        })
+        .collect();
+    parts.join("|")
 }
 
 /// Fills percentile, z-score, group size and rank of one period's rows.
@@ -119,6 +139,22 @@ mod tests {
             .collect();
         calibrate(&plans, &cards, &mut scores);
         scores
+    }
+
+    #[test]
+    fn a_group_reads_as_its_columns_and_values() {
+        let (o, odd) = (org("T|1"), org("a\\b"));
+        let card = |o| Card {
+            employee: 0,
+            k: 0,
+            org: Some(o),
+            days_employed: 30,
+        };
+        let p = plan(vec![OrgField::Department, OrgField::Role]);
+        assert_eq!(group_label(&p, &card(&o)), "department=D|role=r");
+        let p = plan(vec![OrgField::Team, OrgField::ManagerId]);
+        assert_eq!(group_label(&p, &card(&o)), "team=T\\|1|manager_id=");
+        assert_eq!(group_label(&p, &card(&odd)), "team=a\\\\b|manager_id=");
     }
 
     #[test]

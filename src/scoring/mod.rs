@@ -8,15 +8,17 @@ mod calibrate;
 pub mod curve;
 pub mod targets;
 
+pub use calibrate::group_label;
+
 use std::collections::{BTreeMap, HashMap};
 
+use crate::cards::Card;
 use crate::catalogue::{Catalogue, MetricId};
 use crate::config::{Kpi, ScorePlan};
 use crate::metrics::Facts;
 use crate::model::{LabelKey, Ledger};
-use crate::scorecards::Card;
-use crate::sources::parse::Problems;
-use crate::sources::RawTable;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 use targets::{Resolved, Targets};
 
 /// The score of one KPI of a rated row.

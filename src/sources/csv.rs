@@ -6,9 +6,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::ReadBreak;
 use crate::config::SourcePlan;
 use crate::error::Error;
+use crate::raw::ReadBreak;
 
 /// Why a file cannot be read as the CSV its source says it is.
 #[derive(Debug)]
@@ -300,8 +300,7 @@ pub(super) fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::def::Format;
-    use crate::sources::{FileInfo, RawTable};
+    use crate::raw::{FileInfo, RawTable};
     use crate::tables::Table;
 
     /// Rows as Polars reads them from `text`, to check the scan against.
@@ -354,7 +353,7 @@ mod tests {
         assert_eq!(ragged, vec![(2, 2), (3, 4)]);
         let t = RawTable {
             table: Table::Fees,
-            format: Format::Csv,
+            lines: true,
             files: vec![FileInfo {
                 path: "f.csv".into(),
                 rows: 5,

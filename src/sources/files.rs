@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Diagnostic, Plan, SourcePlan};
+use crate::config::{Plan, SourcePlan};
+use crate::diag::{ConfigErrors, Diagnostic};
 use crate::error::Error;
 
 use super::diag;
@@ -38,7 +39,7 @@ impl Found {
 /// object-store prefix); a plain object key is not listed at all.
 pub fn resolve_files(plan: &Plan, src: &SourcePlan) -> Result<Vec<Found>, Error> {
     let p = &src.place;
-    let config = |d: Diagnostic| Error::Config(crate::config::ConfigErrors(vec![d]));
+    let config = |d: Diagnostic| Error::Config(ConfigErrors(vec![d]));
     if crate::storage::is_url(&src.pattern) {
         let url =
             crate::storage::parse_url(&src.pattern).map_err(|e| config(diag(plan, p, e, None)))?;

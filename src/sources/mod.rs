@@ -13,150 +13,16 @@ pub use files::{resolve_files, Found};
 
 use csv::{csv_header, other_delimiter, show_delimiter};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 
 use crate::config::def::Format;
-use crate::config::{Diagnostic, Place, Plan, SourcePlan};
+use crate::config::{Place, Plan, SourcePlan};
+use crate::diag::{ConfigErrors, Diagnostic};
 use crate::error::Error;
-use crate::tables::{ColType, Table};
-
-/// One file a source matched.
-#[derive(Debug, Clone)]
-pub struct FileInfo {
-    pub path: PathBuf,
-    pub rows: usize,
-    /// xxh3-64 of the file's bytes, hex.
-    pub fingerprint: String,
-    /// Global index of the file's first row in its table.
-    pub first_row: usize,
-    /// CSV only: `(row, line)` for each row (0-based within the file) that starts on another
-    /// line than the row before it plus one, because a quoted value holds a line break; later
-    /// rows count on from it. Empty when every row `r` is on line `r + 2`.
-    pub line_marks: Vec<(usize, usize)>,
-}
-
-/// A row found malformed while a file is read, before any of its cells is checked: a CSV row
-/// with more or fewer fields than the header. The parse step reports it like a rule break.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadBreak {
-    /// 0-based global row of the table.
-    pub row: usize,
-    /// Canonical column name, or "" for the whole row.
-    pub column: &'static str,
-    /// The row's text as read (cut to 120 characters).
-    pub value: String,
-    pub rule: String,
-}
-
-/// A source read into memory: canonical string columns, and where each row came from.
-#[derive(Debug)]
-pub struct RawTable {
-    pub table: Table,
-    pub format: Format,
-    pub files: Vec<FileInfo>,
-    pub df: DataFrame,
-    /// Rows found malformed while reading, in row order.
-    pub breaks: Vec<ReadBreak>,
-}
-
-/// Where a row of a table came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowRef {
-    pub file: PathBuf,
-    /// 1-based data row within the file.
-    pub row: usize,
-    /// 1-based line of a CSV file (the header is line 1); `None` for Parquet.
-    pub line: Option<usize>,
-}
-
-impl std::fmt::Display for RowRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{} (row {})", self.file.display(), l, self.row),
-            None => write!(f, "{} (row {})", self.file.display(), self.row),
-        }
-    }
-}
-
-impl RawTable {
-    /// Rows read, in all files.
-    pub fn height(&self) -> usize {
-        self.files
-            .iter()
-            .map(|f| f.rows)
-            .sum::<usize>()
-            .max(self.df.height())
-    }
-
-    /// Drops every column but `keep`, once the rows are checked, so that the memory is reused
-    /// by the rest of the run instead of fresh pages the kernel must zero.
-    pub fn retain_columns(&mut self, keep: &[&str]) {
-        let cols: Vec<Column> = self
-            .df
-            .columns()
-            .iter()
-            .filter(|c| keep.contains(&c.name().as_str()))
-            .cloned()
-            .collect();
-        self.df = DataFrame::new(self.df.height(), cols).unwrap_or_default();
-    }
-
-    /// Whether the reader found row `i` malformed.
-    pub fn read_broken(&self, i: usize) -> bool {
-        !self.breaks.is_empty() && self.breaks.binary_search_by_key(&i, |b| b.row).is_ok()
-    }
-
-    /// Where global row `i` (0-based) came from.
-    pub fn row_ref(&self, i: usize) -> RowRef {
-        let k = self
-            .files
-            .partition_point(|f| f.first_row <= i)
-            .saturating_sub(1);
-        match self.files.get(k) {
-            Some(f) => {
-                let r = i - f.first_row;
-                let k = f.line_marks.partition_point(|m| m.0 <= r);
-                let line = match k.checked_sub(1).map(|k| f.line_marks[k]) {
-                    Some((r0, l0)) => l0 + (r - r0),
-                    None => r + 2,
-                };
-                RowRef {
-                    file: f.path.clone(),
-                    row: r + 1,
-                    line: (self.format == Format::Csv).then_some(line),
-                }
-            }
-            None => RowRef {
-                file: PathBuf::new(),
-                row: i + 1,
-                line: None,
-            },
-        }
-    }
-
-    /// A canonical text column; `None` when it is absent or typed.
-    pub fn column(&self, name: &str) -> Option<&StringChunked> {
-        self.df.column(name).ok().and_then(|c| c.str().ok())
-    }
-
-    /// An empty table with every canonical column, for optional tables a pipeline leaves out.
-    pub fn empty(table: Table) -> RawTable {
-        let cols: Vec<Column> = table
-            .columns()
-            .iter()
-            .map(|c| Column::new(c.name.into(), Vec::<Option<String>>::new()))
-            .collect();
-        RawTable {
-            table,
-            format: Format::Csv,
-            files: Vec::new(),
-            df: DataFrame::new_infer_height(cols).unwrap_or_default(),
-            breaks: Vec::new(),
-        }
-    }
-}
+use crate::raw::{FileInfo, RawTable};
+use crate::tables::ColType;
 
 fn diag(plan: &Plan, place: &Place, message: String, hint: Option<String>) -> Diagnostic {
     Diagnostic {
@@ -370,7 +236,7 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
         frames.push(df);
     }
     if !problems.is_empty() {
-        return Err(Error::Config(crate::config::ConfigErrors(problems)));
+        return Err(Error::Config(ConfigErrors(problems)));
     }
     let mut df = frames.pop().unwrap_or_default();
     if let Some(first) = frames.first().cloned() {
@@ -385,7 +251,7 @@ pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
     }
     Ok(RawTable {
         table: src.table,
-        format: src.format,
+        lines: src.format == Format::Csv,
         files: infos,
         df,
         breaks,

@@ -288,7 +288,12 @@ fn custom_metrics_match_the_hand_computed_fixture() {
         assert_eq!(v(id, label, m), w, "{id} {label} {m}");
     }
     let e2_growth = f
-        .value(cat, emp("E2"), k_of("2024-02"), cat.id("cash_growth").unwrap())
+        .value(
+            cat,
+            emp("E2"),
+            k_of("2024-02"),
+            cat.id("cash_growth").unwrap(),
+        )
         .as_f64()
         .unwrap();
     assert!((e2_growth - (2137.04 / 3561.73 - 1.0)).abs() < 1e-15);
@@ -326,12 +331,22 @@ fn custom_metrics_match_the_hand_computed_fixture() {
     assert!(near(collect("2024-02", "fee_yield"), 0.03125));
     assert!(near(collect("2024-02", "nonrecourse_cash"), 2137.04));
     assert_eq!(collect("2024-03", "max_cny_write_off"), None);
-    assert!(near(collect("2024-02", "cash_growth"), 5137.04 / 4561.73 - 1.0));
-    assert!(near(collect("2024-03", "cash_growth"), 2600.0 / 5137.04 - 1.0));
+    assert!(near(
+        collect("2024-02", "cash_growth"),
+        5137.04 / 4561.73 - 1.0
+    ));
+    assert!(near(
+        collect("2024-03", "cash_growth"),
+        2600.0 / 5137.04 - 1.0
+    ));
     // A quarter run: lag reads 2023-Q4, outside the window.
     let q = run(Grain::Quarter, "2024-Q1", "2024-Q1");
     let kq = q.facts.window.len() - 1;
-    let qv = |id: &str, m: &str| q.facts.value(cat, emp(id), kq, cat.id(m).unwrap()).to_string();
+    let qv = |id: &str, m: &str| {
+        q.facts
+            .value(cat, emp(id), kq, cat.id(m).unwrap())
+            .to_string()
+    };
     assert_eq!(qv("E1", "cash_growth"), "0.25");
     assert_eq!(qv("E2", "cash_growth"), "null");
     assert_eq!(qv("E1", "median_requested"), "1750");

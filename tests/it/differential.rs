@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use factorscore::catalogue::builtin::BUILTINS;
+use factorscore::frame::metric_defs;
+use factorscore::outputs::{kpi_scores, rollups, scorecards, ColumnDef, OutputTable};
 
 use crate::cli::run_ok;
 use crate::common::fixture;
@@ -16,36 +17,45 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The names of the custom metrics a pipeline declares (contract 3.1), in order.
-fn custom_metrics(pipeline: &Path) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct Pipeline {
-        #[serde(default)]
-        metrics: Vec<Declared>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Declared {
-        name: String,
-    }
-    let text = std::fs::read_to_string(pipeline).unwrap();
-    let p: Pipeline = serde_saphyr::from_str(&text).unwrap();
-    p.metrics.into_iter().map(|m| m.name).collect()
+/// The tables compared, and the columns of each that are the row keys (with grain and period).
+fn tables() -> [(OutputTable, Vec<ColumnDef<'static>>); 3] {
+    [
+        (OutputTable::Scorecards, vec![scorecards::EMPLOYEE_ID]),
+        (
+            OutputTable::KpiScores,
+            vec![kpi_scores::EMPLOYEE_ID, kpi_scores::METRIC],
+        ),
+        (OutputTable::Rollups, vec![rollups::LEVEL, rollups::KEY]),
+    ]
 }
 
-/// The custom metrics' columns in `table`: `custom` in scorecards and rollups, none in kpi_scores.
-fn custom_columns(table: &str, custom: usize) -> usize {
-    if table == "kpi_scores" {
-        0
-    } else {
-        custom
-    }
+/// The columns factorscore writes and the reference does not compute: what the report reads of
+/// how a scorecard row's bonus and calibration are worked out. Left out of the comparison by name.
+fn not_in_reference() -> [(OutputTable, ColumnDef<'static>); 5] {
+    [
+        scorecards::PLAN,
+        scorecards::BASE_SALARY,
+        scorecards::MONTHS,
+        scorecards::BONUS_MULTIPLIER,
+        scorecards::CALIBRATION_GROUP,
+    ]
+    .map(|c| (OutputTable::Scorecards, c))
 }
 
-/// The columns compared per table besides the row keys, derived from the metric registry:
-/// scorecards' 8 identity columns, the metrics and 6 score columns; kpi_scores' 16 columns;
-/// rollups' employees and rated and the metrics.
-fn columns() -> [usize; 3] {
-    [8 + BUILTINS.len() + 6, 16, 2 + BUILTINS.len()]
+/// The columns compared per table besides the row keys, from the output-table registry with the
+/// pipeline's metric catalogue: scorecards' 8 identity columns, the metrics (built-in and the
+/// pipeline's own) and 6 score columns; kpi_scores' 16 columns; rollups' employees and rated and
+/// the metrics.
+fn columns(pipeline: &Path) -> [usize; 3] {
+    let plan = factorscore::config::load(pipeline).expect("pipeline loads");
+    let metrics = metric_defs(&plan.catalogue);
+    let skipped = not_in_reference();
+    tables().map(|(t, keys)| {
+        t.columns(&metrics)
+            .into_iter()
+            .filter(|c| !keys.contains(c) && !skipped.contains(&(t, *c)))
+            .count()
+    })
 }
 
 /// Runs factorscore and the reference on the same inputs and compares them; returns the row
@@ -58,8 +68,6 @@ fn differential(
     last: &str,
 ) -> [usize; 3] {
     let tmp = tempfile::tempdir().unwrap();
-    // the pipeline's custom metrics (contract 3.1) are compared too, after the registry's
-    let custom = custom_metrics(pipeline).len();
     let ours = tmp.path().join("ours");
     let reference = tmp.path().join("reference");
     run_ok(
@@ -95,14 +103,22 @@ fn differential(
         "reference failed (DuckDB and PyYAML are installed by scripts/install-test-deps.sh):\n{log}"
     );
     let compare = root().join("bench/compare.py");
-    let (ok, log) = py(&[compare.as_os_str(), ours.as_os_str(), reference.as_os_str()]);
+    let ours_only: Vec<String> = not_in_reference()
+        .iter()
+        .map(|(t, c)| format!("{}.{}", t.name(), c.name))
+        .collect();
+    let ours_only = ours_only.join(",");
+    let (ok, log) = py(&[
+        compare.as_os_str(),
+        ours.as_os_str(),
+        reference.as_os_str(),
+        "--ours-only".as_ref(),
+        ours_only.as_ref(),
+    ]);
     assert!(ok, "factorscore and the SQL reference disagree:\n{log}");
     let mut rows = [0; 3];
-    for (i, (table, cols)) in ["scorecards", "kpi_scores", "rollups"]
-        .iter()
-        .zip(columns())
-        .enumerate()
-    {
+    for (i, ((table, _), cols)) in tables().into_iter().zip(columns(pipeline)).enumerate() {
+        let table = table.name();
         let line = log
             .lines()
             .find(|l| l.starts_with(&format!("{table}:")))
@@ -112,7 +128,6 @@ fn differential(
             .nth(2)
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("no row count in {line}"));
-        let cols = cols + custom_columns(table, custom);
         let want = if n == 0 {
             format!("{table}: compared 0 rows: no rows on either side")
         } else {
@@ -195,12 +210,17 @@ fn the_sql_reference_matches_the_hand_computed_custom_metrics() {
 }
 
 #[test]
-#[ignore = "needs custom metrics (contract 3.1) and decided_by / application_id (contract 3) in \
-            factorscore: un-ignore once both are in"]
 fn custom_metrics_agree_with_the_sql_reference() {
     let pipeline = fixture("custom_metrics/pipeline.yaml");
+    let plan = factorscore::config::load(&pipeline).expect("pipeline loads");
+    let custom: Vec<&str> = plan
+        .catalogue
+        .custom
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
     assert_eq!(
-        custom_metrics(&pipeline),
+        custom,
         [
             "nonrecourse_cash",
             "collection_count",

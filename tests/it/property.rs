@@ -79,7 +79,7 @@ fn check_company(seed: u64, grain: Grain) {
         .cloned()
         .chain(["UNASSIGNED".to_string()])
         .collect();
-    let all_cards = factorscore::scorecards::cards(l, &w);
+    let all_cards = factorscore::cards::cards(l, &w);
     for p in w.periods() {
         let label = w.cal.label(p);
         let (ps, pe) = (w.cal.start(p), w.cal.end(p));

@@ -10,7 +10,7 @@ use crate::ledger::Swept;
 use crate::metrics::Window;
 use crate::model::{Decision, Ledger};
 use crate::periods::Day;
-use crate::sources::RawTable;
+use crate::raw::RawTable;
 use crate::tables::Table;
 
 /// The entity and period-index columns of every rows frame.

@@ -19,10 +19,6 @@ pub struct Scope<'a> {
     pub periods: &'a [String],
     /// The output folder, as the header shows it.
     pub source: &'a str,
-    /// Base salaries and multipliers, or why they are not known.
-    pub basis: &'a Result<super::basis::Basis, super::basis::Missing>,
-    /// Months in one period of the grain.
-    pub months: i64,
 }
 
 impl Scope<'_> {

@@ -2,9 +2,8 @@
 
 use std::fmt::Write;
 
-use super::super::basis::show_multiplier;
 use super::super::data::{Card, Kpi, Tables};
-use super::super::format::{escape, money_cents, num, pct};
+use super::super::format::{escape, money_cents, num, pct, show_multiplier};
 use super::super::svg::{self, Series, Unit};
 use super::{flag_reason, opt, Scope};
 
@@ -26,7 +25,6 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         s.push_str(&kpi_table(scope, &kpis));
         s.push_str(&curves(scope, &kpis));
     }
-    let plan = kpis.first().map(|k| k.plan.as_str());
     s.push_str(&trend_and_group(scope, t, c));
     // The bonus.
     let _ = writeln!(
@@ -35,7 +33,7 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         scope.t("bonus_math"),
         scope.t("bonus_formula")
     );
-    s.push_str(&bonus_line(scope, c, plan));
+    s.push_str(&bonus_line(scope, c));
     s.push_str("</p>\n");
     s.push_str("</section>\n");
     s
@@ -122,9 +120,7 @@ fn trend_and_group(scope: &Scope, t: &Tables, c: &Card) -> String {
         scope.w("na_composite"),
     ));
     s.push('\n');
-    let fields = |p: &str| super::super::group_fields(scope.basis, p);
-    let group: &[f64] = t
-        .group_key(c, &fields)
+    let group: &[f64] = Tables::group_key(c)
         .and_then(|k| t.ix.groups.get(&k))
         .map_or(&[], Vec::as_slice);
     let caption = format!(
@@ -145,27 +141,22 @@ fn trend_and_group(scope: &Scope, t: &Tables, c: &Card) -> String {
     s
 }
 
-/// The bonus arithmetic with this row's figures, or why it cannot be written out.
-fn bonus_line(scope: &Scope, c: &Card, plan: Option<&str>) -> String {
-    let (Some(g), Some(_), Some(plan)) = (&c.grade, c.composite, plan) else {
+/// The bonus arithmetic with this row's figures (as the scorecards table holds them), or why it
+/// cannot be written out.
+fn bonus_line(scope: &Scope, c: &Card) -> String {
+    let (Some(g), Some(_)) = (&c.grade, c.composite) else {
         return format!("<br>{}", scope.t("bonus_not_rated"));
     };
-    let figures = match scope.basis {
-        Ok(b) => match (
-            b.salary.get(&c.employee_id),
-            b.multiplier.get(&(plan.to_string(), g.clone())),
-        ) {
-            (Some(s), Some(m)) => Ok((*s, *m)),
-            _ => Err(scope.w("basis_unknown").to_string()),
-        },
-        Err(why) => Err(why.clone()),
+    let figures = match (c.base_salary_cents, c.months, c.multiplier) {
+        (Some(salary), Some(months), Some(m)) => Ok((salary, months, m)),
+        _ => Err(scope.w("basis_unknown")),
     };
     match figures {
-        Ok((salary, m)) => format!(
+        Ok((salary, months, m)) => format!(
             "<br><span class=\"bonus-arith\">{} = {} × {} × {} ({} {}) × {} ÷ {} = <b>{}</b></span>",
             scope.t("bonus"),
-            money_cents(i128::from(salary)),
-            scope.months,
+            money_cents(salary),
+            months,
             show_multiplier(m),
             scope.t("grade"),
             escape(g),
@@ -181,7 +172,7 @@ fn bonus_line(scope: &Scope, c: &Card, plan: Option<&str>) -> String {
             scope.t("days_employed"),
             scope.t("bonus"),
             money_cents(c.bonus_cents),
-            escape(&why)
+            escape(why)
         ),
     }
 }

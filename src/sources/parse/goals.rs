@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::{cells, next, Problems, Row};
+use super::{cells, next, Row};
 use crate::catalogue::{Catalogue, MetricId};
 use crate::model::{AdjustmentRow, LabelKey, Ledger, TargetRow};
-use crate::sources::RawTable;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 
 impl Row<'_, '_> {
     fn label(&mut self, v: Option<super::Cell<'_>>) -> Option<LabelKey> {

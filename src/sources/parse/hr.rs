@@ -1,10 +1,11 @@
 //! Checks of the HR tables: employees, org history, assignments, reviews, targets, adjustments.
 
-use super::{cells, next, show, Problems, Row, Rows};
+use super::{cells, next, show, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
-use crate::sources::RawTable;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 
 pub(super) fn employees(p: &mut Problems, l: &mut Ledger, t: &RawTable) {
     let (mut id, mut name, mut hire, mut term, mut sal) = (

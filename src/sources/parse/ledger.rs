@@ -2,12 +2,13 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{cells, next, show, Problems, Row, Rows};
+use super::{cells, next, show, Row, Rows};
 use crate::model::LeftOutRate;
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
-use crate::sources::RawTable;
+use crate::problems::Problems;
+use crate::raw::RawTable;
 use crate::tables::Table;
 
 pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &str) {

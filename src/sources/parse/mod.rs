@@ -4,16 +4,14 @@
 mod goals;
 mod hr;
 mod ledger;
-mod problems;
-
-pub use problems::{Break, Policy, Problems, SHOWN};
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
-use super::RawTable;
 use crate::model::*;
 use crate::money;
 use crate::periods::{parse_day, Day};
+use crate::problems::Problems;
+use crate::raw::RawTable;
 use crate::tables::Table;
 
 /// One cell: text as read, or a value a typed source already holds.

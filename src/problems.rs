@@ -3,8 +3,8 @@
 //! writes the row to the `rejects` table. A row left out only because a row it references was
 //! (a *cascade*) is rejected whatever its own table's policy, since it breaks no rule itself.
 
-use crate::error::{InputErrors, RuleBreak};
-use crate::sources::RawTable;
+use crate::diag::{InputErrors, RuleBreak};
+use crate::raw::RawTable;
 use crate::tables::Table;
 
 /// How many rule breaks a failed run lists.
@@ -25,14 +25,6 @@ impl Policy {
     pub fn with_quarantine(mut self, t: Table) -> Self {
         self.quarantine[t as usize] = true;
         self
-    }
-
-    /// The policy of a pipeline's sources.
-    pub fn of(plan: &crate::config::Plan) -> Self {
-        plan.sources
-            .iter()
-            .filter(|s| s.on_error == crate::config::def::OnError::Quarantine)
-            .fold(Policy::strict(), |p, s| p.with_quarantine(s.table))
     }
 
     pub fn quarantines(&self, t: Table) -> bool {
