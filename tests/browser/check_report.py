@@ -46,7 +46,8 @@ def main():
             loc = page.locator(f"section#e-{a.employee} [data-bonus]").first
             shown = loc.inner_text().strip() if loc.count() else None
         if a.screenshot:
-            page.screenshot(path=a.screenshot, full_page=True)
+            # A full-page screenshot of a long page takes a while on a loaded 2-core machine.
+            page.screenshot(path=a.screenshot, full_page=True, timeout=180_000)
         browser.close()
     others = [r for r in requests if r != url]
     if others:

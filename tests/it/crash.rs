@@ -93,7 +93,7 @@ fn seen(out: &Path) -> Result<Seen, String> {
     let script = r#"
 import duckdb, json, sys
 out = sys.argv[1]
-c = duckdb.connect(config={'enable_progress_bar': False})
+c = duckdb.connect(); c.execute('SET enable_progress_bar = false')
 res = {}
 for t in ['scorecards', 'kpi_scores', 'rollups']:
     files = [f for (f,) in c.sql(f"select file from glob('{out}/{t}/**/*')").fetchall()]

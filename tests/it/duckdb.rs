@@ -26,7 +26,7 @@ fn duckdb_reads_the_sample_backfill_as_one_table() {
     run_ok(&root.join("pipelines/monthly.yaml"), &[], tmp.path());
     let got = duckdb(&format!(
         r#"
-c = duckdb.connect(config={{'enable_progress_bar': False}})
+c = duckdb.connect(); c.execute('SET enable_progress_bar = false')
 t = "read_parquet('{out}/scorecards/**/*.parquet', hive_partitioning = true)"
 rows, periods, first, last, grains = c.sql(f"select count(*), count(distinct period), min(period), max(period), string_agg(distinct grain) from {{t}}").fetchone()
 # Employee-months employed, from the HR file alone.
@@ -73,7 +73,7 @@ fn typed_parquet_sources_match_csv() {
     duckdb(&format!(
         r#"
 import os
-c = duckdb.connect(config={{'enable_progress_bar': False}})
+c = duckdb.connect(); c.execute('SET enable_progress_bar = false')
 src, dst = '{src}', '{dst}'
 money = {{'face_amount', 'advance_amount', 'amount', 'requested_amount', 'base_salary'}}
 dates = {{'purchase_date', 'due_date', 'paid_on', 'written_off_on', 'booked_on', 'valid_from', 'valid_to', 'hire_date', 'termination_date', 'rate_date', 'reviewed_on'}}
@@ -99,7 +99,7 @@ for f in os.listdir(src + '/input'):
     run(&pq.join("pipeline.yaml"), &tmp.path().join("out_pq"));
     let diff = duckdb(&format!(
         r#"
-c = duckdb.connect(config={{'enable_progress_bar': False}})
+c = duckdb.connect(); c.execute('SET enable_progress_bar = false')
 a = "read_parquet('{a}/scorecards/**/*.parquet')"
 b = "read_parquet('{b}/scorecards/**/*.parquet')"
 n = c.sql(f"select count(*) from {{a}}").fetchone()[0]

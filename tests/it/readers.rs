@@ -51,7 +51,7 @@ const READERS: [(&str, &str); 4] = [
         "duckdb",
         r#"
 import duckdb
-c = duckdb.connect(config={'enable_progress_bar': False})
+c = duckdb.connect(); c.execute('SET enable_progress_bar = false')
 def figures(path, col):
     t = f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
     rows, periods, first, last, grains, tot = c.sql(
