@@ -40,6 +40,17 @@ pub struct Card {
     pub multiplier: Option<i128>,
     /// The calibration group within the plan and period, as scoring keys it.
     pub calibration_group: Option<String>,
+    /// The pipeline's own metrics (contract 3.1), in column order: the columns of the table that
+    /// the output-table registry and the built-in metrics do not name.
+    pub own: Vec<(String, Own)>,
+}
+
+/// A custom metric's value, typed as its column is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Own {
+    Money(Option<i128>),
+    Count(Option<i64>),
+    Number(Option<f64>),
 }
 
 /// A `kpi_scores` row.
@@ -343,6 +354,7 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
     let months = optional(df, sc::MONTHS.name, i64s)?;
     let multiplier = optional(df, sc::BONUS_MULTIPLIER.name, |df, n| scaled(df, n, 4))?;
     let group = optional(df, sc::CALIBRATION_GROUP.name, strs)?;
+    let own = own_columns(df)?;
     Ok((0..df.height())
         .map(|i| Card {
             period: period.to_string(),
@@ -368,8 +380,29 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
             months: months[i],
             multiplier: multiplier[i],
             calibration_group: group[i].clone(),
+            own: own.iter().map(|(n, v)| (n.clone(), v[i])).collect(),
         })
         .collect())
+}
+
+/// The custom metric columns of a scorecards partition, each with its values.
+fn own_columns(df: &DataFrame) -> PolarsResult<Vec<(String, Vec<Own>)>> {
+    let cat = crate::catalogue::Catalogue::default();
+    let known = OutputTable::Scorecards.columns(&crate::frame::metric_defs(&cat));
+    let mut out = Vec::new();
+    for c in df.columns() {
+        let name = c.name().as_str();
+        if known.iter().any(|k| k.name == name) || name == "grain" || name == "period" {
+            continue;
+        }
+        let vals: Vec<Own> = match c.dtype() {
+            DataType::Decimal(..) => cents(df, name)?.into_iter().map(Own::Money).collect(),
+            DataType::Int64 => i64s(df, name)?.into_iter().map(Own::Count).collect(),
+            _ => f64s(df, name)?.into_iter().map(Own::Number).collect(),
+        };
+        out.push((name.to_string(), vals));
+    }
+    Ok(out)
 }
 
 fn kpis(df: &DataFrame, period: &str) -> PolarsResult<Vec<Kpi>> {

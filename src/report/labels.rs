@@ -74,6 +74,9 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("composite_trend", "Composite score over time", "综合得分趋势"),
     ("calibration", "Calibration in group", "组内校准"),
     ("bonus_math", "How the bonus is computed", "奖金计算"),
+    ("own_measures", "The company's own measures", "自定义指标"),
+    ("measure", "Measure", "指标"),
+    ("value", "Value", "数值"),
     (
         "bonus_formula",
         "bonus = base salary × months in the period × the grade's multiplier × days employed ÷ days in the period, rounded once to the cent",

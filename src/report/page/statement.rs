@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::super::data::{Card, Kpi, Tables};
+use super::super::data::{Card, Kpi, Own, Tables};
 use super::super::format::{escape, money_cents, num, pct, show_multiplier};
 use super::super::svg::{self, Series, Unit};
 use super::{flag_reason, opt, Scope};
@@ -25,6 +25,7 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         s.push_str(&kpi_table(scope, &kpis));
         s.push_str(&curves(scope, &kpis));
     }
+    s.push_str(&own_measures(scope, c));
     s.push_str(&trend_and_group(scope, t, c));
     // The bonus.
     let _ = writeln!(
@@ -36,6 +37,34 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
     s.push_str(&bonus_line(scope, c));
     s.push_str("</p>\n");
     s.push_str("</section>\n");
+    s
+}
+
+/// The pipeline's own metrics of the row (contract 3.1), when it declares any.
+fn own_measures(scope: &Scope, c: &Card) -> String {
+    if c.own.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "<h3>{}</h3>\n<table class=\"kpis own\">\n<tr><th>{}</th><th class=\"n\">{}</th></tr>\n",
+        scope.t("own_measures"),
+        scope.t("measure"),
+        scope.t("value")
+    );
+    for (name, v) in &c.own {
+        let shown = match *v {
+            Own::Money(Some(x)) => money_cents(x),
+            Own::Count(Some(n)) => num(n as f64, 0),
+            Own::Number(Some(x)) => num(x, 4),
+            _ => scope.na("na_value"),
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td class=\"n\">{shown}</td></tr>",
+            escape(name)
+        );
+    }
+    s.push_str("</table>\n");
     s
 }
 
