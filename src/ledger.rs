@@ -26,6 +26,9 @@ pub struct Swept {
     /// They are left out: the balance goes on as if they were not there.
     pub left_out_collections: Vec<u32>,
     pub left_out_write_offs: Vec<u32>,
+    /// Per invoice, the day its balance in its own currency fell to 0 (`Day::MAX` while it is
+    /// open): it has a balance at the end of day d exactly when purchase <= d < paid_off.
+    pub paid_off: Vec<Day>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +130,7 @@ pub fn sweep(
         deltas: Vec::with_capacity(n + col.len() + wo.len()),
         left_out_collections: Vec::new(),
         left_out_write_offs: Vec::new(),
+        paid_off: vec![Day::MAX; n],
     };
     for i in 0..n {
         let rate = inv.rate[i];
@@ -197,6 +201,9 @@ pub fn sweep(
             };
             if new_bal != bal {
                 bal = new_bal;
+                if bal == 0 && s.paid_off[i] == Day::MAX {
+                    s.paid_off[i] = e.day;
+                }
                 let nb = convert(bal, rate);
                 if nb != bal_base {
                     s.deltas.push(BalanceDelta {

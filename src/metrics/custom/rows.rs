@@ -123,7 +123,9 @@ fn events(l: &Ledger, table: CustomTable) -> &crate::model::InvoiceEvents {
 }
 
 /// Every invoice with a balance at a period end of the window: (invoice, period end, balance in
-/// base cents), from the sweep's balance changes (their running sum is the converted balance).
+/// base cents). An invoice has one while its balance in its own currency is above 0 (contract
+/// 3.1's `bal_i(pe) > 0`); the running sum of the sweep's balance changes is that balance
+/// converted, which may round to 0.00 for a tiny balance in a currency worth little.
 fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
     let w = src.window;
     let ends: Vec<Day> = w.periods().map(|p| w.cal.end(p)).collect();
@@ -137,20 +139,20 @@ fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
             end += 1;
         }
         let changes = &deltas[j..end];
-        // Period ends from the purchase on; the balance only falls after the purchase.
+        let paid_off = src.s.paid_off[i as usize];
+        // Period ends from the purchase (the first change) until the balance is paid off.
         let first = ends.partition_point(|&pe| pe < changes[0].day);
         let mut bal = 0i64;
         let mut c = 0;
         for &pe in &ends[first..] {
+            if pe >= paid_off {
+                break;
+            }
             while c < changes.len() && changes[c].day <= pe {
                 bal += changes[c].amount;
                 c += 1;
             }
-            if bal > 0 {
-                out.push((i, pe, bal));
-            } else if c == changes.len() {
-                break;
-            }
+            out.push((i, pe, bal));
         }
         j = end;
     }
