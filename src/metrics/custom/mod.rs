@@ -60,57 +60,56 @@ impl CustomFacts {
         if !self.rows.iter().any(Option::is_some) {
             return Ok(out);
         }
-        let membership = DataFrame::new(
-            members.len(),
-            vec![
-                Column::new(
-                    ENTITY.into(),
-                    members.iter().map(|m| m.0).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    PERIOD.into(),
-                    members.iter().map(|m| m.1).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "team".into(),
-                    members.iter().map(|m| m.2).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "department".into(),
-                    members.iter().map(|m| m.3).collect::<Vec<_>>(),
-                ),
-            ],
-        )?;
+        // Each row's team and department, found by (entity, period) in a dense table.
+        let mut teams = Names::default();
+        let mut departments = Names::default();
+        let mut team_of: HashMap<(u32, u32), (u32, u32)> = HashMap::with_capacity(members.len());
+        for &(e, k, team, dept) in members {
+            team_of.insert((e, k), (teams.index(team), departments.index(dept)));
+        }
+        let (teams, departments) = (teams.names, departments.names);
         for (i, m) in cat.custom.iter().enumerate() {
             let (Some(rows), Some(a)) = (&self.rows[i], m.aggregate()) else {
                 continue;
             };
-            let joined = rows.clone().lazy().join(
-                membership.clone().lazy(),
-                [col(ENTITY), col(PERIOD)],
-                [col(ENTITY), col(PERIOD)],
-                JoinArgs::new(JoinType::Left),
+            let es = rows.column(ENTITY)?.u32()?;
+            let ks = rows.column(PERIOD)?.u32()?;
+            let (mut ts, mut ds): (Vec<Option<u32>>, Vec<Option<u32>>) = (
+                Vec::with_capacity(rows.height()),
+                Vec::with_capacity(rows.height()),
             );
-            for (level, by) in [
-                ("company", None),
-                ("department", Some("department")),
-                ("team", Some("team")),
+            for (e, k) in es.iter().zip(ks.iter()) {
+                let g = e.zip(k).and_then(|ek| team_of.get(&ek));
+                ts.push(g.map(|g| g.0));
+                ds.push(g.map(|g| g.1));
+            }
+            let mut df = rows.clone();
+            df.with_column(Column::new("__team".into(), ts))?;
+            df.with_column(Column::new("__department".into(), ds))?;
+            for (level, by, names) in [
+                ("company", None, &[][..]),
+                ("department", Some("__department"), &departments[..]),
+                ("team", Some("__team"), &teams[..]),
             ] {
                 let mut keys = vec![col(PERIOD)];
-                let mut lf = joined.clone();
+                let mut lf = df.clone().lazy();
                 if let Some(b) = by {
                     lf = lf.filter(col(b).is_not_null());
                     keys.push(col(b));
                 }
-                let df = lf.group_by(keys).agg([agg_expr(a)]).collect()?;
-                let ks = df.column(PERIOD)?.u32()?.clone();
-                let names = by.map(|b| df.column(b).and_then(|c| c.str().cloned()));
-                let names = names.transpose()?;
-                let vals = values_of(&df, m.kind)?;
-                for (r, v) in vals.into_iter().enumerate() {
-                    let Some(k) = ks.get(r) else { continue };
-                    let key = match &names {
-                        Some(n) => n.get(r).unwrap_or("").to_string(),
+                let g = lf.group_by(keys).agg([agg_expr(a)]).collect()?;
+                let gk = g.column(PERIOD)?.u32()?.clone();
+                let gi = match by {
+                    Some(b) => Some(g.column(b)?.u32()?.clone()),
+                    None => None,
+                };
+                for (r, v) in values_of(&g, m.kind)?.into_iter().enumerate() {
+                    let Some(k) = gk.get(r) else { continue };
+                    let key = match &gi {
+                        Some(ix) => match ix.get(r) {
+                            Some(x) => names[x as usize].to_string(),
+                            None => continue,
+                        },
                         None => "company".to_string(),
                     };
                     let entry = out
@@ -121,6 +120,22 @@ impl CustomFacts {
             }
         }
         Ok(out)
+    }
+}
+
+/// Names given dense indexes in the order first seen.
+#[derive(Default)]
+struct Names<'a> {
+    names: Vec<&'a str>,
+    index: HashMap<&'a str, u32>,
+}
+
+impl<'a> Names<'a> {
+    fn index(&mut self, name: &'a str) -> u32 {
+        *self.index.entry(name).or_insert_with(|| {
+            self.names.push(name);
+            (self.names.len() - 1) as u32
+        })
     }
 }
 
