@@ -11,6 +11,8 @@ use crate::raw::RawTable;
 /// in base currency cents, each converted and rounded on its own.
 #[derive(Debug, Default)]
 pub struct Swept {
+    /// The applied part of each collection in the invoice's own currency (cents).
+    pub applied: Vec<i64>,
     pub collection_base: Vec<i64>,
     pub applied_base: Vec<i64>,
     pub recovery_base: Vec<i64>,
@@ -104,6 +106,7 @@ pub fn sweep(
     };
 
     let mut s = Swept {
+        applied: vec![0; col.len()],
         collection_base: vec![0; col.len()],
         applied_base: vec![0; col.len()],
         recovery_base: vec![0; col.len()],
@@ -171,6 +174,7 @@ pub fn sweep(
                     );
                     continue;
                 }
+                s.applied[j] = applied;
                 s.collection_base[j] = convert(a, rate);
                 s.applied_base[j] = convert(applied, rate);
                 s.recovery_base[j] = if written_off {

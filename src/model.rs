@@ -117,6 +117,9 @@ pub struct Invoices {
     pub rate: Vec<i64>,
     /// Row in the raw table.
     pub row: Vec<u32>,
+    /// The approved application the invoice was bought under (`application_id`), as an index
+    /// into [`Applications`].
+    pub application: Vec<Option<u32>>,
 }
 
 /// Dated money events tied to an invoice: collections, write-offs or fees.
@@ -178,11 +181,21 @@ pub enum Decision {
 
 #[derive(Debug, Default)]
 pub struct Applications {
+    /// Application ids; an application's index is its index here.
+    pub ids: Interner,
+    /// Client per application, an index into [`Applications::clients`] (applications may name
+    /// clients that have no invoice, so they are kept apart from the ledger's clients).
+    pub client: Vec<u32>,
+    pub clients: Interner,
     pub employee: Vec<u32>,
     /// Microseconds since the epoch, UTC.
     pub received_at: Vec<i64>,
     pub received_day: Vec<Day>,
+    /// Microseconds since the epoch, UTC.
+    pub decided_at: Vec<Option<i64>>,
     pub decided_day: Vec<Option<Day>>,
+    /// Who decided (`decided_by`), set only with a decided_at.
+    pub decided_by: Vec<Option<u32>>,
     pub decision: Vec<Decision>,
     pub funded_at: Vec<Option<i64>>,
     pub funded_day: Vec<Option<Day>>,
@@ -199,20 +212,6 @@ impl Applications {
 
     pub fn is_empty(&self) -> bool {
         self.row.is_empty()
-    }
-
-    /// Leaves out the applications of the raw rows `rows` (sorted).
-    pub fn drop_rows(&mut self, rows: &[u32]) {
-        let keep = kept(&self.row, rows);
-        retain(&mut self.employee, &keep);
-        retain(&mut self.received_at, &keep);
-        retain(&mut self.received_day, &keep);
-        retain(&mut self.decided_day, &keep);
-        retain(&mut self.decision, &keep);
-        retain(&mut self.funded_at, &keep);
-        retain(&mut self.funded_day, &keep);
-        retain(&mut self.requested_base, &keep);
-        retain(&mut self.row, &keep);
     }
 }
 
@@ -315,6 +314,7 @@ pub struct Ledger {
 pub struct LeftOut {
     pub employees: std::collections::HashMap<String, String>,
     pub invoices: std::collections::HashMap<String, String>,
+    pub applications: std::collections::HashMap<String, String>,
     /// Rejected fx rates: currency and date when they could be read, and why.
     pub rates: Vec<LeftOutRate>,
 }

@@ -1,9 +1,9 @@
 //! Contract section 4: the same metrics per team, department and company. Each scorecard row
 //! counts in the team and department it shows; the company holds every entity's facts,
 //! `UNASSIGNED` included. Figures are recomputed from the members' summed facts (and pooled
-//! time-to-fund samples and review rows) through the metric registry, never averaged; a custom
-//! aggregate is taken over the union of the members' rows, and a derived metric is evaluated on
-//! the group's own values, `lag` reading the same group's previous period.
+//! time-to-fund and decision-time samples and review rows) through the metric registry, never
+//! averaged; a custom aggregate is taken over the union of the members' rows, and a derived
+//! metric is evaluated on the group's own values, `lag` reading the same group's previous period.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +23,7 @@ use crate::scoring::RowScore;
 struct Group {
     sums: Sums,
     ttf: Vec<f64>,
+    decision_hours: Vec<f64>,
     employees: i64,
     rated: i64,
 }
@@ -32,6 +33,9 @@ impl Group {
         self.sums.add(f.at(entity, k));
         if let Some(t) = f.time_to_fund.get(&(entity, k as u32)) {
             self.ttf.extend_from_slice(t);
+        }
+        if let Some(t) = f.decision_hours.get(&(entity, k as u32)) {
+            self.decision_hours.extend_from_slice(t);
         }
     }
 }
@@ -111,11 +115,14 @@ fn values<'c>(
         .map(|r| {
             let mut ttf = r.g.ttf.clone();
             ttf.sort_by(f64::total_cmp);
+            let mut decision_hours = r.g.decision_hours.clone();
+            decision_hours.sort_by(f64::total_cmp);
             let ctx = Ctx {
                 s: &r.g.sums,
                 days,
                 points,
                 ttf: &ttf,
+                decision_hours: &decision_hours,
             };
             let mut v = registry::values(&ctx);
             match custom_groups.get(&(r.level, r.key.to_string(), k)) {

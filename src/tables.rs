@@ -96,6 +96,7 @@ pub static TABLES: [TableDef; 12] = [
             req("due_date", Date),
             req("originator_id", Str),
             opt("recourse", Bool),
+            opt("application_id", Str),
         ],
     },
     TableDef {
@@ -145,6 +146,7 @@ pub static TABLES: [TableDef; 12] = [
             opt("funded_at", Timestamp),
             req("requested_amount", Money),
             req("currency", Str),
+            opt("decided_by", Str),
         ],
     },
     TableDef {

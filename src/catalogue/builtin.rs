@@ -40,6 +40,11 @@ pub enum Builtin {
     CustomerSatisfaction,
     PeerReview,
     ManagerReview,
+    DecisionsMade,
+    DecisionTimeMedianHours,
+    ApprovedMaturedFace,
+    ApprovedDefaulted,
+    ApprovedDefaultRate,
 }
 
 /// What a built-in metric is: its column name, storage kind, unit, meaning and formula.
@@ -321,11 +326,51 @@ pub static BUILTINS: &[Info] = &[
         meaning: "mean manager review score in the period",
         formula: "mean score of reviews with source manager and reviewed_on in p",
     },
+    Info {
+        builtin: Builtin::DecisionsMade,
+        name: "decisions_made",
+        kind: Kind::Count,
+        unit: "count",
+        meaning: "applications the employee decided (decided_by) in the period as approved or rejected",
+        formula: "count with decided_by e, decided date in p and decision approved or rejected",
+    },
+    Info {
+        builtin: Builtin::DecisionTimeMedianHours,
+        name: "decision_time_median_hours",
+        kind: Kind::Float,
+        unit: "hours",
+        meaning: "median hours from received to decided of the applications the employee decided in p",
+        formula: "quantile_cont(hours from received_at to decided_at, 0.5)",
+    },
+    Info {
+        builtin: Builtin::ApprovedMaturedFace,
+        name: "approved_matured_face",
+        kind: Kind::Money,
+        unit: "base currency",
+        meaning: "face of the invoices bought under the employee's approvals that mature (due + 90 days) in p",
+        formula: "sum of face_amount of the invoices whose application e approved, with due_date + 90 days in p",
+    },
+    Info {
+        builtin: Builtin::ApprovedDefaulted,
+        name: "approved_defaulted",
+        kind: Kind::Money,
+        unit: "base currency",
+        meaning: "of those, what was still unpaid 90 days after due, written off or not",
+        formula: "sum of face - applied collections paid by due_date + 90 days, converted as a balance",
+    },
+    Info {
+        builtin: Builtin::ApprovedDefaultRate,
+        name: "approved_default_rate",
+        kind: Kind::Float,
+        unit: "ratio",
+        meaning: "新增业务的风险评估准确性: share of the matured approved face unpaid 90 days after due",
+        formula: "approved_defaulted / approved_matured_face",
+    },
 ];
 
 impl Builtin {
     /// Every built-in metric, in [`BUILTINS`] order.
-    pub const ALL: [Builtin; 33] = [
+    pub const ALL: [Builtin; 38] = [
         Builtin::Outstanding,
         Builtin::Overdue,
         Builtin::Par30,
@@ -359,6 +404,11 @@ impl Builtin {
         Builtin::CustomerSatisfaction,
         Builtin::PeerReview,
         Builtin::ManagerReview,
+        Builtin::DecisionsMade,
+        Builtin::DecisionTimeMedianHours,
+        Builtin::ApprovedMaturedFace,
+        Builtin::ApprovedDefaulted,
+        Builtin::ApprovedDefaultRate,
     ];
 
     pub fn info(self) -> &'static Info {

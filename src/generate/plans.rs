@@ -396,6 +396,14 @@ fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
             "放款系统故障两天 非本人原因",
         ],
         "fee_income" => &["Fee reversal belongs to a client transferred out last month"],
+        "approved_default_rate" => &[
+            "Invoice linked to the wrong approval; the approving officer was a colleague",
+            "债务人破产系行业性风险 审批时无法预见",
+        ],
+        "decision_time_median_hours" => &[
+            "Decisions waited on documents the client sent late",
+            "审批系统停机一天 非本人原因",
+        ],
         _ => &[
             "Survey sent to the wrong contact at the client",
             "复核后更正评分",
@@ -409,7 +417,7 @@ fn appeal(rng: &mut StdRng, k: &Kpi, raw: f64) -> Option<(f64, &'static str)> {
         "new_clients" | "applications_funded" => raw + 1.0,
         "funded_volume" | "fee_income" => x.round(),
         "customer_satisfaction" | "peer_review" | "manager_review" => (x * 10.0).round() / 10.0,
-        "time_to_fund_median_hours" => (x * 10.0).round() / 10.0,
+        "time_to_fund_median_hours" | "decision_time_median_hours" => (x * 10.0).round() / 10.0,
         _ => (x * 1e4).round() / 1e4,
     };
     let better = if lower(k) { value < raw } else { value > raw };

@@ -96,6 +96,7 @@ fn figures(
                 days,
                 points,
                 ttf,
+                decision_hours: &[],
             },
         )
         .as_f64()

@@ -5,6 +5,7 @@
 //! from those sums only when a row is written, so rollups can reuse them.
 
 pub mod custom;
+mod decisions;
 mod origination;
 mod portfolio;
 pub mod registry;
@@ -96,6 +97,11 @@ pub struct Sums {
     pub new_clients: i64,
     pub review_sum: [f64; 3],
     pub review_count: [i64; 3],
+    /// Applications decided (approved or rejected) by the entity as `decided_by`.
+    pub decisions_made: i64,
+    /// Face and unpaid amount of the invoices under the entity's approvals maturing in the period.
+    pub approved_matured_face: i64,
+    pub approved_defaulted: i64,
 }
 
 impl Sums {
@@ -126,6 +132,9 @@ impl Sums {
             (&mut self.funded_volume, o.funded_volume),
             (&mut self.purchased_face, o.purchased_face),
             (&mut self.new_clients, o.new_clients),
+            (&mut self.decisions_made, o.decisions_made),
+            (&mut self.approved_matured_face, o.approved_matured_face),
+            (&mut self.approved_defaulted, o.approved_defaulted),
         ];
         for (a, b) in pairs {
             *a += b;
@@ -137,7 +146,7 @@ impl Sums {
     }
 }
 
-/// Sums for every entity and period, plus the time-to-fund samples.
+/// Sums for every entity and period, plus the time-to-fund and decision-time samples.
 #[derive(Debug)]
 pub struct Facts {
     pub window: Window,
@@ -146,6 +155,8 @@ pub struct Facts {
     pub sums: Vec<Sums>,
     /// Hours from received to funded, per (entity, period index), sorted.
     pub time_to_fund: HashMap<(u32, u32), Vec<f64>>,
+    /// Hours from received to decided, per (deciding entity, period index), sorted.
+    pub decision_hours: HashMap<(u32, u32), Vec<f64>>,
     /// The pipeline's custom metrics (contract 3.1).
     pub custom: custom::CustomFacts,
 }
@@ -180,6 +191,10 @@ impl Facts {
                 .time_to_fund
                 .get(&(entity, k as u32))
                 .map_or(&[], Vec::as_slice),
+            decision_hours: self
+                .decision_hours
+                .get(&(entity, k as u32))
+                .map_or(&[], Vec::as_slice),
         }
     }
 
@@ -209,8 +224,8 @@ impl Facts {
 
 /// Computes every additive fact of the window in one pass over the ledger.
 ///
-/// Balances run on one thread and flows, origination and reviews on another, each into its own
-/// table; the two are then added.
+/// Balances and decisions run on one thread and flows, origination and reviews on another, each
+/// into its own table; the two are then added.
 pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
     let entities = l.employees.ids.len() + 1;
     let empty = || Facts {
@@ -218,6 +233,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         entities,
         sums: vec![Sums::default(); entities * window.len()],
         time_to_fund: HashMap::new(),
+        decision_hours: HashMap::new(),
         custom: custom::CustomFacts::default(),
     };
     let (mut f, other) = std::thread::scope(|scope| {
@@ -230,6 +246,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         });
         let mut f = empty();
         portfolio::balances(l, s, &mut f);
+        decisions::decisions(l, s, &mut f);
         (
             f,
             flows
@@ -241,7 +258,11 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         a.add(b);
     }
     f.time_to_fund = other.time_to_fund;
-    for v in f.time_to_fund.values_mut() {
+    for v in f
+        .time_to_fund
+        .values_mut()
+        .chain(f.decision_hours.values_mut())
+    {
         v.sort_by(f64::total_cmp);
     }
     f
@@ -280,6 +301,9 @@ mod tests {
             new_clients: 24,
             review_sum: [25.0, 26.0, 27.0],
             review_count: [28, 29, 30],
+            decisions_made: 31,
+            approved_matured_face: 32,
+            approved_defaulted: 33,
         };
         let mut total = Sums::default();
         total.add(&one);
@@ -288,5 +312,8 @@ mod tests {
         assert_eq!(total.new_clients, 48);
         assert_eq!(total.review_sum, [50.0, 52.0, 54.0]);
         assert_eq!(total.month_end_balances, 34);
+        assert_eq!(total.decisions_made, 62);
+        assert_eq!(total.approved_matured_face, 64);
+        assert_eq!(total.approved_defaulted, 66);
     }
 }

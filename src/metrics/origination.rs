@@ -4,7 +4,7 @@ use super::Facts;
 use crate::ledger::Swept;
 use crate::model::{Decision, Ledger};
 
-const MICROS_PER_HOUR: f64 = 3_600_000_000.0;
+pub(super) const MICROS_PER_HOUR: f64 = 3_600_000_000.0;
 
 pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut Facts) {
     let w = f.window;

@@ -53,6 +53,8 @@ pub struct Ctx<'a> {
     pub points: i64,
     /// Hours from received to funded of the applications funded in the period, sorted.
     pub ttf: &'a [f64],
+    /// Hours from received to decided of the applications decided in the period, sorted.
+    pub decision_hours: &'a [f64],
 }
 
 /// A figure behind a metric's value, shown by `explain`.
@@ -92,6 +94,14 @@ const AVERAGE: Part = Part {
 const DECIDED: Part = Part {
     label: "applications decided",
     value: |c| Val::Count(c.s.applications_decided),
+};
+const DECISIONS: Part = Part {
+    label: "decisions made",
+    value: |c| Val::Count(c.s.decisions_made),
+};
+const MATURED_FACE: Part = Part {
+    label: "face of the approved invoices maturing in the period",
+    value: |c| Val::Money(c.s.approved_matured_face),
 };
 const FUNDED: Part = Part {
     label: "applications funded",
@@ -203,6 +213,13 @@ const PARTS_APPROVAL_RATE: &[Part] = &[
     },
     DECIDED,
 ];
+const PARTS_APPROVED_DEFAULT_RATE: &[Part] = &[
+    Part {
+        label: "unpaid 90 days after due",
+        value: |c| Val::Money(c.s.approved_defaulted),
+    },
+    MATURED_FACE,
+];
 const PARTS_CUSTOMER_SATISFACTION: &[Part] = &[Part {
     label: "customer reviews",
     value: |c| Val::Count(c.s.review_count[0]),
@@ -257,6 +274,11 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::CustomerSatisfaction => review_mean(c.s, 0),
         Builtin::PeerReview => review_mean(c.s, 1),
         Builtin::ManagerReview => review_mean(c.s, 2),
+        Builtin::DecisionsMade => Val::Count(c.s.decisions_made),
+        Builtin::DecisionTimeMedianHours => Val::Float(quantile_cont(c.decision_hours, 0.5)),
+        Builtin::ApprovedMaturedFace => Val::Money(c.s.approved_matured_face),
+        Builtin::ApprovedDefaulted => Val::Money(c.s.approved_defaulted),
+        Builtin::ApprovedDefaultRate => ratio(c.s.approved_defaulted, c.s.approved_matured_face),
     }
 }
 
@@ -296,6 +318,11 @@ pub fn parts(b: Builtin) -> &'static [Part] {
         Builtin::CustomerSatisfaction => PARTS_CUSTOMER_SATISFACTION,
         Builtin::PeerReview => PARTS_PEER_REVIEW,
         Builtin::ManagerReview => PARTS_MANAGER_REVIEW,
+        Builtin::DecisionsMade => &[],
+        Builtin::DecisionTimeMedianHours => &[DECISIONS],
+        Builtin::ApprovedMaturedFace => &[],
+        Builtin::ApprovedDefaulted => &[MATURED_FACE],
+        Builtin::ApprovedDefaultRate => PARTS_APPROVED_DEFAULT_RATE,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a module per concern.
 
+mod approval;
 mod browser;
 mod catalogue;
 mod cli;

@@ -12,9 +12,33 @@ fn add(dir: &Path, name: &str, line: &str) {
     append_lines(&dir.join("input").join(name), &[line]);
 }
 
+/// Adds column `column` to input file `name`: on the rows that start with one of the prefixes
+/// of `values` its value, on the others nothing.
+fn add_column(dir: &Path, name: &str, column: &str, values: &[(&str, &str)]) {
+    let p = dir.join("input").join(name);
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let v = match i {
+            0 => column,
+            _ => values
+                .iter()
+                .find(|(prefix, _)| line.starts_with(prefix))
+                .map_or("", |x| x.1),
+        };
+        out.push_str(&format!("{line},{v}\n"));
+    }
+    std::fs::write(&p, out).unwrap();
+}
+
 /// The run's transcript on the worked example after `defect`.
 fn after(defect: impl Fn(&Path)) -> String {
-    let dir = case_of("worked_example", |t| t);
+    after_in(|t| t, defect)
+}
+
+/// The run's transcript on the worked example, its pipeline edited by `edit`, after `defect`.
+fn after_in(edit: impl Fn(String) -> String, defect: impl Fn(&Path)) -> String {
+    let dir = case_of("worked_example", edit);
     defect(dir.path());
     run(dir.path(), &["run", "--out", "out"])
 }
@@ -260,4 +284,96 @@ fn due_before_purchase() {
         "2024-01-05,2024-02-04,E1",
         "2024-01-05,2024-01-04,E1"
     )));
+}
+
+#[test]
+fn decider_without_a_decision_time() {
+    insta::assert_snapshot!(after(|d| {
+        edit_input(
+            d,
+            "applications.csv",
+            "2024-02-06T10:00:00+08:00,withdrawn",
+            ",withdrawn",
+        );
+        add_column(d, "applications.csv", "decided_by", &[("A5,", "E1")]);
+    }));
+}
+
+#[test]
+fn decider_not_employed_on_the_decided_date() {
+    insta::assert_snapshot!(after(|d| add_column(
+        d,
+        "applications.csv",
+        "decided_by",
+        &[("A3,", "E2")]
+    )));
+}
+
+#[test]
+fn unknown_decider() {
+    insta::assert_snapshot!(after(|d| add_column(
+        d,
+        "applications.csv",
+        "decided_by",
+        &[("A1,", "E9")]
+    )));
+}
+
+#[test]
+fn unknown_application_reference() {
+    insta::assert_snapshot!(after(|d| add_column(
+        d,
+        "invoices.csv",
+        "application_id",
+        &[("I2,", "A9")]
+    )));
+}
+
+#[test]
+fn invoice_under_an_application_not_approved() {
+    insta::assert_snapshot!(after(|d| add_column(
+        d,
+        "invoices.csv",
+        "application_id",
+        &[("I5,", "A2")]
+    )));
+}
+
+#[test]
+fn invoice_under_another_clients_application() {
+    insta::assert_snapshot!(after(|d| add_column(
+        d,
+        "invoices.csv",
+        "application_id",
+        &[("I5,", "A3")]
+    )));
+}
+
+#[test]
+fn invoice_bought_before_its_application_was_decided() {
+    insta::assert_snapshot!(after(|d| add_column(
+        d,
+        "invoices.csv",
+        "application_id",
+        &[("I1,", "A3")]
+    )));
+}
+
+#[test]
+fn invoice_under_a_rejected_application_row_is_left_out_with_its_events() {
+    insta::assert_snapshot!(after_in(
+        |t| t.replace(
+            "applications: { path: input/applications.csv }",
+            "applications: { path: input/applications.csv, on_error: quarantine }"
+        ),
+        |d| {
+            edit_input(
+                d,
+                "applications.csv",
+                "2024-01-03T01:00:00Z,approved",
+                "2024-01-03T01:00:00Z,declined",
+            );
+            add_column(d, "invoices.csv", "application_id", &[("I2,", "A3")]);
+        }
+    ));
 }

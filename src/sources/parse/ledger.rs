@@ -145,6 +145,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
             "due_date",
             "originator_id",
             "recourse",
+            "application_id",
         ],
     );
     // Which of two invoices with one id is right cannot be told: both leave, and their events.
@@ -162,6 +163,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
         let due = r.date("due_date", v[7], true);
         let orig = r.employee(l, "originator_id", v[8]);
         r.boolean("recourse", v[9]);
+        let app = application_of(&mut r, l, v[10], client, pd);
         if let Some(f) = face {
             if f <= 0 {
                 r.bad("face_amount", &show(v[4]), "must be > 0");
@@ -236,6 +238,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
         inv.originator.push(orig.unwrap_or(0));
         inv.rate.push(rate);
         inv.row.push(i as u32);
+        inv.application.push(app);
     }
 }
 
@@ -312,14 +315,19 @@ pub(super) fn invoice_events(
     ev
 }
 
-/// Checks applications. Their client ids are checked for presence only: no metric uses them.
+/// Checks applications; `dups` are the rows whose id another row repeats (see
+/// [`super::duplicate_rows`]). Those left out are recorded, for the invoices that name them.
 pub(super) fn applications(
     p: &mut Problems,
-    l: &Ledger,
+    l: &mut Ledger,
     t: &RawTable,
     tz: chrono_tz::Tz,
-) -> Applications {
-    let mut a = Applications::default();
+    dups: &[(usize, usize)],
+) {
+    let mut a = Applications {
+        ids: Interner::with_capacity(t.height()),
+        ..Applications::default()
+    };
     let mut c = Rows::new(
         t,
         &[
@@ -332,72 +340,71 @@ pub(super) fn applications(
             "funded_at",
             "requested_amount",
             "currency",
+            "decided_by",
         ],
     );
+    // Which of two applications with one id is right cannot be told: both leave.
+    let mut dup = dups.iter().peekable();
     for i in 0..t.height() {
         let v = c.next_row();
         let mut r = Row::new(p, t, i);
-        r.req("application_id", v[0]);
-        r.req("client_id", v[1]);
+        let id = r.req("application_id", v[0]);
+        let client = r.req("client_id", v[1]);
         let e = r.employee(l, "employee_id", v[2]);
         let rec = r.timestamp("received_at", v[3], tz, true);
         let dec = r.timestamp("decided_at", v[4], tz, false);
-        let decision = match r
-            .text("decision", v[5])
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None => Decision::Pending,
-            Some("approved") => Decision::Approved,
-            Some("rejected") => Decision::Rejected,
-            Some("withdrawn") => Decision::Withdrawn,
-            Some(_) => {
-                r.bad(
-                    "decision",
-                    &show(v[5]),
-                    "is not approved, rejected, withdrawn or empty",
-                );
-                Decision::Pending
-            }
-        };
+        let decision = decision(&mut r, v[5]);
         let fund = r.timestamp("funded_at", v[6], tz, false);
         let amount = r.money("requested_amount", v[7]);
         let cur = r.req("currency", v[8]);
-        let Some((rec_us, rec_day)) = rec else {
-            continue;
-        };
-        if let Some((d, _)) = dec {
-            if d < rec_us {
-                r.bad("decided_at", &show(v[4]), "is before received_at");
+        let by = r.opt_employee(l, "decided_by", v[9]);
+        if let Some((rec_us, rec_day)) = rec {
+            if let Some((d, _)) = dec {
+                if d < rec_us {
+                    r.bad("decided_at", &show(v[4]), "is before received_at");
+                }
+            }
+            if let Some((f, _)) = fund {
+                if decision != Decision::Approved {
+                    r.bad(
+                        "funded_at",
+                        &show(v[6]),
+                        "is set but the decision is not approved",
+                    );
+                } else if f < rec_us {
+                    r.bad("funded_at", &show(v[6]), "is before received_at");
+                }
+            }
+            if let Some(e) = e {
+                if !l.employees.employed(e, rec_day) {
+                    r.bad(
+                        "employee_id",
+                        &show(v[2]),
+                        format!(
+                            "is not employed on the received date {}",
+                            format_day(rec_day)
+                        ),
+                    );
+                }
             }
         }
-        if let Some((f, _)) = fund {
-            if decision != Decision::Approved {
-                r.bad(
-                    "funded_at",
-                    &show(v[6]),
-                    "is set but the decision is not approved",
-                );
-            } else if f < rec_us {
-                r.bad("funded_at", &show(v[6]), "is before received_at");
+        match (v[9], v[4], dec, by) {
+            (Some(b), None, _, _) => {
+                r.bad("decided_by", &b.to_string(), "is set but decided_at is empty")
             }
+            (_, _, Some((_, day)), Some(by)) if !l.employees.employed(by, day) => r.bad(
+                "decided_by",
+                &show(v[9]),
+                format!("is not employed on the decided date {}", format_day(day)),
+            ),
+            _ => {}
         }
-        if let Some(e) = e {
-            if !l.employees.employed(e, rec_day) {
-                r.bad(
-                    "employee_id",
-                    &show(v[2]),
-                    format!(
-                        "is not employed on the received date {}",
-                        format_day(rec_day)
-                    ),
-                );
-            }
-        }
-        let rate = cur
-            .and_then(|c| l.fx.currencies.get(c))
-            .and_then(|ci| l.fx.rate_on(ci, rec_day));
-        if let Some(cur) = cur {
+        let rate = rec.and_then(|(_, rec_day)| {
+            let cur = cur?;
+            let found =
+                l.fx.currencies
+                    .get(cur)
+                    .and_then(|ci| l.fx.rate_on(ci, rec_day));
             if let Some(why) = rate_left_out(l, cur, rec_day) {
                 r.cascade(
                     "currency",
@@ -407,22 +414,128 @@ pub(super) fn applications(
                         format_day(rec_day)
                     ),
                 );
-            } else if rate.is_none() {
+            } else if found.is_none() {
                 r.bad("currency", cur, no_rate(cur, rec_day));
             }
+            found
+        });
+        if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
+            r.bad(
+                "application_id",
+                id.unwrap_or(""),
+                format!("is not unique: {} has it too", t.row_ref(other)),
+            );
         }
-        let (Some(e), Some(rate), Some(amount), false) = (e, rate, amount, r.broke) else {
+        let (Some(id), Some(client), Some(e), Some((rec_us, rec_day)), Some(rate), Some(amount), false) =
+            (id, client, e, rec, rate, amount, r.broke)
+        else {
+            if let (Some(id), true) = (id, r.broke) {
+                let why = r.why();
+                l.left_out.applications.entry(id.to_string()).or_insert(why);
+            }
             continue;
         };
+        a.ids.intern(id);
+        a.client.push(a.clients.intern(client));
         a.row.push(i as u32);
         a.employee.push(e);
         a.received_at.push(rec_us);
         a.received_day.push(rec_day);
+        a.decided_at.push(dec.map(|d| d.0));
         a.decided_day.push(dec.map(|d| d.1));
+        a.decided_by.push(by);
         a.decision.push(decision);
         a.funded_at.push(fund.map(|f| f.0));
         a.funded_day.push(fund.map(|f| f.1));
         a.requested_base.push(money::convert(amount, rate));
     }
-    a
+    l.applications = a;
+}
+
+/// An application's decision: empty is pending.
+fn decision(r: &mut Row<'_, '_>, v: Option<super::Cell<'_>>) -> Decision {
+    match r.text("decision", v).map(str::to_ascii_lowercase).as_deref() {
+        None => Decision::Pending,
+        Some("approved") => Decision::Approved,
+        Some("rejected") => Decision::Rejected,
+        Some("withdrawn") => Decision::Withdrawn,
+        Some(_) => {
+            r.bad(
+                "decision",
+                &show(v),
+                "is not approved, rejected, withdrawn or empty",
+            );
+            Decision::Pending
+        }
+    }
+}
+
+/// The application an invoice names in `application_id` (`v`), if any: it must be approved, of
+/// the invoice's client and decided on or before the purchase date.
+fn application_of(
+    r: &mut Row<'_, '_>,
+    l: &Ledger,
+    v: Option<super::Cell<'_>>,
+    client: Option<&str>,
+    pd: Option<Day>,
+) -> Option<u32> {
+    let v = r.text("application_id", v)?;
+    let apps = &l.applications;
+    let Some(a) = apps.ids.get(v) else {
+        match l.left_out.applications.get(v) {
+            Some(why) => r.cascade(
+                "application_id",
+                v,
+                format!("its application `{v}` is left out: {why}"),
+            ),
+            None => r.bad(
+                "application_id",
+                v,
+                "names no application in the applications table",
+            ),
+        }
+        return None;
+    };
+    let k = a as usize;
+    let status = match apps.decision[k] {
+        Decision::Approved => None,
+        Decision::Rejected => Some("rejected"),
+        Decision::Withdrawn => Some("withdrawn"),
+        Decision::Pending => Some("pending"),
+    };
+    if let Some(status) = status {
+        r.bad(
+            "application_id",
+            v,
+            format!("names an application that is not approved: it is {status}"),
+        );
+        return None;
+    }
+    let theirs = &apps.clients.names[apps.client[k] as usize];
+    if let Some(client) = client.filter(|c| *c != theirs.as_str()) {
+        r.bad(
+            "application_id",
+            v,
+            format!("names an application of client `{theirs}`, not of the invoice's client `{client}`"),
+        );
+        return None;
+    }
+    match (apps.decided_day[k], pd) {
+        (None, _) => r.bad(
+            "application_id",
+            v,
+            "names an application approved without a decided_at, so not decided by purchase_date",
+        ),
+        (Some(d), Some(pd)) if d > pd => r.bad(
+            "application_id",
+            v,
+            format!(
+                "names an application decided on {}, after purchase_date {}",
+                format_day(d),
+                format_day(pd)
+            ),
+        ),
+        _ => return Some(a),
+    }
+    None
 }

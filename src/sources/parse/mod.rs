@@ -217,6 +217,22 @@ impl<'p, 't> Row<'p, 't> {
         v: Option<Cell<'_>>,
     ) -> Option<u32> {
         let v = self.req(column, v)?;
+        self.employee_named(ledger, column, v)
+    }
+
+    /// An optional reference to an employee: `None` when the cell is empty.
+    pub(super) fn opt_employee(
+        &mut self,
+        ledger: &Ledger,
+        column: &'static str,
+        v: Option<Cell<'_>>,
+    ) -> Option<u32> {
+        let v = self.text(column, v)?;
+        self.employee_named(ledger, column, v)
+    }
+
+    /// The employee `v` names; a rule break, or a cascade if that employee was left out.
+    fn employee_named(&mut self, ledger: &Ledger, column: &'static str, v: &str) -> Option<u32> {
         let e = ledger.employees.ids.get(v);
         if e.is_none() {
             match ledger.left_out.employees.get(v) {
@@ -421,15 +437,20 @@ pub fn parse(
         }
     }
 
-    // Repeated invoice ids are found while the HR tables and rates are checked.
-    let invoice_dups = std::thread::scope(|scope| {
-        let dups = scope.spawn(|| duplicate_rows(table(Table::Invoices), "invoice_id"));
+    // Repeated invoice and application ids are found while the HR tables and rates are checked.
+    // Applications come before invoices, which name them.
+    std::thread::scope(|scope| {
+        let app_dups =
+            scope.spawn(|| duplicate_rows(table(Table::Applications), "application_id"));
+        let invoice_dups = scope.spawn(|| duplicate_rows(table(Table::Invoices), "invoice_id"));
         hr::employees(p, &mut l, table(Table::Employees));
         hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
         ledger::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
-        joined(dups.join())
+        let app_dups = joined(app_dups.join());
+        ledger::applications(p, &mut l, table(Table::Applications), tz, &app_dups);
+        let invoice_dups = joined(invoice_dups.join());
+        ledger::invoices(p, &mut l, table(Table::Invoices), &invoice_dups);
     });
-    ledger::invoices(p, &mut l, table(Table::Invoices), &invoice_dups);
     // The rest only reads what is checked so far: collections on one thread, everything else on
     // another.
     let (mut pa, mut pb) = (p.child(), p.child());
@@ -448,7 +469,6 @@ pub fn parse(
             (Table::Collections, "collection_id"),
             (Table::WriteOffs, "write_off_id"),
             (Table::Fees, "fee_id"),
-            (Table::Applications, "application_id"),
         ];
         let d = scope.spawn(move || ids.map(|(t, c)| (t, c, duplicate_rows(table(t), c))));
         let w = ledger::invoice_events(
@@ -459,21 +479,19 @@ pub fn parse(
             "written_off_on",
         );
         let f = ledger::invoice_events(&mut pb, lr, table(Table::Fees), "fee_id", "booked_on");
-        let apps = ledger::applications(&mut pb, lr, table(Table::Applications), tz);
         let revs = hr::reviews(&mut pb, lr, table(Table::Reviews));
         let targets = goals::targets(&mut pb, lr, table(Table::Targets), catalogue);
         let adjustments = goals::adjustments(&mut pb, lr, table(Table::Adjustments), catalogue);
         (
             joined(a.join()),
             joined(d.join()),
-            (w, f, apps, revs, targets, adjustments),
+            (w, f, revs, targets, adjustments),
         )
     });
     l.collections = collections;
     (
         l.write_offs,
         l.fees,
-        l.applications,
         l.reviews,
         l.targets,
         l.adjustments,
@@ -490,8 +508,7 @@ pub fn parse(
         match t {
             Table::Collections => l.collections.drop_rows(&gone),
             Table::WriteOffs => l.write_offs.drop_rows(&gone),
-            Table::Fees => l.fees.drop_rows(&gone),
-            _ => l.applications.drop_rows(&gone),
+            _ => l.fees.drop_rows(&gone),
         }
     }
     hr::assignments(p, &mut l, table(Table::Assignments));
