@@ -52,6 +52,26 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
+/// How many characters of a value a message shows; a longer value is cut, see [`cut`].
+pub const SHOWN_CHARS: usize = 60;
+
+/// A value as a message echoes it: whole up to [`SHOWN_CHARS`] characters, else its first
+/// [`SHOWN_CHARS`] and how long it was, `abc… (100000 characters)`. Only messages are cut; the
+/// `rejects` table keeps values whole.
+pub fn cut(value: &str) -> std::borrow::Cow<'_, str> {
+    cut_to(value, SHOWN_CHARS)
+}
+
+/// `value` whole up to `n` characters, else its first `n` and how long it was.
+pub fn cut_to(value: &str, n: usize) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(n) {
+        None => value.into(),
+        Some((end, _)) => {
+            format!("{}… ({} characters)", &value[..end], value.chars().count()).into()
+        }
+    }
+}
+
 /// One row that breaks a rule of the data contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleBreak {
@@ -76,7 +96,7 @@ impl fmt::Display for RuleBreak {
         let value = if self.value.is_empty() {
             "(empty)".to_string()
         } else {
-            format!("`{}`", self.value)
+            format!("`{}`", cut(&self.value))
         };
         write!(
             f,

@@ -73,6 +73,18 @@ pub enum Error {
         /// the credentials or options are wrong (exit 1).
         transient: bool,
     },
+    /// The output path (`--out` or `output.path`) names a file, or a folder inside one.
+    #[error(
+        "the output must be a folder, but {}: name a folder with `--out` or the pipeline's \
+         `output.path` (a folder that does not exist is created)",
+        not_a_folder(path, file)
+    )]
+    OutputNotFolder {
+        /// The output path as given.
+        path: PathBuf,
+        /// The file it is, or the file on its way.
+        file: PathBuf,
+    },
     /// An output file or folder cannot be written.
     #[error("cannot write {path}")]
     Write {
@@ -122,6 +134,19 @@ pub enum Error {
     Json(#[source] serde_json::Error),
 }
 
+/// Why output path `path` is not a folder: it is the file `file`, or `file` is on its way.
+fn not_a_folder(path: &std::path::Path, file: &std::path::Path) -> String {
+    if path == file {
+        format!("{} is a file", path.display())
+    } else {
+        format!(
+            "{} is a file (on the way to {})",
+            file.display(),
+            path.display()
+        )
+    }
+}
+
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -134,6 +159,7 @@ impl Error {
             | Error::ReadSource { .. }
             | Error::SourceColumns { .. }
             | Error::SourceFile { .. }
+            | Error::OutputNotFolder { .. }
             | Error::Io { .. }
             | Error::Storage {
                 transient: false, ..

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::error::Error;
-use crate::output::{Output, RUNS};
+use crate::output::{Output, OutputFile, RUNS};
 use crate::outputs::OutputTable;
 use crate::raw::RawTable;
 use crate::reconcile::InputReport;
@@ -72,8 +72,9 @@ pub struct Manifest {
     pub not_rated: BTreeMap<String, usize>,
     /// The pipeline's custom metrics (contract 3.1), each as defined.
     pub metrics: Vec<crate::catalogue::custom::Record>,
-    /// The files written, relative to the output folder.
-    pub files: Vec<String>,
+    /// The files written, relative to the output folder, with their sizes: what the unchanged
+    /// check finds in their folders before it skips a run.
+    pub files: Vec<OutputFile>,
     pub started_at: String,
     pub finished_at: String,
     /// Milliseconds per phase.
@@ -91,7 +92,7 @@ impl Manifest {
         partitions: BTreeMap<String, BTreeMap<String, usize>>,
         rejected: usize,
         not_rated: BTreeMap<String, usize>,
-        files: Vec<PathBuf>,
+        files: Vec<OutputFile>,
         started: chrono::DateTime<chrono::Utc>,
         timings: Timings,
     ) -> Manifest {
@@ -113,7 +114,7 @@ impl Manifest {
             partitions,
             not_rated,
             metrics: plan.catalogue.custom.iter().map(Into::into).collect(),
-            files: files.iter().map(|f| f.display().to_string()).collect(),
+            files,
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),
             timings_ms: timings,
@@ -210,7 +211,7 @@ impl FailedRun {
 #[derive(Debug)]
 pub enum RunRecord {
     Succeeded(Box<Manifest>),
-    Failed(FailedRun),
+    Failed(Box<FailedRun>),
 }
 
 impl RunRecord {

@@ -64,7 +64,12 @@ impl Break {
         if self.cascade || self.column.is_empty() {
             self.rule.clone()
         } else {
-            format!("{} `{}` {}", self.column, self.value, self.rule)
+            format!(
+                "{} `{}` {}",
+                self.column,
+                crate::diag::cut(&self.value),
+                self.rule
+            )
         }
     }
 }

@@ -237,7 +237,7 @@ pub struct Derived {
 #[derive(Debug, Clone)]
 pub enum CustomDef {
     Aggregate(Aggregate),
-    Derived(Derived),
+    Derived(Box<Derived>),
 }
 
 impl fmt::Display for CustomDef {

@@ -398,12 +398,12 @@ fn derived(
     match parsed {
         Ok(e) => Some((
             Kind::Float,
-            CustomDef::Derived(Derived {
+            CustomDef::Derived(Box::new(Derived {
                 text: expr.value.clone(),
                 expr: e,
                 reads: Vec::new(),
                 lags: Vec::new(),
-            }),
+            })),
         )),
         Err(errors) => {
             sql_errors(c, text, expr, key, errors);

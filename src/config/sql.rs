@@ -355,9 +355,11 @@ fn walk_derived(e: &Expr, in_lag: bool, refs: &mut DerivedRefs, errors: &mut Vec
             op: UnaryOperator::Minus | UnaryOperator::Plus,
             expr,
         } => walk_derived(expr, in_lag, refs, errors),
-        Expr::BinaryOp { left, op, right }
-            if matches!(op, B::Plus | B::Minus | B::Multiply | B::Divide) =>
-        {
+        Expr::BinaryOp {
+            left,
+            op: B::Plus | B::Minus | B::Multiply | B::Divide,
+            right,
+        } => {
             walk_derived(left, in_lag, refs, errors);
             walk_derived(right, in_lag, refs, errors);
         }

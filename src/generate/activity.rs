@@ -8,8 +8,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use super::{
-    eid, normal, open, pick, poisson, werr, World, ACCOUNT_MANAGER, CURRENCIES, RISK_OFFICER,
-    SALES,
+    eid, normal, open, pick, poisson, werr, World, ACCOUNT_MANAGER, CURRENCIES, RISK_OFFICER, SALES,
 };
 use crate::error::Error;
 use crate::periods::{month_end, month_start, Day};
@@ -115,9 +114,14 @@ impl Apps<'_> {
         let fund = dec + hours(rng, FUNDING_HOURS * speed);
         let funded = outcome == "approved" && rng.random_bool(0.93) && fund < self.end_secs;
         let k = if rng.random_bool(0.85) { 0 } else { 1 };
-        let amount =
-            (400_000.0 * (0.8 * normal(rng)).exp()).clamp(20_000.0, 2e7) / CURRENCIES[k].1;
-        let opt = |on: bool, secs: i64| if on { stamp(w, secs, form) } else { String::new() };
+        let amount = (400_000.0 * (0.8 * normal(rng)).exp()).clamp(20_000.0, 2e7) / CURRENCIES[k].1;
+        let opt = |on: bool, secs: i64| {
+            if on {
+                stamp(w, secs, form)
+            } else {
+                String::new()
+            }
+        };
         writeln!(
             self.out,
             "A{:08},C{:05},{},{},{},{outcome},{},{},{},{}",

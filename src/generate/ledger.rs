@@ -134,7 +134,11 @@ pub(super) fn invoices(
             };
             // The client's latest approval decided by the purchase day.
             let approval = approvals[c]
-                .get(approvals[c].partition_point(|a| a.day <= pd).wrapping_sub(1))
+                .get(
+                    approvals[c]
+                        .partition_point(|a| a.day <= pd)
+                        .wrapping_sub(1),
+                )
                 .filter(|_| rng.random_bool(LINKED));
             writeln!(
                 wi,

@@ -29,7 +29,10 @@ pub(super) fn decisions(l: &Ledger, s: &Swept, f: &mut Facts) {
         if let Some(k) = w.index_of_day(day) {
             f.at_mut(e, k).decisions_made += 1;
             let hours = (at - a.received_at[j]) as f64 / MICROS_PER_HOUR;
-            f.decision_hours.entry((e, k as u32)).or_default().push(hours);
+            f.decision_hours
+                .entry((e, k as u32))
+                .or_default()
+                .push(hours);
         }
     }
 

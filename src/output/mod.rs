@@ -67,6 +67,17 @@ impl Output {
         }
     }
 
+    /// Whether the committed tables hold exactly `files` (a manifest's) in the folders they
+    /// are in: each with its size and nothing else beside it, and under a whole table's folder
+    /// nothing else at all. A run replaces these folders, so a file put there by hand (or one
+    /// removed or changed in size) makes the next run run rather than be skipped as unchanged.
+    pub fn holds(&self, files: &[OutputFile]) -> Result<bool, Error> {
+        match self {
+            Output::Local(dir, _) => dir.holds(files),
+            Output::Remote(r) => r.holds(files),
+        }
+    }
+
     /// Writes the partitions in `parts` and the tables in `whole`; see [`OutputDir::commit`]
     /// and [`RemoteOutput::commit`]. Returns the files written, relative to the output.
     pub fn commit(
@@ -76,7 +87,7 @@ impl Output {
         whole: &mut [WholeTable],
         compression: Compression,
         level: i32,
-    ) -> Result<Vec<PathBuf>, Error> {
+    ) -> Result<Vec<OutputFile>, Error> {
         match self {
             Output::Local(dir, _) => dir.commit(run_id, parts, whole, compression, level),
             Output::Remote(r) => r.commit(run_id, parts, whole, compression, level),
@@ -103,6 +114,28 @@ impl Output {
 pub const MANIFEST: &str = "_manifest.json";
 /// The folder of run records, one per run.
 pub const RUNS: &str = "_runs";
+
+/// A file a run wrote, as its manifest lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutputFile {
+    /// Relative to the output folder or prefix, `/`-separated.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+impl OutputFile {
+    /// The folder the file is in, relative to the output: a partition's, or a whole table's.
+    pub fn dir(&self) -> &str {
+        self.path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+
+    /// Whether it is a whole table's file (`table/part-0.parquet`), whose folder a run replaces
+    /// with everything under it.
+    pub fn is_whole_table(&self) -> bool {
+        !self.dir().is_empty() && !self.dir().contains('/')
+    }
+}
 
 /// A partition to write: `table/grain=G/period=P/part-0.parquet`.
 pub struct Partition {
@@ -164,17 +197,18 @@ fn write_files(
     jobs: &mut [Job],
     compression: Compression,
     level: i32,
-) -> Result<Vec<PathBuf>, Error> {
+) -> Result<Vec<OutputFile>, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = jobs.len().div_ceil(threads).max(1);
-    let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Vec<u64>, Error>> = std::thread::scope(|scope| {
         let workers: Vec<_> = jobs
             .chunks_mut(chunk)
             .map(|share| {
                 scope.spawn(move || {
                     share
                         .iter_mut()
-                        .try_for_each(|job| write_one(snapshot, job, compression, level))
+                        .map(|job| write_one(snapshot, job, compression, level))
+                        .collect()
                 })
             })
             .collect();
@@ -183,17 +217,36 @@ fn write_files(
             .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    results.into_iter().collect::<Result<(), Error>>()?;
-    Ok(jobs.iter().map(|j| j.rel_dir.join(PART_FILE)).collect())
+    let mut sizes = Vec::with_capacity(jobs.len());
+    for r in results {
+        sizes.extend(r?);
+    }
+    Ok(jobs
+        .iter()
+        .zip(sizes)
+        .map(|(j, bytes)| OutputFile {
+            path: slashed(&j.rel_dir.join(PART_FILE)),
+            bytes,
+        })
+        .collect())
+}
+
+/// A relative path as `/`-separated text.
+fn slashed(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Writes one file of a snapshot that nothing references yet, so under its final name.
+/// Returns its size.
 fn write_one(
     snapshot: &Path,
     job: &mut Job,
     compression: Compression,
     level: i32,
-) -> Result<(), Error> {
+) -> Result<u64, Error> {
     let dir = snapshot.join(&job.rel_dir);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let path = dir.join(PART_FILE);
@@ -203,7 +256,8 @@ fn write_one(
         source,
     };
     encode(&mut file, job.df, compression, level).map_err(parquet)?;
-    file.sync_all().map_err(io(&path))
+    file.sync_all().map_err(io(&path))?;
+    Ok(file.metadata().map_err(io(&path))?.len())
 }
 
 /// Writes `df` as Parquet to `w`: the same bytes whether to a file or to an object.

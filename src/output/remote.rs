@@ -23,7 +23,7 @@ use crate::config::def::Compression;
 use crate::error::Error;
 use crate::storage::{ObjUrl, StorageConfig, Store};
 
-use super::{encode, Partition, WholeTable, MANIFEST, PART_FILE, RUNS};
+use super::{encode, OutputFile, Partition, WholeTable, MANIFEST, PART_FILE, RUNS};
 
 /// An output prefix on an object store.
 pub struct RemoteOutput {
@@ -73,7 +73,7 @@ impl RemoteOutput {
         whole: &mut [WholeTable],
         compression: Compression,
         level: i32,
-    ) -> Result<Vec<PathBuf>, Error> {
+    ) -> Result<Vec<OutputFile>, Error> {
         let url = &self.store.url;
         // Folder (relative, `/`-separated) of each file, by table.
         let mut jobs: Vec<(String, &mut polars::prelude::DataFrame)> = parts
@@ -88,6 +88,7 @@ impl RemoteOutput {
         let encoded = encode_all(url, &mut jobs, compression, level)?;
         let dirs: Vec<String> = jobs.iter().map(|j| j.0.clone()).collect();
         let files: Vec<String> = dirs.iter().map(|d| format!("{d}/{PART_FILE}")).collect();
+        let sizes: Vec<u64> = encoded.iter().map(|b| b.len() as u64).collect();
         self.store.put_all(vec![(
             url.join(PENDING),
             Bytes::copy_from_slice(run_id.as_bytes()),
@@ -118,7 +119,46 @@ impl RemoteOutput {
             }
         }
         self.store.delete_all(stale)?;
-        Ok(files.into_iter().map(PathBuf::from).collect())
+        Ok(files
+            .into_iter()
+            .zip(sizes)
+            .map(|(path, bytes)| OutputFile { path, bytes })
+            .collect())
+    }
+
+    /// Whether the prefix holds exactly `files` in the folders a run replaces (see
+    /// [`super::Output::holds`]): one listing per table, sizes from the listing.
+    pub fn holds(&self, files: &[OutputFile]) -> Result<bool, Error> {
+        let url = &self.store.url;
+        let want: BTreeMap<String, u64> =
+            files.iter().map(|f| (url.join(&f.path), f.bytes)).collect();
+        // Folders replaced as they are (partitions), and with all below them (whole tables).
+        let dirs: HashSet<String> = files.iter().map(|f| url.join(f.dir())).collect();
+        let wholes: Vec<String> = files
+            .iter()
+            .filter(|f| f.is_whole_table())
+            .map(|f| format!("{}/", url.join(f.dir())))
+            .collect();
+        let mut tables: Vec<&str> = files
+            .iter()
+            .map(|f| f.path.split('/').next().unwrap_or(""))
+            .collect();
+        tables.sort_unstable();
+        tables.dedup();
+        let mut found = 0;
+        for t in tables {
+            for (key, bytes) in self.store.list_sized(&url.join(t))? {
+                let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
+                if !dirs.contains(dir) && !wholes.iter().any(|w| key.starts_with(w.as_str())) {
+                    continue;
+                }
+                if want.get(&key) != Some(&bytes) {
+                    return Ok(false);
+                }
+                found += 1;
+            }
+        }
+        Ok(found == want.len())
     }
 
     /// Writes a run record as `_runs/RUN_ID.json`; when `last`, then as `_manifest.json`, and

@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::outputs::OutputTable;
 
 use super::lock::{Lock, LOCK_FILE};
-use super::{io, write_files, Job, Partition, WholeTable};
+use super::{io, write_files, Job, OutputFile, Partition, WholeTable};
 
 /// The folder of snapshots.
 const STORE: &str = "_store";
@@ -46,6 +46,7 @@ impl OutputDir {
     /// message on stderr), deletes what killed runs left, and moves tables of an older version's
     /// layout into a snapshot.
     pub fn open(root: &Path) -> Result<OutputDir, Error> {
+        refuse_file(root)?;
         let created = std::fs::symlink_metadata(root).is_err();
         let lock = Lock::acquire(root)?;
         let dir = OutputDir {
@@ -69,7 +70,7 @@ impl OutputDir {
         whole: &mut [WholeTable],
         compression: Compression,
         level: i32,
-    ) -> Result<Vec<PathBuf>, Error> {
+    ) -> Result<Vec<OutputFile>, Error> {
         let tmp = self.store().join(format!("{run_id}.tmp"));
         let result = (|| {
             let replaced: HashSet<PathBuf> = parts
@@ -103,6 +104,33 @@ impl OutputDir {
             let _ = std::fs::remove_dir_all(&tmp);
         }
         result
+    }
+
+    /// Whether the committed snapshot holds exactly `files` in their folders; see
+    /// [`super::Output::holds`]. No snapshot holds nothing.
+    pub fn holds(&self, files: &[OutputFile]) -> Result<bool, Error> {
+        let Some(cur) = self.current()? else {
+            return Ok(files.is_empty());
+        };
+        let snap = self.store().join(cur);
+        let mut dirs: Vec<&str> = files.iter().map(OutputFile::dir).collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for dir in dirs {
+            let listed: Vec<&OutputFile> = files.iter().filter(|f| f.dir() == dir).collect();
+            let found = entries(&snap.join(dir))?;
+            if found.len() != listed.len() {
+                return Ok(false);
+            }
+            for f in listed {
+                // Not followed: a symlink or a folder put there is not the file written.
+                let meta = std::fs::symlink_metadata(snap.join(&f.path));
+                if !meta.is_ok_and(|m| m.is_file() && m.len() == f.bytes) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Whether the folder existed before this run opened it.
@@ -299,6 +327,22 @@ impl Drop for OutputDir {
             lock.remove();
             let _ = std::fs::remove_dir(&self.root);
         }
+    }
+}
+
+/// Refuses an output path that names a file, or a folder inside a file: bad input, not a
+/// folder that cannot be written.
+fn refuse_file(root: &Path) -> Result<(), Error> {
+    let file = root
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+    match file {
+        Some(file) => Err(Error::OutputNotFolder {
+            path: root.to_path_buf(),
+            file: file.to_path_buf(),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -171,15 +171,22 @@ fn run_timed(
         .last_manifest()
         .and_then(|json| Manifest::parse(&json).ok());
     let committed = output.committed_run(last.as_ref().map(|m| m.run.run_id.as_str()))?;
-    let unchanged = |window: Window, raw: &[RawTable]| {
+    // Unchanged also means the tables hold what that manifest says was written, no more and
+    // no less: a file copied into a partition by hand is gone after a run, not kept by a skip.
+    let unchanged = |window: Window, raw: &[RawTable]| -> Result<Option<Ran>, Error> {
         let periods = window.labels();
-        let last = last.as_ref()?;
+        let Some(last) = last.as_ref() else {
+            return Ok(None);
+        };
         let same = last.same_run(plan, window.cal.grain.name(), &periods, raw)
             && Some(&last.run.run_id) == committed.as_ref();
-        same.then(|| Ran::Unchanged {
+        if !same {
+            return Ok(None);
+        }
+        Ok(output.holds(&last.files)?.then(|| Ran::Unchanged {
             run_id: last.run.run_id.clone(),
             periods,
-        })
+        }))
     };
     if let (false, Some(first), Some(last)) = (force, spec.from, spec.to) {
         let window = Window {
@@ -187,14 +194,14 @@ fn run_timed(
             first,
             last,
         };
-        if let Some(u) = unchanged(window, &raw) {
+        if let Some(u) = unchanged(window, &raw)? {
             return Ok(u);
         }
     }
     let loaded = check_sources(plan, raw, timings);
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
-        if let Some(u) = unchanged(window, &loaded.raw) {
+        if let Some(u) = unchanged(window, &loaded.raw)? {
             return Ok(u);
         }
     }

@@ -212,15 +212,11 @@ pub(super) fn other_delimiter(src: &SourcePlan, cols: &[String]) -> Option<u8> {
         })
 }
 
-/// A file's row as shown in a message: its text, cut to 120 characters.
+/// A file's row as shown in a message: its text, cut to 120 characters (saying how long it was).
 pub(super) fn row_text(b: &[u8]) -> String {
     let t = String::from_utf8_lossy(b);
     let t = t.trim_end_matches(['\r', '\n']);
-    let mut s: String = t.chars().take(120).collect();
-    if s.len() < t.len() {
-        s.push('…');
-    }
-    s
+    crate::diag::cut_to(t, 120).into_owned()
 }
 
 /// A CSV file read: its rows (blank lines dropped), where rows start on a later line than the

@@ -94,21 +94,38 @@ fn no_match(plan: &Plan, src: &SourcePlan) -> Diagnostic {
     let pattern = Path::new(&src.pattern);
     let written = pattern.strip_prefix(&base).unwrap_or(pattern);
     let is_glob = src.pattern.contains(['*', '?', '[']);
+    let resolved = if base.as_os_str().is_empty() {
+        "resolved against the pipeline file's folder, which is the current folder".to_string()
+    } else {
+        format!(
+            "resolved against the pipeline file's folder {}, as {}",
+            base.display(),
+            pattern.display()
+        )
+    };
+    if !is_glob && pattern.is_dir() {
+        let ext = match src.format {
+            crate::config::def::Format::Csv => "csv",
+            crate::config::def::Format::Parquet => "parquet",
+        };
+        let glob = written.join(format!("*.{ext}"));
+        return diag(
+            plan,
+            &src.place,
+            format!("`{}` is a folder ({resolved}); a source names files", written.display()),
+            Some(format!(
+                "to read every {ext} file in it as one table, write `path: {}`; to read one, name it: `path: {}`",
+                glob.display(),
+                written.join(format!("NAME.{ext}")).display()
+            )),
+        );
+    }
     let what = if is_glob {
         "no file matches the glob"
     } else {
         "there is no file"
     };
-    let folder = if base.as_os_str().is_empty() {
-        "the current folder".to_string()
-    } else {
-        base.display().to_string()
-    };
-    let message = format!(
-        "{what} `{}` (resolved against the pipeline file's folder {folder}, as {})",
-        written.display(),
-        pattern.display()
-    );
+    let message = format!("{what} `{}` ({resolved})", written.display());
     let parent = pattern.parent().unwrap_or(Path::new(""));
     let hint = if !parent.as_os_str().is_empty() && !parent.is_dir() && !is_glob {
         format!(

@@ -122,6 +122,7 @@ fn header_problems(
         }
     }
     let canonical: Vec<&str> = cols.iter().map(|c| src.canonical(c)).collect();
+    out.extend(duplicate_columns(plan, src, path, cols, &canonical));
     for col in src.table.columns().iter().filter(|c| c.required) {
         if !canonical.contains(&col.name) {
             out.push(diag(plan, &src.place, format!("{} lacks the required column `{}` ({})", path.display(), col.name, col.ty.name()),
@@ -130,6 +131,72 @@ fn header_problems(
         }
     }
     out
+}
+
+/// A column of the table that two columns of the file give, named twice in the header or once
+/// under its own name and once through `rename`: which one to read is not known, so the file
+/// is refused. Columns the table does not read may repeat.
+fn duplicate_columns(
+    plan: &Plan,
+    src: &SourcePlan,
+    path: &Path,
+    cols: &[String],
+    canonical: &[&str],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for spec in src.table.columns() {
+        let at: Vec<usize> = (0..cols.len())
+            .filter(|&i| canonical[i] == spec.name)
+            .collect();
+        if at.len() < 2 {
+            continue;
+        }
+        let shown: Vec<String> = at
+            .iter()
+            .map(|&i| {
+                let c = crate::diag::cut(&cols[i]);
+                if cols[i] == spec.name {
+                    format!("{} (`{c}`)", i + 1)
+                } else {
+                    format!("{} (`{c}`, renamed to `{}`)", i + 1, spec.name)
+                }
+            })
+            .collect();
+        let times = match at.len() {
+            2 => "twice".to_string(),
+            n => format!("{n} times"),
+        };
+        let renamed = at.iter().any(|&i| cols[i] != spec.name);
+        let hint = if renamed {
+            format!(
+                "keep one of them: remove or rename the other column in the file, or drop the `rename` onto `{}`",
+                spec.name
+            )
+        } else {
+            "keep one of them: remove or rename the other column in the file".to_string()
+        };
+        out.push(diag(
+            plan,
+            &src.place,
+            format!(
+                "{} has the column `{}` {times}: columns {}",
+                path.display(),
+                spec.name,
+                join_and(&shown)
+            ),
+            Some(hint),
+        ));
+    }
+    out
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// Checks that every file of a source exists and has the canonical columns after renames.

@@ -462,6 +462,11 @@ impl Store {
 
     /// Every key below folder `dir` (all levels).
     pub fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
+        Ok(self.list_sized(dir)?.into_iter().map(|(k, _)| k).collect())
+    }
+
+    /// Every object under `dir` with its size.
+    pub fn list_sized(&self, dir: &str) -> Result<Vec<(String, u64)>, Error> {
         let rt = runtime()?;
         let prefix = ObjPath::from(dir);
         let listed: Vec<object_store::ObjectMeta> = rt
@@ -470,7 +475,10 @@ impl Store {
                 "cannot list {}",
                 self.url.show(&format!("{dir}/"))
             )))?;
-        Ok(listed.into_iter().map(|m| m.location.to_string()).collect())
+        Ok(listed
+            .into_iter()
+            .map(|m| (m.location.to_string(), m.size))
+            .collect())
     }
 
     /// Deletes the objects `keys`; one already gone is no error.

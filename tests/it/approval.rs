@@ -121,7 +121,9 @@ fn rollups(label: &str) -> (DataFrame, Vec<String>) {
     let w = factorscore::run::window(&plan, &loaded.ledger, &RunOptions::default()).unwrap();
     let sc: Scorecards = factorscore::run::score_window(&plan, &loaded, w).expect("scores");
     let fw = sc.facts.window;
-    let k = fw.index_of_period(fw.cal.parse_label(label).unwrap()).unwrap();
+    let k = fw
+        .index_of_period(fw.cal.parse_label(label).unwrap())
+        .unwrap();
     let ids = &loaded.ledger.employees.ids.names;
     let rows = sc.cards[k]
         .iter()
@@ -174,7 +176,10 @@ fn a_decision_by_someone_who_left_counts_in_the_company_when_it_matures() {
     );
     // The company holds R2's facts; East holds the May rows of S1, R1 and A1 only. I5 (under P6,
     // which has no decider) counts nowhere.
-    assert_eq!(cents(&df, "approved_matured_face"), [260_000, 60_000, 60_000]);
+    assert_eq!(
+        cents(&df, "approved_matured_face"),
+        [260_000, 60_000, 60_000]
+    );
     assert_eq!(cents(&df, "approved_defaulted"), [80_000, 30_000, 30_000]);
     // The ratio of the sums, 800 / 2600, not the mean of R1's 0.5 and R2's 0.25.
     assert_eq!(
@@ -187,10 +192,7 @@ fn a_decision_by_someone_who_left_counts_in_the_company_when_it_matures() {
 fn rollups_pool_the_decision_times() {
     let (df, rows) = rollups("2024-01");
     assert_eq!(rows, ["S1", "R1", "R2", "A1"]);
-    assert_eq!(
-        text(&df, "key"),
-        ["company", "East", "East-1", "East-2"]
-    );
+    assert_eq!(text(&df, "key"), ["company", "East", "East-1", "East-2"]);
     let decisions = df.column("decisions_made").unwrap().i64().unwrap();
     assert_eq!(
         decisions.iter().map(Option::unwrap).collect::<Vec<_>>(),

@@ -11,6 +11,7 @@ mod differential;
 mod docs;
 mod duckdb;
 mod edge_cases;
+mod first_use;
 mod fuzz;
 mod messages;
 mod object_store;

@@ -1,6 +1,7 @@
 //! Checks of the HR tables: employees, org history, assignments, reviews, targets, adjustments.
 
 use super::{cells, next, show, Row, Rows};
+use crate::diag::cut;
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -141,7 +142,7 @@ fn check_cover(
     e: usize,
     rows: &OrgRows,
 ) -> Option<usize> {
-    let id = l.employees.ids.names[e].clone();
+    let id = cut(&l.employees.ids.names[e]).into_owned();
     let mut first = None;
     for w in rows.windows(2).filter(|w| w[1].1 < w[0].2) {
         p.add(
@@ -210,7 +211,7 @@ fn leave_unplaced(
 ) {
     let mut keep = vec![true; per.len()];
     for (e, first) in broken.iter().enumerate() {
-        let id = l.employees.ids.names[e].clone();
+        let id = cut(&l.employees.ids.names[e]).into_owned();
         let Some(first) = *first else {
             keep[e] = !l.left_out.employees.contains_key(&id);
             continue;

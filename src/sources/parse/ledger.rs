@@ -3,6 +3,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{cells, next, show, Row, Rows};
+use crate::diag::cut;
 use crate::model::LeftOutRate;
 use crate::model::*;
 use crate::money;
@@ -43,7 +44,8 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
                     "rate_date",
                     &format_day(d),
                     format!(
-                        "gives a second {c} rate for the same date: {} has one",
+                        "gives a second {} rate for the same date: {} has one",
+                        cut(c),
                         t.row_ref(first)
                     ),
                 );
@@ -54,7 +56,8 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
                         "rate_date",
                         &format_day(d),
                         format!(
-                            "gives a second {c} rate for the same date: {} has one",
+                            "gives a second {} rate for the same date: {} has one",
+                            cut(c),
                             t.row_ref(i)
                         ),
                     );
@@ -97,8 +100,9 @@ pub(super) fn fx_rates(p: &mut Problems, l: &mut Ledger, t: &RawTable, base: &st
 /// The rule a missing rate breaks, and what to do.
 fn no_rate(cur: &str, d: Day) -> String {
     format!(
-        "has no fx rate on or before {}: add a {cur} row to fx_rates dated on or before it",
-        format_day(d)
+        "has no fx rate on or before {}: add a {} row to fx_rates dated on or before it",
+        format_day(d),
+        cut(cur)
     )
 }
 
@@ -276,7 +280,7 @@ pub(super) fn invoice_events(
                 Some(why) => r.cascade(
                     "invoice_id",
                     v,
-                    format!("its invoice `{v}` is rejected: {why}"),
+                    format!("its invoice `{}` is rejected: {why}", cut(v)),
                 ),
                 None => r.bad("invoice_id", v, "names no invoice in the invoices table"),
             }
@@ -389,9 +393,11 @@ pub(super) fn applications(
             }
         }
         match (v[9], v[4], dec, by) {
-            (Some(b), None, _, _) => {
-                r.bad("decided_by", &b.to_string(), "is set but decided_at is empty")
-            }
+            (Some(b), None, _, _) => r.bad(
+                "decided_by",
+                &b.to_string(),
+                "is set but decided_at is empty",
+            ),
             (_, _, Some((_, day)), Some(by)) if !l.employees.employed(by, day) => r.bad(
                 "decided_by",
                 &show(v[9]),
@@ -426,8 +432,15 @@ pub(super) fn applications(
                 format!("is not unique: {} has it too", t.row_ref(other)),
             );
         }
-        let (Some(id), Some(client), Some(e), Some((rec_us, rec_day)), Some(rate), Some(amount), false) =
-            (id, client, e, rec, rate, amount, r.broke)
+        let (
+            Some(id),
+            Some(client),
+            Some(e),
+            Some((rec_us, rec_day)),
+            Some(rate),
+            Some(amount),
+            false,
+        ) = (id, client, e, rec, rate, amount, r.broke)
         else {
             if let (Some(id), true) = (id, r.broke) {
                 let why = r.why();
@@ -454,7 +467,11 @@ pub(super) fn applications(
 
 /// An application's decision: empty is pending.
 fn decision(r: &mut Row<'_, '_>, v: Option<super::Cell<'_>>) -> Decision {
-    match r.text("decision", v).map(str::to_ascii_lowercase).as_deref() {
+    match r
+        .text("decision", v)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None => Decision::Pending,
         Some("approved") => Decision::Approved,
         Some("rejected") => Decision::Rejected,
@@ -516,7 +533,9 @@ fn application_of(
         r.bad(
             "application_id",
             v,
-            format!("names an application of client `{theirs}`, not of the invoice's client `{client}`"),
+            format!(
+                "names an application of client `{theirs}`, not of the invoice's client `{client}`"
+            ),
         );
         return None;
     }

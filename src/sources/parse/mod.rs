@@ -7,6 +7,7 @@ mod ledger;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
+use crate::diag::cut;
 use crate::model::*;
 use crate::money;
 use crate::periods::{parse_day, Day};
@@ -236,9 +237,11 @@ impl<'p, 't> Row<'p, 't> {
         let e = ledger.employees.ids.get(v);
         if e.is_none() {
             match ledger.left_out.employees.get(v) {
-                Some(why) => {
-                    self.cascade(column, v, format!("its employee `{v}` is rejected: {why}"))
-                }
+                Some(why) => self.cascade(
+                    column,
+                    v,
+                    format!("its employee `{}` is rejected: {why}", cut(v)),
+                ),
                 None => self.bad(column, v, "names no employee in the employees table"),
             }
         }
@@ -440,8 +443,7 @@ pub fn parse(
     // Repeated invoice and application ids are found while the HR tables and rates are checked.
     // Applications come before invoices, which name them.
     std::thread::scope(|scope| {
-        let app_dups =
-            scope.spawn(|| duplicate_rows(table(Table::Applications), "application_id"));
+        let app_dups = scope.spawn(|| duplicate_rows(table(Table::Applications), "application_id"));
         let invoice_dups = scope.spawn(|| duplicate_rows(table(Table::Invoices), "invoice_id"));
         hr::employees(p, &mut l, table(Table::Employees));
         hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
@@ -489,13 +491,7 @@ pub fn parse(
         )
     });
     l.collections = collections;
-    (
-        l.write_offs,
-        l.fees,
-        l.reviews,
-        l.targets,
-        l.adjustments,
-    ) = rest;
+    (l.write_offs, l.fees, l.reviews, l.targets, l.adjustments) = rest;
     p.extend(pa);
     p.extend(pb);
     // Repeated ids are found beside the rows' other checks; their rows leave afterwards.
