@@ -251,7 +251,11 @@ pub mod rejects {
         Text,
         "the column of the first rule the row breaks (null for a whole-row break)",
     );
-    pub const VALUE: ColumnDef = col("value", Text, "that column's value as read");
+    pub const VALUE: ColumnDef = col(
+        "value",
+        Text,
+        "that column's value as read, whole (for a whole-row break: the row's text, cut to 120 characters)",
+    );
     pub const RULE: ColumnDef = col(
         "rule",
         Text,

@@ -9,10 +9,7 @@
 //! 180 days past due (some later partly recovered). Every employee has a persistent *skill* that
 //! moves their clients' payment behaviour, their approval rate, speed to fund, volume and
 //! reviews, so scorecards separate good from weak performers. Clients on the watch list (the
-//! riskiest) are managed by risk officers; the others by account managers. Risk officers decide
-//! every application; most invoices are bought under their client's latest approval, and the
-//! skill of the officer who approved it moves the chance that the invoice is still unpaid 90
-//! days after due.
+//! riskiest) are managed by risk officers; the others by account managers.
 //!
 //! After writing, [`summary`] computes the company's headline figures with factorscore's own
 //! engine over the files just written (which also checks them against every rule).
@@ -435,14 +432,14 @@ pub fn generate(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Generated,
         days: &days,
         emps: &emps,
         sales: &sales,
-        ros: &ros,
         clients: &clients,
         assign: &assign,
     };
-    // Applications first: invoices are bought under their approvals.
-    let (n_apps, approvals) = activity::applications(&world, &mut rng, dir)?;
-    counts.push((Table::Applications, n_apps));
-    counts.extend(ledger::invoices(&world, &mut rng, dir, &approvals)?);
+    counts.extend(ledger::invoices(&world, &mut rng, dir)?);
+    counts.push((
+        Table::Applications,
+        activity::applications(&world, &mut rng, dir)?,
+    ));
     counts.push((Table::Reviews, activity::reviews(&world, &mut rng, dir)?));
     counts.push((Table::Targets, plans::targets(&world, dir)?));
     // Read back by the engine: checks every rule, gives the actuals appeals correct and the
@@ -470,8 +467,6 @@ struct World<'a> {
     days: &'a Days,
     emps: &'a [Emp],
     sales: &'a [usize],
-    /// Risk officers, who decide applications.
-    ros: &'a [usize],
     clients: &'a [Client],
     assign: &'a [Vec<(Day, Day, usize)>],
 }

@@ -30,7 +30,7 @@ fn the_readme_metric_table_is_the_registry() {
         Catalogue::default().markdown_table(),
         "regenerate the table with `factorscore metrics --markdown`"
     );
-    assert_eq!(BUILTINS.len(), 33);
+    assert_eq!(BUILTINS.len(), 38);
 }
 
 #[test]
