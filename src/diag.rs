@@ -132,3 +132,23 @@ impl fmt::Display for InputErrors {
         writeln!(f, "  hint: {}", self.hint)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_at_a_character_and_say_their_length() {
+        assert_eq!(cut("1234.50"), "1234.50");
+        let sixty = "x".repeat(60);
+        assert_eq!(cut(&sixty), sixty);
+        assert_eq!(cut(&"x".repeat(61)), format!("{sixty}… (61 characters)"));
+        // Characters, not bytes: a name in Chinese is cut between characters.
+        let name = "保理".repeat(50);
+        assert_eq!(
+            cut(&name),
+            format!("{}… (100 characters)", "保理".repeat(30))
+        );
+        assert_eq!(cut_to("abcdef", 3), "abc… (6 characters)");
+    }
+}

@@ -430,6 +430,10 @@ fn check_sources(
                     Format::Csv
                 } else if p.ends_with(".parquet") || p.ends_with(".pq") {
                     Format::Parquet
+                } else if Path::new(&resolve(dir, &src.path.value)).is_dir() {
+                    // A folder is reported as one when its files are looked for, with how to
+                    // name them: a format is not what is missing.
+                    Format::Csv
                 } else {
                     c.at(
                         &src.path,

@@ -39,7 +39,10 @@ fn pipeline(dir: &Path, plans_from: &Path) -> std::path::PathBuf {
     text.push_str("output: { path: out }\n");
     // The custom metrics and plans of the sample pipeline, so that composites are compared too.
     let sample = std::fs::read_to_string(plans_from).unwrap();
-    if let Some(i) = sample.find("\nmetrics:").or_else(|| sample.find("\nplans:")) {
+    if let Some(i) = sample
+        .find("\nmetrics:")
+        .or_else(|| sample.find("\nplans:"))
+    {
         text.push_str(&sample[i + 1..]);
     }
     let p = dir.join("pipeline.yaml");
