@@ -159,18 +159,49 @@ fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
     out
 }
 
+/// What a column is built for: the rows, the name it is read by, and what it is built from.
+struct Target<'a, 'b> {
+    src: &'b Source<'a>,
+    name: &'b str,
+    kind: ColKind,
+    at: &'b [RowAt],
+}
+
+impl<'a> Target<'a, '_> {
+    fn money(&self, get: &dyn Fn(usize) -> i64) -> PolarsResult<Column> {
+        money(self.name, self.at.iter().map(|r| Some(get(r.idx as usize))))
+    }
+
+    fn day(&self, get: &dyn Fn(usize) -> Day) -> PolarsResult<Column> {
+        days(self.name, self.at.iter().map(|r| Some(get(r.idx as usize))))
+    }
+
+    fn text(&self, get: &dyn Fn(usize) -> &'a str) -> PolarsResult<Column> {
+        Ok(Column::new(
+            self.name.into(),
+            self.at
+                .iter()
+                .map(|r| get(r.idx as usize))
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    /// The column as the raw table `table` holds it, row `row(idx)` of each fact.
+    fn raw(&self, table: Table, row: &dyn Fn(usize) -> u32) -> PolarsResult<Column> {
+        raw(self.src, table, self.name, self.kind, self.at, row)
+    }
+}
+
 /// One column of the rows, typed as its kind says.
-fn column<'a>(
-    src: &Source<'a>,
+fn column(
+    src: &Source,
     table: CustomTable,
     name: &str,
     kind: ColKind,
     at: &[RowAt],
 ) -> PolarsResult<Column> {
-    let l = src.l;
-    let s = src.s;
     if let Some(inner) = name.strip_prefix(INVOICE_PREFIX) {
-        let ev = events(l, table);
+        let ev = events(src.l, table);
         let inv: Vec<RowAt> = at
             .iter()
             .map(|r| RowAt {
@@ -181,90 +212,107 @@ fn column<'a>(
         let c = column(src, CustomTable::Invoices, inner, kind, &inv)?;
         return Ok(c.with_name(name.into()));
     }
-    let money_of =
-        |get: &dyn Fn(usize) -> i64| money(name, at.iter().map(|r| Some(get(r.idx as usize))));
-    let day = |get: &dyn Fn(usize) -> Day| days(name, at.iter().map(|r| Some(get(r.idx as usize))));
-    let text = |get: &dyn Fn(usize) -> &'a str| {
-        Ok(Column::new(
-            name.into(),
-            at.iter().map(|r| get(r.idx as usize)).collect::<Vec<_>>(),
-        ))
+    let t = Target {
+        src,
+        name,
+        kind,
+        at,
     };
-    match (table, name) {
-        (CustomTable::Invoices | CustomTable::Balances, _) => match name {
-            "balance" => money(name, at.iter().map(|r| Some(r.balance))),
-            "days_past_due" => Ok(Column::new(
-                name.into(),
-                at.iter()
-                    .map(|r| {
-                        let due = l.invoices.due[r.idx as usize];
-                        f64::from((r.pe - due).max(0))
-                    })
-                    .collect::<Vec<_>>(),
-            )),
-            "invoice_id" => text(&|i| &l.invoices.ids.names[i]),
-            "client_id" => text(&|i| &l.clients.names[l.invoices.client[i] as usize]),
-            "currency" => text(&|i| &l.fx.currencies.names[l.invoices.currency[i] as usize]),
-            "face_amount" => money_of(&|i| s.face_base[i]),
-            "advance_amount" => money_of(&|i| s.advance_base[i]),
-            "purchase_date" => day(&|i| l.invoices.purchase[i]),
-            "due_date" => day(&|i| l.invoices.due[i]),
-            "originator_id" => text(&|i| &l.employees.ids.names[l.invoices.originator[i] as usize]),
-            _ => raw(src, Table::Invoices, name, kind, at, &|i| l.invoices.row[i]),
-        },
-        (CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees, _) => {
-            let ev = events(l, table);
-            let canonical = table.canonical().unwrap_or(Table::Collections);
-            match name {
-                "invoice_id" => text(&|j| &l.invoices.ids.names[ev.invoice[j] as usize]),
-                "paid_on" | "written_off_on" | "booked_on" => day(&|j| ev.date[j]),
-                "amount" => money_of(&|j| match table {
-                    CustomTable::Collections => s.collection_base[j],
-                    CustomTable::WriteOffs => s.write_off_base[j],
-                    _ => s.fee_base[j],
-                }),
-                "applied" => money_of(&|j| s.applied_base[j]),
-                "recovery" => money_of(&|j| s.recovery_base[j]),
-                _ => raw(src, canonical, name, kind, at, &|j| ev.row[j]),
-            }
+    match table {
+        CustomTable::Invoices | CustomTable::Balances => invoice_column(&t),
+        CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees => {
+            event_column(&t, table)
         }
-        (CustomTable::Applications, _) => {
-            let a = &l.applications;
-            match name {
-                "employee_id" => text(&|j| &l.employees.ids.names[a.employee[j] as usize]),
-                "requested_amount" => money_of(&|j| a.requested_base[j]),
-                "received_at" => {
-                    instants(name, at.iter().map(|r| Some(a.received_at[r.idx as usize])))
-                }
-                "funded_at" => instants(name, at.iter().map(|r| a.funded_at[r.idx as usize])),
-                "decision" => Ok(Column::new(
-                    name.into(),
-                    at.iter()
-                        .map(|r| match a.decision[r.idx as usize] {
-                            Decision::Pending => None,
-                            Decision::Approved => Some("approved"),
-                            Decision::Rejected => Some("rejected"),
-                            Decision::Withdrawn => Some("withdrawn"),
-                        })
-                        .collect::<Vec<_>>(),
-                )),
-                _ => raw(src, Table::Applications, name, kind, at, &|j| a.row[j]),
-            }
-        }
-        (CustomTable::Reviews, _) => {
-            let r = &l.reviews;
-            match name {
-                "employee_id" => text(&|j| &l.employees.ids.names[r.employee[j] as usize]),
-                "reviewed_on" => day(&|j| r.day[j]),
-                "score" => Ok(Column::new(
-                    name.into(),
-                    at.iter()
-                        .map(|x| r.score[x.idx as usize])
-                        .collect::<Vec<_>>(),
-                )),
-                _ => raw(src, Table::Reviews, name, kind, at, &|j| r.row[j]),
-            }
-        }
+        CustomTable::Applications => application_column(&t),
+        CustomTable::Reviews => review_column(&t),
+    }
+}
+
+/// A column of an invoice, or of its balance at a period end.
+fn invoice_column(t: &Target) -> PolarsResult<Column> {
+    let (l, s) = (t.src.l, t.src.s);
+    match t.name {
+        "balance" => money(t.name, t.at.iter().map(|r| Some(r.balance))),
+        "days_past_due" => Ok(Column::new(
+            t.name.into(),
+            t.at.iter()
+                .map(|r| f64::from((r.pe - l.invoices.due[r.idx as usize]).max(0)))
+                .collect::<Vec<_>>(),
+        )),
+        "invoice_id" => t.text(&|i| &l.invoices.ids.names[i]),
+        "client_id" => t.text(&|i| &l.clients.names[l.invoices.client[i] as usize]),
+        "currency" => t.text(&|i| &l.fx.currencies.names[l.invoices.currency[i] as usize]),
+        "face_amount" => t.money(&|i| s.face_base[i]),
+        "advance_amount" => t.money(&|i| s.advance_base[i]),
+        "purchase_date" => t.day(&|i| l.invoices.purchase[i]),
+        "due_date" => t.day(&|i| l.invoices.due[i]),
+        "originator_id" => t.text(&|i| &l.employees.ids.names[l.invoices.originator[i] as usize]),
+        _ => t.raw(Table::Invoices, &|i| l.invoices.row[i]),
+    }
+}
+
+/// A column of a collection, write-off or fee.
+fn event_column(t: &Target, table: CustomTable) -> PolarsResult<Column> {
+    let (l, s) = (t.src.l, t.src.s);
+    let ev = events(l, table);
+    match t.name {
+        "invoice_id" => t.text(&|j| &l.invoices.ids.names[ev.invoice[j] as usize]),
+        "paid_on" | "written_off_on" | "booked_on" => t.day(&|j| ev.date[j]),
+        "amount" => t.money(&|j| match table {
+            CustomTable::Collections => s.collection_base[j],
+            CustomTable::WriteOffs => s.write_off_base[j],
+            _ => s.fee_base[j],
+        }),
+        "applied" => t.money(&|j| s.applied_base[j]),
+        "recovery" => t.money(&|j| s.recovery_base[j]),
+        _ => t.raw(table.canonical().unwrap_or(Table::Collections), &|j| {
+            ev.row[j]
+        }),
+    }
+}
+
+/// A column of an application.
+fn application_column(t: &Target) -> PolarsResult<Column> {
+    let l = t.src.l;
+    let a = &l.applications;
+    let at = t.at;
+    match t.name {
+        "employee_id" => t.text(&|j| &l.employees.ids.names[a.employee[j] as usize]),
+        "requested_amount" => t.money(&|j| a.requested_base[j]),
+        "received_at" => instants(
+            t.name,
+            at.iter().map(|r| Some(a.received_at[r.idx as usize])),
+        ),
+        "funded_at" => instants(t.name, at.iter().map(|r| a.funded_at[r.idx as usize])),
+        "decision" => Ok(Column::new(
+            t.name.into(),
+            at.iter()
+                .map(|r| match a.decision[r.idx as usize] {
+                    Decision::Pending => None,
+                    Decision::Approved => Some("approved"),
+                    Decision::Rejected => Some("rejected"),
+                    Decision::Withdrawn => Some("withdrawn"),
+                })
+                .collect::<Vec<_>>(),
+        )),
+        _ => t.raw(Table::Applications, &|j| a.row[j]),
+    }
+}
+
+/// A column of a review.
+fn review_column(t: &Target) -> PolarsResult<Column> {
+    let l = t.src.l;
+    let r = &l.reviews;
+    match t.name {
+        "employee_id" => t.text(&|j| &l.employees.ids.names[r.employee[j] as usize]),
+        "reviewed_on" => t.day(&|j| r.day[j]),
+        "score" => Ok(Column::new(
+            t.name.into(),
+            t.at.iter()
+                .map(|x| r.score[x.idx as usize])
+                .collect::<Vec<_>>(),
+        )),
+        _ => t.raw(Table::Reviews, &|j| r.row[j]),
     }
 }
 
