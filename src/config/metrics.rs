@@ -424,11 +424,10 @@ fn resolve_derived(
     for (j, m) in catalogue.custom.iter().enumerate() {
         let Some(d) = m.derived() else { continue };
         let Some(i) = index_of(&m.name) else { continue };
-        let expr = defs.value[i]
-            .value
-            .expr
-            .as_ref()
-            .expect("a derived metric has an expr");
+        // A name declared twice (reported already) may find another declaration's entry.
+        let Some(expr) = defs.value[i].value.expr.as_ref() else {
+            continue;
+        };
         let key = format!("metrics[{i}].expr");
         let refs = sql::check_derived(&d.expr).unwrap_or_default();
         let ids = |list: Vec<(String, SqlError)>, c: &mut Checker<'_>| {

@@ -2,7 +2,9 @@
 //!
 //! Purchases grow by `growth` a year (with a dip at Chinese New Year and a push at half-year
 //! and year end). Each invoice is paid on time, late, or defaults, with chances set by its
-//! client's risk and the skill of the client's manager and of the originator. A default is
+//! client's risk and the skill of the client's manager and of the originator; most are bought
+//! under the client's latest approved application, and the skill of the risk officer who
+//! approved it moves the chance of default and of paying more than 90 days late. A default is
 //! partly paid, its remaining balance written off 181-200 days past due, and sometimes partly
 //! recovered afterwards. Late payers always pay in full within 170 days past due, so no balance
 //! stays more than about 180 days past due without being written off.
@@ -13,6 +15,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::Rng;
 
+use super::activity::Approvals;
 use super::{cents, eid, normal, open, pick, split, werr, World, ACCOUNT_MANAGER, CURRENCIES};
 use crate::error::Error;
 use crate::periods::{month_end, month_start, Day};
@@ -24,6 +27,10 @@ const BASE_DEFAULT: f64 = 0.0028;
 const BASE_LATE: f64 = 0.30;
 /// Chance that it is short-paid by 0.5-5% (dilution), the rest written off.
 const BASE_DILUTION: f64 = 0.04;
+/// Of the late payers, the share paying more than 90 days late, with an average approver.
+const BASE_VERY_LATE: f64 = 0.08;
+/// Share of invoices bought under an approved application (the rest predate the system).
+const LINKED: f64 = 0.95;
 /// Invoice terms in days, drawn uniformly (so 30 and 60 days are the most common).
 const TENORS: [i32; 7] = [30, 30, 45, 60, 60, 90, 120];
 
@@ -64,6 +71,7 @@ pub(super) fn invoices(
     w: &World,
     rng: &mut StdRng,
     dir: &Path,
+    approvals: &Approvals,
 ) -> Result<Vec<(Table, usize)>, Error> {
     let (cfg, days, emps, clients) = (w.cfg, w.days, w.emps, w.clients);
     let end = month_end(cfg.last_month);
@@ -124,10 +132,17 @@ pub(super) fn invoices(
                     .or_else(|| pick(rng, emps, &originators, pd, 0.0))
                     .unwrap_or(0),
             };
+            // The client's latest approval decided by the purchase day.
+            let approval = approvals[c]
+                .get(
+                    approvals[c]
+                        .partition_point(|a| a.day <= pd)
+                        .wrapping_sub(1),
+                )
+                .filter(|_| rng.random_bool(LINKED));
             writeln!(
                 wi,
-                // application_id is left empty: the sample does not link invoices to approvals.
-                "{id},C{:05},D{:06},{},{},{},{},{},{},{},",
+                "{id},C{:05},D{:06},{},{},{},{},{},{},{},{}",
                 c + 1,
                 rng.random_range(1..50_000),
                 CURRENCIES[cur].0,
@@ -136,14 +151,21 @@ pub(super) fn invoices(
                 days.get(pd),
                 days.get(due),
                 eid(orig),
-                rng.random_bool(0.6)
+                rng.random_bool(0.6),
+                approval.map_or(String::new(), |a| format!("A{:08}", a.number))
             )
             .map_err(werr)?;
 
             // How it gets paid: the manager's skill counts most, then the originator's.
             let manager_skill = assignee.map_or(-0.5, |a| emps[a].skill);
             let risk = cl.risk * (-0.45 * manager_skill - 0.2 * emps[orig].skill).exp();
-            let p_default = (BASE_DEFAULT * risk).min(0.3);
+            // How well the approver judged: a weak one lets through more invoices that end up
+            // unpaid 90 days after due.
+            let misjudged = approval
+                .and_then(|a| a.officer)
+                .map_or(1.0, |o| (-0.7 * emps[o].skill).exp());
+            let p_default = (BASE_DEFAULT * risk * misjudged).min(0.3);
+            let very_late = (BASE_VERY_LATE * misjudged).min(0.35);
             let p_late = (BASE_LATE * risk.powf(0.8)).min(0.85);
             let u: f64 = rng.random();
             events.clear();
@@ -179,7 +201,7 @@ pub(super) fn invoices(
                 let v: f64 = rng.random();
                 late_days = if v < 0.62 {
                     1 + ((-9.0 * rng.random_range(f64::EPSILON..1.0).ln()) as i32).min(29)
-                } else if v < 0.92 {
+                } else if v < 1.0 - very_late {
                     rng.random_range(31..=90)
                 } else {
                     rng.random_range(91..=170)

@@ -9,7 +9,10 @@
 //! 180 days past due (some later partly recovered). Every employee has a persistent *skill* that
 //! moves their clients' payment behaviour, their approval rate, speed to fund, volume and
 //! reviews, so scorecards separate good from weak performers. Clients on the watch list (the
-//! riskiest) are managed by risk officers; the others by account managers.
+//! riskiest) are managed by risk officers; the others by account managers. Risk officers decide
+//! every application; most invoices are bought under their client's latest approval, and the
+//! skill of the officer who approved it moves the chance that the invoice is still unpaid 90
+//! days after due.
 //!
 //! After writing, [`summary`] computes the company's headline figures with factorscore's own
 //! engine over the files just written (which also checks them against every rule).
@@ -402,12 +405,12 @@ pub fn generate(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Generated,
     w.flush().map_err(werr)?;
     counts.push((Table::Assignments, n_assign));
 
-    // Daily fx rates on weekdays.
+    // Daily fx rates on weekdays, from before the first onboarding application.
     let mut w = open(dir, Table::FxRates)?;
     let mut n_fx = 0;
     for (cur, level) in CURRENCIES.iter().skip(1) {
         let mut x = *level;
-        for d in start - 14..=end {
+        for d in start - 30..=end {
             if (d + 3).rem_euclid(7) >= 5 {
                 continue; // 1970-01-01 was a Thursday: this skips Saturdays and Sundays
             }
@@ -432,14 +435,14 @@ pub fn generate(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Generated,
         days: &days,
         emps: &emps,
         sales: &sales,
+        ros: &ros,
         clients: &clients,
         assign: &assign,
     };
-    counts.extend(ledger::invoices(&world, &mut rng, dir)?);
-    counts.push((
-        Table::Applications,
-        activity::applications(&world, &mut rng, dir)?,
-    ));
+    // Applications first: invoices are bought under their approvals.
+    let (n_apps, approvals) = activity::applications(&world, &mut rng, dir)?;
+    counts.push((Table::Applications, n_apps));
+    counts.extend(ledger::invoices(&world, &mut rng, dir, &approvals)?);
     counts.push((Table::Reviews, activity::reviews(&world, &mut rng, dir)?));
     counts.push((Table::Targets, plans::targets(&world, dir)?));
     // Read back by the engine: checks every rule, gives the actuals appeals correct and the
@@ -467,6 +470,8 @@ struct World<'a> {
     days: &'a Days,
     emps: &'a [Emp],
     sales: &'a [usize],
+    /// Risk officers, who decide applications.
+    ros: &'a [usize],
     clients: &'a [Client],
     assign: &'a [Vec<(Day, Day, usize)>],
 }

@@ -200,6 +200,21 @@ fn every_custom_metric_error_is_reported_at_once_with_its_place() {
     insta::assert_snapshot!(transcript(&o, tmp.path()));
 }
 
+/// A name declared first as an aggregate and then as a derived metric is reported as declared
+/// twice, and the run stops with exit 1 (it once panicked, looking for the aggregate's `expr`).
+#[test]
+fn a_name_declared_as_an_aggregate_and_as_a_derived_metric_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let metrics = r#"
+  - { name: x, table: fees, agg: sum, column: amount }
+  - { name: x, expr: "fee_income" }
+"#;
+    let pipeline = sample_with(tmp.path(), metrics);
+    let o = bin().arg("validate").arg(&pipeline).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", transcript(&o, tmp.path()));
+    insta::assert_snapshot!(transcript(&o, tmp.path()));
+}
+
 /// `factorscore metrics PIPELINE` lists the custom metrics after the built-ins.
 #[test]
 fn the_metrics_command_lists_a_pipelines_custom_metrics() {
