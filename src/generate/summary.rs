@@ -202,6 +202,10 @@ fn figures(
             ttf.map_or("n/a".into(), |d| format!("{d:.1}"))
         ),
         format!(
+            "  approved default rate      {}   (unpaid 90 days after due / face maturing, whole span)",
+            pct(metric(&total, last, "approved_default_rate"))
+        ),
+        format!(
             "  outstanding growth         {} a year   ({} {} -> {} {})",
             pct(growth),
             label(base),
