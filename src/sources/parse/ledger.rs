@@ -362,69 +362,11 @@ pub(super) fn applications(
         let amount = r.money("requested_amount", v[7]);
         let cur = r.req("currency", v[8]);
         let by = r.opt_employee(l, "decided_by", v[9]);
-        if let Some((rec_us, rec_day)) = rec {
-            if let Some((d, _)) = dec {
-                if d < rec_us {
-                    r.bad("decided_at", &show(v[4]), "is before received_at");
-                }
-            }
-            if let Some((f, _)) = fund {
-                if decision != Decision::Approved {
-                    r.bad(
-                        "funded_at",
-                        &show(v[6]),
-                        "is set but the decision is not approved",
-                    );
-                } else if f < rec_us {
-                    r.bad("funded_at", &show(v[6]), "is before received_at");
-                }
-            }
-            if let Some(e) = e {
-                if !l.employees.employed(e, rec_day) {
-                    r.bad(
-                        "employee_id",
-                        &show(v[2]),
-                        format!(
-                            "is not employed on the received date {}",
-                            format_day(rec_day)
-                        ),
-                    );
-                }
-            }
+        if let Some(rec) = rec {
+            check_times(&mut r, l, &v, rec, (dec, fund, decision, e));
         }
-        match (v[9], v[4], dec, by) {
-            (Some(b), None, _, _) => r.bad(
-                "decided_by",
-                &b.to_string(),
-                "is set but decided_at is empty",
-            ),
-            (_, _, Some((_, day)), Some(by)) if !l.employees.employed(by, day) => r.bad(
-                "decided_by",
-                &show(v[9]),
-                format!("is not employed on the decided date {}", format_day(day)),
-            ),
-            _ => {}
-        }
-        let rate = rec.and_then(|(_, rec_day)| {
-            let cur = cur?;
-            let found =
-                l.fx.currencies
-                    .get(cur)
-                    .and_then(|ci| l.fx.rate_on(ci, rec_day));
-            if let Some(why) = rate_left_out(l, cur, rec_day) {
-                r.cascade(
-                    "currency",
-                    cur,
-                    format!(
-                        "its rate for {} may come from a rejected fx_rates row: {why}",
-                        format_day(rec_day)
-                    ),
-                );
-            } else if found.is_none() {
-                r.bad("currency", cur, no_rate(cur, rec_day));
-            }
-            found
-        });
+        check_decider(&mut r, l, &v, dec, by);
+        let rate = rec.and_then(|(_, rec_day)| request_rate(&mut r, l, cur?, rec_day));
         if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
             r.bad(
                 "application_id",
@@ -463,6 +405,92 @@ pub(super) fn applications(
         a.requested_base.push(money::convert(amount, rate));
     }
     l.applications = a;
+}
+
+/// A timestamp as read: its instant and its day in the pipeline's zone.
+type Stamp = Option<(i64, Day)>;
+
+/// The times of an application received at `rec` (instant, day): decided and funded no earlier,
+/// funded only when approved, by someone employed on the received date.
+fn check_times(
+    r: &mut Row<'_, '_>,
+    l: &Ledger,
+    v: &[Option<super::Cell<'_>>],
+    (rec_us, rec_day): (i64, Day),
+    (dec, fund, decision, e): (Stamp, Stamp, Decision, Option<u32>),
+) {
+    if let Some((d, _)) = dec {
+        if d < rec_us {
+            r.bad("decided_at", &show(v[4]), "is before received_at");
+        }
+    }
+    if let Some((f, _)) = fund {
+        if decision != Decision::Approved {
+            r.bad(
+                "funded_at",
+                &show(v[6]),
+                "is set but the decision is not approved",
+            );
+        } else if f < rec_us {
+            r.bad("funded_at", &show(v[6]), "is before received_at");
+        }
+    }
+    if let Some(e) = e {
+        if !l.employees.employed(e, rec_day) {
+            r.bad(
+                "employee_id",
+                &show(v[2]),
+                format!(
+                    "is not employed on the received date {}",
+                    format_day(rec_day)
+                ),
+            );
+        }
+    }
+}
+
+/// Who decided (`decided_by`, employee `by`): only with a decided_at, and employed on its date.
+fn check_decider(
+    r: &mut Row<'_, '_>,
+    l: &Ledger,
+    v: &[Option<super::Cell<'_>>],
+    dec: Stamp,
+    by: Option<u32>,
+) {
+    match (v[9], v[4], dec, by) {
+        (Some(b), None, _, _) => r.bad(
+            "decided_by",
+            &b.to_string(),
+            "is set but decided_at is empty",
+        ),
+        (_, _, Some((_, day)), Some(by)) if !l.employees.employed(by, day) => r.bad(
+            "decided_by",
+            &show(v[9]),
+            format!("is not employed on the decided date {}", format_day(day)),
+        ),
+        _ => {}
+    }
+}
+
+/// The rate of an application's currency `cur` on its received day.
+fn request_rate(r: &mut Row<'_, '_>, l: &Ledger, cur: &str, day: Day) -> Option<i64> {
+    let found =
+        l.fx.currencies
+            .get(cur)
+            .and_then(|ci| l.fx.rate_on(ci, day));
+    if let Some(why) = rate_left_out(l, cur, day) {
+        r.cascade(
+            "currency",
+            cur,
+            format!(
+                "its rate for {} may come from a rejected fx_rates row: {why}",
+                format_day(day)
+            ),
+        );
+    } else if found.is_none() {
+        r.bad("currency", cur, no_rate(cur, day));
+    }
+    found
 }
 
 /// An application's decision: empty is pending.
