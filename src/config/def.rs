@@ -7,6 +7,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::catalogue::custom::{Agg, CustomTable};
+
 /// A factorscore pipeline: where the ledgers and HR data are, how to read them, and where the
 /// scorecards go.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -72,11 +74,11 @@ pub struct MetricDef {
     pub description: Option<Spanned<String>>,
     /// The table aggregated (an aggregate only).
     #[serde(default)]
-    #[schemars(with = "Option<CustomTableName>")]
+    #[schemars(schema_with = "custom_table_schema")]
     pub table: Option<Spanned<String>>,
     /// The aggregate function (an aggregate only).
     #[serde(default)]
-    #[schemars(with = "Option<AggName>")]
+    #[schemars(schema_with = "agg_schema")]
     pub agg: Option<Spanned<String>>,
     /// The column aggregated; required except for `count`. May be an extra column of the table
     /// (`applied`, `recovery`, `balance`, `days_past_due`, `invoice.<column>`).
@@ -100,33 +102,22 @@ pub struct MetricDef {
     pub expr: Option<Spanned<String>>,
 }
 
-/// The tables a custom aggregate may run over (for the JSON Schema).
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-enum CustomTableName {
-    Invoices,
-    Collections,
-    WriteOffs,
-    Fees,
-    Applications,
-    Reviews,
-    Balances,
+/// The JSON Schema of an optional name out of `names` (the catalogue's, so the schema cannot
+/// drift from what the checks accept).
+fn one_of(names: impl Iterator<Item = &'static str>) -> schemars::Schema {
+    let mut values: Vec<serde_json::Value> = names.map(serde_json::Value::from).collect();
+    values.push(serde_json::Value::Null);
+    schemars::json_schema!({ "type": ["string", "null"], "enum": values })
 }
 
-/// The aggregate functions of a custom metric (for the JSON Schema).
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-enum AggName {
-    Sum,
-    Count,
-    CountDistinct,
-    Mean,
-    Min,
-    Max,
-    Median,
-    Quantile,
+/// The tables a custom aggregate may run over.
+fn custom_table_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    one_of(CustomTable::ALL.into_iter().map(CustomTable::name))
+}
+
+/// The aggregate functions of a custom metric.
+fn agg_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    one_of(Agg::ALL.into_iter().map(Agg::name))
 }
 
 /// An inclusive range of period labels such as `2024-01` .. `2026-10`.
