@@ -164,81 +164,17 @@ fn aggregate(
     d: &MetricDef,
     key: &str,
 ) -> Option<(Kind, CustomDef)> {
-    let table = match &d.table {
-        None => {
-            c.at(
-                &d.name,
-                &format!("{key}.table"),
-                "a metric needs a `table` (an aggregate) or an `expr` (derived)",
-                Some(format!(
-                    "e.g. `table: collections`; the tables are {}",
-                    table_names()
-                )),
-            );
-            None
-        }
-        Some(t) => {
-            let found = CustomTable::by_name(&t.value);
-            if found.is_none() {
-                c.at(
-                    t,
-                    &format!("{key}.table"),
-                    format!("`{}` is not a table a metric can aggregate", t.value),
-                    Some(nearest(&t.value, CustomTable::ALL.map(|x| x.name()))),
-                );
-            }
-            found
-        }
-    };
-    let agg = match &d.agg {
-        None => {
-            if d.table.is_some() {
-                c.at(
-                    &d.name,
-                    &format!("{key}.agg"),
-                    "an aggregate metric needs `agg`",
-                    Some(
-                        "one of sum, count, count_distinct, mean, min, max, median, quantile"
-                            .into(),
-                    ),
-                );
-            }
-            None
-        }
-        Some(a) => {
-            let found = Agg::by_name(&a.value);
-            if found.is_none() {
-                c.at(
-                    a,
-                    &format!("{key}.agg"),
-                    format!("`{}` is not an aggregate", a.value),
-                    Some(nearest(&a.value, Agg::ALL.map(|x| x.name()))),
-                );
-            }
-            found
-        }
-    };
+    let table = check_table(c, d, key);
+    let agg = check_agg(c, d, key);
     let q = check_q(c, d, agg, key);
     let table = table?;
     let col = column(c, d, table, agg, key);
-    let filter = d.filter.as_ref().and_then(|f| {
-        let fkey = format!("{key}.filter");
-        let checked = sql::parse(&f.value)
-            .map_err(|e| vec![e])
-            .and_then(|e| sql::check_filter(&e, table));
-        match checked {
-            Ok(s) => Some(s),
-            Err(errors) => {
-                sql_errors(c, text, f, &fkey, errors);
-                None
-            }
-        }
-    });
-    let agg = agg?;
-    let col = col?;
-    if d.filter.is_some() && filter.is_none() {
-        return None;
-    }
+    let filter = d
+        .filter
+        .as_ref()
+        .map(|f| check_filter(c, text, f, table, key));
+    let (agg, col) = (agg?, col?);
+    let filter = filter.map_or(Some(None), |f| f.map(Some))?;
     Some((
         agg.kind(col.as_ref().map(|x| x.1)),
         CustomDef::Aggregate(Aggregate {
@@ -254,6 +190,79 @@ fn aggregate(
             filter_sql: filter.map(|f| f.sql),
         }),
     ))
+}
+
+/// The aggregate's `table`, reported when missing or unknown.
+fn check_table(c: &mut Checker<'_>, d: &MetricDef, key: &str) -> Option<CustomTable> {
+    let Some(t) = &d.table else {
+        c.at(
+            &d.name,
+            &format!("{key}.table"),
+            "a metric needs a `table` (an aggregate) or an `expr` (derived)",
+            Some(format!(
+                "e.g. `table: collections`; the tables are {}",
+                table_names()
+            )),
+        );
+        return None;
+    };
+    let found = CustomTable::by_name(&t.value);
+    if found.is_none() {
+        c.at(
+            t,
+            &format!("{key}.table"),
+            format!("`{}` is not a table a metric can aggregate", t.value),
+            Some(nearest(&t.value, CustomTable::ALL.map(|x| x.name()))),
+        );
+    }
+    found
+}
+
+/// The aggregate's `agg`, reported when missing (beside a `table`) or unknown.
+fn check_agg(c: &mut Checker<'_>, d: &MetricDef, key: &str) -> Option<Agg> {
+    let Some(a) = &d.agg else {
+        if d.table.is_some() {
+            let names: Vec<&str> = Agg::ALL.iter().map(|a| a.name()).collect();
+            c.at(
+                &d.name,
+                &format!("{key}.agg"),
+                "an aggregate metric needs `agg`",
+                Some(format!("one of {}", names.join(", "))),
+            );
+        }
+        return None;
+    };
+    let found = Agg::by_name(&a.value);
+    if found.is_none() {
+        c.at(
+            a,
+            &format!("{key}.agg"),
+            format!("`{}` is not an aggregate", a.value),
+            Some(nearest(&a.value, Agg::ALL.map(|x| x.name()))),
+        );
+    }
+    found
+}
+
+/// The aggregate's `filter`, parsed and checked against `table`; its errors reported at their
+/// place inside the string.
+fn check_filter(
+    c: &mut Checker<'_>,
+    text: &str,
+    f: &Spanned<String>,
+    table: CustomTable,
+    key: &str,
+) -> Option<sql::Filter> {
+    let checked = sql::parse(&f.value)
+        .map_err(|e| vec![e])
+        .and_then(|e| sql::check_filter(&e, table));
+    match checked {
+        Ok(s) => Some(s),
+        Err(errors) => {
+            sql_errors(c, text, f, &format!("{key}.filter"), errors);
+            None
+        }
+    }
 }
 
 fn check_q(c: &mut Checker<'_>, d: &MetricDef, agg: Option<Agg>, key: &str) -> Option<f64> {
