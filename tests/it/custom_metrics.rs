@@ -35,6 +35,23 @@ fn sample_with(dir: &Path, metrics: &str) -> PathBuf {
     p
 }
 
+/// The rollups of period `k` of a scored window.
+fn rollup_frame(
+    cat: &Catalogue,
+    sc: &factorscore::run::Scorecards<'_>,
+    k: usize,
+) -> polars::prelude::DataFrame {
+    factorscore::rollups::frame(
+        cat,
+        &sc.facts,
+        k,
+        &sc.cards,
+        &sc.scored.rows[k],
+        &sc.custom_groups,
+    )
+    .unwrap()
+}
+
 /// Pairs (custom metric, built-in) that must agree on every row: the custom one written the way
 /// a company would write the built-in.
 const IMITATIONS: &str = r#"
@@ -135,15 +152,7 @@ fn custom_aggregates_agree_with_the_builtins_they_imitate_on_every_row_and_rollu
         }
         assert!(checked > 4_000, "{checked} values compared");
         for k in sc.first_written..sc.cards.len() {
-            let df = factorscore::rollups::frame(
-                cat,
-                f,
-                k,
-                &sc.cards,
-                &sc.scored.rows[k],
-                &sc.custom_groups,
-            )
-            .unwrap();
+            let df = rollup_frame(cat, &sc, k);
             for (c, b) in PAIRS {
                 let (x, y) = (df.column(c).unwrap(), df.column(b).unwrap());
                 let (x, y) = (
@@ -315,15 +324,7 @@ fn custom_metrics_match_the_hand_computed_fixture() {
     // Team Collect: the union of its members' rows, and derived metrics on its own sums.
     let collect = |label: &str, m: &str| {
         let k = k_of(label);
-        let df = factorscore::rollups::frame(
-            cat,
-            f,
-            k,
-            &sc.cards,
-            &sc.scored.rows[k],
-            &sc.custom_groups,
-        )
-        .unwrap();
+        let df = rollup_frame(cat, &sc, k);
         let keys = df.column("key").unwrap().str().unwrap().clone();
         let levels = df.column("level").unwrap().str().unwrap().clone();
         let i = (0..df.height())

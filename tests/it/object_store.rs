@@ -809,3 +809,44 @@ fn bad_urls_and_storage_options_are_refused_without_echoing_secrets() {
     }
     assert_no_secret("stderr", &o.stderr, "hunter2secret");
 }
+
+/// On S3 as locally, a re-run is skipped as unchanged only while the partitions it wrote hold
+/// exactly its files: an object put beside one by hand makes it run, and the run deletes it.
+#[test]
+fn s3_a_stray_object_makes_an_unchanged_rerun_run() {
+    let Some((_server, opts, s, we)) = moto_with_worked_example() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = remote_pipeline(
+        &we.join("pipeline.yaml"),
+        "s3://books/we",
+        "s3://books/out",
+        &opts,
+        "",
+        tmp.path(),
+    );
+    let said = |o: &std::process::Output| {
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(o, tmp.path()));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    said(&run_env(&pipeline, &[]));
+    let written = download(&s, "out");
+    assert!(said(&run_env(&pipeline, &[])).starts_with("nothing to do: run "));
+    for stray in [
+        "out/scorecards/grain=month/period=2024-01/stray.parquet",
+        "out/rejects/old/part-0.parquet",
+    ] {
+        s.put_all(vec![(stray.into(), bytes::Bytes::from_static(b"stray"))])
+            .unwrap();
+        let o = said(&run_env(&pipeline, &[]));
+        assert!(o.starts_with("wrote 6 scorecard"), "{stray}: {o}");
+        let after = download(&s, "out");
+        assert!(!after.contains_key(&stray["out/".len()..]), "{stray}");
+        let parquet = |m: &BTreeMap<String, Vec<u8>>| -> Vec<String> {
+            m.keys().filter(|k| !k.starts_with('_')).cloned().collect()
+        };
+        assert_eq!(parquet(&after), parquet(&written), "{stray}");
+        assert!(said(&run_env(&pipeline, &[])).starts_with("nothing to do: run "));
+    }
+}
