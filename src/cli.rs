@@ -68,6 +68,36 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
     },
+    /// Score the past under a proposed set of plans beside the pipeline's, and compare pay and
+    /// grades (contract 5.4), computing the metrics once.
+    #[command(
+        after_help = "Examples:\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml --from 2025-01 --to 2025-12 --out /tmp/cmp\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml --period 2026-Q3 --grain quarter --format json\n\nThe proposed file holds a `plans` list in the pipeline's shape, nothing else. Periods and grain as for `run`.\nWith --out DIR: DIR/plan_comparison/grain=G/period=P/part-0.parquet and DIR/plan_comparison.html."
+    )]
+    Compare {
+        /// The pipeline file (YAML): its plans are the current side.
+        pipeline: PathBuf,
+        /// The proposed plans file (YAML): a `plans` list.
+        #[arg(long, value_name = "PROPOSED")]
+        plans: PathBuf,
+        /// One period: `2026-10`, `2026-Q4` or `2026`, at the grain.
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        period: Option<String>,
+        /// First period compared.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period compared.
+        #[arg(long)]
+        to: Option<String>,
+        /// Period size; the pipeline's `grain` by default.
+        #[arg(long, value_parser = parse_grain)]
+        grain: Option<Grain>,
+        /// A local folder to write `plan_comparison` and its HTML page into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// `text` for a person, `json` for a program.
+        #[arg(long, value_enum, default_value_t = StatementFormat::Text)]
+        format: StatementFormat,
+    },
     /// Print one employee's scorecard statement for a period, writing nothing.
     ///
     /// For every KPI: the actual and the figures behind it, the target and its source, any
@@ -253,6 +283,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Compare {
+            pipeline,
+            plans,
+            period,
+            from,
+            to,
+            grain,
+            out,
+            format,
+        } => {
+            let opts = RunOptions {
+                period,
+                from,
+                to,
+                grain,
+                ..RunOptions::default()
+            };
+            compare(&pipeline, &plans, &opts, out.as_deref(), format)
+        }
         Command::Explain {
             pipeline,
             employee,
@@ -384,4 +433,54 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `factorscore compare`: both plan sets checked before any row is read, the metrics computed
+/// once, the summary printed, and with `out` the table and page written.
+fn compare(
+    pipeline: &std::path::Path,
+    proposed: &std::path::Path,
+    opts: &RunOptions,
+    out: Option<&std::path::Path>,
+    format: StatementFormat,
+) -> anyhow::Result<()> {
+    let plan = crate::config::load(pipeline)?;
+    let proposed_plans = crate::config::load_plans(proposed, &plan.catalogue)?;
+    let spec = opts.periods(&plan)?;
+    let loaded = crate::run::load(&plan)?;
+    let window = spec.window(&loaded.ledger)?;
+    let c = crate::compare::compare(&plan, &loaded, window, proposed_plans)
+        .with_context(|| format!("comparison of {} failed", pipeline.display()))?;
+    let rows = c.rows(&loaded);
+    let summary = crate::compare::summarize(&c, &rows);
+    let names = [
+        pipeline.display().to_string(),
+        proposed.display().to_string(),
+    ];
+    match format {
+        StatementFormat::Text => print!(
+            "{}",
+            crate::compare::summary::text(&summary, &names[0], &names[1])
+        ),
+        StatementFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::compare::summary::json(
+                &summary, &names[0], &names[1]
+            ))
+            .map_err(Error::Json)?
+        ),
+    }
+    if let Some(out) = out {
+        let page =
+            crate::compare::page::html(&c, &plan.catalogue, &summary, [&names[0], &names[1]]);
+        let n = crate::compare::write(&plan, &c, &rows, out, &page)?;
+        eprintln!(
+            "wrote {} plan_comparison rows in {n} {} periods and {} under {}",
+            rows.len(),
+            c.grain(),
+            crate::compare::PAGE,
+            out.display()
+        );
+    }
+    Ok(())
 }

@@ -318,6 +318,16 @@ impl std::fmt::Debug for OptionValue {
     }
 }
 
+/// A proposed plans file (`factorscore compare --plans`, contract 5.4): a `plans` list in the
+/// shape of a pipeline's, nothing else.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlansFileDef {
+    /// The proposed plans, scored beside the pipeline's.
+    #[schemars(with = "Vec<PlanDef>")]
+    pub plans: Spanned<Vec<Spanned<PlanDef>>>,
+}
+
 /// A scorecard plan: the KPIs, weights and grades that score one role over a range of months.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

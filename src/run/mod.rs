@@ -4,7 +4,7 @@
 mod load;
 mod options;
 
-pub use load::{facts, load, score_window, Loaded, Scorecards};
+pub use load::{facts, load, score_plans, score_window, Loaded, Scorecards, Scoring};
 pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
 
 use std::collections::BTreeMap;
