@@ -50,10 +50,22 @@ pub fn text(s: &Summary, current: &str, proposed: &str) -> String {
     moved(&mut o, &s.moved);
     let _ = writeln!(
         o,
-        "\nIgnored on the proposed side: {} adjustments (their metric is not a KPI of the proposed plan that rates the row, or the row is not rated) and {} targets rows (their metric is a KPI of no proposed plan in force). On the current side: {} targets rows.",
-        s.ignored_adjustments, s.ignored_targets[1], s.ignored_targets[0]
+        "\nIgnored on the proposed side: {} (their metric is not a KPI of the proposed plan that rates the row, or the row is not rated) and {} (their metric is a KPI of no proposed plan in force then). Ignored on the current side: {}.",
+        count(s.ignored_adjustments, "adjustment"),
+        count(s.ignored_targets[1], "targets row"),
+        count(s.ignored_targets[0], "targets row")
     );
     o
+}
+
+/// `1 adjustment`, `2 adjustments`.
+fn count(n: usize, what: &str) -> String {
+    let what = match (n, what) {
+        (1, w) => w.to_string(),
+        (_, "targets row") => "targets rows".to_string(),
+        (_, w) => format!("{w}s"),
+    };
+    format!("{} {what}", int(n as i64))
 }
 
 /// A change in % with one decimal and its sign; `n/a` when the current total is 0.
@@ -182,7 +194,7 @@ fn moved(o: &mut String, moved: &[Row]) {
         let d = r.bonus_delta();
         let _ = writeln!(
             o,
-            "  {:<10} {:<8} {:<14} {:<16} {:>7} {:>7} {:>9} {:>9} {:>16}",
+            "  {:<10} {:<8} {:<14} {:<16} {:>9} {:>9} {:>9} {:>9} {:>16}",
             r.employee_id,
             r.period,
             r.department.as_deref().unwrap_or("(none)"),

@@ -44,6 +44,13 @@ pub fn load(path: &Path) -> Result<Plan, crate::Error> {
 /// a pipeline's, nothing else), whose KPIs may score any metric of `catalogue` (the pipeline's).
 /// Every error is reported at once, with its place, like a pipeline's.
 pub fn load_plans(path: &Path, catalogue: &Catalogue) -> Result<Vec<ScorePlan>, crate::Error> {
+    load_plans_file(path, catalogue).map_err(|e| match e {
+        crate::Error::Config(c) => crate::Error::Plans(c),
+        other => other,
+    })
+}
+
+fn load_plans_file(path: &Path, catalogue: &Catalogue) -> Result<Vec<ScorePlan>, crate::Error> {
     let text = read_text(path, FileKind::Plans)?;
     check_limits(path, &text, FileKind::Plans)?;
     let def: def::PlansFileDef = serde_saphyr::from_str_with_options(&text, parser_options())

@@ -5,6 +5,7 @@ mod browser;
 mod catalogue;
 mod cli;
 mod common;
+mod compare;
 mod crash;
 mod custom_metrics;
 mod differential;
