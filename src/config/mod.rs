@@ -2,6 +2,7 @@
 
 mod check;
 pub mod def;
+mod guidance;
 mod metrics;
 mod plans;
 pub mod sql;
@@ -12,6 +13,7 @@ use std::path::Path;
 use crate::catalogue::Catalogue;
 use crate::diag::{ConfigErrors, Diagnostic};
 
+pub use guidance::Guidance;
 pub use plans::{default_grades, Grade, Kpi, OrgField, ScorePlan};
 pub use validate::{Place, Plan, SourcePlan};
 

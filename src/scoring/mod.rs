@@ -6,6 +6,7 @@
 
 mod calibrate;
 pub mod curve;
+pub mod guidance;
 pub mod targets;
 
 pub use calibrate::group_label;

@@ -5,6 +5,7 @@ use super::data::{Card, Tables};
 use super::format::{escape, num};
 use super::labels::{t, Lang};
 
+mod calibration;
 mod overview;
 mod statement;
 
