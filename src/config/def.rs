@@ -351,6 +351,13 @@ pub struct PlanDef {
     #[serde(default)]
     #[schemars(with = "Option<Vec<GradeDef>>")]
     pub grades: Option<Spanned<Vec<Spanned<GradeDef>>>>,
+    /// The most the bonuses of the plan's rows may add up to in one period of the run's grain,
+    /// in base currency: exact, at most 2 decimals, 0 or more, e.g. `"100000.00"`. When they add
+    /// up to more, each is scaled down to its share of the pool, cut to the cent, and the cents
+    /// left go by the largest remainder (contract 5.3). No pool when left out.
+    #[serde(default)]
+    #[schemars(with = "Option<DecimalText>")]
+    pub bonus_pool: Option<Spanned<DecimalText>>,
     /// The KPIs; their weights sum to 1.
     #[schemars(with = "Vec<KpiDef>")]
     pub kpis: Spanned<Vec<Spanned<KpiDef>>>,
