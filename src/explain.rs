@@ -317,19 +317,18 @@ fn pool_line(
     let plan_rows = sc.scored.rows[k].iter().filter(|r| r.plan == s.plan);
     let total: i128 = plan_rows.map(|r| i128::from(r.bonus_uncapped)).sum();
     let (b, p, t) = (i128::from(s.bonus_uncapped), i128::from(pool), total);
-    let money = |c: i128| format_cents(c as i64);
+    // Amounts in cents, all 0 or more.
+    let money = |c: i128| format!("{}.{:02}", c / 100, c % 100);
+    let head = format!(
+        "plan `{}` pays at most {} in {label} and its bonuses add up to {}",
+        pl.name,
+        money(p),
+        money(t)
+    );
     let working = match s.pool {
-        None => format!(
-            "the bonuses of plan `{}` in {label} add up to {}, within its pool of {}: not scaled",
-            pl.name,
-            money(t),
-            money(p)
-        ),
+        None => format!("{head}: not scaled"),
         Some(pooled) => format!(
-            "the bonuses of plan `{}` in {label} add up to {}, more than its pool of {}, so each is scaled by {} / {}: {} × {} / {} = {}, cut to the cent {}{} = {}",
-            pl.name,
-            money(t),
-            money(p),
+            "{head}, so each is scaled by {} / {}: {} × {} / {} = {}, cut to {}{} of the cents the cut leaves (one each to the shares that lost most, ties to the smaller employee id) = {}",
             money(p),
             money(t),
             money(b),
@@ -337,11 +336,7 @@ fn pool_line(
             money(t),
             exact_cents(b * p, t),
             money(b * p / t),
-            if pooled.remainder_cent {
-                ", plus one of the cents the cut left, which go to the shares that lost most in the cut (ties to the smaller employee id)"
-            } else {
-                ""
-            },
+            if pooled.remainder_cent { ", + 0.01" } else { "; none" },
             format_cents(s.bonus)
         ),
     };

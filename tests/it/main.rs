@@ -15,6 +15,7 @@ mod first_use;
 mod fuzz;
 mod messages;
 mod object_store;
+mod pool;
 mod property;
 mod quarantine;
 mod readers;
