@@ -470,7 +470,12 @@ impl Direction {
 /// be counted exactly.
 #[derive(Debug, Clone, PartialEq, JsonSchema)]
 #[schemars(transparent)]
-pub struct DecimalText(#[schemars(with = "f64")] pub String);
+pub struct DecimalText(#[schemars(schema_with = "decimal_schema")] pub String);
+
+/// A decimal's JSON Schema: a number, or a string (which keeps every place as written).
+fn decimal_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["number", "string"] })
+}
 
 impl<'de> Deserialize<'de> for DecimalText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
