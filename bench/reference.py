@@ -98,10 +98,25 @@ def add_months(d, n):
     return datetime.date(k // 12, k % 12 + 1, 1)
 
 
+def pool_cents(p):
+    """A plan's bonus_pool (contract 5.3) in cents as text, or None: money, at most 2 decimals, >= 0."""
+    v = p.get("bonus_pool")
+    if v is None:
+        return None
+    try:
+        cents = decimal.Decimal(str(v).strip()) * 100
+    except decimal.InvalidOperation:
+        sys.exit(f"plan {p['name']}: bonus_pool {v!r} is not a decimal")
+    if cents != cents.to_integral_value() or cents < 0:
+        sys.exit(f"plan {p['name']}: bonus_pool {v} is not money >= 0 with at most 2 decimals")
+    return str(int(cents))
+
+
 def load_plans(con, plans):
     """Loads the pipeline's plans (contract 5.1, with its defaults) into DuckDB tables."""
     con.execute("CREATE TEMP TABLE plans (plan VARCHAR, role VARCHAR, valid_from DATE, valid_to DATE, "
-                "cg_department BOOLEAN, cg_team BOOLEAN, cg_role BOOLEAN, cg_manager BOOLEAN, swing_threshold DOUBLE)")
+                "cg_department BOOLEAN, cg_team BOOLEAN, cg_role BOOLEAN, cg_manager BOOLEAN, swing_threshold DOUBLE, "
+                "bonus_pool HUGEINT)")
     con.execute("CREATE TEMP TABLE plan_kpis (plan VARCHAR, ord INTEGER, metric VARCHAR, weight DOUBLE, perspective VARCHAR, "
                 "direction VARCHAR, threshold DOUBLE, target DOUBLE, stretch DOUBLE)")
     con.execute("CREATE TEMP TABLE plan_grades (plan VARCHAR, ord INTEGER, grade VARCHAR, min DOUBLE, "
@@ -117,9 +132,9 @@ def load_plans(con, plans):
         for c in group:
             if c not in CALIBRATION_COLUMNS:
                 sys.exit(f"plan {p['name']}: calibration_group column {c!r} is not one of {CALIBRATION_COLUMNS}")
-        con.execute("INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::HUGEINT)",
                     [p["name"], p["role"], valid_from, valid_to] + [c in group for c in CALIBRATION_COLUMNS]
-                    + [float(p.get("swing_threshold", 20))])
+                    + [float(p.get("swing_threshold", 20)), pool_cents(p)])
         for i, k in enumerate(p["kpis"]):
             con.execute("INSERT INTO plan_kpis VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [p["name"], i, k["metric"], float(k["weight"]), k["perspective"], k["direction"],

@@ -4,7 +4,8 @@
 -- with the `targets` and `adjustments` views and the plan tables that reference.py loads from the
 -- pipeline's `plans`:
 --   plans(plan, role, valid_from DATE, valid_to DATE (last day of valid_to's month, NULL = open),
---         cg_department, cg_team, cg_role, cg_manager BOOLEAN, swing_threshold DOUBLE)
+--         cg_department, cg_team, cg_role, cg_manager BOOLEAN, swing_threshold DOUBLE,
+--         bonus_pool HUGEINT (cents, NULL = no pool))
 --   plan_kpis(plan, ord, metric, weight, perspective, direction, threshold, target, stretch)
 --   plan_grades(plan, ord, grade, min DOUBLE (NULL on the last), multiplier DECIMAL(18, 4),
 --               multiplier_units HUGEINT (the multiplier in 1/10000))
@@ -26,6 +27,9 @@
 --   it (the contract says "the employee's composite"), using the current row's swing_threshold;
 -- * bonus: salary x months x multiplier x days employed / days in p, exact, one rounding half away
 --   from zero; 0 when not rated or the composite is null (a D with multiplier 0 gives 0 too);
+-- * bonus pool: per plan and period, when the plan's rows' bonuses sum to S > pool B, each becomes
+--   floor(b * B / S) cents, and the B - sum(floors) cents left go one each to the rows ranked first
+--   by the remainder (b * B) mod S descending, then employee_id ascending (VARCHAR order: bytes);
 -- * rollups: `rated` counts rows with a plan in force, scored or not (composite may be null).
 
 -- Section 3 (and the custom metrics) per scorecard row (every computed period, the ones before the
@@ -154,27 +158,46 @@ FROM (
 );
 
 -- The scorecards: section 3 plus the scores. Bonus in exact integer arithmetic: salary in cents x
--- multiplier in 1/10000 x months x days employed, over days in p x 10000, rounded half away from zero.
+-- multiplier in 1/10000 x months x days employed, over days in p x 10000, rounded half away from zero
+-- (bonus_uncapped); then scaled to the plan's pool where the plan's bonuses of the period exceed it.
 CREATE OR REPLACE TEMP TABLE out_scorecards AS
 WITH b AS (
   SELECT s.employee_id, s.period, rs.plan, rs.composite_score, rs.grade, rs.swing_threshold, rs.any_adjusted,
-         prev.composite_score AS prev_composite,
+         prev.composite_score AS prev_composite, pl.bonus_pool AS pool,
          (s.base_salary * 100)::HUGEINT * rs.multiplier_units * s.months_in_p * s.days_employed AS num,
          s.days_in_p::HUGEINT * 10000 AS den
   FROM sc_rows s
   LEFT JOIN row_scores rs USING (employee_id, period)
+  LEFT JOIN plans pl ON pl.plan = rs.plan
   LEFT JOIN sc_rows sp ON sp.employee_id = s.employee_id AND sp.pk = s.pk - 1
   LEFT JOIN row_scores prev ON prev.employee_id = sp.employee_id AND prev.period = sp.period
+), u AS (
+  SELECT *, (CASE WHEN num IS NULL THEN 0
+                  ELSE sign(num) * ((2 * abs(num) + den) // (2 * den)) END)::HUGEINT AS uncapped
+  FROM b
+), s AS (
+  -- S: the plan's bonuses of the period; the pool binds when S > B
+  SELECT *, sum(uncapped) OVER (PARTITION BY period, plan)::HUGEINT AS plan_total FROM u
+), c AS (
+  SELECT *, CASE WHEN pool IS NOT NULL AND plan_total > pool THEN uncapped * pool // plan_total END AS cut,
+            CASE WHEN pool IS NOT NULL AND plan_total > pool THEN uncapped * pool % plan_total END AS lost
+  FROM s
+), r AS (
+  SELECT *, pool - sum(cut) OVER (PARTITION BY period, plan) AS cents_left,
+            row_number() OVER (PARTITION BY period, plan ORDER BY lost DESC, employee_id ASC) AS place
+  FROM c
 )
 SELECT sc.*,
-       b.composite_score, b.grade, cal.percentile_in_group, cal.zscore_in_group,
-       CASE WHEN b.plan IS NULL THEN false
-            ELSE b.any_adjusted OR coalesce(abs(b.composite_score - b.prev_composite) >= b.swing_threshold - 1e-9, false)
+       r.composite_score, r.grade, cal.percentile_in_group, cal.zscore_in_group,
+       CASE WHEN r.plan IS NULL THEN false
+            ELSE r.any_adjusted OR coalesce(abs(r.composite_score - r.prev_composite) >= r.swing_threshold - 1e-9, false)
        END AS review_flag,
-       (CASE WHEN b.num IS NULL THEN 0
-             ELSE sign(b.num) * ((2 * abs(b.num) + b.den) // (2 * b.den)) END)::DECIMAL(38, 0) * 0.01::DECIMAL(3, 2) AS bonus
+       r.uncapped::DECIMAL(38, 0) * 0.01::DECIMAL(3, 2) AS bonus_uncapped,
+       (CASE WHEN r.cut IS NULL THEN r.uncapped
+             ELSE r.cut + CASE WHEN r.place <= r.cents_left THEN 1 ELSE 0 END END)::DECIMAL(38, 0) * 0.01::DECIMAL(3, 2) AS bonus,
+       r.pool::DECIMAL(38, 0) * 0.01::DECIMAL(3, 2) AS bonus_pool
 FROM reference_scorecards sc
-JOIN b USING (employee_id, period)
+JOIN r USING (employee_id, period)
 LEFT JOIN calibration cal USING (employee_id, period);
 
 CREATE OR REPLACE TEMP TABLE out_kpi_scores AS

@@ -88,6 +88,23 @@ pub struct Statement {
     pub review_reasons: Vec<String>,
     pub bonus: String,
     pub bonus_working: String,
+    /// The bonus before the plan's pool (equal to `bonus` when the pool does not bind).
+    pub bonus_uncapped: String,
+    /// The plan's bonus pool for the period, when it has one.
+    pub bonus_pool: Option<PoolLine>,
+}
+
+/// The plan's bonus pool of the period and what it did to the row's bonus (contract 5.3).
+#[derive(Debug, Serialize)]
+pub struct PoolLine {
+    pub pool: String,
+    /// The bonuses of the plan's rows of the period before the pool.
+    pub plan_bonuses: String,
+    /// Whether the plan's bonuses exceed the pool, so that each is scaled down.
+    pub binds: bool,
+    /// Whether the row got one of the cents the cut left.
+    pub remainder_cent: bool,
+    pub working: String,
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -176,6 +193,8 @@ pub fn statement(
         review_reasons,
         bonus: format_cents(s.bonus),
         bonus_working: bonus_working(l, sc, k, i),
+        bonus_uncapped: format_cents(s.bonus_uncapped),
+        bonus_pool: sp.and_then(|pl| pool_line(pl, sc, k, i, &w.cal.label(p))),
     })
 }
 
@@ -277,11 +296,78 @@ fn bonus_working(l: &crate::model::Ledger, sc: &Scorecards, k: usize, i: usize) 
             multiplier_text(s.multiplier),
             s.grade_name.as_deref().unwrap_or(""),
             card.days_employed,
-            format_cents(s.bonus)
+            format_cents(s.bonus_uncapped)
         ),
         (Some(_), None) => "no KPI has a score, so no composite and no bonus: 0.00".into(),
         (None, _) => "not rated (no plan in force for this role): 0.00".into(),
     }
+}
+
+/// The plan's bonus pool of the `k`-th period and the `i`-th row's share of it; `None` when the
+/// plan has no pool.
+fn pool_line(
+    pl: &crate::config::ScorePlan,
+    sc: &Scorecards,
+    k: usize,
+    i: usize,
+    label: &str,
+) -> Option<PoolLine> {
+    let pool = pl.bonus_pool?;
+    let s = &sc.scored.rows[k][i];
+    let plan_rows = sc.scored.rows[k].iter().filter(|r| r.plan == s.plan);
+    let total: i128 = plan_rows.map(|r| i128::from(r.bonus_uncapped)).sum();
+    let (b, p, t) = (i128::from(s.bonus_uncapped), i128::from(pool), total);
+    // Amounts in cents, all 0 or more.
+    let money = |c: i128| format!("{}.{:02}", c / 100, c % 100);
+    let head = format!(
+        "plan `{}` pays at most {} in {label} and its bonuses add up to {}",
+        pl.name,
+        money(p),
+        money(t)
+    );
+    let working = match s.pool {
+        None => format!("{head}: not scaled"),
+        Some(pooled) => format!(
+            "{head}, so each is scaled by {} / {}: {} × {} / {} = {}, cut to {}{} of the cents the cut leaves (one each to the shares that lost most, ties to the smaller employee id) = {}",
+            money(p),
+            money(t),
+            money(b),
+            money(p),
+            money(t),
+            exact_cents(b * p, t),
+            money(b * p / t),
+            if pooled.remainder_cent { ", + 0.01" } else { "; none" },
+            format_cents(s.bonus)
+        ),
+    };
+    Some(PoolLine {
+        pool: money(p),
+        plan_bonuses: money(t),
+        binds: s.pool.is_some(),
+        remainder_cent: s.pool.is_some_and(|x| x.remainder_cent),
+        working,
+    })
+}
+
+/// `num / den` cents (both positive) as an amount: to the cent when exact, else to 6 places cut
+/// short with `…`.
+fn exact_cents(num: i128, den: i128) -> String {
+    let cents = num / den;
+    let mut rem = num % den;
+    let mut s = format_cents(cents as i64);
+    if rem == 0 {
+        return s;
+    }
+    for _ in 0..4 {
+        rem *= 10;
+        s.push(char::from(b'0' + (rem / den) as u8));
+        rem %= den;
+        if rem == 0 {
+            return s;
+        }
+    }
+    s.push('…');
+    s
 }
 
 /// A multiplier in ten-thousandths as its shortest decimal text.
@@ -363,6 +449,9 @@ pub fn text(s: &Statement) -> String {
         let _ = writeln!(o, "review flag: no");
     }
     let _ = writeln!(o, "bonus: {}", s.bonus_working);
+    if let Some(p) = &s.bonus_pool {
+        let _ = writeln!(o, "bonus pool: {}", p.working);
+    }
     o
 }
 

@@ -151,10 +151,15 @@ pub mod scorecards {
         Boolean,
         "an approved appeal changed a KPI, or the composite moved by `swing_threshold` or more since the previous period",
     );
+    pub const BONUS_UNCAPPED: ColumnDef = col(
+        "bonus_uncapped",
+        ColumnType::MONEY,
+        "base_salary × months in p × the grade's multiplier × days_employed / days in p, exact, rounded once",
+    );
     pub const BONUS: ColumnDef = col(
         "bonus",
         ColumnType::MONEY,
-        "base_salary × months in p × the grade's multiplier × days_employed / days in p, exact, rounded once",
+        "`bonus_uncapped`, unless the bonuses of the plan's rows of the period add up to more than its `bonus_pool`: then its share `bonus_uncapped × bonus_pool / their sum`, cut to the cent, plus one of the cents the cut leaves for the rows that lost most (ties to the smaller employee_id), so that they add up to the pool",
     );
     pub const PLAN: ColumnDef = col(
         "plan",
@@ -171,6 +176,11 @@ pub mod scorecards {
         "bonus_multiplier",
         ColumnType::MULTIPLIER,
         "the grade's bonus multiplier in the plan; null when not rated or no grade",
+    );
+    pub const BONUS_POOL: ColumnDef = col(
+        "bonus_pool",
+        ColumnType::MONEY,
+        "the plan's `bonus_pool` for the period; null when not rated or the plan has none",
     );
     pub const CALIBRATION_GROUP: ColumnDef = col(
         "calibration_group",
@@ -370,11 +380,13 @@ pub static OUTPUT_TABLES: [TableDef; 5] = {
                 C(s::PERCENTILE_IN_GROUP),
                 C(s::ZSCORE_IN_GROUP),
                 C(s::REVIEW_FLAG),
+                C(s::BONUS_UNCAPPED),
                 C(s::BONUS),
                 C(s::PLAN),
                 C(s::BASE_SALARY),
                 C(s::MONTHS),
                 C(s::BONUS_MULTIPLIER),
+                C(s::BONUS_POOL),
                 C(s::CALIBRATION_GROUP),
             ],
         },

@@ -76,7 +76,7 @@ pub fn frame(
 
 /// What the bonus and the calibration of each row are worked out from, so that a reader of the
 /// table (the report) can show the arithmetic: the plan, the base salary, the months of the
-/// period, the grade's multiplier and the calibration group.
+/// period, the grade's multiplier, the plan's bonus pool and the calibration group.
 fn basis_columns(
     plans: &[ScorePlan],
     l: &Ledger,
@@ -103,6 +103,12 @@ fn basis_columns(
         multiplier_column(
             sc::BONUS_MULTIPLIER.name,
             scores.iter().map(|s| s.grade.map(|_| s.multiplier)),
+        )?,
+        money_column(
+            sc::BONUS_POOL.name,
+            scores
+                .iter()
+                .map(|s| s.plan.and_then(|p| plans[p].bonus_pool)),
         )?,
         Column::new(
             sc::CALIBRATION_GROUP.name.into(),
@@ -134,6 +140,10 @@ fn score_columns(scores: &[RowScore]) -> PolarsResult<Vec<Column>> {
             sc::REVIEW_FLAG.name.into(),
             scores.iter().map(|s| s.review_flag).collect::<Vec<_>>(),
         ),
+        money_column(
+            sc::BONUS_UNCAPPED.name,
+            scores.iter().map(|s| Some(s.bonus_uncapped)),
+        )?,
         money_column(sc::BONUS.name, scores.iter().map(|s| Some(s.bonus)))?,
     ])
 }

@@ -361,6 +361,13 @@ pub struct PlanDef {
     #[serde(default)]
     #[schemars(with = "Option<Vec<GradeDef>>")]
     pub grades: Option<Spanned<Vec<Spanned<GradeDef>>>>,
+    /// The most the bonuses of the plan's rows may add up to in one period of the run's grain,
+    /// in base currency: exact, at most 2 decimals, 0 or more, e.g. `"100000.00"`. When they add
+    /// up to more, each is scaled down to its share of the pool, cut to the cent, and the cents
+    /// left go by the largest remainder (contract 5.3). No pool when left out.
+    #[serde(default)]
+    #[schemars(with = "Option<DecimalText>")]
+    pub bonus_pool: Option<Spanned<DecimalText>>,
     /// The KPIs; their weights sum to 1.
     #[schemars(with = "Vec<KpiDef>")]
     pub kpis: Spanned<Vec<Spanned<KpiDef>>>,
@@ -488,7 +495,12 @@ impl Direction {
 /// be counted exactly.
 #[derive(Debug, Clone, PartialEq, JsonSchema)]
 #[schemars(transparent)]
-pub struct DecimalText(#[schemars(with = "f64")] pub String);
+pub struct DecimalText(#[schemars(schema_with = "decimal_schema")] pub String);
+
+/// A decimal's JSON Schema: a number, or a string (which keeps every place as written).
+fn decimal_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["number", "string"] })
+}
 
 impl<'de> Deserialize<'de> for DecimalText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -9,33 +9,15 @@ use super::sql::{self, SqlError};
 use crate::catalogue::custom::{Aggregate, ColKind, Derived};
 use crate::catalogue::{Agg, Builtin, Catalogue, CustomDef, CustomMetric, CustomTable, Kind};
 
-/// Column names of scorecards and rollups that are not metrics: a custom metric may not take one.
-const RESERVED: [&str; 24] = [
-    "employee_id",
-    "employee_name",
-    "grain",
-    "period",
-    "period_start",
-    "period_end",
-    "department",
-    "team",
-    "role",
-    "manager_id",
-    "days_employed",
-    "composite_score",
-    "grade",
-    "percentile_in_group",
-    "zscore_in_group",
-    "review_flag",
-    "bonus_uncapped",
-    "bonus",
-    "level",
-    "key",
-    "employees",
-    "rated",
-    "plan",
-    "base_salary",
-];
+/// Whether `name` is a column of scorecards or rollups that is not a metric (the output-table
+/// registry's, and the partition columns): a custom metric may not take one.
+fn reserved(name: &str) -> bool {
+    use crate::outputs::OutputTable;
+    ["grain", "period"].contains(&name)
+        || [OutputTable::Scorecards, OutputTable::Rollups]
+            .iter()
+            .any(|t| t.columns(&[]).iter().any(|c| c.name == name))
+}
 
 /// Checks every custom metric; the catalogue holds those whose shape is sound.
 pub(super) fn check_metrics(
@@ -108,7 +90,7 @@ fn check_name(c: &mut Checker<'_>, d: &MetricDef, key: &str, earlier: &[String])
             format!("`{n}` is a section 3 metric already"),
             Some("give the custom metric a name of its own".into()),
         );
-    } else if RESERVED.contains(&n.as_str()) {
+    } else if reserved(n) {
         c.at(
             &d.name,
             &key,

@@ -68,6 +68,8 @@ pub struct ScorePlan {
     pub calibration_group: Vec<OrgField>,
     pub swing_threshold: f64,
     pub grades: Vec<Grade>,
+    /// The most the plan's bonuses of one period may add up to, in cents; `None`: no pool.
+    pub bonus_pool: Option<i64>,
     pub kpis: Vec<Kpi>,
     /// The grade distribution guidance, when the plan sets one.
     pub guidance: Option<super::guidance::Guidance>,
@@ -177,6 +179,10 @@ fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str, catalogue: &Catalog
         swing_threshold,
         guidance: super::guidance::check(c, def, &grades, key),
         grades,
+        bonus_pool: def
+            .bonus_pool
+            .as_ref()
+            .and_then(|p| pool(c, p, &format!("{key}.bonus_pool"))),
         kpis: kpis(c, &def.kpis, key, catalogue),
     }
 }
@@ -362,6 +368,27 @@ fn multiplier(c: &mut Checker<'_>, m: &Spanned<DecimalText>, key: &str) -> i64 {
                 Some("write an exact decimal with at most 4 places, e.g. 1.25".into()),
             );
             0
+        }
+    }
+}
+
+/// A bonus pool: money in base currency, exact to the cent, 0 or more.
+fn pool(c: &mut Checker<'_>, p: &Spanned<DecimalText>, key: &str) -> Option<i64> {
+    let hint = "write the most the plan's bonuses of one period may add up to, in base currency with at most 2 decimals, e.g. \"100000.00\"";
+    match crate::money::parse_money(&p.value.0) {
+        Ok(v) if v >= 0 => Some(v),
+        Ok(_) => {
+            c.at(
+                p,
+                key,
+                format!("`{}` is negative", p.value.0),
+                Some("a bonus pool is 0 or more".into()),
+            );
+            None
+        }
+        Err(e) => {
+            c.at(p, key, format!("`{}` {e}", p.value.0), Some(hint.into()));
+            None
         }
     }
 }

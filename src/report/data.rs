@@ -30,6 +30,12 @@ pub struct Card {
     pub zscore: Option<f64>,
     pub review_flag: bool,
     pub bonus_cents: i128,
+    /// The bonus before the plan's pool; `None` when the table does not hold it (an output of
+    /// an older version).
+    pub bonus_uncapped_cents: Option<i128>,
+    /// The plan's bonus pool for the period; `None` when the plan has none or the row is not
+    /// rated.
+    pub bonus_pool_cents: Option<i128>,
     /// The plan in force; `None` when not rated.
     pub plan: Option<String>,
     /// What the bonus is worked out from: the monthly base salary in cents, the months of the
@@ -126,6 +132,8 @@ pub struct Index {
     /// The composites of the rated rows per calibration group, in row order; see
     /// [`Tables::group_key`].
     pub groups: HashMap<GroupKey, Vec<f64>>,
+    /// The bonuses before the pool of the rows of each (period, plan), added up.
+    pub plan_bonuses: HashMap<(String, String), i128>,
 }
 
 impl Tables {
@@ -159,8 +167,21 @@ impl Tables {
             if let (Some(x), Some(k)) = (c.composite, Tables::group_key(c)) {
                 ix.groups.entry(k).or_default().push(x);
             }
+            if let (Some(plan), Some(b)) = (&c.plan, c.bonus_uncapped_cents) {
+                *ix.plan_bonuses
+                    .entry((c.period.clone(), plan.clone()))
+                    .or_default() += b;
+            }
         }
         self.ix = ix;
+    }
+
+    /// The bonuses before the pool of the rows of `c`'s plan and period, added up: S of
+    /// contract 5.3's `bonus_pool`. `None` when `c` is not rated or the table does not hold
+    /// `bonus_uncapped`.
+    pub fn plan_bonuses(&self, c: &Card) -> Option<i128> {
+        let key = (c.period.clone(), c.plan.clone()?);
+        self.ix.plan_bonuses.get(&key).copied()
     }
 
     /// The calibration group of a rated row: its period, its plan and its group in the plan.
@@ -365,6 +386,8 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
     let z = f64s(df, sc::ZSCORE_IN_GROUP.name)?;
     let flag = bools(df, sc::REVIEW_FLAG.name)?;
     let bonus = cents(df, sc::BONUS.name)?;
+    let uncapped = optional(df, sc::BONUS_UNCAPPED.name, cents)?;
+    let pool = optional(df, sc::BONUS_POOL.name, cents)?;
     let plan = optional(df, sc::PLAN.name, strs)?;
     let salary = optional(df, sc::BASE_SALARY.name, cents)?;
     let months = optional(df, sc::MONTHS.name, i64s)?;
@@ -391,6 +414,8 @@ fn cards(df: &DataFrame, period: &str) -> PolarsResult<Vec<Card>> {
             zscore: z[i],
             review_flag: flag[i].unwrap_or(false),
             bonus_cents: bonus[i].unwrap_or(0),
+            bonus_uncapped_cents: uncapped[i],
+            bonus_pool_cents: pool[i],
             plan: plan[i].clone(),
             base_salary_cents: salary[i],
             months: months[i],

@@ -93,6 +93,15 @@ const LABELS: &[(&str, &str, &str)] = &[
         "奖金 = 基本工资 × 考核期月数 × 等级系数 × 在职天数 ÷ 考核期天数，最后一次四舍五入到分",
     ),
     ("bonus_not_rated", "Not rated: no bonus.", "未考核：无奖金。"),
+    ("pool_scaled", "Scaled to the plan's bonus pool", "按方案奖金池缩放"),
+    ("pool_cent", "one of the cents left by the cut", "舍去后剩余的一分"),
+    ("pool_of_plan", "The plan's bonus pool of", "本期方案奖金池"),
+    ("pool_exceeded_by", "is exceeded by its bonuses of", "少于方案奖金合计"),
+    (
+        "pool_rule",
+        "each bonus is scaled by pool ÷ their sum and cut to the cent, and the cents left go one each to the bonuses that lost most in the cut (ties to the smaller employee id), so they add up to the pool",
+        "每人奖金按 奖金池 ÷ 奖金合计 缩放并舍去分以下部分，舍去后剩余的分按舍去最多者依次各得一分（相同时员工编号小者优先），合计正好等于奖金池",
+    ),
     (
         "basis_unknown",
         "the scorecards table holds no base salary or multiplier: an older version wrote it, run again",

@@ -102,6 +102,7 @@ mod tests {
             calibration_group: group,
             swing_threshold: 20.0,
             grades: default_grades(),
+            bonus_pool: None,
             kpis: Vec::new(),
             guidance: None,
         }

@@ -2,14 +2,17 @@
 //! period index as the key. A row is scored by the plan for its role in force on its period's
 //! end; each KPI's actual (after approved appeals) is scored against the most specific target,
 //! the scored KPIs' weights are renormalised into a composite, which gives the grade, the
-//! calibration within the plan's group, the review flag and the bonus.
+//! calibration within the plan's group, the review flag and the bonus, scaled to the plan's
+//! bonus pool when the period's bonuses exceed it.
 
 mod calibrate;
 pub mod curve;
 pub mod guidance;
+pub mod pool;
 pub mod targets;
 
 pub use calibrate::group_label;
+pub use pool::Pooled;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -61,8 +64,13 @@ pub struct RowScore {
     pub review_flag: bool,
     /// The grade's bonus multiplier, in ten-thousandths.
     pub multiplier: i64,
-    /// Cents.
+    /// Cents: `bonus_uncapped`, or its share of the plan's pool when the pool binds.
     pub bonus: i64,
+    /// Cents, before the plan's bonus pool.
+    pub bonus_uncapped: i64,
+    /// How the bonus was scaled to the plan's pool; `None` when the pool does not bind or the
+    /// plan has none.
+    pub pool: Option<Pooled>,
 }
 
 /// Scores of every row of the window, parallel to the cards.
@@ -115,8 +123,8 @@ pub fn score(
     }
     let targets = Targets::index(l, grain, raw.left_out_targets);
     let policy = problems.child();
-    // Rows and calibration are per period, so runs of periods are scored on as many threads as
-    // there are cores; a targets row names one period, so no row is reported twice.
+    // Rows, calibration and bonus pools are per period, so runs of periods are scored on as many
+    // threads as there are cores; a targets row names one period, so no row is reported twice.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = cards.len().div_ceil(threads).max(1);
     let scored: Vec<(Vec<Vec<RowScore>>, Problems)> = std::thread::scope(|scope| {
@@ -145,6 +153,7 @@ pub fn score(
                             let mut scores: Vec<RowScore> =
                                 period_cards.iter().map(|c| s.card(k, c)).collect();
                             calibrate::calibrate(plans, period_cards, &mut scores);
+                            pool::apply(plans, &l.employees.ids.names, period_cards, &mut scores);
                             scores
                         })
                         .collect();
@@ -321,6 +330,7 @@ fn rate(
     }
     let grade = composite.and_then(|x| curve::grade(&plan.grades, x));
     let multiplier = grade.map_or(0, |g| plan.grades[g].multiplier);
+    let bonus = grade.map_or(0, |_| bonus(l, c, f, multiplier));
     RowScore {
         plan: Some(pi),
         review_flag: kpis.iter().any(|k| k.adjustment.is_some()),
@@ -329,7 +339,8 @@ fn rate(
         grade,
         grade_name: grade.map(|g| plan.grades[g].name.clone()),
         multiplier,
-        bonus: grade.map_or(0, |_| bonus(l, c, f, multiplier)),
+        bonus,
+        bonus_uncapped: bonus,
         ..RowScore::default()
     }
 }

@@ -44,8 +44,8 @@ fn not_in_reference() -> [(OutputTable, ColumnDef<'static>); 5] {
 
 /// The columns compared per table besides the row keys, from the output-table registry with the
 /// pipeline's metric catalogue: scorecards' 8 identity columns, the metrics (built-in and the
-/// pipeline's own) and 6 score columns; kpi_scores' 16 columns; rollups' employees and rated and
-/// the metrics.
+/// pipeline's own), 7 score columns (bonus_uncapped and bonus among them) and the plan's
+/// bonus_pool; kpi_scores' 16 columns; rollups' employees and rated and the metrics.
 fn columns(pipeline: &Path) -> [usize; 3] {
     let plan = factorscore::config::load(pipeline).expect("pipeline loads");
     let metrics = metric_defs(&plan.catalogue);
@@ -143,6 +143,7 @@ fn differential(
 fn sample_data_agrees_with_the_sql_reference() {
     let pipeline = root().join("pipelines/monthly.yaml");
     let data = root().join("sample_data");
+    // The sales plan's bonus pool binds in 7 of the months (and in every quarter below).
     let [cards, kpis, rollups] = differential(&pipeline, &data, "month", "2024-01", "2026-10");
     assert_eq!(cards, 1808);
     assert!(
@@ -192,6 +193,25 @@ fn fixtures_agree_with_the_sql_reference() {
         "2024-Q1",
     );
     assert_eq!(quarter, [4, 6, 5]);
+    // Bonus pools (tests/fixtures/pool/README.md): one binds in March with cents left by the cut,
+    // one in April with none; at quarter grain both bind in both quarters.
+    let pool = differential(
+        &fixture("pool/pipeline.yaml"),
+        &fixture("pool/input"),
+        "month",
+        "2024-03",
+        "2024-04",
+    );
+    // 6 rows a month, each rated with 1 KPI; the company, 1 department and 2 teams a month.
+    assert_eq!(pool, [12, 12, 2 * 4]);
+    let pool = differential(
+        &fixture("pool/pipeline.yaml"),
+        &fixture("pool/input"),
+        "quarter",
+        "2024-Q1",
+        "2024-Q2",
+    );
+    assert_eq!(pool, [12, 12, 2 * 4]);
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod fuzz;
 mod guidance;
 mod messages;
 mod object_store;
+mod pool;
 mod property;
 mod quarantine;
 mod readers;

@@ -168,4 +168,14 @@ fn schema_is_json_schema() {
         required,
         ["name", "base_currency", "timezone", "sources", "output"]
     );
+    // An exact decimal (a bonus multiplier or pool) may be quoted, which keeps it exact.
+    let plan = &v["$defs"]["PlanDef"]["properties"];
+    assert_eq!(
+        plan["bonus_pool"]["anyOf"][0]["$ref"],
+        "#/$defs/DecimalText"
+    );
+    assert_eq!(
+        v["$defs"]["DecimalText"]["type"],
+        serde_json::json!(["number", "string"])
+    );
 }

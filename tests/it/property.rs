@@ -244,6 +244,7 @@ fn check_scores(seed: u64, grain: Grain) {
                 s.percentile.map(f64::to_bits),
                 s.zscore.map(f64::to_bits),
                 s.review_flag,
+                s.bonus_uncapped,
                 s.bonus,
             )
         };

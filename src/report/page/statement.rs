@@ -34,7 +34,9 @@ pub fn statement(scope: &Scope, t: &Tables, c: &Card) -> String {
         scope.t("bonus_math"),
         scope.t("bonus_formula")
     );
-    s.push_str(&bonus_line(scope, c));
+    let pool = pool_line(scope, t, c);
+    s.push_str(&bonus_line(scope, c, pool.is_some()));
+    s.push_str(&pool.unwrap_or_default());
     s.push_str("</p>\n");
     s.push_str("</section>\n");
     s
@@ -171,8 +173,9 @@ fn trend_and_group(scope: &Scope, t: &Tables, c: &Card) -> String {
 }
 
 /// The bonus arithmetic with this row's figures (as the scorecards table holds them), or why it
-/// cannot be written out.
-fn bonus_line(scope: &Scope, c: &Card) -> String {
+/// cannot be written out. When the plan's pool scales it (`scaled`), the arithmetic gives the
+/// bonus before the pool and the pool's line follows.
+fn bonus_line(scope: &Scope, c: &Card, scaled: bool) -> String {
     let (Some(g), Some(_)) = (&c.grade, c.composite) else {
         return format!("<br>{}", scope.t("bonus_not_rated"));
     };
@@ -182,7 +185,7 @@ fn bonus_line(scope: &Scope, c: &Card) -> String {
     };
     match figures {
         Ok((salary, months, m)) => format!(
-            "<br><span class=\"bonus-arith\">{} = {} × {} × {} ({} {}) × {} ÷ {} = <b>{}</b></span>",
+            "<br><span class=\"bonus-arith\">{} = {} × {} × {} ({} {}) × {} ÷ {} = {}</span>",
             scope.t("bonus"),
             money_cents(salary),
             months,
@@ -191,7 +194,11 @@ fn bonus_line(scope: &Scope, c: &Card) -> String {
             escape(g),
             c.days_employed,
             c.days_in_period,
-            money_cents(c.bonus_cents)
+            if scaled {
+                money_cents(c.bonus_uncapped_cents.unwrap_or(c.bonus_cents))
+            } else {
+                format!("<b>{}</b>", money_cents(c.bonus_cents))
+            }
         ),
         Err(why) => format!(
             "<br>{} {} · {} {} → {} = {} <span class=\"na\">({})</span>",
@@ -204,6 +211,47 @@ fn bonus_line(scope: &Scope, c: &Card) -> String {
             escape(why)
         ),
     }
+}
+
+/// When the plan's bonus pool for the period (contract 5.3) is exceeded by its rows' bonuses S:
+/// the bonus before the pool scaled by pool ÷ S, cut to the cent, and the cent the cut left when
+/// the row got one. `None` when the plan has no pool, the pool is not exceeded, or the table
+/// does not hold the bonus before the pool.
+fn pool_line(scope: &Scope, t: &Tables, c: &Card) -> Option<String> {
+    let (pool, uncapped, total) = (
+        c.bonus_pool_cents?,
+        c.bonus_uncapped_cents?,
+        t.plan_bonuses(c)?,
+    );
+    if total <= pool {
+        return None;
+    }
+    let cut = uncapped * pool / total;
+    let cent = if c.bonus_cents > cut {
+        format!(
+            " + {} ({})",
+            money_cents(c.bonus_cents - cut),
+            scope.t("pool_cent")
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "<br><span class=\"bonus-pool\" data-pool=\"{}\" data-plan-bonuses=\"{}\">{}: {} × {} ÷ {} = {}{cent} = <b>{}</b></span><br>{} {} {} {}; {}.",
+        money_cents(pool),
+        money_cents(total),
+        scope.t("pool_scaled"),
+        money_cents(uncapped),
+        money_cents(pool),
+        money_cents(total),
+        money_cents(cut),
+        money_cents(c.bonus_cents),
+        scope.t("pool_of_plan"),
+        money_cents(pool),
+        scope.t("pool_exceeded_by"),
+        money_cents(total),
+        scope.t("pool_rule"),
+    ))
 }
 
 fn unit_of(metric: &str) -> Unit {
