@@ -5,37 +5,11 @@ use serde_saphyr::Spanned;
 
 use super::check::Checker;
 use super::def::MetricDef;
+use super::filter;
 use super::sql::{self, SqlError};
 use crate::catalogue::custom::{Aggregate, ColKind, Derived};
 use crate::catalogue::{Agg, Builtin, Catalogue, CustomDef, CustomMetric, CustomTable, Kind};
 
-/// Column names of scorecards and rollups that are not metrics: a custom metric may not take one.
-const RESERVED: [&str; 24] = [
-    "employee_id",
-    "employee_name",
-    "grain",
-    "period",
-    "period_start",
-    "period_end",
-    "department",
-    "team",
-    "role",
-    "manager_id",
-    "days_employed",
-    "composite_score",
-    "grade",
-    "percentile_in_group",
-    "zscore_in_group",
-    "review_flag",
-    "bonus_uncapped",
-    "bonus",
-    "level",
-    "key",
-    "employees",
-    "rated",
-    "plan",
-    "base_salary",
-];
 
 /// Checks every custom metric; the catalogue holds those whose shape is sound.
 pub(super) fn check_metrics(
@@ -108,7 +82,7 @@ fn check_name(c: &mut Checker<'_>, d: &MetricDef, key: &str, earlier: &[String])
             format!("`{n}` is a section 3 metric already"),
             Some("give the custom metric a name of its own".into()),
         );
-    } else if RESERVED.contains(&n.as_str()) {
+    } else if crate::outputs::OutputTable::reserved_for_metrics().contains(&n.as_str()) {
         c.at(
             &d.name,
             &key,
@@ -252,10 +226,10 @@ fn check_filter(
     f: &Spanned<String>,
     table: CustomTable,
     key: &str,
-) -> Option<sql::Filter> {
+) -> Option<filter::Filter> {
     let checked = sql::parse(&f.value)
         .map_err(|e| vec![e])
-        .and_then(|e| sql::check_filter(&e, table));
+        .and_then(|e| filter::check_filter(&e, table));
     match checked {
         Ok(s) => Some(s),
         Err(errors) => {
@@ -348,15 +322,37 @@ fn column(
     };
     let numeric = matches!(kind, ColKind::Money | ColKind::Number);
     match agg {
+        // Contract 3.1: of a text column, count_distinct only.
+        Some(Agg::Count) if kind == ColKind::Text => {
+            c.at(
+                col,
+                &ckey,
+                format!(
+                    "`count` of `{}`, a text column: only count_distinct takes a text column",
+                    col.value
+                ),
+                Some(format!(
+                    "remove `column` to count the rows, or write `agg: count_distinct` to count the distinct values of `{}`",
+                    col.value
+                )),
+            );
+            None
+        }
         Some(a) if !numeric && !matches!(a, Agg::Count | Agg::CountDistinct) => {
             c.at(
                 col,
                 &ckey,
                 format!(
-                    "`{}` of `{}`, a {} column: only count and count_distinct take a {} column",
+                    "`{}` of `{}`, a {} column: only {} take{} a {} column",
                     a.name(),
                     col.value,
                     kind.name(),
+                    if kind == ColKind::Text {
+                        "count_distinct"
+                    } else {
+                        "count and count_distinct"
+                    },
+                    if kind == ColKind::Text { "s" } else { "" },
                     kind.name()
                 ),
                 Some("write `agg: count_distinct`, or aggregate a money or number column".into()),

@@ -4,6 +4,7 @@ mod check;
 pub mod def;
 mod metrics;
 mod plans;
+pub mod filter;
 pub mod sql;
 mod validate;
 
