@@ -10,7 +10,6 @@ use super::sql::{self, SqlError};
 use crate::catalogue::custom::{Aggregate, ColKind, Derived};
 use crate::catalogue::{Agg, Builtin, Catalogue, CustomDef, CustomMetric, CustomTable, Kind};
 
-
 /// Checks every custom metric; the catalogue holds those whose shape is sound.
 pub(super) fn check_metrics(
     c: &mut Checker<'_>,

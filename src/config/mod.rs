@@ -2,9 +2,9 @@
 
 mod check;
 pub mod def;
+pub mod filter;
 mod metrics;
 mod plans;
-pub mod filter;
 pub mod sql;
 mod validate;
 

@@ -409,8 +409,12 @@ fn instants(
     us: impl Iterator<Item = Option<i64>>,
 ) -> PolarsResult<Column> {
     let local = |us: i64| {
-        chrono::DateTime::from_timestamp_micros(us)
-            .map(|t| t.with_timezone(&tz).naive_local().and_utc().timestamp_micros())
+        chrono::DateTime::from_timestamp_micros(us).map(|t| {
+            t.with_timezone(&tz)
+                .naive_local()
+                .and_utc()
+                .timestamp_micros()
+        })
     };
     Column::new(
         name.into(),
