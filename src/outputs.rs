@@ -94,6 +94,10 @@ pub enum Part {
     },
 }
 
+/// The keys of a partitioned table's folders (`grain=G/period=P`), which readers of the hive
+/// layout see as columns.
+pub const PARTITION_KEYS: [&str; 2] = ["grain", "period"];
+
 /// The definition of one output table.
 #[derive(Debug)]
 pub struct TableDef {
@@ -507,6 +511,29 @@ impl OutputTable {
             .any(|p| matches!(p, Part::Metrics { .. }))
     }
 
+    /// The names a metric may not take: every fixed column of a table with metric columns, and
+    /// the partition keys of such a table that is partitioned.
+    pub fn reserved_for_metrics() -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for t in OutputTable::ALL.into_iter().filter(|t| t.has_metrics()) {
+            let keys = if t.def().partitioned {
+                &PARTITION_KEYS[..]
+            } else {
+                &[]
+            };
+            let fixed = t.def().parts.iter().filter_map(|p| match p {
+                Part::Column(c) => Some(c.name),
+                Part::Metrics { .. } => None,
+            });
+            for name in fixed.chain(keys.iter().copied()) {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
     /// Every column in order, `metrics` (the run's metric columns) where the table has them.
     pub fn columns<'a>(self, metrics: &[ColumnDef<'a>]) -> Vec<ColumnDef<'a>> {
         let mut out = Vec::new();
@@ -586,5 +613,24 @@ mod tests {
         assert_eq!(&sc[8..12], ["days_employed", "a", "b", "composite_score"]);
         assert!(!OutputTable::KpiScores.has_metrics());
         assert!(!names(OutputTable::Rejects).contains(&"a"));
+    }
+
+    #[test]
+    fn the_names_a_metric_may_not_take_are_the_fixed_columns_of_scorecards_and_rollups() {
+        let reserved = OutputTable::reserved_for_metrics();
+        for name in [
+            "employee_id",
+            "months",
+            "calibration_group",
+            "bonus_multiplier",
+            "level",
+            "rated",
+            "grain",
+            "period",
+        ] {
+            assert!(reserved.contains(&name), "{name}");
+        }
+        // kpi_scores has no metric columns: its own are free.
+        assert!(!reserved.contains(&"raw_actual"));
     }
 }

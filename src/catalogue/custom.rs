@@ -4,7 +4,10 @@
 
 use std::fmt;
 
+use polars::prelude::{DataType, Field, Schema, TimeUnit};
+
 use super::{Kind, MetricId};
+use crate::outputs::ColumnType;
 use crate::tables::{ColType, Table};
 
 /// The type of a column a custom metric or filter sees.
@@ -29,6 +32,21 @@ impl ColKind {
             ColType::Money => ColKind::Money,
             ColType::Rate | ColType::Float => ColKind::Number,
             ColType::Bool => ColKind::Bool,
+        }
+    }
+
+    /// The Polars type of a column of this kind in the rows a filter runs over. A timestamp is
+    /// the wall-clock time in the pipeline's timezone, without a zone (contract section 1), so
+    /// that `DATE '2024-02-01'` or `TIMESTAMP '2024-02-01 00:00:00'` in a filter means that
+    /// moment there.
+    pub fn dtype(self) -> DataType {
+        match self {
+            ColKind::Text => DataType::String,
+            ColKind::Date => DataType::Date,
+            ColKind::Timestamp => DataType::Datetime(TimeUnit::Microseconds, None),
+            ColKind::Money => ColumnType::MONEY.dtype(),
+            ColKind::Number => DataType::Float64,
+            ColKind::Bool => DataType::Boolean,
         }
     }
 
@@ -58,6 +76,15 @@ pub enum CustomTable {
 
 /// The prefix of an invoice's columns seen from the tables of its events.
 pub const INVOICE_PREFIX: &str = "invoice.";
+
+/// The entity (credited) and period-index columns of every rows frame.
+pub const ENTITY: &str = "__e";
+pub const PERIOD: &str = "__k";
+
+/// The name of the exact-cents twin of money column `name` in a rows frame.
+pub fn cents_name(name: &str) -> String {
+    format!("__cents.{name}")
+}
 
 impl CustomTable {
     pub const ALL: [CustomTable; 7] = [
@@ -149,6 +176,25 @@ impl CustomTable {
             .into_iter()
             .find(|(n, _)| n == name)
             .map(|(_, k)| k)
+    }
+
+    /// The schema of the rows a filter or aggregate over this table runs on, holding `columns`
+    /// (names as [`CustomTable::columns`] gives them): [`ENTITY`] and [`PERIOD`], then each
+    /// column, a money column after its exact cents ([`cents_name`]). The rows are built to
+    /// exactly this schema, and filters are checked against it before any data is read.
+    pub fn rows_schema(self, columns: &[String]) -> Schema {
+        let mut fields = vec![
+            Field::new(ENTITY.into(), DataType::UInt32),
+            Field::new(PERIOD.into(), DataType::UInt32),
+        ];
+        for name in columns {
+            let kind = self.column(name).unwrap_or(ColKind::Text);
+            if kind == ColKind::Money {
+                fields.push(Field::new(cents_name(name).into(), DataType::Int64));
+            }
+            fields.push(Field::new(name.as_str().into(), kind.dtype()));
+        }
+        Schema::from_iter(fields)
     }
 }
 

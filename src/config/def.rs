@@ -65,7 +65,8 @@ pub struct PipelineDef {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricDef {
-    /// The column name: `[a-z][a-z0-9_]*`, unique, not a section 3 metric's name.
+    /// The column name: `[a-z][a-z0-9_]*`, unique, not a section 3 metric's name nor a column of
+    /// `scorecards` or `rollups`.
     #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// What it measures, shown by `factorscore metrics`, `explain` and the report.
@@ -81,7 +82,9 @@ pub struct MetricDef {
     #[schemars(schema_with = "agg_schema")]
     pub agg: Option<Spanned<String>>,
     /// The column aggregated; required except for `count`. May be an extra column of the table
-    /// (`applied`, `recovery`, `balance`, `days_past_due`, `invoice.<column>`).
+    /// (`applied`, `recovery`, `balance`, `days_past_due`, `invoice.<column>`). A text column
+    /// takes `count_distinct` only; a date, timestamp or boolean column `count` and
+    /// `count_distinct`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub column: Option<Spanned<String>>,
@@ -90,7 +93,8 @@ pub struct MetricDef {
     #[schemars(with = "Option<f64>")]
     pub q: Option<Spanned<f64>>,
     /// A SQL boolean expression over the table's columns; rows where it is false or null are
-    /// left out, e.g. `invoice.recourse = false AND amount >= 100000`.
+    /// left out, e.g. `invoice.recourse = false AND amount >= 100000`. `date - date` is a number
+    /// of days; timestamps and the literals compared with them are in the pipeline's timezone.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub filter: Option<Spanned<String>>,

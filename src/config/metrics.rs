@@ -5,19 +5,10 @@ use serde_saphyr::Spanned;
 
 use super::check::Checker;
 use super::def::MetricDef;
+use super::filter;
 use super::sql::{self, SqlError};
 use crate::catalogue::custom::{Aggregate, ColKind, Derived};
 use crate::catalogue::{Agg, Builtin, Catalogue, CustomDef, CustomMetric, CustomTable, Kind};
-
-/// Whether `name` is a column of scorecards or rollups that is not a metric (the output-table
-/// registry's, and the partition columns): a custom metric may not take one.
-fn reserved(name: &str) -> bool {
-    use crate::outputs::OutputTable;
-    ["grain", "period"].contains(&name)
-        || [OutputTable::Scorecards, OutputTable::Rollups]
-            .iter()
-            .any(|t| t.columns(&[]).iter().any(|c| c.name == name))
-}
 
 /// Checks every custom metric; the catalogue holds those whose shape is sound.
 pub(super) fn check_metrics(
@@ -90,7 +81,7 @@ fn check_name(c: &mut Checker<'_>, d: &MetricDef, key: &str, earlier: &[String])
             format!("`{n}` is a section 3 metric already"),
             Some("give the custom metric a name of its own".into()),
         );
-    } else if reserved(n) {
+    } else if crate::outputs::OutputTable::reserved_for_metrics().contains(&n.as_str()) {
         c.at(
             &d.name,
             &key,
@@ -234,10 +225,10 @@ fn check_filter(
     f: &Spanned<String>,
     table: CustomTable,
     key: &str,
-) -> Option<sql::Filter> {
+) -> Option<filter::Filter> {
     let checked = sql::parse(&f.value)
         .map_err(|e| vec![e])
-        .and_then(|e| sql::check_filter(&e, table));
+        .and_then(|e| filter::check_filter(&e, table));
     match checked {
         Ok(s) => Some(s),
         Err(errors) => {
@@ -330,15 +321,37 @@ fn column(
     };
     let numeric = matches!(kind, ColKind::Money | ColKind::Number);
     match agg {
+        // Contract 3.1: of a text column, count_distinct only.
+        Some(Agg::Count) if kind == ColKind::Text => {
+            c.at(
+                col,
+                &ckey,
+                format!(
+                    "`count` of `{}`, a text column: only count_distinct takes a text column",
+                    col.value
+                ),
+                Some(format!(
+                    "remove `column` to count the rows, or write `agg: count_distinct` to count the distinct values of `{}`",
+                    col.value
+                )),
+            );
+            None
+        }
         Some(a) if !numeric && !matches!(a, Agg::Count | Agg::CountDistinct) => {
             c.at(
                 col,
                 &ckey,
                 format!(
-                    "`{}` of `{}`, a {} column: only count and count_distinct take a {} column",
+                    "`{}` of `{}`, a {} column: only {} take{} a {} column",
                     a.name(),
                     col.value,
                     kind.name(),
+                    if kind == ColKind::Text {
+                        "count_distinct"
+                    } else {
+                        "count and count_distinct"
+                    },
+                    if kind == ColKind::Text { "s" } else { "" },
                     kind.name()
                 ),
                 Some("write `agg: count_distinct`, or aggregate a money or number column".into()),

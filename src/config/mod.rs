@@ -2,6 +2,7 @@
 
 mod check;
 pub mod def;
+pub mod filter;
 mod guidance;
 mod metrics;
 mod plans;

@@ -1,17 +1,13 @@
 //! The SQL of custom metrics (contract 3.1), parsed by the parser Polars' own SQL uses
-//! (`sqlparser`, generic dialect) and checked before any data is read: a filter's columns and
-//! that it is boolean, a derived expression's metrics and functions. Nothing here evaluates.
-
-use std::ops::ControlFlow;
+//! (`sqlparser`, generic dialect) and checked before any data is read: here a derived
+//! expression's metrics and functions; a filter in [`super::filter`]. Nothing here evaluates.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    Spanned, UnaryOperator, Value,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Spanned,
+    UnaryOperator, Value,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
-
-use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
 
 /// A problem in a SQL text: where in the text (1-based line and column; 0 when unknown), what,
 /// and the fix.
@@ -24,15 +20,15 @@ pub struct SqlError {
 }
 
 impl SqlError {
-    fn at(node: &impl Spanned, message: String, hint: Option<String>) -> SqlError {
+    pub(super) fn at(node: &impl Spanned, message: String, hint: Option<String>) -> SqlError {
         Self::at_span(node.span(), message, hint)
     }
 
-    fn at_ident(i: &Ident, message: String, hint: Option<String>) -> SqlError {
+    pub(super) fn at_ident(i: &Ident, message: String, hint: Option<String>) -> SqlError {
         Self::at_span(i.span, message, hint)
     }
 
-    fn at_span(
+    pub(super) fn at_span(
         span: sqlparser::tokenizer::Span,
         message: String,
         hint: Option<String>,
@@ -86,220 +82,10 @@ pub fn parse(text: &str) -> Result<Expr, SqlError> {
 }
 
 /// An unquoted SQL name, as SQL reads it (case-insensitive: lower case).
-fn ident_name(i: &Ident) -> String {
+pub(super) fn ident_name(i: &Ident) -> String {
     match i.quote_style {
         Some(_) => i.value.clone(),
         None => i.value.to_ascii_lowercase(),
-    }
-}
-
-/// The type an expression gives, as far as a check before reading data can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ty {
-    Bool,
-    Number,
-    Text,
-    Date,
-    Timestamp,
-    Null,
-    /// A function or cast: not known here; Polars decides.
-    Unknown,
-}
-
-impl Ty {
-    fn of(k: ColKind) -> Ty {
-        match k {
-            ColKind::Text => Ty::Text,
-            ColKind::Date => Ty::Date,
-            ColKind::Timestamp => Ty::Timestamp,
-            ColKind::Money | ColKind::Number => Ty::Number,
-            ColKind::Bool => Ty::Bool,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Ty::Bool => "boolean",
-            Ty::Number => "a number",
-            Ty::Text => "text",
-            Ty::Date => "a date",
-            Ty::Timestamp => "a timestamp",
-            Ty::Null => "null",
-            Ty::Unknown => "unknown",
-        }
-    }
-}
-
-/// A filter as checked: its text for Polars and the columns it reads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Filter {
-    /// `invoice.<column>` quoted as one column name.
-    pub sql: String,
-    pub reads: Vec<String>,
-}
-
-/// Checks a filter over `table`'s columns: every column exists, and the whole is boolean.
-/// Returns the filter rewritten for Polars, or every problem found.
-pub fn check_filter(e: &Expr, table: CustomTable) -> Result<Filter, Vec<SqlError>> {
-    let mut errors = Vec::new();
-    let mut reads: Vec<String> = Vec::new();
-    let mut rewritten = e.clone();
-    let _ = sqlparser::ast::visit_expressions_mut(&mut rewritten, |x| {
-        if let Expr::CompoundIdentifier(parts) = x {
-            if parts.len() == 2 && ident_name(&parts[0]) == "invoice" {
-                let name = format!("{INVOICE_PREFIX}{}", ident_name(&parts[1]));
-                *x = Expr::Identifier(Ident::with_quote('"', name));
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    let _ = sqlparser::ast::visit_expressions(e, |x| {
-        match x {
-            Expr::Identifier(i) => match unknown_column(i, &ident_name(i), table) {
-                Some(err) => errors.push(err),
-                None => reads.push(ident_name(i)),
-            },
-            Expr::CompoundIdentifier(parts) => match compound_column(x, parts, table) {
-                Some(err) => errors.push(err),
-                None => reads.push(format!("{INVOICE_PREFIX}{}", ident_name(&parts[1]))),
-            },
-            _ => {}
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    if errors.is_empty() {
-        let t = ty(e, table);
-        if !matches!(t, Ty::Bool | Ty::Unknown | Ty::Null) {
-            errors.push(SqlError::at(
-                e,
-                format!("the filter gives {}, not true or false", t.name()),
-                Some(
-                    "write a condition, e.g. `amount >= 100000 AND invoice.recourse = false`"
-                        .into(),
-                ),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    // Polars reads the filter text; what it cannot translate is reported now, not at run time.
-    let sql = rewritten.to_string();
-    reads.sort();
-    reads.dedup();
-    match polars::sql::sql_expr(&sql) {
-        Ok(_) => Ok(Filter { sql, reads }),
-        Err(err) => Err(vec![SqlError::at(
-            e,
-            format!("this filter is not supported: {err}"),
-            Some("use comparisons, AND/OR/NOT, IN, BETWEEN, IS [NOT] NULL, LIKE, arithmetic and DATE 'YYYY-MM-DD' literals".into()),
-        )]),
-    }
-}
-
-fn unknown_column(i: &Ident, name: &str, table: CustomTable) -> Option<SqlError> {
-    if table.column(name).is_some() {
-        return None;
-    }
-    let cols = table.columns();
-    let hint = match crate::suggest::closest(name, cols.iter().map(|(n, _)| n.as_str())) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!(
-            "the columns of {} are {}",
-            table.name(),
-            cols.iter()
-                .map(|(n, _)| n.as_str())
-                .filter(|n| !n.starts_with(INVOICE_PREFIX))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    Some(SqlError::at_ident(
-        i,
-        format!("`{name}` is not a column of {}", table.name()),
-        Some(hint),
-    ))
-}
-
-fn compound_column(x: &Expr, parts: &[Ident], table: CustomTable) -> Option<SqlError> {
-    let names: Vec<String> = parts.iter().map(ident_name).collect();
-    if names.len() == 2 && names[0] == "invoice" {
-        if !table.has_invoice_columns() {
-            return Some(SqlError::at(
-                x,
-                format!(
-                    "`invoice.{}`: the rows of {} have no `invoice.` columns",
-                    names[1],
-                    table.name()
-                ),
-                Some(match table {
-                    CustomTable::Invoices | CustomTable::Balances => format!(
-                        "the rows of {} are invoices: write `{}`",
-                        table.name(),
-                        names[1]
-                    ),
-                    _ => "`invoice.<column>` is on collections, write_offs and fees".into(),
-                }),
-            ));
-        }
-        return unknown_column(&parts[1], &format!("{INVOICE_PREFIX}{}", names[1]), table);
-    }
-    Some(SqlError::at(
-        x,
-        format!("`{}` is not a column of {}", names.join("."), table.name()),
-        Some(
-            "name a column of the table, or `invoice.<column>` on collections, write_offs and fees"
-                .into(),
-        ),
-    ))
-}
-
-fn ty(e: &Expr, table: CustomTable) -> Ty {
-    use BinaryOperator as B;
-    match e {
-        Expr::Identifier(i) => table.column(&ident_name(i)).map_or(Ty::Unknown, Ty::of),
-        Expr::CompoundIdentifier(p) if p.len() == 2 => table
-            .column(&format!("{INVOICE_PREFIX}{}", ident_name(&p[1])))
-            .map_or(Ty::Unknown, Ty::of),
-        Expr::Value(v) => match &v.value {
-            Value::Number(..) => Ty::Number,
-            Value::Boolean(_) => Ty::Bool,
-            Value::Null => Ty::Null,
-            Value::SingleQuotedString(_) | Value::DoubleQuotedString(_) => Ty::Text,
-            _ => Ty::Unknown,
-        },
-        Expr::TypedString(t) => match t.data_type {
-            DataType::Date => Ty::Date,
-            DataType::Timestamp(..) | DataType::Datetime(_) => Ty::Timestamp,
-            _ => Ty::Unknown,
-        },
-        Expr::Nested(x) => ty(x, table),
-        Expr::BinaryOp { op, .. } => match op {
-            B::And | B::Or | B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::Xor => {
-                Ty::Bool
-            }
-            B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => Ty::Number,
-            B::StringConcat => Ty::Text,
-            _ => Ty::Unknown,
-        },
-        Expr::UnaryOp { op, .. } => match op {
-            UnaryOperator::Not => Ty::Bool,
-            UnaryOperator::Minus | UnaryOperator::Plus => Ty::Number,
-            _ => Ty::Unknown,
-        },
-        Expr::IsNull(_)
-        | Expr::IsNotNull(_)
-        | Expr::IsTrue(_)
-        | Expr::IsFalse(_)
-        | Expr::IsNotTrue(_)
-        | Expr::IsNotFalse(_)
-        | Expr::IsDistinctFrom(..)
-        | Expr::IsNotDistinctFrom(..)
-        | Expr::InList { .. }
-        | Expr::Between { .. }
-        | Expr::Like { .. }
-        | Expr::ILike { .. } => Ty::Bool,
-        _ => Ty::Unknown,
     }
 }
 
@@ -444,24 +230,6 @@ fn plain_args(args: &FunctionArguments) -> Option<Vec<&Expr>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_filter_on_invoice_columns_is_rewritten_for_polars() {
-        let e = parse("invoice.recourse = false AND amount >= 100000").unwrap();
-        let f = check_filter(&e, CustomTable::Collections).unwrap();
-        assert_eq!(f.sql, "\"invoice.recourse\" = false AND amount >= 100000");
-        assert_eq!(f.reads, ["amount", "invoice.recourse"]);
-    }
-
-    #[test]
-    fn a_filter_that_is_a_number_is_refused() {
-        let e = parse("amount + 1").unwrap();
-        let errs = check_filter(&e, CustomTable::Collections).unwrap_err();
-        assert_eq!(
-            errs[0].message,
-            "the filter gives a number, not true or false"
-        );
-    }
 
     #[test]
     fn derived_names_are_read_directly_and_through_lag() {

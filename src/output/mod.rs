@@ -148,9 +148,10 @@ pub struct Partition {
 impl Partition {
     /// The partition's folder relative to a snapshot (or to the output folder).
     pub fn rel_dir(&self) -> PathBuf {
+        let [grain, period] = crate::outputs::PARTITION_KEYS;
         Path::new(self.table.name())
-            .join(format!("grain={}", self.grain))
-            .join(format!("period={}", self.period))
+            .join(format!("{grain}={}", self.grain))
+            .join(format!("{period}={}", self.period))
     }
 
     pub fn dir(&self, root: &Path) -> PathBuf {

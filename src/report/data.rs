@@ -433,7 +433,7 @@ fn own_columns(df: &DataFrame) -> PolarsResult<Vec<(String, Vec<Own>)>> {
     let mut out = Vec::new();
     for c in df.columns() {
         let name = c.name().as_str();
-        if known.iter().any(|k| k.name == name) || name == "grain" || name == "period" {
+        if known.iter().any(|k| k.name == name) || crate::outputs::PARTITION_KEYS.contains(&name) {
             continue;
         }
         let vals: Vec<Own> = match c.dtype() {

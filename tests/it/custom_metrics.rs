@@ -203,6 +203,13 @@ fn every_custom_metric_error_is_reported_at_once_with_its_place() {
   - { name: t16, expr: "fee_income /", }
   - { name: t17, table: fees, agg: sum, column: amount, expr: "fee_income" }
   - { name: t18, expr: "'text' + 1" }
+  - { name: months, table: fees, agg: count }
+  - { name: t19, table: invoices, agg: count, column: debtor_id }
+  - { name: t20, table: invoices, agg: count, filter: "purchase_date >= '10/02/2024'" }
+  - { name: t21, table: collections, agg: count, filter: "paid_on > invoice.due_date + 1.5" }
+  - { name: t22, table: applications, agg: count, filter: "decided_at - received_at > 100" }
+  - { name: t23, table: collections, agg: count, filter: "invoice_id > 5" }
+  - { name: t24, table: invoices, agg: count, filter: "due_date < DATE '2024-02-30'" }
 "#;
     let pipeline = sample_with(tmp.path(), metrics);
     let o = bin().arg("validate").arg(&pipeline).output().unwrap();
@@ -307,6 +314,28 @@ fn custom_metrics_match_the_hand_computed_fixture() {
         ("E4", "2024-02", "cash_growth", "null"),
         ("E4", "2024-02", "growth_capped", "null"),
         ("E4", "2024-02", "fee_yield_or_zero", "0"),
+        // Filters as SQL reads them: date arithmetic in days, timestamps and the literals beside
+        // them in the pipeline's timezone, text beside a date, a mixed IN list, names in any case.
+        ("E1", "2024-02", "days_late_count", "1"),
+        ("E2", "2024-02", "days_late_count", "1"),
+        ("E1", "2024-02", "very_late_cash", "0.00"),
+        ("E2", "2024-02", "very_late_cash", "2137.04"),
+        ("E1", "2024-02", "apps_since_feb", "2"),
+        ("E2", "2024-02", "apps_since_feb", "1"),
+        ("E2", "2024-03", "apps_since_feb", "2"),
+        ("E1", "2024-02", "decided_in_window", "0"),
+        ("E2", "2024-02", "decided_in_window", "1"),
+        ("E2", "2024-02", "funded_from_nine", "1"),
+        ("E1", "2024-02", "bought_from_feb_10", "1"),
+        ("E2", "2024-02", "bought_from_feb_10", "0"),
+        ("E1", "2024-03", "bought_from_feb_10", "1"),
+        ("E1", "2024-02", "round_cash_count", "1"),
+        ("E2", "2024-02", "round_cash_count", "1"),
+        ("E1", "2024-03", "round_cash_count", "1"),
+        ("E2", "2024-03", "round_cash_count", "1"),
+        ("E1", "2024-02", "big_nonrecourse_count", "0"),
+        ("E2", "2024-02", "big_nonrecourse_count", "1"),
+        ("E2", "2024-03", "big_nonrecourse_count", "1"),
     ];
     for (id, label, m, w) in want {
         assert_eq!(v(id, label, m), w, "{id} {label} {m}");
@@ -347,6 +376,10 @@ fn custom_metrics_match_the_hand_computed_fixture() {
     assert!(near(collect("2024-02", "fee_yield"), 0.03125));
     assert!(near(collect("2024-02", "nonrecourse_cash"), 2137.04));
     assert_eq!(collect("2024-03", "max_cny_write_off"), None);
+    assert!(near(collect("2024-02", "days_late_count"), 2.0));
+    assert!(near(collect("2024-02", "very_late_cash"), 2137.04));
+    assert!(near(collect("2024-02", "apps_since_feb"), 3.0));
+    assert!(near(collect("2024-02", "round_cash_count"), 2.0));
     assert!(near(
         collect("2024-02", "cash_growth"),
         5137.04 / 4561.73 - 1.0

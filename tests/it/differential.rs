@@ -256,6 +256,14 @@ fn custom_metrics_agree_with_the_sql_reference() {
             "growth_capped",
             "fee_yield_or_zero",
             "cash_swing",
+            "days_late_count",
+            "very_late_cash",
+            "apps_since_feb",
+            "decided_in_window",
+            "funded_from_nine",
+            "bought_from_feb_10",
+            "round_cash_count",
+            "big_nonrecourse_count",
         ]
     );
     let input = fixture("custom_metrics/input");

@@ -23,7 +23,8 @@ NULL = None
 # Custom metric columns, in the order the pipeline declares them.
 CUSTOM = ["nonrecourse_cash", "collection_count", "distinct_debtors", "avg_fee", "max_cny_write_off", "min_face",
           "median_requested", "p75_customer_review", "late_balance", "cash_growth", "fee_yield", "growth_capped",
-          "fee_yield_or_zero", "cash_swing"]
+          "fee_yield_or_zero", "cash_swing", "days_late_count", "very_late_cash", "apps_since_feb", "decided_in_window",
+          "funded_from_nine", "bought_from_feb_10", "round_cash_count", "big_nonrecourse_count"]
 NEW_BUILTINS = ["decisions_made", "decision_time_median_hours", "approved_matured_face", "approved_defaulted",
                 "approved_default_rate"]
 TYPES = {
@@ -33,12 +34,16 @@ TYPES = {
     "avg_fee": "DOUBLE", "max_cny_write_off": "DECIMAL(38,2)", "min_face": "DECIMAL(38,2)",
     "median_requested": "DOUBLE", "p75_customer_review": "DOUBLE", "late_balance": "DECIMAL(38,2)",
     "cash_growth": "DOUBLE", "fee_yield": "DOUBLE", "growth_capped": "DOUBLE", "fee_yield_or_zero": "DOUBLE",
-    "cash_swing": "DOUBLE",
+    "cash_swing": "DOUBLE", "days_late_count": "BIGINT", "very_late_cash": "DECIMAL(38,2)", "apps_since_feb": "BIGINT",
+    "decided_in_window": "BIGINT", "funded_from_nine": "BIGINT", "bought_from_feb_10": "BIGINT",
+    "round_cash_count": "BIGINT", "big_nonrecourse_count": "BIGINT",
 }
 
 # Per scorecard row (period, employee): the expected values (money as exact decimals).
 SCORECARDS = {
     ("2024-02", "E1"): dict(
+        days_late_count=1, very_late_cash=D("0.00"), apps_since_feb=2, decided_in_window=0, funded_from_nine=0,
+        bought_from_feb_10=1, round_cash_count=1, big_nonrecourse_count=0,
         decisions_made=0, decision_time_median_hours=NULL, approved_matured_face=D("0.00"),
         approved_defaulted=D("0.00"), approved_default_rate=NULL,
         nonrecourse_cash=D("0.00"), collection_count=2, distinct_debtors=2, avg_fee=20.0,
@@ -47,6 +52,8 @@ SCORECARDS = {
         growth_capped=1.0, fee_yield_or_zero=0.05, cash_swing=2000.0,
         composite_score=50.0, grade="D", review_flag=True, bonus=D("0.00")),
     ("2024-02", "E2"): dict(
+        days_late_count=1, very_late_cash=D("2137.04"), apps_since_feb=1, decided_in_window=1, funded_from_nine=1,
+        bought_from_feb_10=0, round_cash_count=1, big_nonrecourse_count=1,
         decisions_made=0, approved_matured_face=D("0.00"),
         nonrecourse_cash=D("2137.04"), collection_count=1, distinct_debtors=1, avg_fee=60.0,
         max_cny_write_off=D("4000.00"), min_face=D("3000.00"), median_requested=3000.0, p75_customer_review=75.0,
@@ -66,11 +73,15 @@ SCORECARDS = {
         cash_growth=NULL, growth_capped=NULL,
         composite_score=0.5 * 75 + 0.5 * 100 * 22 / 36, grade="D", review_flag=False, bonus=D("0.00")),
     ("2024-03", "E1"): dict(
+        days_late_count=0, very_late_cash=D("0.00"), apps_since_feb=0, bought_from_feb_10=1, round_cash_count=1,
+        big_nonrecourse_count=0,
         nonrecourse_cash=D("0.00"), collection_count=1, distinct_debtors=2, avg_fee=30.0, max_cny_write_off=NULL,
         min_face=D("1500.00"), median_requested=NULL, p75_customer_review=60.0, late_balance=D("3000.00"),
         cash_growth=1000 / 3000 - 1, fee_yield=30 / 1200, growth_capped=1000 / 3000 - 1, cash_swing=2000.0,
         composite_score=50.0, grade="D", review_flag=False),
     ("2024-03", "E2"): dict(
+        days_late_count=0, apps_since_feb=2, decided_in_window=0, bought_from_feb_10=0, round_cash_count=1,
+        big_nonrecourse_count=1,
         nonrecourse_cash=D("1000.00"), collection_count=2, distinct_debtors=1, avg_fee=-10.0,
         max_cny_write_off=NULL, min_face=NULL, median_requested=3650.0, p75_customer_review=NULL,
         late_balance=D("712.35"), par60=D("712.35"), cash_growth=1600 / 2137.04 - 1, fee_yield=NULL,
@@ -85,12 +96,16 @@ SCORECARDS = {
 
 COLLECT = {
     "2024-02": dict(
+        days_late_count=2, very_late_cash=D("2137.04"), apps_since_feb=3, decided_in_window=1, funded_from_nine=1,
+        bought_from_feb_10=1, round_cash_count=2, big_nonrecourse_count=1,
         employees=2, decisions_made=0, decision_time_median_hours=NULL, approved_default_rate=NULL,
         nonrecourse_cash=D("2137.04"), collection_count=3, distinct_debtors=2, avg_fee=100 / 3,
         max_cny_write_off=D("4000.00"), min_face=D("1000.00"), median_requested=2000.0, p75_customer_review=82.5,
         late_balance=D("4424.69"), cash_growth=5137.04 / 4561.73 - 1, fee_yield=100 / 3200,
         growth_capped=5137.04 / 4561.73 - 1, fee_yield_or_zero=100 / 3200, cash_swing=5137.04 - 4561.73),
     "2024-03": dict(
+        days_late_count=0, very_late_cash=D("0.00"), apps_since_feb=2, decided_in_window=0, funded_from_nine=0,
+        bought_from_feb_10=1, round_cash_count=2, big_nonrecourse_count=1,
         employees=2, nonrecourse_cash=D("1000.00"), collection_count=3, distinct_debtors=2, avg_fee=10.0,
         max_cny_write_off=NULL, min_face=D("1500.00"), median_requested=3650.0, p75_customer_review=60.0,
         late_balance=D("3712.35"), cash_growth=2600 / 5137.04 - 1, fee_yield=20 / 1200,

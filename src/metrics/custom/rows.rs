@@ -1,10 +1,12 @@
 //! The rows a custom aggregate runs over (contract 3.1's table): per table, the rows dated in the
 //! window with the entity credited (`__e`) and the period index (`__k`), and the columns the
-//! metrics read, typed: money in base currency exactly as section 2 converts it, dates, timestamps
-//! and text as read.
+//! metrics read, typed as [`CustomTable::rows_schema`] says: money in base currency exactly as
+//! section 2 converts it, dates and text as read, timestamps as the wall-clock time in the
+//! pipeline's timezone.
 
 use polars::prelude::*;
 
+pub use crate::catalogue::custom::{cents_name, ENTITY, PERIOD};
 use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
 use crate::ledger::Swept;
 use crate::metrics::Window;
@@ -12,10 +14,6 @@ use crate::model::{Decision, Ledger};
 use crate::periods::Day;
 use crate::raw::RawTable;
 use crate::tables::Table;
-
-/// The entity and period-index columns of every rows frame.
-pub const ENTITY: &str = "__e";
-pub const PERIOD: &str = "__k";
 
 /// What the rows are built from.
 pub struct Source<'a> {
@@ -38,8 +36,9 @@ struct RowAt {
 }
 
 /// The rows of `table` dated in the window with `columns` (names as a filter or metric reads
-/// them), plus `__e` and `__k`.
+/// them), plus `__e` and `__k`: a frame of exactly `table.rows_schema(columns)`.
 pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResult<DataFrame> {
+    let schema = table.rows_schema(columns);
     let (at, e, k) = placed(src, table);
     let mut cols = vec![Column::new(ENTITY.into(), e), Column::new(PERIOD.into(), k)];
     for name in columns {
@@ -57,6 +56,19 @@ pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResul
         }
         cols.push(c);
     }
+    // Each column as the schema types it (a no-op for the columns built above).
+    let cols = cols
+        .into_iter()
+        .zip(schema.iter())
+        .map(|(c, (name, dtype))| {
+            debug_assert_eq!(c.name(), name);
+            if c.dtype() == dtype {
+                Ok(c)
+            } else {
+                c.strict_cast(dtype)
+            }
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(at.len(), cols)
 }
 
@@ -281,9 +293,14 @@ fn application_column(t: &Target) -> PolarsResult<Column> {
         "requested_amount" => t.money(&|j| a.requested_base[j]),
         "received_at" => instants(
             t.name,
+            t.src.tz,
             at.iter().map(|r| Some(a.received_at[r.idx as usize])),
         ),
-        "funded_at" => instants(t.name, at.iter().map(|r| a.funded_at[r.idx as usize])),
+        "funded_at" => instants(
+            t.name,
+            t.src.tz,
+            at.iter().map(|r| a.funded_at[r.idx as usize]),
+        ),
         "decision" => Ok(Column::new(
             t.name.into(),
             at.iter()
@@ -358,6 +375,7 @@ fn raw(
         ),
         ColKind::Timestamp => instants(
             name,
+            src.tz,
             vals.map(|v| {
                 v.and_then(|s| crate::sources::parse::parse_timestamp(&s, src.tz).ok())
                     .map(|x| x.0)
@@ -374,23 +392,33 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// The name of the exact-cents twin of money column `name`.
-pub fn cents_name(name: &str) -> String {
-    format!("__cents.{name}")
-}
-
 /// Money in base cents as the value a filter reads: Decimal(38, 2), exact.
 pub fn money(name: &str, cents: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
     crate::frame::money_column(name, cents)
 }
 
 fn days(name: &str, d: impl Iterator<Item = Option<Day>>) -> PolarsResult<Column> {
-    Column::new(name.into(), d.collect::<Vec<_>>()).cast(&DataType::Date)
+    Column::new(name.into(), d.collect::<Vec<_>>()).cast(&ColKind::Date.dtype())
 }
 
-fn instants(name: &str, us: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
-    Column::new(name.into(), us.collect::<Vec<_>>()).cast(&DataType::Datetime(
-        TimeUnit::Microseconds,
-        Some(polars::prelude::TimeZone::UTC),
-    ))
+/// Instants (microseconds since the epoch, UTC) as the wall-clock time in `tz`: the moment
+/// contract section 1 reads a timestamp without an offset as.
+fn instants(
+    name: &str,
+    tz: chrono_tz::Tz,
+    us: impl Iterator<Item = Option<i64>>,
+) -> PolarsResult<Column> {
+    let local = |us: i64| {
+        chrono::DateTime::from_timestamp_micros(us).map(|t| {
+            t.with_timezone(&tz)
+                .naive_local()
+                .and_utc()
+                .timestamp_micros()
+        })
+    };
+    Column::new(
+        name.into(),
+        us.map(|x| x.and_then(local)).collect::<Vec<_>>(),
+    )
+    .cast(&ColKind::Timestamp.dtype())
 }
