@@ -119,6 +119,8 @@ pub struct Row {
     pub grade: [Option<String>; 2],
     /// Cents.
     pub bonus: [i64; 2],
+    /// Cents, before the plan's bonus pool (equal to `bonus` when none binds).
+    pub bonus_uncapped: [i64; 2],
 }
 
 impl Row {
@@ -183,6 +185,7 @@ impl Comparison<'_> {
                     composite: [s[0].composite, s[1].composite],
                     grade: [s[0].grade_name.clone(), s[1].grade_name.clone()],
                     bonus: [s[0].bonus, s[1].bonus],
+                    bonus_uncapped: [s[0].bonus_uncapped, s[1].bonus_uncapped],
                 });
             }
         }
@@ -238,6 +241,58 @@ pub struct Summary {
     pub moved: Vec<Row>,
     pub ignored_adjustments: usize,
     pub ignored_targets: [usize; 2],
+    /// Each side's plans with a `bonus_pool`, against their pools.
+    pub pools: Vec<PoolUse>,
+}
+
+/// A plan with a bonus pool on one side, over the compared periods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolUse {
+    /// 0 current, 1 proposed.
+    pub side: usize,
+    pub plan: String,
+    /// Cents per period.
+    pub pool: i64,
+    /// Periods in which the plan rated a row, and in which its bonuses before the pool exceeded
+    /// it.
+    pub periods: usize,
+    pub binding: usize,
+    /// Cents, over the compared periods: before the pool, and paid.
+    pub uncapped: i128,
+    pub paid: i128,
+}
+
+/// The plans with a pool of each side, from `rows`.
+fn pools(c: &Comparison, rows: &[Row]) -> Vec<PoolUse> {
+    let mut out = Vec::new();
+    for (side, plans) in [&c.current_plans, &c.proposed_plans]
+        .into_iter()
+        .enumerate()
+    {
+        for p in plans {
+            let Some(pool) = p.bonus_pool else { continue };
+            // period -> (uncapped, paid)
+            let mut per: BTreeMap<usize, (i128, i128)> = BTreeMap::new();
+            for r in rows
+                .iter()
+                .filter(|r| r.plan[side].as_deref() == Some(&p.name))
+            {
+                let e = per.entry(r.k).or_default();
+                e.0 += i128::from(r.bonus_uncapped[side]);
+                e.1 += i128::from(r.bonus[side]);
+            }
+            out.push(PoolUse {
+                side,
+                plan: p.name.clone(),
+                pool,
+                periods: per.len(),
+                binding: per.values().filter(|v| v.0 > i128::from(pool)).count(),
+                uncapped: per.values().map(|v| v.0).sum(),
+                paid: per.values().map(|v| v.1).sum(),
+            });
+        }
+    }
+    out
 }
 
 /// The summary of `rows`.
@@ -291,6 +346,7 @@ pub fn summarize(c: &Comparison, rows: &[Row]) -> Summary {
         moved,
         ignored_adjustments: c.proposed.scored.ignored_adjustments,
         ignored_targets: c.ignored_targets,
+        pools: pools(c, rows),
     }
 }
 

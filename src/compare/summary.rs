@@ -46,6 +46,7 @@ pub fn text(s: &Summary, current: &str, proposed: &str) -> String {
             .iter()
             .map(|((d, r), t)| (format!("{d} / {r}"), t)),
     );
+    pools(&mut o, s);
     transitions(&mut o, s);
     moved(&mut o, &s.moved);
     let _ = writeln!(
@@ -106,6 +107,43 @@ fn totals_table<'a>(o: &mut String, what: &str, rows: impl Iterator<Item = (Stri
             money_cents(t.bonus[1]),
             format!("{}{}", if delta > 0 { "+" } else { "" }, money_cents(delta)),
             pct_change(t)
+        );
+    }
+}
+
+/// Each side's plans with a bonus pool: the pool, how often it binds, and the bonuses before
+/// and after it.
+fn pools(o: &mut String, s: &Summary) {
+    if s.pools.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\nBonus pools (a pool binds in a period when the plan's bonuses before it exceed it)"
+    );
+    let w = s
+        .pools
+        .iter()
+        .map(|p| p.plan.chars().count())
+        .chain([4])
+        .max()
+        .unwrap_or(4);
+    let _ = writeln!(
+        o,
+        "  {:<8} {:<w$}  {:>16} {:>7} {:>8}  {:>18} {:>18}",
+        "side", "plan", "pool / period", "periods", "binds in", "bonus before pool", "bonus paid"
+    );
+    for p in &s.pools {
+        let _ = writeln!(
+            o,
+            "  {:<8} {:<w$}  {:>16} {:>7} {:>8}  {:>18} {:>18}",
+            SIDES[p.side],
+            p.plan,
+            money_cents(i128::from(p.pool)),
+            int(p.periods as i64),
+            int(p.binding as i64),
+            money_cents(p.uncapped),
+            money_cents(p.paid)
         );
     }
 }
@@ -267,6 +305,15 @@ pub fn json(s: &Summary, current: &str, proposed: &str) -> Value {
             "bonus_current": decimal(i128::from(r.bonus[0])),
             "bonus_proposed": decimal(i128::from(r.bonus[1])),
             "bonus_delta": decimal(i128::from(r.bonus_delta())),
+        })).collect::<Vec<_>>(),
+        "pools": s.pools.iter().map(|p| json!({
+            "side": SIDES[p.side],
+            "plan": p.plan,
+            "pool": decimal(i128::from(p.pool)),
+            "periods": p.periods,
+            "binding_periods": p.binding,
+            "bonus_uncapped": decimal(p.uncapped),
+            "bonus": decimal(p.paid),
         })).collect::<Vec<_>>(),
         "ignored_adjustments": s.ignored_adjustments,
         "ignored_targets_current": s.ignored_targets[0],

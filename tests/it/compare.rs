@@ -306,3 +306,64 @@ proptest! {
         check_self_comparison(seed, if quarter { Grain::Quarter } else { Grain::Month });
     }
 }
+
+/// Each side against its own pools (tests/fixtures/compare/README.md, "Pools").
+#[test]
+fn each_side_is_paid_against_its_own_pools() {
+    let o = bin()
+        .arg("compare")
+        .arg(fixture("pool/pipeline.yaml"))
+        .arg("--plans")
+        .arg(fixture("compare/pools.yaml"))
+        .args(["--from", "2024-03", "--to", "2024-04", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["total"]["bonus_current"], "87000.00");
+    assert_eq!(v["total"]["bonus_proposed"], "100000.00");
+    assert_eq!(v["total"]["bonus_delta"], "13000.00");
+    let pools: Vec<(String, String, String, u64, u64, String, String)> = v["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_string();
+            let n = |k: &str| p[k].as_u64().unwrap();
+            (
+                s("side"),
+                s("plan"),
+                s("pool"),
+                n("periods"),
+                n("binding_periods"),
+                s("bonus_uncapped"),
+                s("bonus"),
+            )
+        })
+        .collect();
+    let row = |side: &str, plan: &str, pool: &str, b: u64, before: &str, paid: &str| {
+        (
+            side.to_string(),
+            plan.to_string(),
+            pool.to_string(),
+            2,
+            b,
+            before.to_string(),
+            paid.to_string(),
+        )
+    };
+    assert_eq!(
+        pools,
+        [
+            row("current", "am", "30000.00", 1, "60000.00", "55000.00"),
+            row("current", "sales", "16000.00", 1, "40000.00", "32000.00"),
+            row("proposed", "sales", "24000.00", 0, "40000.00", "40000.00"),
+        ]
+    );
+    assert!(v["moved"].as_array().unwrap().is_empty(), "no grade moves");
+}
