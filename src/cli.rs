@@ -315,7 +315,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                         "{:<28} {:<15} {:<14} {}",
                         cat.name(id),
                         cat.kind(id).type_name(),
-                        cat.unit(id),
+                        cat.unit(id).name(),
                         cat.meaning(id)
                     );
                 }

@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod model;
 pub mod money;
+pub mod numbers;
 pub mod output;
 pub mod outputs;
 pub mod periods;

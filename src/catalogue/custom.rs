@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{Kind, MetricId};
+use super::{Kind, MetricId, Unit};
 use crate::tables::{ColType, Table};
 
 /// The type of a column a custom metric or filter sees.
@@ -273,11 +273,11 @@ pub struct CustomMetric {
 }
 
 impl CustomMetric {
-    pub fn unit(&self) -> &'static str {
+    pub fn unit(&self) -> Unit {
         match self.kind {
-            Kind::Money => "base currency",
-            Kind::Count => "count",
-            Kind::Float => "",
+            Kind::Money => Unit::BaseCurrency,
+            Kind::Count => Unit::Count,
+            Kind::Float => Unit::Number,
         }
     }
 

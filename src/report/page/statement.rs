@@ -207,10 +207,11 @@ fn bonus_line(scope: &Scope, c: &Card) -> String {
 }
 
 fn unit_of(metric: &str) -> Unit {
+    use crate::catalogue::Unit as U;
     match crate::catalogue::Builtin::by_name(metric).map(|m| m.info().unit) {
-        Some("ratio") => Unit::Ratio,
-        Some("base currency") => Unit::Money,
-        Some("count") => Unit::Count,
+        Some(U::Ratio) => Unit::Ratio,
+        Some(U::BaseCurrency) => Unit::Money,
+        Some(U::Count) => Unit::Count,
         _ => Unit::Plain,
     }
 }
