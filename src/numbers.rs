@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn plain_numbers_keep_three_significant_digits() {
-        assert_eq!(plain(2362.3466666666666), "2,362.35");
+        assert_eq!(plain(2_362.346_666_666_667), "2,362.35");
         assert_eq!(plain(5.5), "5.50");
         assert_eq!(plain(0.0123456), "0.0123");
         assert_eq!(plain(-0.0123456), "-0.0123");
