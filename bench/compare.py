@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares two factorscore outputs (factorscore's and the SQL reference's), table by table, cell by cell.
 
-Usage: compare.py FACTORSCORE_DIR REFERENCE_DIR [--tables scorecards,kpi_scores,rollups]
+Usage: compare.py FACTORSCORE_DIR REFERENCE_DIR [--tables scorecards,kpi_scores,rollups|plan_comparison]
                   [--ours-only TABLE.COLUMN,...]
 
 Each table is read from DIR/TABLE/**/*.parquet with Hive partitioning (grain and period come from
@@ -13,6 +13,7 @@ Rows are matched on their keys:
   scorecards  employee_id, grain, period
   kpi_scores  employee_id, grain, period, metric
   rollups     level, key, grain, period
+  plan_comparison  employee_id, grain, period (`factorscore compare --out`, bench/reference_compare.py)
 and both sides must have the same rows and the reference's columns with the same types; factorscore
 may have more columns only where --ours-only names them (columns the reference does not compute,
 e.g. `scorecards.base_salary`), and must have those. Values:
@@ -38,9 +39,10 @@ KEYS = {
     "scorecards": ["employee_id", "grain", "period"],
     "kpi_scores": ["employee_id", "grain", "period", "metric"],
     "rollups": ["level", "key", "grain", "period"],
+    "plan_comparison": ["employee_id", "grain", "period"],
 }
 SCORE_COLUMNS = {"composite_score", "percentile_in_group", "zscore_in_group", "weight", "effective_weight", "score",
-                 "weighted_score"}
+                 "weighted_score", "composite_current", "composite_proposed"}
 KPI_VALUE_COLUMNS = {"raw_actual", "actual", "target", "threshold", "stretch"}
 
 
@@ -130,7 +132,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ours")
     ap.add_argument("reference")
-    ap.add_argument("--tables", default=",".join(KEYS))
+    ap.add_argument("--tables", default="scorecards,kpi_scores,rollups")
     ap.add_argument("--ours-only", default="", help="TABLE.COLUMN,... written by factorscore only: not compared")
     a = ap.parse_args()
     ours_only = {}

@@ -12,7 +12,10 @@ peak RSS comes from /usr/bin/time. Results are printed as a Markdown table.
 The pipeline scores every period: it holds the plans of pipelines/monthly.yaml, the first plan of
 each role starting at the first benchmark month. The cost of scoring is measured twice: the same
 binary on a copy of the pipeline without plans, and, with --before, a binary built before scoring
-existed (e.g. from commit 6acbafa) on that copy, which writes scorecards only.
+existed (e.g. from commit 6acbafa) on that copy, which writes scorecards only. The plans pipeline
+also declares the sample's custom metrics (the sales plan scores one). The cost of custom metrics is
+the same binary on the pipeline without plans, with and without ten custom metrics of every table
+and kind (CUSTOM10).
 """
 import argparse
 import os
@@ -57,6 +60,29 @@ def bench_plans():
     return plans
 
 
+# Ten custom metrics (contract 3.1) of every table and kind, for the cost of custom metrics: timed
+# on the pipeline without plans, with and without them.
+CUSTOM10 = [
+    {"name": "nonrecourse_cash", "table": "collections", "agg": "sum", "column": "amount",
+     "filter": "invoice.recourse = false"},
+    {"name": "par120", "table": "balances", "agg": "sum", "column": "balance", "filter": "days_past_due > 120"},
+    {"name": "distinct_debtors", "table": "invoices", "agg": "count_distinct", "column": "debtor_id"},
+    {"name": "median_advance", "table": "invoices", "agg": "median", "column": "advance_amount"},
+    {"name": "p90_collection", "table": "collections", "agg": "quantile", "column": "amount", "q": 0.9},
+    {"name": "usd_fees", "table": "fees", "agg": "sum", "column": "amount", "filter": "invoice.currency = 'USD'"},
+    {"name": "largest_write_off", "table": "write_offs", "agg": "max", "column": "amount"},
+    {"name": "approved_requests", "table": "applications", "agg": "count", "filter": "decision = 'approved'"},
+    {"name": "customer_mean", "table": "reviews", "agg": "mean", "column": "score", "filter": "source = 'customer'"},
+    {"name": "new_client_growth", "expr": "new_clients / nullif(lag(new_clients), 0) - 1"},
+]
+
+
+def sample_metrics():
+    """The sample pipeline's own custom metrics (its plans score one of them)."""
+    with open(os.path.join(ROOT, "pipelines", "monthly.yaml")) as f:
+        return yaml.safe_load(f).get("metrics", [])
+
+
 def phases(data):
     """Milliseconds per phase of the last run, from its manifest."""
     with open(os.path.join(data, "out", "_manifest.json")) as f:
@@ -70,15 +96,17 @@ def prepare(preset, base):
         print(f"generating {preset} in {data} ...", file=sys.stderr)
         subprocess.run([BIN, "generate", "--preset", preset, "--format", "parquet", "--out", data], check=True)
         open(os.path.join(data, ".done"), "w").close()
-    for name, with_plans in (("pipeline.yaml", True), ("pipeline-noplans.yaml", False)):
+    for name, extra in (("pipeline.yaml", {"metrics": sample_metrics(), "plans": bench_plans()}),
+                        ("pipeline-noplans.yaml", {}),
+                        ("pipeline-custom10.yaml", {"metrics": CUSTOM10})):
         with open(os.path.join(data, name), "w") as f:
             f.write(f"name: bench-{preset}\nbase_currency: CNY\ntimezone: Asia/Shanghai\ngrain: month\n")
             f.write(f"periods: {{ from: {FIRST}, to: {LAST} }}\nsources:\n")
             for t in TABLES:
                 f.write(f"  {t}: {{ path: {t}.parquet }}\n")
             f.write("output: { path: out }\n")
-            if with_plans:
-                f.write(yaml.safe_dump({"plans": bench_plans()}, sort_keys=False))
+            if extra:
+                f.write(yaml.safe_dump(extra, sort_keys=False, allow_unicode=True))
     rows = 0
     for t in TABLES:
         r = subprocess.run([sys.executable, "-c", f"import duckdb; print(duckdb.sql(\"select count(*) from '{data}/{t}.parquet'\").fetchone()[0])"],
@@ -100,13 +128,16 @@ def main():
         data, rows = prepare(preset, a.dir)
         pipeline = os.path.join(data, "pipeline.yaml")
         noplans = os.path.join(data, "pipeline-noplans.yaml")
-        fs, ref, scan, single, unscored, before = [], [], [], [], [], []
+        custom10 = os.path.join(data, "pipeline-custom10.yaml")
+        fs, ref, scan, single, unscored, before, custom = [], [], [], [], [], [], []
         for _ in range(a.repeat):
             if a.before:
                 shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
                 before.append(timed([a.before, "run", noplans])[:2])
             shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
             unscored.append(timed([BIN, "run", noplans])[:2])
+            shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
+            custom.append(timed([BIN, "run", custom10])[:2])
             shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
             fs.append(timed([BIN, "run", pipeline])[:2])
             last_phases = phases(data)
@@ -126,6 +157,7 @@ def main():
                                ref_rss=max(x[1] for x in ref), scan=med(scan, 0), single=med(single, 0),
                                agree=" / ".join(check.stdout.strip().splitlines()) if check.stdout else check.stderr,
                                unscored=med(unscored, 0), before=med(before, 0) if before else None,
+                               custom=med(custom, 0),
                                phases=last_phases)
     print("| preset | input rows | factorscore s | DuckDB SQL s | ratio | factorscore peak RSS MiB | DuckDB peak RSS MiB | rows/s (factorscore) | scan-only s | backfill / scan | single period s | single / backfill |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -145,6 +177,10 @@ def main():
         vs_before = "" if b is None else f"{(r['fs'] / b - 1) * 100:+.1f} %"
         print(f"| {p} | {before} | {r['unscored']:.2f} | {r['fs']:.2f} | "
               f"{(r['fs'] / r['unscored'] - 1) * 100:+.1f} % | {vs_before} |")
+    print("\n| preset | no plans s | no plans, ten custom metrics s | cost of ten custom metrics |")
+    print("|---|---|---|---|")
+    for p, r in results.items():
+        print(f"| {p} | {r['unscored']:.2f} | {r['custom']:.2f} | {(r['custom'] / r['unscored'] - 1) * 100:+.1f} % |")
     for p, r in results.items():
         print(f"\n{p} phases of the last run with plans (ms): {r['phases']}")
 

@@ -36,19 +36,21 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, thiserror::Error)]
 pub struct ConfigErrors(pub Vec<Diagnostic>);
 
+impl ConfigErrors {
+    /// The problems under a heading naming what holds them: `3 errors in the pipeline:`.
+    pub fn titled(&self, what: &str) -> String {
+        let n = self.0.len();
+        let mut s = format!("{n} error{} in {what}:\n", if n == 1 { "" } else { "s" });
+        for d in &self.0 {
+            s.push_str(&format!("{d}\n"));
+        }
+        s
+    }
+}
+
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        writeln!(
-            f,
-            "{} error{} in the pipeline:",
-            n,
-            if n == 1 { "" } else { "s" }
-        )?;
-        for d in &self.0 {
-            writeln!(f, "{d}")?;
-        }
-        Ok(())
+        f.write_str(&self.titled("the pipeline"))
     }
 }
 

@@ -20,6 +20,9 @@ pub enum Error {
     /// The pipeline file is malformed or inconsistent.
     #[error("{0}")]
     Config(ConfigErrors),
+    /// A proposed plans file (`compare --plans`) is malformed or inconsistent.
+    #[error("{}", .0.titled("the proposed plans"))]
+    Plans(ConfigErrors),
     /// Input rows break the data contract.
     #[error("{0}")]
     Rules(InputErrors),
@@ -151,6 +154,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_)
+            | Error::Plans(_)
             | Error::Rules(_)
             | Error::BadPeriod(_)
             | Error::BadOption(_)

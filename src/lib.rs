@@ -8,6 +8,7 @@
 pub mod cards;
 pub mod catalogue;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod diag;
 pub mod error;

@@ -72,6 +72,10 @@ pub struct Manifest {
     pub not_rated: BTreeMap<String, usize>,
     /// The pipeline's custom metrics (contract 3.1), each as defined.
     pub metrics: Vec<crate::catalogue::custom::Record>,
+    /// For the plans with a `grade_guidance` (contract 5.3): each written period's calibration
+    /// groups and departments, every grade's share against its guidance, and whether it departs.
+    #[serde(default)]
+    pub guidance: Vec<crate::scoring::guidance::GroupShares>,
     /// The files written, relative to the output folder, with their sizes: what the unchanged
     /// check finds in their folders before it skips a run.
     pub files: Vec<OutputFile>,
@@ -114,6 +118,7 @@ impl Manifest {
             partitions,
             not_rated,
             metrics: plan.catalogue.custom.iter().map(Into::into).collect(),
+            guidance: Vec::new(),
             files,
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),

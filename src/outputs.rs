@@ -15,6 +15,16 @@ pub enum OutputTable {
     KpiScores,
     Rollups,
     Rejects,
+    PlanComparison,
+}
+
+/// The command that writes a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// `factorscore run`.
+    Run,
+    /// `factorscore compare --out`.
+    Compare,
 }
 
 /// The type of an output column, as Parquet holds it.
@@ -92,6 +102,7 @@ pub struct TableDef {
     /// Hive-partitioned by grain and period (`TABLE/grain=G/period=P/part-0.parquet`); else one
     /// file, `TABLE/part-0.parquet`, that each run replaces.
     pub partitioned: bool,
+    pub writer: Writer,
     pub parts: &'static [Part],
 }
 
@@ -278,9 +289,59 @@ pub mod rejects {
     );
 }
 
+/// The columns of `plan_comparison` (contract 5.4), by name.
+pub mod plan_comparison {
+    use super::{col, ColumnDef, ColumnType, ColumnType::*};
+
+    const ORG: &str = "as in `scorecards`";
+    const GRADE: &str = "`grade` on each side (5.3); null when not rated or without a composite";
+    pub const EMPLOYEE_ID: ColumnDef = col("employee_id", Text, "the scorecard row's employee");
+    pub const DEPARTMENT: ColumnDef = col("department", Text, ORG);
+    pub const TEAM: ColumnDef = col("team", Text, ORG);
+    pub const ROLE: ColumnDef = col("role", Text, ORG);
+    pub const PLAN_CURRENT: ColumnDef = col(
+        "plan_current",
+        Text,
+        "the plan in force under the pipeline's plans, and under the proposed ones; null when not rated on that side",
+    );
+    pub const PLAN_PROPOSED: ColumnDef = col(
+        "plan_proposed",
+        Text,
+        "the plan in force under the pipeline's plans, and under the proposed ones; null when not rated on that side",
+    );
+    pub const COMPOSITE_CURRENT: ColumnDef = col(
+        "composite_current",
+        Float64,
+        "`composite_score` on each side (5.3)",
+    );
+    pub const COMPOSITE_PROPOSED: ColumnDef = col(
+        "composite_proposed",
+        Float64,
+        "`composite_score` on each side (5.3)",
+    );
+    pub const GRADE_CURRENT: ColumnDef = col("grade_current", Text, GRADE);
+    pub const GRADE_PROPOSED: ColumnDef = col("grade_proposed", Text, GRADE);
+    pub const BONUS_CURRENT: ColumnDef = col(
+        "bonus_current",
+        ColumnType::MONEY,
+        "`bonus` on each side (5.3); 0 when not rated",
+    );
+    pub const BONUS_PROPOSED: ColumnDef = col(
+        "bonus_proposed",
+        ColumnType::MONEY,
+        "`bonus` on each side (5.3); 0 when not rated",
+    );
+    pub const BONUS_DELTA: ColumnDef = col(
+        "bonus_delta",
+        ColumnType::MONEY,
+        "bonus_proposed − bonus_current, exact",
+    );
+}
+
 /// Every output table. [`OutputTable`] indexes into it.
-pub static OUTPUT_TABLES: [TableDef; 4] = {
+pub static OUTPUT_TABLES: [TableDef; 5] = {
     use kpi_scores as k;
+    use plan_comparison as pc;
     use rejects as x;
     use rollups as r;
     use scorecards as s;
@@ -289,6 +350,7 @@ pub static OUTPUT_TABLES: [TableDef; 4] = {
             table: OutputTable::Scorecards,
             name: "scorecards",
             partitioned: true,
+            writer: Writer::Run,
             parts: &[
                 C(s::EMPLOYEE_ID),
                 C(s::EMPLOYEE_NAME),
@@ -320,6 +382,7 @@ pub static OUTPUT_TABLES: [TableDef; 4] = {
             table: OutputTable::KpiScores,
             name: "kpi_scores",
             partitioned: true,
+            writer: Writer::Run,
             parts: &[
                 C(k::EMPLOYEE_ID),
                 C(k::PLAN),
@@ -345,6 +408,7 @@ pub static OUTPUT_TABLES: [TableDef; 4] = {
             table: OutputTable::Rollups,
             name: "rollups",
             partitioned: true,
+            writer: Writer::Run,
             parts: &[
                 C(r::LEVEL),
                 C(r::KEY),
@@ -360,6 +424,7 @@ pub static OUTPUT_TABLES: [TableDef; 4] = {
             table: OutputTable::Rejects,
             name: "rejects",
             partitioned: false,
+            writer: Writer::Run,
             parts: &[
                 C(x::SOURCE),
                 C(x::FILE),
@@ -373,20 +438,44 @@ pub static OUTPUT_TABLES: [TableDef; 4] = {
                 C(x::RAW),
             ],
         },
+        TableDef {
+            table: OutputTable::PlanComparison,
+            name: "plan_comparison",
+            partitioned: true,
+            writer: Writer::Compare,
+            parts: &[
+                C(pc::EMPLOYEE_ID),
+                C(pc::DEPARTMENT),
+                C(pc::TEAM),
+                C(pc::ROLE),
+                C(pc::PLAN_CURRENT),
+                C(pc::PLAN_PROPOSED),
+                C(pc::COMPOSITE_CURRENT),
+                C(pc::COMPOSITE_PROPOSED),
+                C(pc::GRADE_CURRENT),
+                C(pc::GRADE_PROPOSED),
+                C(pc::BONUS_CURRENT),
+                C(pc::BONUS_PROPOSED),
+                C(pc::BONUS_DELTA),
+            ],
+        },
     ]
 };
 
 impl OutputTable {
-    pub const ALL: [OutputTable; 4] = [
+    pub const ALL: [OutputTable; 5] = [
         OutputTable::Scorecards,
         OutputTable::KpiScores,
         OutputTable::Rollups,
         OutputTable::Rejects,
+        OutputTable::PlanComparison,
     ];
 
-    /// The tables written a partition per grain and period.
+    /// The tables a run writes a partition of per grain and period.
     pub fn partitioned() -> impl Iterator<Item = OutputTable> {
-        OutputTable::ALL.into_iter().filter(|t| t.def().partitioned)
+        OutputTable::ALL
+            .into_iter()
+            .filter(|t| t.def().partitioned && t.def().writer == Writer::Run)
     }
 
     pub fn def(self) -> &'static TableDef {

@@ -318,6 +318,16 @@ impl std::fmt::Debug for OptionValue {
     }
 }
 
+/// A proposed plans file (`factorscore compare --plans`, contract 5.4): a `plans` list in the
+/// shape of a pipeline's, nothing else.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlansFileDef {
+    /// The proposed plans, scored beside the pipeline's.
+    #[schemars(with = "Vec<PlanDef>")]
+    pub plans: Spanned<Vec<Spanned<PlanDef>>>,
+}
+
 /// A scorecard plan: the KPIs, weights and grades that score one role over a range of months.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -354,6 +364,21 @@ pub struct PlanDef {
     /// The KPIs; their weights sum to 1.
     #[schemars(with = "Vec<KpiDef>")]
     pub kpis: Spanned<Vec<Spanned<KpiDef>>>,
+    /// Expected share of each grade (contract 5.3), e.g. `{ S: 0.1, A: 0.2, B: 0.4, C: 0.2, D:
+    /// 0.1 }`, summing to 1: advisory, it never changes a grade. The manifest and the report show
+    /// each calibration group's and department's actual shares against it.
+    #[serde(default)]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, f64>>")]
+    pub grade_guidance: Option<Spanned<std::collections::BTreeMap<String, Spanned<f64>>>>,
+    /// How far (a share, default 0.05) a grade's actual share may differ from its guidance
+    /// before the group is reported.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub guidance_tolerance: Option<Spanned<f64>>,
+    /// Groups with fewer graded rows (default 10) are shown, not reported.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub guidance_min_group: Option<Spanned<u32>>,
 }
 
 /// A grade band.

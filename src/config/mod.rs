@@ -2,6 +2,7 @@
 
 mod check;
 pub mod def;
+mod guidance;
 mod metrics;
 mod plans;
 pub mod sql;
@@ -9,8 +10,10 @@ mod validate;
 
 use std::path::Path;
 
+use crate::catalogue::Catalogue;
 use crate::diag::{ConfigErrors, Diagnostic};
 
+pub use guidance::Guidance;
 pub use plans::{default_grades, Grade, Kpi, OrgField, ScorePlan};
 pub use validate::{Place, Plan, SourcePlan};
 
@@ -18,36 +21,89 @@ pub use validate::{Place, Plan, SourcePlan};
 /// is the wrong file (or an attack on the parser).
 pub const MAX_PIPELINE_BYTES: u64 = 1024 * 1024;
 
+/// What a YAML file factorscore reads is: a pipeline, or a proposed plans file (`compare`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Pipeline,
+    Plans,
+}
+
+impl FileKind {
+    fn noun(self) -> &'static str {
+        match self {
+            FileKind::Pipeline => "pipeline file",
+            FileKind::Plans => "plans file",
+        }
+    }
+}
+
 /// Reads, parses and checks a pipeline file. Reads no data.
 pub fn load(path: &Path) -> Result<Plan, crate::Error> {
+    load_str(path, &read_text(path, FileKind::Pipeline)?)
+}
+
+/// Reads, parses and checks a proposed plans file (contract 5.4: a `plans` list in the shape of
+/// a pipeline's, nothing else), whose KPIs may score any metric of `catalogue` (the pipeline's).
+/// Every error is reported at once, with its place, like a pipeline's.
+pub fn load_plans(path: &Path, catalogue: &Catalogue) -> Result<Vec<ScorePlan>, crate::Error> {
+    load_plans_file(path, catalogue).map_err(|e| match e {
+        crate::Error::Config(c) => crate::Error::Plans(c),
+        other => other,
+    })
+}
+
+fn load_plans_file(path: &Path, catalogue: &Catalogue) -> Result<Vec<ScorePlan>, crate::Error> {
+    let text = read_text(path, FileKind::Plans)?;
+    check_limits(path, &text, FileKind::Plans)?;
+    let def: def::PlansFileDef = serde_saphyr::from_str_with_options(&text, parser_options())
+        .map_err(|e| parse_error(path, Some(&text), &e))?;
+    let mut c = check::Checker {
+        file: path,
+        errors: Vec::new(),
+    };
+    let plans = plans::check_plans(&mut c, &def.plans, catalogue);
+    if plans.is_empty() {
+        c.at(
+            &def.plans,
+            "plans",
+            "the file proposes no plan",
+            Some("list at least one plan, in the shape of a pipeline's `plans`".into()),
+        );
+    }
+    if !c.errors.is_empty() {
+        c.errors.sort_by_key(|d| (d.line, d.column));
+        return Err(crate::Error::Config(ConfigErrors(c.errors)));
+    }
+    Ok(plans)
+}
+
+/// The text of a YAML file: at most [`MAX_PIPELINE_BYTES`], UTF-8.
+fn read_text(path: &Path, kind: FileKind) -> Result<String, crate::Error> {
     let io = |e| crate::Error::Io {
-        what: format!("cannot read the pipeline file {}", path.display()),
+        what: format!("cannot read the {} {}", kind.noun(), path.display()),
         source: e,
     };
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_PIPELINE_BYTES {
-        return Err(too_large(path, size));
+        return Err(too_large(path, size, kind));
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let bytes = e.as_bytes();
-            let at = e.utf8_error().valid_up_to();
-            let (line, column) = line_col(bytes, at);
-            return Err(one(
-                path,
-                line,
-                column,
-                format!(
-                    "the pipeline file is not UTF-8 text: byte 0x{:02X} at offset {at} cannot be read",
-                    bytes[at]
-                ),
-                Some("save the file as UTF-8 (YAML files are UTF-8)".into()),
-            ));
-        }
-    };
-    load_str(path, &text)
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let (line, column) = line_col(bytes, at);
+        one(
+            path,
+            line,
+            column,
+            format!(
+                "the {} is not UTF-8 text: byte 0x{:02X} at offset {at} cannot be read",
+                kind.noun(),
+                bytes[at]
+            ),
+            Some("save the file as UTF-8 (YAML files are UTF-8)".into()),
+        )
+    })
 }
 
 /// 1-based line and column (in bytes) of byte offset `at`.
@@ -69,18 +125,22 @@ fn one(path: &Path, line: u64, column: u64, message: String, hint: Option<String
     }]))
 }
 
-fn too_large(path: &Path, size: u64) -> crate::Error {
+fn too_large(path: &Path, size: u64, kind: FileKind) -> crate::Error {
     let mib = |b: u64| format!("{:.1} MiB", b as f64 / 1024.0 / 1024.0);
+    let noun = kind.noun();
     one(
         path,
         1,
         1,
         format!(
-            "the pipeline file is {} ({size} bytes); a pipeline file is at most {} and is not parsed",
+            "the {noun} is {} ({size} bytes); a {noun} is at most {} and is not parsed",
             mib(size),
             mib(MAX_PIPELINE_BYTES)
         ),
-        Some("a pipeline names its data files and holds no data: check that this is the pipeline YAML, not a data file".into()),
+        Some(match kind {
+            FileKind::Pipeline => "a pipeline names its data files and holds no data: check that this is the pipeline YAML, not a data file".into(),
+            FileKind::Plans => "a plans file holds plans and no data: check that this is the proposed plans YAML, not a data file".into(),
+        }),
     )
 }
 
@@ -350,11 +410,18 @@ fn key_at(text: &str, line: u64, column: u64) -> String {
 
 /// Parses and checks pipeline text that claims to come from `path`.
 pub fn load_str(path: &Path, text: &str) -> Result<Plan, crate::Error> {
+    check_limits(path, text, FileKind::Pipeline)?;
+    let def: def::PipelineDef = serde_saphyr::from_str_with_options(text, parser_options())
+        .map_err(|e| parse_error(path, Some(text), &e))?;
+    validate::validate(path, text, def).map_err(|d| crate::Error::Config(ConfigErrors(d)))
+}
+
+/// The whole document under the parser's limits, whatever its keys: the typed pass stops at the
+/// first unexpected key, so a hostile part after it would otherwise go unseen.
+fn check_limits(path: &Path, text: &str, kind: FileKind) -> Result<(), crate::Error> {
     if text.len() as u64 > MAX_PIPELINE_BYTES {
-        return Err(too_large(path, text.len() as u64));
+        return Err(too_large(path, text.len() as u64, kind));
     }
-    // First the whole document under the limits, whatever its keys: the typed pass below stops
-    // at the first unexpected key, so a hostile part after it would otherwise go unseen.
     if let Err(e) =
         serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(text, parser_options())
     {
@@ -362,9 +429,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Plan, crate::Error> {
             return Err(parse_error(path, None, &e));
         }
     }
-    let def: def::PipelineDef = serde_saphyr::from_str_with_options(text, parser_options())
-        .map_err(|e| parse_error(path, Some(text), &e))?;
-    validate::validate(path, text, def).map_err(|d| crate::Error::Config(ConfigErrors(d)))
+    Ok(())
 }
 
 fn parse_hint(message: &str) -> Option<String> {

@@ -69,6 +69,8 @@ pub struct ScorePlan {
     pub swing_threshold: f64,
     pub grades: Vec<Grade>,
     pub kpis: Vec<Kpi>,
+    /// The grade distribution guidance, when the plan sets one.
+    pub guidance: Option<super::guidance::Guidance>,
 }
 
 impl ScorePlan {
@@ -157,6 +159,10 @@ fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str, catalogue: &Catalog
         Some(s) => s.value,
         None => 20.0,
     };
+    let grades = match &def.grades {
+        Some(g) => grades(c, g, key),
+        None => default_grades(),
+    };
     ScorePlan {
         name: def.name.value.clone(),
         role: def.role.value.clone(),
@@ -169,10 +175,8 @@ fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str, catalogue: &Catalog
         },
         calibration_group: calibration(c, def, key),
         swing_threshold,
-        grades: match &def.grades {
-            Some(g) => grades(c, g, key),
-            None => default_grades(),
-        },
+        guidance: super::guidance::check(c, def, &grades, key),
+        grades,
         kpis: kpis(c, &def.kpis, key, catalogue),
     }
 }

@@ -108,6 +108,9 @@ pub struct Tables {
     pub cards: Vec<Card>,
     pub kpis: Vec<Kpi>,
     pub rollups: Vec<Rollup>,
+    /// The grade shares against the plans' guidance, as the last run's manifest records them
+    /// (empty without a manifest or guidance).
+    pub guidance: Vec<crate::scoring::guidance::GroupShares>,
     /// Lookups by (period, employee), built once: a statement must not scan every row.
     pub ix: Index,
 }
@@ -229,6 +232,19 @@ pub fn read(out: &Path, grain: &str, periods: &[String]) -> Result<Tables, Error
         let df = part(out, ro, grain, p)?;
         t.rollups
             .extend(rollups(&df, p).map_err(bad(out, ro, grain, p))?);
+    }
+    // The manifest of the run that wrote the tables: a missing or unreadable one (an older
+    // version's) only leaves the guidance out.
+    if let Some(m) = std::fs::read(out.join(crate::output::MANIFEST))
+        .ok()
+        .and_then(|j| crate::manifest::Manifest::parse(&j).ok())
+    {
+        let grain_of = m.grain == grain;
+        t.guidance = m
+            .guidance
+            .into_iter()
+            .filter(|g| grain_of && periods.contains(&g.period))
+            .collect();
     }
     t.index();
     Ok(t)

@@ -36,6 +36,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("grades", "Grade distribution", "等级分布"),
     ("grades_by_period", "Grades per period", "各期等级分布"),
     ("grades_by_department", "Grades per department", "各部门等级分布"),
+    ("calibration_across", "Calibration across departments", "跨部门校准"),
+    ("calibration_note", "Each grade's share of a department's graded rows under each plan; with the plan's grade guidance beside them, a share that departs from it by more than the plan's tolerance is marked.", "各方案下各部门已评等级的比例；若方案设有等级分布指导，偏离超过容差的比例予以标注。"),
+    ("plan", "Plan", "考核方案"),
+    ("graded", "Graded", "已评等级"),
+    ("guidance", "guidance", "指导比例"),
+    ("no_departures", "No group of the plan departs from its guidance by more than the tolerance.", "本方案无偏离指导比例超过容差的组。"),
+    ("departing_group", "Departs from the guidance", "偏离指导比例的组"),
+    ("departing_grades", "Grades: actual / guidance", "等级：实际 / 指导"),
+    ("small_groups", "groups smaller than the plan's minimum are shown, not reported.", "个组小于方案的最小组规模，仅展示不报告。"),
+    ("calibration_group", "Calibration group", "校准组"),
     ("not_rated", "not rated", "未考核"),
     ("heatmap", "Average KPI score per team", "各团队KPI平均得分"),
     ("ranking", "Ranking", "排名"),
@@ -164,6 +174,7 @@ mod tests {
             include_str!("page/mod.rs"),
             include_str!("page/overview.rs"),
             include_str!("page/statement.rs"),
+            include_str!("page/calibration.rs"),
         ];
         let mut seen = 0;
         for src in sources {

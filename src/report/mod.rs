@@ -5,6 +5,7 @@ pub mod data;
 pub mod format;
 pub mod labels;
 pub mod page;
+mod remote;
 pub mod svg;
 
 use std::path::{Path, PathBuf};
@@ -157,16 +158,19 @@ fn relative(from_dir: &Path, to: &Path) -> String {
 /// Reads the output tables of the chosen periods and writes the overview (and, with `split`,
 /// one statement file per employee).
 pub fn report(o: &ReportOptions) -> Result<Written, Error> {
-    if crate::storage::is_url(&o.out.to_string_lossy()) {
-        return Err(Error::BadOption(
-            "report reads a local output folder: copy the prefix down first (e.g. `aws s3 sync`)"
-                .into(),
-        ));
+    let text = o.out.to_string_lossy().to_string();
+    if crate::storage::is_url(&text) {
+        return remote::report(o, &text);
     }
+    report_from(o, &o.out.display().to_string())
+}
+
+/// The report of the local folder `o.out`, whose header names `source`.
+fn report_from(o: &ReportOptions, source: &str) -> Result<Written, Error> {
     let (grain, have) = grain_and_periods(o)?;
     let periods = select(o, grain, &have)?;
     let tables = data::read(&o.out, grain.name(), &periods)?;
-    let source = o.out.display().to_string();
+    let source = source.to_string();
     let scope = page::Scope {
         lang: o.lang,
         grain: grain.name(),

@@ -1,7 +1,9 @@
 //! Reading, checking and scoring the input of a run, each phase timed.
 
 use crate::cards::Card;
+use crate::catalogue::Catalogue;
 use crate::config::Plan;
+use crate::config::ScorePlan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::metrics::custom::{self, rows::Source, GroupValues};
@@ -9,7 +11,7 @@ use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
 use crate::problems::Problems;
 use crate::raw::RawTable;
-use crate::scoring::{Scored, ScoringInputs};
+use crate::scoring::{ForeignAppeals, Scored, ScoringInputs};
 use crate::sources;
 use crate::tables::Table;
 use crate::timings::Timings;
@@ -185,29 +187,69 @@ pub(super) fn score_window_timed<'l>(
         .custom
         .group_aggregates(&plan.catalogue, &crate::rollups::members(&cards))
         .map_err(Error::polars("computing the custom metrics of the rollups"))?;
+    let scoring = score_plans(
+        &plan.plans,
+        &plan.catalogue,
+        loaded,
+        &facts,
+        &cards,
+        before,
+        ForeignAppeals::Break,
+    );
+    timings.lap("scores", &mut t);
+    Ok(Scorecards {
+        facts,
+        cards,
+        scored: scoring.scored,
+        first_written: before,
+        problems: scoring.problems,
+        left_out_targets: scoring.left_out_targets,
+        custom_groups,
+    })
+}
+
+/// The scores of one set of plans over the rows of a window, with the rule breaks found.
+pub struct Scoring {
+    pub scored: Scored,
+    pub problems: Problems,
+    /// Raw rows of `targets` left out, sorted.
+    pub left_out_targets: Vec<u32>,
+}
+
+/// Scores `plans` over `cards`, whose first `first_written` periods are the look-back. A targets
+/// row that breaks a rule only once a plan fills it is found while scoring; when targets
+/// quarantine, it leaves and the rows that chose it are scored again without it.
+pub fn score_plans(
+    plans: &[ScorePlan],
+    cat: &Catalogue,
+    loaded: &Loaded,
+    facts: &Facts,
+    cards: &[Vec<Card>],
+    first_written: usize,
+    foreign_appeals: ForeignAppeals,
+) -> Scoring {
     let raw = |t: Table| loaded.raw.iter().find(|r| r.table == t);
     let (et, ea) = (
         RawTable::empty(Table::Targets),
         RawTable::empty(Table::Adjustments),
     );
-    // A targets row that breaks a rule only once a plan fills it is found while scoring; when
-    // targets quarantine, it leaves and the rows that chose it are scored again without it.
     let mut left_out_targets: Vec<u32> = Vec::new();
     let mut kept = loaded.problems.child();
-    let (scored, problems) = loop {
+    loop {
         let inputs = ScoringInputs {
             targets: raw(Table::Targets).unwrap_or(&et),
             adjustments: raw(Table::Adjustments).unwrap_or(&ea),
             left_out_targets: &left_out_targets,
+            foreign_appeals,
         };
         let mut p = loaded.problems.child();
         let scored = crate::scoring::score(
-            &plan.plans,
+            plans,
             &loaded.ledger,
-            &plan.catalogue,
-            &facts,
-            &cards,
-            before,
+            cat,
+            facts,
+            cards,
+            first_written,
             &inputs,
             &mut p,
         );
@@ -220,22 +262,16 @@ pub(super) fn score_window_timed<'l>(
             .collect();
         if new.is_empty() || p.fails() {
             kept.extend(p);
-            break (scored, kept);
+            return Scoring {
+                scored,
+                problems: kept,
+                left_out_targets,
+            };
         }
         left_out_targets.extend(new);
         left_out_targets.sort_unstable();
         left_out_targets.dedup();
         kept.breaks
             .extend(p.breaks.into_iter().filter(|b| b.table == Table::Targets));
-    };
-    timings.lap("scores", &mut t);
-    Ok(Scorecards {
-        facts,
-        cards,
-        scored,
-        first_written: before,
-        problems,
-        left_out_targets,
-        custom_groups,
-    })
+    }
 }

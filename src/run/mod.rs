@@ -4,7 +4,7 @@
 mod load;
 mod options;
 
-pub use load::{facts, load, score_window, Loaded, Scorecards};
+pub use load::{facts, load, score_plans, score_window, Loaded, Scorecards, Scoring};
 pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
 
 use std::collections::BTreeMap;
@@ -90,6 +90,25 @@ fn period_tables(
         }
     }
     Ok(parts)
+}
+
+/// The grade shares of every written period against the guidance of its plans (contract 5.3).
+fn guidance(plan: &Plan, sc: &Scorecards) -> Vec<crate::scoring::guidance::GroupShares> {
+    if plan.plans.iter().all(|p| p.guidance.is_none()) {
+        return Vec::new();
+    }
+    let w = sc.facts.window;
+    (sc.first_written..sc.cards.len())
+        .flat_map(|k| {
+            let period = w.cal.label(w.first + k as i32);
+            crate::scoring::guidance::period_shares(
+                &plan.plans,
+                &period,
+                &sc.cards[k],
+                &sc.scored.rows[k],
+            )
+        })
+        .collect()
 }
 
 /// What a run did.
@@ -237,7 +256,7 @@ fn run_timed(
     )?;
     timings.lap("write parquet", &mut t);
     timings.done();
-    let manifest = Manifest::new(
+    let mut manifest = Manifest::new(
         plan,
         run_id,
         window.cal.grain.name(),
@@ -250,6 +269,7 @@ fn run_timed(
         started,
         std::mem::take(timings),
     );
+    manifest.guidance = guidance(plan, &sc);
     manifest.write(output)?;
     Ok(Ran::Wrote(Box::new(manifest)))
 }

@@ -103,6 +103,7 @@ mod tests {
             swing_threshold: 20.0,
             grades: default_grades(),
             kpis: Vec::new(),
+            guidance: None,
         }
     }
 

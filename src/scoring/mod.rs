@@ -6,6 +6,7 @@
 
 mod calibrate;
 pub mod curve;
+pub mod guidance;
 pub mod targets;
 
 pub use calibrate::group_label;
@@ -69,6 +70,18 @@ pub struct Scored {
     pub rows: Vec<Vec<RowScore>>,
     /// Rows of the written periods whose role has no plan in force, per role.
     pub not_rated: BTreeMap<String, usize>,
+    /// Adjustments of the written periods that fit no KPI of the plans, ignored (with
+    /// [`ForeignAppeals::Ignore`]; with `Break` they are rule breaks and this is 0).
+    pub ignored_adjustments: usize,
+}
+
+/// What an adjustment of a written period is when it names no rated row or a metric that is
+/// not a KPI of the row's plan: a rule break (a run, 5.2), or ignored and counted (the proposed
+/// side of a comparison, 5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignAppeals {
+    Break,
+    Ignore,
 }
 
 /// The raw scoring tables, for the messages of rule breaks.
@@ -77,6 +90,7 @@ pub struct ScoringInputs<'a> {
     pub adjustments: &'a RawTable,
     /// Raw rows of `targets` left out, sorted.
     pub left_out_targets: &'a [u32],
+    pub foreign_appeals: ForeignAppeals,
 }
 
 /// Scores every card, recording the rule breaks of 5.2 in `problems`. Periods before `first_written` (the look-back period that gives the
@@ -152,17 +166,14 @@ pub fn score(
         let (before, now) = rows.split_at_mut(k);
         flag_swings(plans, &cards[k - 1], &before[k - 1], &cards[k], &mut now[0]);
     }
-    check_appeals(
-        plans,
-        l,
-        cat,
-        f,
-        cards,
-        &rows,
-        first_written,
-        raw.adjustments,
-        problems,
-    );
+    let foreign = foreign_appeals(plans, l, f, cards, &rows, first_written);
+    let ignored_adjustments = match raw.foreign_appeals {
+        ForeignAppeals::Ignore => foreign.len(),
+        ForeignAppeals::Break => {
+            report_appeals(plans, l, cat, f, &foreign, raw.adjustments, problems);
+            0
+        }
+    };
     let mut not_rated = BTreeMap::new();
     for (cs, ss) in cards.iter().zip(&rows).skip(first_written) {
         for (c, s) in cs.iter().zip(ss) {
@@ -172,7 +183,11 @@ pub fn score(
             }
         }
     }
-    Scored { rows, not_rated }
+    Scored {
+        rows,
+        not_rated,
+        ignored_adjustments,
+    }
 }
 
 /// What scoring a row needs: the plans, the facts, the targets and appeals of the run's grain.
@@ -358,21 +373,27 @@ fn flag_swings(
     }
 }
 
-/// An appeal of a written period must name a rated row and a KPI of its plan.
-#[allow(clippy::too_many_arguments)]
-fn check_appeals(
+/// An adjustment of a written period that fits no rated row's plan: its index in the ledger's
+/// adjustments, the period's index, and the plan of the row it names (None: no rated row).
+struct Foreign {
+    adjustment: usize,
+    k: usize,
+    plan: Option<usize>,
+}
+
+/// The adjustments of the written periods that name no rated scorecard row, or a metric that is
+/// not a KPI of the row's plan.
+fn foreign_appeals(
     plans: &[ScorePlan],
     l: &Ledger,
-    cat: &Catalogue,
     f: &Facts,
     cards: &[Vec<Card>],
     rows: &[Vec<RowScore>],
     first_written: usize,
-    raw: &RawTable,
-    problems: &mut Problems,
-) {
+) -> Vec<Foreign> {
     let w = f.window;
-    for a in &l.adjustments {
+    let mut out = Vec::new();
+    for (i, a) in l.adjustments.iter().enumerate() {
         if a.period.grain != w.cal.grain {
             continue;
         }
@@ -382,11 +403,37 @@ fn check_appeals(
         else {
             continue;
         };
-        let label = w.cal.label(a.period.key);
         let at = cards[k].iter().position(|c| c.employee == a.employee);
         let plan = at.and_then(|i| rows[k][i].plan);
+        if plan.is_some_and(|pi| plans[pi].kpis.iter().any(|k| k.metric == a.metric)) {
+            continue;
+        }
+        out.push(Foreign {
+            adjustment: i,
+            k,
+            plan,
+        });
+    }
+    out
+}
+
+/// An appeal of a written period must name a rated row and a KPI of its plan: the rule breaks
+/// of the `foreign` ones.
+fn report_appeals(
+    plans: &[ScorePlan],
+    l: &Ledger,
+    cat: &Catalogue,
+    f: &Facts,
+    foreign: &[Foreign],
+    raw: &RawTable,
+    problems: &mut Problems,
+) {
+    let w = f.window;
+    for x in foreign {
+        let a = &l.adjustments[x.adjustment];
+        let label = w.cal.label(w.first + x.k as i32);
         let who = &l.employees.ids.names[a.employee as usize];
-        match plan {
+        match x.plan {
             None => problems.add(
                 raw,
                 a.row as usize,
@@ -394,14 +441,13 @@ fn check_appeals(
                 who,
                 format!("names no rated scorecard row in {label}: the employee is not employed then, or their role has no plan in force"),
             ),
-            Some(pi) if !plans[pi].kpis.iter().any(|k| k.metric == a.metric) => problems.add(
+            Some(pi) => problems.add(
                 raw,
                 a.row as usize,
                 "metric",
                 cat.name(a.metric),
                 format!("is not a KPI of plan `{}`, which scores {who} in {label}", plans[pi].name),
             ),
-            Some(_) => {}
         }
     }
 }

@@ -63,3 +63,42 @@ fn the_sample_report_renders_offline_with_the_parquet_figures() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 50_000, "a {} byte screenshot", png.len());
 }
+
+/// The sample's plan comparison page (`compare --out`) opens offline in Chromium with no console
+/// error and no request, with both charts and a section per moved person it details.
+#[test]
+fn the_sample_comparison_page_renders_offline() {
+    if !browser_ready() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let o = bin()
+        .arg("compare")
+        .arg(root.join("pipelines/monthly.yaml"))
+        .arg("--plans")
+        .arg(root.join("pipelines/proposed.yaml"))
+        .args(["--format", "json", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let moved = summary["moved"].as_array().unwrap().len();
+    assert!(moved > 0, "the proposed plans move someone");
+    let sections = moved.min(factorscore::compare::page::MOVED_DETAILED);
+    let page = out.join(factorscore::compare::PAGE);
+    let shot = tmp.path().join("comparison.png");
+    let o = std::process::Command::new("python3")
+        .arg(root.join("tests/browser/check_report.py"))
+        .arg(&page)
+        .args(["--sections", &sections.to_string(), "--svgs", "2"])
+        .arg("--screenshot")
+        .arg(&shot)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", transcript(&o, tmp.path()));
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}

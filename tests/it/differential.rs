@@ -10,7 +10,7 @@ use std::process::Command;
 use factorscore::frame::metric_defs;
 use factorscore::outputs::{kpi_scores, rollups, scorecards, ColumnDef, OutputTable};
 
-use crate::cli::run_ok;
+use crate::cli::{run_ok, transcript};
 use crate::common::fixture;
 
 fn root() -> &'static Path {
@@ -245,4 +245,100 @@ fn custom_metrics_agree_with_the_sql_reference() {
     assert_eq!(month, [7, 14, 2 * 5]);
     let quarter = differential(&pipeline, &input, "quarter", "2024-Q1", "2024-Q1");
     assert_eq!(quarter, [4, 8, 5]);
+}
+
+/// `compare --out` writes the `plan_comparison` the SQL reference builds from two reference runs
+/// (bench/reference_compare.py), cell by cell: the hand-worked comparison at month and quarter
+/// grain, and the sample's proposed plans over ten months.
+#[test]
+fn plan_comparisons_agree_with_the_sql_reference() {
+    let cases = [
+        (
+            "tests/fixtures/scoring/pipeline.yaml",
+            "tests/fixtures/compare/proposed.yaml",
+            "tests/fixtures/scoring/input",
+            "month",
+            "2024-01",
+            "2024-02",
+            8,
+        ),
+        (
+            "tests/fixtures/scoring/pipeline.yaml",
+            "tests/fixtures/compare/proposed.yaml",
+            "tests/fixtures/scoring/input",
+            "quarter",
+            "2024-Q1",
+            "2024-Q1",
+            4,
+        ),
+        (
+            "pipelines/monthly.yaml",
+            "pipelines/proposed.yaml",
+            "sample_data",
+            "month",
+            "2026-01",
+            "2026-10",
+            538,
+        ),
+    ];
+    for (pipeline, proposed, data, grain, first, last, rows) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let (ours, reference) = (tmp.path().join("ours"), tmp.path().join("reference"));
+        let o = crate::cli::bin()
+            .arg("compare")
+            .arg(root().join(pipeline))
+            .arg("--plans")
+            .arg(root().join(proposed))
+            .args(["--grain", grain, "--from", first, "--to", last, "--out"])
+            .arg(&ours)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+        let py = |args: Vec<&std::ffi::OsStr>| {
+            let o = Command::new("python3")
+                .args(args)
+                .output()
+                .expect("python3");
+            (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stdout).to_string()
+                    + &String::from_utf8_lossy(&o.stderr),
+            )
+        };
+        let script = root().join("bench/reference_compare.py");
+        let (pipeline, proposed, data) = (
+            root().join(pipeline),
+            root().join(proposed),
+            root().join(data),
+        );
+        let (ok, log) = py(vec![
+            script.as_os_str(),
+            data.as_os_str(),
+            "csv".as_ref(),
+            first.as_ref(),
+            last.as_ref(),
+            reference.as_os_str(),
+            "--pipeline".as_ref(),
+            pipeline.as_os_str(),
+            "--proposed".as_ref(),
+            proposed.as_os_str(),
+            "--grain".as_ref(),
+            grain.as_ref(),
+        ]);
+        assert!(ok, "reference failed:\n{log}");
+        let compare = root().join("bench/compare.py");
+        let (ok, log) = py(vec![
+            compare.as_os_str(),
+            ours.as_os_str(),
+            reference.as_os_str(),
+            "--tables".as_ref(),
+            "plan_comparison".as_ref(),
+        ]);
+        assert!(ok, "factorscore and the SQL reference disagree:\n{log}");
+        assert_eq!(
+            log.trim(),
+            format!("plan_comparison: compared {rows} rows x 12 columns: all equal"),
+            "{pipeline:?} {grain}"
+        );
+    }
 }

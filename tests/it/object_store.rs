@@ -850,3 +850,55 @@ fn s3_a_stray_object_makes_an_unchanged_rerun_run() {
         assert!(said(&run_env(&pipeline, &[])).starts_with("nothing to do: run "));
     }
 }
+
+/// `report s3://…` reads the committed tables of a prefix as it reads a folder (credentials from
+/// the environment, as `runs`): the page equals the local run's report but for the source it
+/// names, and goes back under the prefix as `report.html`, or to `--html`.
+#[test]
+fn s3_report_reads_the_prefix_as_a_folder() {
+    let Some((server, opts, s, we)) = moto_with_worked_example() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = remote_pipeline(
+        &we.join("pipeline.yaml"),
+        "s3://books/we",
+        "s3://books/out",
+        &opts,
+        "",
+        tmp.path(),
+    );
+    let o = run_env(&pipeline, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let local = tmp.path().join("local");
+    run_ok(&we.join("pipeline.yaml"), &[], &local);
+    let o = bin().arg("report").arg(&local).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let want = std::fs::read_to_string(local.join("report.html"))
+        .unwrap()
+        .replace(&local.display().to_string(), "s3://books/out");
+    let report = |extra: &[&str]| {
+        let o = bin()
+            .args(["report", "s3://books/out"])
+            .args(extra)
+            .env("AWS_ENDPOINT", format!("http://127.0.0.1:{}", server.port))
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let said = report(&[]);
+    assert!(
+        said.starts_with("wrote s3://books/out/report.html "),
+        "{said}"
+    );
+    let put = String::from_utf8(download(&s, "out")["report.html"].clone()).unwrap();
+    assert!(put == want, "the page from S3 differs from the local one");
+    let html = tmp.path().join("r.html");
+    report(&["--html", html.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&html).unwrap() == want);
+}

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 use crate::common::*;
 
-const PIPELINE: &str = r#"
+pub(crate) const PIPELINE: &str = r#"
 name: property
 base_currency: CNY
 timezone: Asia/Shanghai

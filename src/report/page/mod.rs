@@ -5,6 +5,7 @@ use super::data::{Card, Tables};
 use super::format::{escape, num};
 use super::labels::{t, Lang};
 
+mod calibration;
 mod overview;
 mod statement;
 
@@ -75,11 +76,17 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.na{color:#8a94a6;b
 
 /// The page around `body`.
 pub fn html(scope: &Scope, title: &str, body: &str) -> String {
+    document(scope.lang.code(), title, body)
+}
+
+/// A self-contained page in language `lang` around `body`: the report's style, no script, and a
+/// policy that lets it load nothing.
+pub fn document(lang: &str, title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        scope.lang.code(),
+        escape(lang),
         escape(title)
     )
 }

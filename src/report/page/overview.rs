@@ -440,6 +440,7 @@ pub fn overview(
     body.push_str(&headlines(scope, t));
     body.push_str(&trends(scope, t));
     body.push_str(&grades(scope, t));
+    body.push_str(&super::calibration::calibration(scope, t, &t.guidance));
     body.push_str(&heatmap(scope, t));
     body.push_str(&flagged(scope, t, link));
     body.push_str(&ranking(scope, t, link));
