@@ -420,7 +420,7 @@ fn metrics(pipeline: Option<PathBuf>, markdown: bool) -> anyhow::Result<()> {
                 "{:<28} {:<15} {:<14} {}",
                 cat.name(id),
                 cat.kind(id).type_name(),
-                cat.unit(id),
+                cat.unit(id).name(),
                 cat.meaning(id)
             );
         }

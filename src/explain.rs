@@ -1,24 +1,38 @@
 //! `factorscore explain`: the statement an employee reads for one period, every figure of a
 //! score traced back to the metric, the appeal, the target and the plan.
+//!
+//! The JSON form keeps every number at full precision; the text form writes them for people
+//! (see [`people`]).
 
 use serde::Serialize;
 
 use crate::catalogue::{Metric, MetricId};
+use crate::config::def::Direction;
 use crate::config::{Kpi, OrgField, Plan};
 use crate::error::Error;
-use crate::metrics::{registry, Facts};
+use crate::metrics::registry::{self, Val};
+use crate::metrics::Facts;
 use crate::money::format_cents;
+use crate::numbers::{money_cents, num, pct, show_multiplier, Style};
 use crate::periods::format_day;
 use crate::run::{Loaded, Scorecards};
 use crate::scoring::curve::Segment;
 use crate::scoring::{KpiScore, RowScore};
 use crate::tables::Table;
 
+mod people;
+
 /// A figure behind a metric.
 #[derive(Debug, Serialize)]
 pub struct Figure {
     pub label: String,
     pub value: String,
+    /// The value, for the text.
+    #[serde(skip)]
+    pub val: Val,
+    /// How the text writes a float value: by the unit of the metric it is.
+    #[serde(skip)]
+    pub style: Style,
 }
 
 /// An approved appeal applied to a KPI.
@@ -55,6 +69,48 @@ pub struct KpiLine {
     pub weight: f64,
     pub effective_weight: f64,
     pub weighted_score: f64,
+    /// How the text writes the metric's values: by its unit.
+    #[serde(skip)]
+    pub style: Style,
+    #[serde(skip)]
+    pub dir: Direction,
+    /// The segment of the curve the actual fell on.
+    #[serde(skip)]
+    pub segment: Option<Segment>,
+}
+
+/// Why a row is flagged for review.
+#[derive(Debug)]
+pub enum Reason {
+    /// An approved appeal changed the actual of this metric.
+    Appeal(String),
+    /// The composite moved at least the swing threshold since the previous period.
+    Swing {
+        swing: f64,
+        since: String,
+        threshold: f64,
+    },
+}
+
+impl Reason {
+    /// The reason in words: its numbers in full (`people` false) or for people.
+    pub fn words(&self, people: bool) -> String {
+        match self {
+            Reason::Appeal(metric) => format!("an appeal changed {metric}"),
+            Reason::Swing {
+                swing,
+                since,
+                threshold,
+            } => {
+                let (sw, th) = if people {
+                    (people::signed(*swing), people::score(*threshold))
+                } else {
+                    (format!("{swing:+}"), format!("{threshold}"))
+                };
+                format!("the composite moved {sw} points since {since}, at least the swing threshold {th}")
+            }
+        }
+    }
 }
 
 /// The statement of one employee and period.
@@ -92,6 +148,14 @@ pub struct Statement {
     pub bonus_uncapped: String,
     /// The plan's bonus pool for the period, when it has one.
     pub bonus_pool: Option<PoolLine>,
+    #[serde(skip)]
+    pub reasons: Vec<Reason>,
+    /// `bonus_working` with money for people.
+    #[serde(skip)]
+    pub bonus_text: String,
+    /// `bonus_pool`'s working with money for people.
+    #[serde(skip)]
+    pub pool_text: Option<String>,
 }
 
 /// The plan's bonus pool of the period and what it did to the row's bonus (contract 5.3).
@@ -146,18 +210,18 @@ pub fn statement(
             .collect()
     });
     let swing = s.composite.zip(s.previous).map(|(a, b)| a - b);
-    let mut review_reasons: Vec<String> = kpis
+    let mut reasons: Vec<Reason> = kpis
         .iter()
         .filter(|k| k.appeal.is_some())
-        .map(|k| format!("an appeal changed {}", k.metric))
+        .map(|k| Reason::Appeal(k.metric.clone()))
         .collect();
     if let (Some(sw), Some(pl)) = (swing, sp) {
         if sw.abs() >= pl.swing_threshold - crate::scoring::curve::TOLERANCE {
-            review_reasons.push(format!(
-                "the composite moved {sw:+} points since {}, at least the swing threshold {}",
-                w.cal.label(p - 1),
-                pl.swing_threshold
-            ));
+            reasons.push(Reason::Swing {
+                swing: sw,
+                since: w.cal.label(p - 1),
+                threshold: pl.swing_threshold,
+            });
         }
     }
     Ok(Statement {
@@ -190,11 +254,16 @@ pub fn statement(
         swing,
         swing_threshold: sp.map(|pl| pl.swing_threshold),
         review_flag: s.review_flag,
-        review_reasons,
+        review_reasons: reasons.iter().map(|r| r.words(false)).collect(),
         bonus: format_cents(s.bonus),
-        bonus_working: bonus_working(l, sc, k, i),
+        bonus_working: bonus_working(l, sc, (k, i), format_cents),
         bonus_uncapped: format_cents(s.bonus_uncapped),
-        bonus_pool: sp.and_then(|pl| pool_line(pl, sc, k, i, &w.cal.label(p))),
+        bonus_pool: sp.and_then(|pl| pool_line(pl, sc, (k, i), &w.cal.label(p), plain_cents)),
+        pool_text: sp
+            .and_then(|pl| pool_line(pl, sc, (k, i), &w.cal.label(p), money_cents))
+            .map(|x| x.working),
+        reasons,
+        bonus_text: bonus_working(l, sc, (k, i), |c| money_cents(c.into())),
     })
 }
 
@@ -256,6 +325,9 @@ fn kpi_line(
         weight: kpi.weight,
         effective_weight: ks.effective_weight,
         weighted_score: ks.weighted_score,
+        style: cat.unit(m).style(),
+        dir: kpi.direction,
+        segment: ks.segment,
     }
 }
 
@@ -284,19 +356,24 @@ fn score_working(kpi: &Kpi, ks: &KpiScore) -> String {
     }
 }
 
-/// The bonus arithmetic of the `i`-th row of the `k`-th period.
-fn bonus_working(l: &crate::model::Ledger, sc: &Scorecards, k: usize, i: usize) -> String {
+/// The bonus arithmetic of the `i`-th row of the `k`-th period, amounts written by `money`.
+fn bonus_working(
+    l: &crate::model::Ledger,
+    sc: &Scorecards,
+    (k, i): (usize, usize),
+    money: fn(i64) -> String,
+) -> String {
     let (card, s) = (&sc.cards[k][i], &sc.scored.rows[k][i]);
     let months = sc.facts.window.cal.grain.months();
     let (days, _) = sc.facts.shape(k);
-    let salary = format_cents(l.employees.base_salary[card.employee as usize]);
+    let salary = money(l.employees.base_salary[card.employee as usize]);
     match (s.plan, s.grade) {
         (Some(_), Some(_)) => format!(
             "base salary {salary} × {months} month(s) × multiplier {} (grade {}) × {} / {days} days employed = {}",
-            multiplier_text(s.multiplier),
+            show_multiplier(s.multiplier.into()),
             s.grade_name.as_deref().unwrap_or(""),
             card.days_employed,
-            format_cents(s.bonus_uncapped)
+            money(s.bonus_uncapped)
         ),
         (Some(_), None) => "no KPI has a score, so no composite and no bonus: 0.00".into(),
         (None, _) => "not rated (no plan in force for this role): 0.00".into(),
@@ -308,17 +385,15 @@ fn bonus_working(l: &crate::model::Ledger, sc: &Scorecards, k: usize, i: usize) 
 fn pool_line(
     pl: &crate::config::ScorePlan,
     sc: &Scorecards,
-    k: usize,
-    i: usize,
+    (k, i): (usize, usize),
     label: &str,
+    money: impl Fn(i128) -> String,
 ) -> Option<PoolLine> {
     let pool = pl.bonus_pool?;
     let s = &sc.scored.rows[k][i];
     let plan_rows = sc.scored.rows[k].iter().filter(|r| r.plan == s.plan);
     let total: i128 = plan_rows.map(|r| i128::from(r.bonus_uncapped)).sum();
     let (b, p, t) = (i128::from(s.bonus_uncapped), i128::from(pool), total);
-    // Amounts in cents, all 0 or more.
-    let money = |c: i128| format!("{}.{:02}", c / 100, c % 100);
     let head = format!(
         "plan `{}` pays at most {} in {label} and its bonuses add up to {}",
         pl.name,
@@ -337,7 +412,7 @@ fn pool_line(
             exact_cents(b * p, t),
             money(b * p / t),
             if pooled.remainder_cent { ", + 0.01" } else { "; none" },
-            format_cents(s.bonus)
+            money(i128::from(s.bonus))
         ),
     };
     Some(PoolLine {
@@ -347,6 +422,11 @@ fn pool_line(
         remainder_cent: s.pool.is_some_and(|x| x.remainder_cent),
         working,
     })
+}
+
+/// Cents (0 or more) as a plain amount, `1234567` as `12345.67`.
+fn plain_cents(c: i128) -> String {
+    format!("{}.{:02}", c / 100, c % 100)
 }
 
 /// `num / den` cents (both positive) as an amount: to the cent when exact, else to 6 places cut
@@ -368,12 +448,6 @@ fn exact_cents(num: i128, den: i128) -> String {
     }
     s.push('…');
     s
-}
-
-/// A multiplier in ten-thousandths as its shortest decimal text.
-fn multiplier_text(m: i64) -> String {
-    let s = format!("{}.{:04}", m / 10_000, m % 10_000);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The statement as text, for a person.
@@ -402,25 +476,14 @@ pub fn text(s: &Statement) -> String {
             dash(&s.role),
             s.period_end
         );
-        let _ = writeln!(o, "bonus: {}", s.bonus_working);
+        let _ = writeln!(o, "bonus: {}", s.bonus_text);
         return o;
     };
     let _ = writeln!(o, "plan: {plan}\n");
     for (n, k) in s.kpis.iter().enumerate() {
         kpi_text(&mut o, n, k);
     }
-    let parts: Vec<String> = s
-        .kpis
-        .iter()
-        .filter(|k| k.score.is_some())
-        .map(|k| format!("{}", k.weighted_score))
-        .collect();
-    let _ = writeln!(
-        o,
-        "\ncomposite: {} = {}",
-        parts.join(" + "),
-        opt(s.composite_score)
-    );
+    let _ = writeln!(o, "\ncomposite: {}", people::composite(s));
     let _ = writeln!(o, "grade: {}", dash(&s.grade));
     let group: Vec<String> = s
         .calibration_group
@@ -433,24 +496,25 @@ pub fn text(s: &Statement) -> String {
         group.join(", "),
         s.group_rank,
         s.group_size,
-        opt(s.percentile_in_group),
-        opt(s.zscore_in_group)
+        people::or_na(s.percentile_in_group, pct),
+        people::or_na(s.zscore_in_group, |z| num(z, 2))
     );
     let _ = writeln!(
         o,
         "previous period composite: {}, swing {} (threshold {})",
-        opt(s.previous_composite),
-        opt(s.swing),
-        opt(s.swing_threshold)
+        people::or_na(s.previous_composite, people::score),
+        people::or_na(s.swing, people::signed),
+        people::or_na(s.swing_threshold, people::score)
     );
     if s.review_flag {
-        let _ = writeln!(o, "review flag: yes — {}", s.review_reasons.join("; "));
+        let reasons: Vec<String> = s.reasons.iter().map(|r| r.words(true)).collect();
+        let _ = writeln!(o, "review flag: yes — {}", reasons.join("; "));
     } else {
         let _ = writeln!(o, "review flag: no");
     }
-    let _ = writeln!(o, "bonus: {}", s.bonus_working);
-    if let Some(p) = &s.bonus_pool {
-        let _ = writeln!(o, "bonus pool: {}", p.working);
+    let _ = writeln!(o, "bonus: {}", s.bonus_text);
+    if let Some(p) = &s.pool_text {
+        let _ = writeln!(o, "bonus pool: {p}");
     }
     o
 }
@@ -469,35 +533,45 @@ fn figures(
             let ctx = f.ctx(e, k);
             registry::parts(b)
                 .iter()
-                .map(|part| Figure {
-                    label: part.label.to_string(),
-                    value: (part.value)(&ctx).to_string(),
-                })
+                .map(|part| figure(part.label.to_string(), (part.value)(&ctx), Style::Plain))
                 .collect()
         }
         Metric::Custom(c) => {
             let Some(d) = c.derived() else {
                 return Vec::new();
             };
-            let now = d.reads.iter().map(|&id| Figure {
-                label: cat.name(id).to_string(),
-                value: f.value(cat, e, k, id).to_string(),
-            });
-            let before = d.lags.iter().map(|&id| Figure {
-                label: format!("lag({}), the previous period", cat.name(id)),
-                value: match k.checked_sub(1) {
-                    Some(p) => f.value(cat, e, p, id).to_string(),
-                    None => "null".into(),
-                },
+            let style = |id| cat.unit(id).style();
+            let now = d
+                .reads
+                .iter()
+                .map(|&id| figure(cat.name(id).to_string(), f.value(cat, e, k, id), style(id)));
+            let before = d.lags.iter().map(|&id| {
+                figure(
+                    format!("lag({}), the previous period", cat.name(id)),
+                    k.checked_sub(1)
+                        .map_or(Val::Null, |p| f.value(cat, e, p, id)),
+                    style(id),
+                )
             });
             now.chain(before).collect()
         }
     }
 }
 
-/// One KPI of the statement as text.
+/// A figure: `val` in full, and `style` for the text of a float.
+fn figure(label: String, val: Val, style: Style) -> Figure {
+    Figure {
+        label,
+        value: val.to_string(),
+        val,
+        style,
+    }
+}
+
+/// One KPI of the statement as text: its values as its metric's unit is written (see [`people`]).
 fn kpi_text(o: &mut String, n: usize, k: &KpiLine) {
     use std::fmt::Write;
+    let v = |x: Option<f64>| people::or_na(x, |x| k.style.show(x));
     let _ = writeln!(
         o,
         "{}. {} ({}, {} is better) — {}",
@@ -508,18 +582,21 @@ fn kpi_text(o: &mut String, n: usize, k: &KpiLine) {
         k.meaning
     );
     let _ = writeln!(o, "   formula: {}", k.formula);
-    let _ = writeln!(o, "   actual from the ledger: {}", opt(k.raw_actual));
+    let _ = writeln!(o, "   actual from the ledger: {}", v(k.raw_actual));
     for fig in &k.figures {
-        let _ = writeln!(o, "     {}: {}", fig.label, fig.value);
+        let _ = writeln!(o, "     {}: {}", fig.label, people::figure(fig));
     }
     if let Some(a) = &k.appeal {
         let _ = writeln!(
             o,
             "   appeal: {} approved by {} ({}): \"{}\"",
-            a.value, a.approved_by, a.row, a.reason
+            v(Some(a.value)),
+            a.approved_by,
+            a.row,
+            a.reason
         );
     }
-    let _ = writeln!(o, "   actual scored: {}", opt(k.actual));
+    let _ = writeln!(o, "   actual scored: {}", v(k.actual));
     let from = match &k.target_row {
         Some(r) => format!("{} target, {r}", k.target_source),
         None => "plan default".into(),
@@ -527,12 +604,16 @@ fn kpi_text(o: &mut String, n: usize, k: &KpiLine) {
     let _ = writeln!(
         o,
         "   threshold {} / target {} / stretch {} ({from})",
-        k.threshold, k.target, k.stretch
+        v(Some(k.threshold)),
+        v(Some(k.target)),
+        v(Some(k.stretch))
     );
-    let _ = writeln!(o, "   score: {}", k.score_working);
+    let _ = writeln!(o, "   score: {}", people::score_working(k));
     let _ = writeln!(
         o,
         "   weight {} → effective {} → weighted score {}",
-        k.weight, k.effective_weight, k.weighted_score
+        pct(k.weight),
+        pct(k.effective_weight),
+        num(k.weighted_score, 2)
     );
 }

@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod model;
 pub mod money;
+pub mod numbers;
 pub mod output;
 pub mod outputs;
 pub mod periods;

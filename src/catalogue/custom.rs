@@ -6,7 +6,7 @@ use std::fmt;
 
 use polars::prelude::{DataType, Field, Schema, TimeUnit};
 
-use super::{Kind, MetricId};
+use super::{Kind, MetricId, Unit};
 use crate::outputs::ColumnType;
 use crate::tables::{ColType, Table};
 
@@ -319,11 +319,11 @@ pub struct CustomMetric {
 }
 
 impl CustomMetric {
-    pub fn unit(&self) -> &'static str {
+    pub fn unit(&self) -> Unit {
         match self.kind {
-            Kind::Money => "base currency",
-            Kind::Count => "count",
-            Kind::Float => "",
+            Kind::Money => Unit::BaseCurrency,
+            Kind::Count => Unit::Count,
+            Kind::Float => Unit::Number,
         }
     }
 

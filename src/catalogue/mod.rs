@@ -12,6 +12,8 @@ pub mod custom;
 pub use builtin::Builtin;
 pub use custom::{Agg, CustomDef, CustomMetric, CustomTable};
 
+use crate::numbers::Style;
+
 /// How a metric column is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +33,47 @@ impl Kind {
             Kind::Money => "Decimal(38, 2)",
             Kind::Float => "Float64",
             Kind::Count => "Int64",
+        }
+    }
+}
+
+/// What a metric is measured in: the unit the README and `factorscore metrics` name, and, through
+/// [`Unit::style`], how `explain` writes its values for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    BaseCurrency,
+    Ratio,
+    Count,
+    Hours,
+    Days,
+    Score,
+    /// No known unit (a custom Float64 metric).
+    Number,
+}
+
+impl Unit {
+    /// The unit as the README and `factorscore metrics` name it (empty for [`Unit::Number`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::BaseCurrency => "base currency",
+            Unit::Ratio => "ratio",
+            Unit::Count => "count",
+            Unit::Hours => "hours",
+            Unit::Days => "days",
+            Unit::Score => "score",
+            Unit::Number => "",
+        }
+    }
+
+    /// How a value in this unit is written for people: ratios as percents, money with 2
+    /// decimals, counts whole, hours, days and scores with 1 decimal.
+    pub fn style(self) -> Style {
+        match self {
+            Unit::BaseCurrency => Style::Money,
+            Unit::Ratio => Style::Rate,
+            Unit::Count => Style::Count,
+            Unit::Hours | Unit::Days | Unit::Score => Style::Tenths,
+            Unit::Number => Style::Plain,
         }
     }
 }
@@ -116,8 +159,9 @@ impl Catalogue {
         }
     }
 
-    /// The unit: the built-in's, `base currency` for a custom money metric, else empty.
-    pub fn unit(&self, id: MetricId) -> &str {
+    /// The unit: the built-in's, `base currency` for a custom money metric, `count` for a
+    /// custom count, else [`Unit::Number`].
+    pub fn unit(&self, id: MetricId) -> Unit {
         match self.get(id) {
             Metric::Builtin(b) => b.info().unit,
             Metric::Custom(m) => m.unit(),
@@ -183,7 +227,7 @@ impl Catalogue {
                 "| {} | {} | {} | {} | {} |\n",
                 self.name(id),
                 self.kind(id).type_name(),
-                self.unit(id),
+                self.unit(id).name(),
                 self.meaning(id),
                 self.formula(id).replace('|', "\\|")
             ));

@@ -116,3 +116,24 @@ fn explain_an_appealed_row_and_a_swing() {
         &["explain", "--employee", "E3", "--period", "2024-03"]
     ));
 }
+
+/// The text writes each figure by its metric's unit: a custom money aggregate with separators, a
+/// custom count, a derived Float64 metric with the values it reads (one through `lag`), a rate
+/// as a percent and hours with a decimal.
+#[test]
+fn explain_writes_custom_metrics_and_units_for_people() {
+    let dir = case_of("custom_metrics", |t| {
+        t.replace(
+            "      - { metric: distinct_debtors, weight: 0.5,",
+            "      - { metric: cash_growth, weight: 0.25, perspective: financial, direction: higher, threshold: 0, target: 0.1, stretch: 0.5 }\n      - { metric: distinct_debtors, weight: 0.25,",
+        )
+    });
+    insta::assert_snapshot!(run(
+        dir.path(),
+        &["explain", "--employee", "E2", "--period", "2024-02"]
+    ));
+    insta::assert_snapshot!(run(
+        dir.path(),
+        &["explain", "--employee", "E4", "--period", "2024-02"]
+    ));
+}

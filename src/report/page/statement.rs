@@ -255,10 +255,11 @@ fn pool_line(scope: &Scope, t: &Tables, c: &Card) -> Option<String> {
 }
 
 fn unit_of(metric: &str) -> Unit {
+    use crate::catalogue::Unit as U;
     match crate::catalogue::Builtin::by_name(metric).map(|m| m.info().unit) {
-        Some("ratio") => Unit::Ratio,
-        Some("base currency") => Unit::Money,
-        Some("count") => Unit::Count,
+        Some(U::Ratio) => Unit::Ratio,
+        Some(U::BaseCurrency) => Unit::Money,
+        Some(U::Count) => Unit::Count,
         _ => Unit::Plain,
     }
 }
