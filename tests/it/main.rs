@@ -14,6 +14,7 @@ mod duckdb;
 mod edge_cases;
 mod first_use;
 mod fuzz;
+mod gcs;
 mod guidance;
 mod messages;
 mod object_store;

@@ -1,7 +1,7 @@
 //! Sources and outputs on object stores, against real servers on loopback that the tests start
 //! and stop: moto's S3 server and Azurite's blob server (`bash scripts/install-test-deps.sh`
-//! installs both). Without a server the test is skipped with a message, except under CI (`CI`
-//! set), where it fails.
+//! installs both; GCS's fake-gcs-server is started in `gcs.rs`). Without a server the test is
+//! skipped with a message, except under CI (`CI` set), where it fails.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,9 +21,9 @@ const AZURITE_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /// A server process on a loopback port, killed on drop.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -34,7 +34,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -43,7 +43,7 @@ fn free_port() -> u16 {
 }
 
 /// `None` (a skipped test) when the server is not installed, outside CI.
-fn missing(what: &str) -> Option<Server> {
+pub(crate) fn missing<T>(what: &str) -> Option<T> {
     if std::env::var_os("CI").is_some() {
         panic!("{what} is not installed: run `bash scripts/install-test-deps.sh`");
     }
@@ -51,7 +51,7 @@ fn missing(what: &str) -> Option<Server> {
     None
 }
 
-fn start(program: &Path, args: &[String], what: &str) -> Option<Server> {
+pub(crate) fn start(program: &Path, args: &[String], what: &str) -> Option<Server> {
     let port: u16 = args
         .iter()
         .find_map(|a| a.parse().ok())
@@ -187,7 +187,7 @@ fn azure_options() -> Vec<(String, String)> {
     ]
 }
 
-fn store(url: &str, options: &[(String, String)]) -> Store {
+pub(crate) fn store(url: &str, options: &[(String, String)]) -> Store {
     let cfg = StorageConfig {
         options: options.to_vec(),
         retries: 1,
@@ -197,7 +197,7 @@ fn store(url: &str, options: &[(String, String)]) -> Store {
 }
 
 /// Uploads every file of `dir` under `prefix` of the store.
-fn upload(s: &Store, dir: &Path, prefix: &str) {
+pub(crate) fn upload(s: &Store, dir: &Path, prefix: &str) {
     let mut objects = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -211,7 +211,7 @@ fn upload(s: &Store, dir: &Path, prefix: &str) {
 }
 
 /// Every object under `prefix`, by key relative to it, with its bytes.
-fn download(s: &Store, prefix: &str) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn download(s: &Store, prefix: &str) -> BTreeMap<String, Vec<u8>> {
     s.list(prefix)
         .unwrap()
         .into_iter()
@@ -223,7 +223,7 @@ fn download(s: &Store, prefix: &str) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Every Parquet file of a local output folder (through its table links), by relative path.
-fn local_parquet(out: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn local_parquet(out: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, acc: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -244,7 +244,7 @@ fn local_parquet(out: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// A copy of pipeline `src` with each source's `path` under `base` (a URL), the output at
 /// `out`, and a `storage` block with `options` and `extra` lines.
-fn remote_pipeline(
+pub(crate) fn remote_pipeline(
     src: &Path,
     base: &str,
     out: &str,
@@ -286,6 +286,7 @@ fn remote_pipeline(
     }
     yaml.push_str("storage:\n  options:\n");
     for (k, v) in options {
+        let v = v.replace('\\', "\\\\").replace('"', "\\\"");
         yaml.push_str(&format!("    {k}: \"{v}\"\n"));
     }
     yaml.push_str(extra);
@@ -295,7 +296,7 @@ fn remote_pipeline(
 }
 
 /// Runs the binary with `env`; returns its output.
-fn run_env(pipeline: &Path, env: &[(&str, String)]) -> std::process::Output {
+pub(crate) fn run_env(pipeline: &Path, env: &[(&str, String)]) -> std::process::Output {
     let mut c = bin();
     c.arg("run").arg(pipeline);
     for (k, v) in env {
@@ -304,7 +305,7 @@ fn run_env(pipeline: &Path, env: &[(&str, String)]) -> std::process::Output {
     c.output().unwrap()
 }
 
-fn assert_no_secret(what: &str, text: &[u8], secret: &str) {
+pub(crate) fn assert_no_secret(what: &str, text: &[u8], secret: &str) {
     let t = String::from_utf8_lossy(text);
     assert!(!t.contains(secret), "the secret appears in {what}:\n{t}");
 }
@@ -490,12 +491,33 @@ fn proxy_one(
     allow: usize,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
+    let Some((head, body)) = read_request(&mut reader)? else {
+        return Ok(());
+    };
+    if head.first().is_some_and(|l| l.starts_with("PUT "))
+        && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= allow
+    {
+        client.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )?;
+        return Ok(());
+    }
+    client.write_all(&forward(upstream, &head, &body)?)
+}
+
+/// An HTTP/1.1 request: its request line and header lines as read (but `Connection`), and its
+/// body.
+pub(crate) type Request = (Vec<String>, Vec<u8>);
+
+/// Reads one request, its body by `Content-Length`; `None` when the client closed the
+/// connection first.
+pub(crate) fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Request>> {
     let mut head = Vec::new();
     let mut length = 0usize;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
-            return Ok(());
+            return Ok(None);
         }
         if line == "\r\n" {
             break;
@@ -508,24 +530,23 @@ fn proxy_one(
             head.push(line);
         }
     }
-    if head.first().is_some_and(|l| l.starts_with("PUT "))
-        && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= allow
-    {
-        client.write_all(
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        )?;
-        return Ok(());
-    }
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
+    Ok(Some((head, body)))
+}
+
+/// Sends a request to the server on `upstream`, one connection for it; returns the whole
+/// response.
+pub(crate) fn forward(upstream: u16, head: &[String], body: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
-    for l in &head {
+    for l in head {
         up.write_all(l.as_bytes())?;
     }
     up.write_all(b"Connection: close\r\n\r\n")?;
-    up.write_all(&body)?;
-    std::io::copy(&mut up, &mut client)?;
-    Ok(())
+    up.write_all(body)?;
+    let mut response = Vec::new();
+    up.read_to_end(&mut response)?;
+    Ok(response)
 }
 
 /// A run whose PUTs fail retries them (shown on stderr), then fails cleanly, naming the object
