@@ -8,7 +8,6 @@ use serde_saphyr::Spanned;
 
 use super::check::Checker;
 use super::def::PlanDef;
-use super::plans::Grade;
 
 /// The default tolerance: a grade's share may differ from its guidance by 5 points.
 pub const DEFAULT_TOLERANCE: f64 = 0.05;
@@ -25,12 +24,12 @@ pub struct Guidance {
     pub min_group: usize,
 }
 
-/// The plan's guidance, checked against its `grades`; `None` when it sets none (then the
-/// tolerance and minimum group may not be set either).
+/// The plan's guidance, checked against the names of its grades, in band order; `None` when it
+/// sets none (then the tolerance and minimum group may not be set either).
 pub(super) fn check(
     c: &mut Checker<'_>,
     def: &PlanDef,
-    grades: &[Grade],
+    grades: &[&str],
     key: &str,
 ) -> Option<Guidance> {
     let Some(g) = &def.grade_guidance else {
@@ -92,11 +91,10 @@ pub(super) fn check(
 fn shares(
     c: &mut Checker<'_>,
     g: &Spanned<BTreeMap<String, Spanned<f64>>>,
-    grades: &[Grade],
+    names: &[&str],
     key: &str,
 ) -> Vec<f64> {
-    let mut out = vec![0.0; grades.len()];
-    let names: Vec<&str> = grades.iter().map(|g| g.name.as_str()).collect();
+    let mut out = vec![0.0; names.len()];
     for (name, share) in &g.value {
         let k = format!("{key}.{name}");
         match names.iter().position(|n| n == name) {

@@ -177,7 +177,12 @@ fn check_plan(c: &mut Checker<'_>, def: &PlanDef, key: &str, catalogue: &Catalog
         },
         calibration_group: calibration(c, def, key),
         swing_threshold,
-        guidance: super::guidance::check(c, def, &grades, key),
+        guidance: super::guidance::check(
+            c,
+            def,
+            &grades.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+            key,
+        ),
         grades,
         bonus_pool: def
             .bonus_pool
