@@ -723,6 +723,33 @@ fn azure_run_matches_the_local_run() {
     );
     assert_no_secret("stderr", &o.stderr, AZURITE_KEY);
     assert_no_secret("stdout", &o.stdout, AZURITE_KEY);
+    // `report az://…` reads the container's tables as a folder, credentials from the
+    // environment: the local run's page but for the source it names.
+    let o = bin().arg("report").arg(&local).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let page = std::fs::read_to_string(local.join("report.html"))
+        .unwrap()
+        .replace(&local.display().to_string(), "az://books/out");
+    let o = bin()
+        .args(["report", "az://books/out"])
+        .env(env[0].0, &env[0].1)
+        .env("AZURE_STORAGE_USE_EMULATOR", "true")
+        .env("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1")
+        .env("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.starts_with("wrote az://books/out/report.html "),
+        "{said}"
+    );
+    let put = String::from_utf8(download(&s, "out")["report.html"].clone()).unwrap();
+    assert!(
+        put == page,
+        "the page from Azure differs from the local one"
+    );
+    assert_no_secret("stderr", &o.stderr, AZURITE_KEY);
 }
 
 /// A run that fails after some of its PUTs leaves each partition whole: the old object or the
