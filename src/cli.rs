@@ -173,7 +173,7 @@ pub struct CompareArgs {
     /// Period size; the pipeline's `grain` by default.
     #[arg(long, value_parser = parse_grain)]
     pub grain: Option<Grain>,
-    /// A local folder to write `plan_comparison` and its HTML page into.
+    /// A folder or object-store prefix to write `plan_comparison` and its HTML page into.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// `text` for a person, `json` for a program.

@@ -369,9 +369,11 @@ fn grade_order(plans: &[ScorePlan]) -> Vec<String> {
 /// The page's file name, beside the table in the output folder.
 pub const PAGE: &str = "plan_comparison.html";
 
-/// Writes `plan_comparison` into the local folder `out`, a partition per compared period,
-/// committed as a run commits its tables (a snapshot and one rename: a reader sees all of it or
-/// the previous one), then `page` beside it as [`PAGE`]. Returns the partitions written.
+/// Writes `plan_comparison` into `out` (a folder, or an object-store prefix reached as the
+/// pipeline's `storage` says), a partition per compared period, committed as a run commits its
+/// tables (locally a snapshot and one rename: a reader sees all of it or the previous one; on an
+/// object store each partition whole, old or new), then `page` beside it as [`PAGE`]. Returns
+/// the partitions written. No run record is written: the output's manifest stays its last run's.
 pub fn write(
     plan: &Plan,
     c: &Comparison,
@@ -379,13 +381,7 @@ pub fn write(
     out: &Path,
     page: &str,
 ) -> Result<usize, Error> {
-    let text = out.to_string_lossy();
-    if crate::storage::is_url(&text) {
-        return Err(Error::BadOption(format!(
-            "compare --out writes to a local folder, not {text}: write it locally and copy it up"
-        )));
-    }
-    let dir = crate::output::OutputDir::open(out)?;
+    let output = crate::output::Output::open(out, &plan.storage)?;
     let grain = c.grain();
     let mut parts = Vec::new();
     for (k, period) in c.periods().into_iter().enumerate() {
@@ -402,13 +398,14 @@ pub fn write(
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
         std::process::id()
     );
-    dir.commit(
+    output.commit(
         &run_id,
         &mut parts,
         &mut [],
         plan.compression,
         plan.compression_level,
     )?;
-    crate::output::write_atomic(&out.join(PAGE), page.as_bytes())?;
+    output.put_file(PAGE, page.as_bytes())?;
+    output.end_without_record()?;
     Ok(parts.len())
 }

@@ -94,6 +94,23 @@ impl Output {
         }
     }
 
+    /// Writes `bytes` as the file `name` at the top of the output, beside the tables (a page).
+    pub fn put_file(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        match self {
+            Output::Local(_, root) => write_atomic(&root.join(name), bytes),
+            Output::Remote(r) => r.put_file(name, bytes),
+        }
+    }
+
+    /// Ends a commit that records no run (a comparison's tables); nothing to do locally, where
+    /// the snapshot's rename was the commit.
+    pub fn end_without_record(&self) -> Result<(), Error> {
+        match self {
+            Output::Local(..) => Ok(()),
+            Output::Remote(r) => r.end_without_record(),
+        }
+    }
+
     /// Writes a run record as `_runs/RUN_ID.json`, and when `last` (a successful run) as
     /// `_manifest.json` too.
     pub fn write_record(&self, run_id: &str, json: &[u8], last: bool) -> Result<(), Error> {

@@ -161,6 +161,22 @@ impl RemoteOutput {
         Ok(found == want.len())
     }
 
+    /// Puts `bytes` as the object `name` at the top of the prefix, beside the tables.
+    pub fn put_file(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+        let key = self.store.url.join(name);
+        self.store
+            .put_all(vec![(key, Bytes::copy_from_slice(bytes))])
+    }
+
+    /// Ends a commit that records no run (a comparison's tables): deletes `_pending`, unless a
+    /// run had left one before (that run's stop must stay known).
+    pub fn end_without_record(&self) -> Result<(), Error> {
+        if self.pending {
+            return Ok(());
+        }
+        self.store.delete_all(vec![self.store.url.join(PENDING)])
+    }
+
     /// Writes a run record as `_runs/RUN_ID.json`; when `last`, then as `_manifest.json`, and
     /// deletes `_pending`. One PUT each.
     pub fn write_record(&self, run_id: &str, json: &[u8], last: bool) -> Result<(), Error> {

@@ -236,8 +236,10 @@ pub(crate) fn local_parquet(out: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     let mut acc = BTreeMap::new();
-    for t in ["scorecards", "kpi_scores", "rollups", "rejects"] {
-        walk(out, &out.join(t), &mut acc);
+    for t in factorscore::outputs::OutputTable::ALL {
+        if out.join(t.name()).exists() {
+            walk(out, &out.join(t.name()), &mut acc);
+        }
     }
     acc
 }
@@ -949,4 +951,56 @@ fn s3_report_reads_the_prefix_as_a_folder() {
     let html = tmp.path().join("r.html");
     report(&["--html", html.to_str().unwrap()]);
     assert!(std::fs::read_to_string(&html).unwrap() == want);
+}
+
+/// `compare --out s3://…` commits `plan_comparison` and its page on the object store as a run
+/// commits its tables (the pipeline's storage options): the local comparison's files, byte for
+/// byte, and no pending marker left.
+#[test]
+fn s3_compare_writes_the_local_comparisons_files() {
+    let Some(server) = moto() else { return };
+    assert_eq!(http(server.port, "PUT", "/books"), 200);
+    let opts = s3_options(server.port);
+    let s = store("s3://books", &opts);
+    let scoring = crate::common::fixture("scoring");
+    upload(&s, &scoring.join("input"), "sc");
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = remote_pipeline(
+        &scoring.join("pipeline.yaml"),
+        "s3://books/sc",
+        "s3://books/out",
+        &opts,
+        "",
+        tmp.path(),
+    );
+    let proposed = crate::common::fixture("compare/proposed.yaml");
+    let compare = |pipeline: &Path, out: &str| {
+        let o = bin()
+            .arg("compare")
+            .arg(pipeline)
+            .arg("--plans")
+            .arg(&proposed)
+            .args(["--out", out])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    };
+    compare(&pipeline, "s3://books/cmp");
+    let local = tmp.path().join("local");
+    compare(&scoring.join("pipeline.yaml"), local.to_str().unwrap());
+    let want = local_parquet(&local);
+    let got = download(&s, "cmp");
+    let keys: Vec<&String> = got.keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "plan_comparison.html",
+            "plan_comparison/grain=month/period=2024-01/part-0.parquet",
+            "plan_comparison/grain=month/period=2024-02/part-0.parquet",
+        ]
+    );
+    for (k, v) in &want {
+        assert!(got[k] == *v, "{k} differs from the local comparison's");
+    }
+    assert_eq!(want.len(), 2);
 }
