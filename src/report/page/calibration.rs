@@ -40,64 +40,77 @@ pub fn calibration(scope: &Scope, t: &Tables, guidance: &[GroupShares]) -> Strin
             .iter()
             .filter(|g| g.period == p && g.plan == *plan)
             .collect();
-        let grades = grade_names(t, plan, &of_plan);
-        let _ = write!(
-            s,
-            "<h3>{} {}</h3>\n<table><tr><th>{}</th><th class=\"n\">{}</th>",
-            scope.t("plan"),
-            escape(plan),
-            scope.t("department"),
-            scope.t("graded")
-        );
-        for g in &grades {
-            let _ = write!(s, "<th class=\"n\">{}</th>", escape(g));
-        }
-        s.push_str("</tr>\n");
-        if let Some(first) = of_plan.first() {
-            let _ = write!(s, "<tr><td><i>{}</i></td><td></td>", scope.t("guidance"));
-            for g in &grades {
-                let expected = first
-                    .grades
-                    .iter()
-                    .find(|x| &x.grade == g)
-                    .map_or(0.0, |x| x.guidance);
-                let _ = write!(s, "<td class=\"n\"><i>{}</i></td>", pct(expected));
-            }
-            s.push_str("</tr>\n");
-        }
-        for (dept, counts) in depts {
-            let graded: usize = counts.values().sum();
-            let departs: Vec<&str> = of_plan
-                .iter()
-                .find(|g| g.by == BY_DEPARTMENT && g.key == *dept)
-                .map(|g| g.departs.iter().map(String::as_str).collect())
-                .unwrap_or_default();
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td class=\"n\">{}</td>",
-                escape(dept),
-                int(graded as i64)
-            );
-            for g in &grades {
-                let n = counts.get(g.as_str()).copied().unwrap_or(0);
-                let class = if departs.contains(&g.as_str()) {
-                    "n flag"
-                } else {
-                    "n"
-                };
-                let _ = write!(
-                    s,
-                    "<td class=\"{class}\">{} ({})</td>",
-                    pct(n as f64 / graded.max(1) as f64),
-                    int(n as i64)
-                );
-            }
-            s.push_str("</tr>\n");
-        }
-        s.push_str("</table>\n");
+        plan_table(&mut s, scope, t, plan, depts, &of_plan);
         departures(&mut s, scope, &of_plan);
     }
     s
+}
+
+/// One plan's departments side by side: each grade's share of the graded rows, with the
+/// guidance's row above them and the departing shares marked.
+fn plan_table(
+    s: &mut String,
+    scope: &Scope,
+    t: &Tables,
+    plan: &str,
+    depts: &BTreeMap<&str, BTreeMap<&str, usize>>,
+    of_plan: &[&GroupShares],
+) {
+    let grades = grade_names(t, plan, of_plan);
+    let _ = write!(
+        s,
+        "<h3>{} {}</h3>\n<table><tr><th>{}</th><th class=\"n\">{}</th>",
+        scope.t("plan"),
+        escape(plan),
+        scope.t("department"),
+        scope.t("graded")
+    );
+    for g in &grades {
+        let _ = write!(s, "<th class=\"n\">{}</th>", escape(g));
+    }
+    s.push_str("</tr>\n");
+    if let Some(first) = of_plan.first() {
+        let _ = write!(s, "<tr><td><i>{}</i></td><td></td>", scope.t("guidance"));
+        for g in &grades {
+            let expected = first
+                .grades
+                .iter()
+                .find(|x| &x.grade == g)
+                .map_or(0.0, |x| x.guidance);
+            let _ = write!(s, "<td class=\"n\"><i>{}</i></td>", pct(expected));
+        }
+        s.push_str("</tr>\n");
+    }
+    for (dept, counts) in depts {
+        let graded: usize = counts.values().sum();
+        let departs: Vec<&str> = of_plan
+            .iter()
+            .find(|g| g.by == BY_DEPARTMENT && g.key == *dept)
+            .map(|g| g.departs.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=\"n\">{}</td>",
+            escape(dept),
+            int(graded as i64)
+        );
+        for g in &grades {
+            let n = counts.get(g.as_str()).copied().unwrap_or(0);
+            let class = if departs.contains(&g.as_str()) {
+                "n flag"
+            } else {
+                "n"
+            };
+            let _ = write!(
+                s,
+                "<td class=\"{class}\">{} ({})</td>",
+                pct(n as f64 / graded.max(1) as f64),
+                int(n as i64)
+            );
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table>\n");
 }
 
 /// The grades of `plan` in the order its guidance lists them (band order), else as the rows of
