@@ -17,8 +17,8 @@ use std::path::Path;
 
 use crate::cli::{bin, run_ok, transcript};
 use crate::object_store::{
-    assert_no_secret, download, forward, free_port, local_parquet, missing, read_request,
-    remote_pipeline, run_env, start, store, upload, Server,
+    assert_no_secret, download, forward, free_port, local_parquet, local_report_as, missing,
+    read_request, remote_pipeline, run_env, start, store, upload, Server,
 };
 
 /// The private key of the fake service account; it must appear in no output.
@@ -304,11 +304,7 @@ fn gcs_report_reads_the_prefix_as_a_folder() {
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
     let local = tmp.path().join("local");
     run_ok(&we.join("pipeline.yaml"), &[], &local);
-    let o = bin().arg("report").arg(&local).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
-    let want = std::fs::read_to_string(local.join("report.html"))
-        .unwrap()
-        .replace(&local.display().to_string(), "gs://books/out");
+    let want = local_report_as(&local, "gs://books/out", tmp.path());
 
     let said = gcs_command(gcs.port, &["report", "gs://books/out"], tmp.path());
     assert!(

@@ -244,6 +244,16 @@ pub(crate) fn local_parquet(out: &Path) -> BTreeMap<String, Vec<u8>> {
     acc
 }
 
+/// The report of the local output `local`, as a report of the same tables under `url` must
+/// read: the same page but for the source it names.
+pub(crate) fn local_report_as(local: &Path, url: &str, dir: &Path) -> String {
+    let o = bin().arg("report").arg(local).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    std::fs::read_to_string(local.join("report.html"))
+        .unwrap()
+        .replace(&local.display().to_string(), url)
+}
+
 /// A copy of pipeline `src` with each source's `path` under `base` (a URL), the output at
 /// `out`, and a `storage` block with `options` and `extra` lines.
 pub(crate) fn remote_pipeline(
@@ -727,11 +737,7 @@ fn azure_run_matches_the_local_run() {
     assert_no_secret("stdout", &o.stdout, AZURITE_KEY);
     // `report az://…` reads the container's tables as a folder, credentials from the
     // environment: the local run's page but for the source it names.
-    let o = bin().arg("report").arg(&local).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
-    let page = std::fs::read_to_string(local.join("report.html"))
-        .unwrap()
-        .replace(&local.display().to_string(), "az://books/out");
+    let page = local_report_as(&local, "az://books/out", tmp.path());
     let o = bin()
         .args(["report", "az://books/out"])
         .env(env[0].0, &env[0].1)
@@ -922,11 +928,7 @@ fn s3_report_reads_the_prefix_as_a_folder() {
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
     let local = tmp.path().join("local");
     run_ok(&we.join("pipeline.yaml"), &[], &local);
-    let o = bin().arg("report").arg(&local).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
-    let want = std::fs::read_to_string(local.join("report.html"))
-        .unwrap()
-        .replace(&local.display().to_string(), "s3://books/out");
+    let want = local_report_as(&local, "s3://books/out", tmp.path());
     let report = |extra: &[&str]| {
         let o = bin()
             .args(["report", "s3://books/out"])
