@@ -1,14 +1,17 @@
 //! Custom metrics (contract 3.1) per entity and period, and per rollup group.
 //!
-//! An aggregate's rows (its table's rows dated in the window, credited, filtered by Polars from
-//! the filter's SQL text) are kept, so that a rollup aggregates the union of its members' rows
-//! rather than combining their values. Derived metrics are evaluated on each row's values
-//! ([`derived`]), entity by entity and group by group, with `lag` reading the previous period.
+//! A table's rows (dated in the window, credited) are built once, with a value column per
+//! aggregate over it that is null where the aggregate's filter (its SQL text, run by Polars) does
+//! not hold; one grouping by entity and period serves all of them. The rows are kept, so that a
+//! rollup aggregates the union of its members' rows rather than combining their values
+//! ([`groups`]). Derived metrics are evaluated on each row's values ([`derived`]), entity by
+//! entity and group by group, with `lag` reading the previous period.
 
 pub mod derived;
+mod groups;
 pub mod rows;
 
-use std::collections::HashMap;
+pub use groups::GroupValues;
 
 use polars::prelude::*;
 
@@ -18,8 +21,20 @@ use crate::catalogue::custom::{Aggregate, ColKind};
 use crate::catalogue::{Agg, Catalogue, CustomTable, Kind, Metric, MetricId};
 use rows::{cents_name, Source, ENTITY, PERIOD};
 
-/// The value column of an aggregate's rows.
-const VALUE: &str = "__v";
+/// The name of custom aggregate `i`'s value column in its table's rows, and of its value in an
+/// aggregation.
+fn value_name(i: usize) -> String {
+    format!("__v{i}")
+}
+
+/// A table's rows dated in the window (`__e`, `__k`), with a value column per custom aggregate
+/// over the table ([`value_name`]): its value where the row passes its filter, else null.
+#[derive(Debug)]
+struct TableRows {
+    df: DataFrame,
+    /// The custom aggregates over the table, by index in the catalogue's list.
+    metrics: Vec<usize>,
+}
 
 /// Custom metric values of every entity and period of the window.
 #[derive(Debug, Default)]
@@ -28,14 +43,13 @@ pub struct CustomFacts {
     n: usize,
     /// Periods of the window.
     np: usize,
+    /// Entities of the window.
+    entities: usize,
     /// Per (entity, period index): the `n` values.
     values: Vec<Val>,
-    /// Per custom metric: its rows after its filter (`__e`, `__k`, `__v`), for aggregates.
-    rows: Vec<Option<DataFrame>>,
+    /// The rows of each table with custom aggregates.
+    tables: Vec<TableRows>,
 }
-
-/// A rollup group's values of the custom aggregates, by (level, key, period index).
-pub type GroupValues = HashMap<(&'static str, String, usize), Vec<Val>>;
 
 impl CustomFacts {
     /// The values of custom metric `i` (its index in the pipeline's list) for `entity` in the
@@ -46,96 +60,6 @@ impl CustomFacts {
 
     pub fn is_empty(&self) -> bool {
         self.n == 0
-    }
-
-    /// Every custom aggregate over the union of the rows of each team, department and the
-    /// company, for every period: `members` are the scorecard rows (entity, period index, team,
-    /// department); the company takes every row.
-    pub fn group_aggregates(
-        &self,
-        cat: &Catalogue,
-        members: &[(u32, u32, &str, &str)],
-    ) -> PolarsResult<GroupValues> {
-        let mut out: GroupValues = HashMap::new();
-        if !self.rows.iter().any(Option::is_some) {
-            return Ok(out);
-        }
-        // Each row's team and department, found by (entity, period) in a dense table.
-        let mut teams = Names::default();
-        let mut departments = Names::default();
-        let mut team_of: HashMap<(u32, u32), (u32, u32)> = HashMap::with_capacity(members.len());
-        for &(e, k, team, dept) in members {
-            team_of.insert((e, k), (teams.index(team), departments.index(dept)));
-        }
-        let (teams, departments) = (teams.names, departments.names);
-        for (i, m) in cat.custom.iter().enumerate() {
-            let (Some(rows), Some(a)) = (&self.rows[i], m.aggregate()) else {
-                continue;
-            };
-            let es = rows.column(ENTITY)?.u32()?;
-            let ks = rows.column(PERIOD)?.u32()?;
-            let (mut ts, mut ds): (Vec<Option<u32>>, Vec<Option<u32>>) = (
-                Vec::with_capacity(rows.height()),
-                Vec::with_capacity(rows.height()),
-            );
-            for (e, k) in es.iter().zip(ks.iter()) {
-                let g = e.zip(k).and_then(|ek| team_of.get(&ek));
-                ts.push(g.map(|g| g.0));
-                ds.push(g.map(|g| g.1));
-            }
-            let mut df = rows.clone();
-            df.with_column(Column::new("__team".into(), ts))?;
-            df.with_column(Column::new("__department".into(), ds))?;
-            for (level, by, names) in [
-                ("company", None, &[][..]),
-                ("department", Some("__department"), &departments[..]),
-                ("team", Some("__team"), &teams[..]),
-            ] {
-                let mut keys = vec![col(PERIOD)];
-                let mut lf = df.clone().lazy();
-                if let Some(b) = by {
-                    lf = lf.filter(col(b).is_not_null());
-                    keys.push(col(b));
-                }
-                let g = lf.group_by(keys).agg([agg_expr(a)]).collect()?;
-                let gk = g.column(PERIOD)?.u32()?.clone();
-                let gi = match by {
-                    Some(b) => Some(g.column(b)?.u32()?.clone()),
-                    None => None,
-                };
-                for (r, v) in values_of(&g, m.kind)?.into_iter().enumerate() {
-                    let Some(k) = gk.get(r) else { continue };
-                    let key = match &gi {
-                        Some(ix) => match ix.get(r) {
-                            Some(x) => names[x as usize].to_string(),
-                            None => continue,
-                        },
-                        None => "company".to_string(),
-                    };
-                    let entry = out
-                        .entry((level, key, k as usize))
-                        .or_insert_with(|| empty_values(cat));
-                    entry[i] = v;
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Names given dense indexes in the order first seen.
-#[derive(Default)]
-struct Names<'a> {
-    names: Vec<&'a str>,
-    index: HashMap<&'a str, u32>,
-}
-
-impl<'a> Names<'a> {
-    fn index(&mut self, name: &'a str) -> u32 {
-        *self.index.entry(name).or_insert_with(|| {
-            self.names.push(name);
-            (self.names.len() - 1) as u32
-        })
     }
 }
 
@@ -159,12 +83,16 @@ fn empty(a: &Aggregate, kind: Kind) -> Val {
     }
 }
 
-/// The Polars aggregation of an aggregate metric over its rows' value column.
-fn agg_expr(a: &Aggregate) -> Expr {
-    let v = col(VALUE);
+/// The Polars aggregation of custom aggregate `i` over its value column, which is null where a
+/// row does not pass its filter: every aggregation skips nulls, and a sum or count of none is 0.
+fn agg_expr(cat: &Catalogue, i: usize) -> Expr {
+    let name = value_name(i);
+    let v = col(name.as_str());
+    let Some(a) = cat.custom[i].aggregate() else {
+        return lit(NULL).alias(name);
+    };
     let e = match a.agg {
         Agg::Sum => v.sum(),
-        Agg::Count if a.column.is_none() => len(),
         Agg::Count => v.count(),
         Agg::CountDistinct => v.drop_nulls().n_unique(),
         Agg::Mean => v.mean(),
@@ -172,13 +100,13 @@ fn agg_expr(a: &Aggregate) -> Expr {
         Agg::Max => v.max(),
         Agg::Median | Agg::Quantile => v.quantile(lit(a.q.unwrap_or(0.5)), QuantileMethod::Linear),
     };
-    e.alias("v")
+    e.alias(name)
 }
 
-/// The `v` column of an aggregation, as values of a metric of `kind`.
-fn values_of(df: &DataFrame, kind: Kind) -> PolarsResult<Vec<Val>> {
-    let v = df.column("v")?;
-    Ok(match kind {
+/// Custom metric `i`'s column of an aggregation, as values of its kind.
+fn values_of(df: &DataFrame, cat: &Catalogue, i: usize) -> PolarsResult<Vec<Val>> {
+    let v = df.column(&value_name(i))?;
+    Ok(match cat.custom[i].kind {
         Kind::Count => v
             .cast(&DataType::Int64)?
             .i64()?
@@ -216,21 +144,37 @@ fn columns_needed(cat: &Catalogue, table: CustomTable) -> Vec<String> {
     out
 }
 
-/// The value column `__v` of an aggregate: exact cents for a sum, min or max of money, the
-/// amount as a number for the other aggregates of money, the column itself otherwise.
-fn value_expr(a: &Aggregate, table: CustomTable) -> Option<Expr> {
-    let c = a.column.as_ref()?;
-    let kind = table.column(c)?;
-    Some(
-        match (kind, a.agg) {
-            (ColKind::Money, Agg::Sum | Agg::Min | Agg::Max | Agg::CountDistinct) => {
-                col(cents_name(c))
-            }
-            (ColKind::Money | ColKind::Number, _) => col(c.as_str()).cast(DataType::Float64),
-            _ => col(c.as_str()),
+/// An aggregate's value on a row before its filter: exact cents for a sum, min or max of money,
+/// the amount as a number for the other aggregates of money, the column itself otherwise; 1 for
+/// a count of rows.
+fn value_expr(a: &Aggregate, table: CustomTable) -> Expr {
+    let Some(c) = a.column.as_ref() else {
+        return lit(1u32);
+    };
+    match (table.column(c), a.agg) {
+        (Some(ColKind::Money), Agg::Sum | Agg::Min | Agg::Max | Agg::CountDistinct) => {
+            col(cents_name(c))
         }
-        .alias(VALUE),
-    )
+        (Some(ColKind::Money | ColKind::Number), _) => col(c.as_str()).cast(DataType::Float64),
+        _ => col(c.as_str()),
+    }
+}
+
+/// Custom aggregate `i`'s value column: its value where its filter holds, else null. A filter
+/// that is null leaves the row out, as SQL's `WHERE` does.
+fn masked_value(cat: &Catalogue, i: usize, table: CustomTable) -> PolarsResult<Expr> {
+    let name = value_name(i);
+    let Some(a) = cat.custom[i].aggregate() else {
+        return Ok(lit(NULL).alias(name));
+    };
+    let v = value_expr(a, table);
+    Ok(match &a.filter_sql {
+        Some(sql) => when(polars::sql::sql_expr(sql)?.fill_null(lit(false)))
+            .then(v)
+            .otherwise(lit(NULL)),
+        None => v,
+    }
+    .alias(name))
 }
 
 /// Computes every custom metric for every entity and period of `f`'s window. `has_row(e, k)`
@@ -246,8 +190,9 @@ pub fn compute(
     let mut cf = CustomFacts {
         n,
         np,
+        entities: f.entities,
         values: Vec::new(),
-        rows: vec![None; n],
+        tables: Vec::new(),
     };
     if n == 0 {
         return Ok(cf);
@@ -263,32 +208,29 @@ pub fn compute(
         if metrics.is_empty() {
             continue;
         }
-        let df = rows::rows(src, table, &columns_needed(cat, table))?;
-        for i in metrics {
-            let m = &cat.custom[i];
-            let Some(a) = m.aggregate() else { continue };
-            let mut lf = df.clone().lazy();
-            if let Some(sql) = &a.filter_sql {
-                lf = lf.filter(polars::sql::sql_expr(sql)?);
-            }
-            let mut keep = vec![col(ENTITY), col(PERIOD)];
-            keep.extend(value_expr(a, table));
-            let kept = lf.select(keep).collect()?;
-            let per = kept
-                .clone()
-                .lazy()
-                .group_by([col(ENTITY), col(PERIOD)])
-                .agg([agg_expr(a)])
-                .collect()?;
-            let es = per.column(ENTITY)?.u32()?.clone();
-            let ks = per.column(PERIOD)?.u32()?.clone();
-            for (r, v) in values_of(&per, m.kind)?.into_iter().enumerate() {
+        let rows = rows::rows(src, table, &columns_needed(cat, table))?;
+        let mut keep = vec![col(ENTITY), col(PERIOD)];
+        for &i in &metrics {
+            keep.push(masked_value(cat, i, table)?);
+        }
+        let df = rows.lazy().select(keep).collect()?;
+        let aggs: Vec<Expr> = metrics.iter().map(|&i| agg_expr(cat, i)).collect();
+        let per = df
+            .clone()
+            .lazy()
+            .group_by([col(ENTITY), col(PERIOD)])
+            .agg(aggs)
+            .collect()?;
+        let es = per.column(ENTITY)?.u32()?;
+        let ks = per.column(PERIOD)?.u32()?;
+        for &i in &metrics {
+            for (r, v) in values_of(&per, cat, i)?.into_iter().enumerate() {
                 if let (Some(e), Some(k)) = (es.get(r), ks.get(r)) {
                     cf.values[(e as usize * np + k as usize) * n + i] = v;
                 }
             }
-            cf.rows[i] = Some(kept);
         }
+        cf.tables.push(TableRows { df, metrics });
     }
     evaluate_derived(cat, f, &mut cf, has_row);
     Ok(cf)

@@ -343,41 +343,48 @@ fn raw(
     row: &dyn Fn(usize) -> u32,
 ) -> PolarsResult<Column> {
     let raw = src.raw.iter().find(|r| r.table == table);
-    let col = raw.and_then(|r| r.df.column(name).ok());
-    let cell = |i: usize| -> Option<String> {
-        let c = col?;
-        let v = c.get(row(i) as usize).ok()?;
-        match v {
-            AnyValue::Null => None,
-            AnyValue::String(s) => Some(s.trim().to_string()),
-            AnyValue::StringOwned(s) => Some(s.trim().to_string()),
-            AnyValue::Boolean(b) => Some(b.to_string()),
-            other => Some(other.to_string()),
-        }
-        .filter(|s| !s.is_empty())
+    let idx: Vec<IdxSize> = at.iter().map(|r| row(r.idx as usize) as IdxSize).collect();
+    let taken = match raw.and_then(|r| r.df.column(name).ok()) {
+        Some(col) => Some(col.take_slice(&idx)?),
+        None => None,
     };
-    let vals = at.iter().map(|r| cell(r.idx as usize));
+    // Text as read is the common case: trimmed in place, never copied cell by cell.
+    let owned: Vec<Option<String>>;
+    let cells: Box<dyn Iterator<Item = Option<&str>>> = match taken.as_ref().map(|c| (c, c.str())) {
+        None => Box::new(std::iter::repeat_n(None, at.len())),
+        Some((_, Ok(ca))) => Box::new(
+            ca.iter()
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty())),
+        ),
+        Some((taken, Err(_))) => {
+            owned = (0..taken.len())
+                .map(|i| match taken.get(i) {
+                    Ok(AnyValue::Null) | Err(_) => None,
+                    Ok(AnyValue::Boolean(b)) => Some(b.to_string()),
+                    Ok(other) => Some(other.to_string()),
+                })
+                .collect();
+            Box::new(owned.iter().map(|v| v.as_deref()))
+        }
+    };
     match kind {
-        ColKind::Text | ColKind::Money => Ok(Column::new(name.into(), vals.collect::<Vec<_>>())),
+        ColKind::Text | ColKind::Money => Ok(Column::new(name.into(), cells.collect::<Vec<_>>())),
         ColKind::Bool => Ok(Column::new(
             name.into(),
-            vals.map(|v| v.and_then(|s| parse_bool(&s)))
-                .collect::<Vec<_>>(),
+            cells.map(|v| v.and_then(parse_bool)).collect::<Vec<_>>(),
         )),
         ColKind::Number => Ok(Column::new(
             name.into(),
-            vals.map(|v| v.and_then(|s| s.parse::<f64>().ok()))
+            cells
+                .map(|v| v.and_then(|s| s.parse::<f64>().ok()))
                 .collect::<Vec<_>>(),
         )),
-        ColKind::Date => days(
-            name,
-            vals.map(|v| v.and_then(|s| crate::periods::parse_day(&s))),
-        ),
+        ColKind::Date => days(name, cells.map(|v| v.and_then(crate::periods::parse_day))),
         ColKind::Timestamp => instants(
             name,
             src.tz,
-            vals.map(|v| {
-                v.and_then(|s| crate::sources::parse::parse_timestamp(&s, src.tz).ok())
+            cells.map(|v| {
+                v.and_then(|s| crate::sources::parse::parse_timestamp(s, src.tz).ok())
                     .map(|x| x.0)
             }),
         ),
@@ -385,10 +392,15 @@ fn raw(
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" | "yes" | "y" => Some(true),
-        "false" | "f" | "0" | "no" | "n" => Some(false),
-        _ => None,
+    const TRUE: [&str; 5] = ["true", "t", "1", "yes", "y"];
+    const FALSE: [&str; 5] = ["false", "f", "0", "no", "n"];
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(s));
+    if is(&TRUE) {
+        Some(true)
+    } else if is(&FALSE) {
+        Some(false)
+    } else {
+        None
     }
 }
 
