@@ -132,11 +132,72 @@ fn rate_left_out<'l>(l: &'l Ledger, cur: &str, d: Day) -> Option<&'l str> {
         .map(|r| r.why.as_str())
 }
 
+/// The checked rows of one range of a table, to be added to the ledger in row order: the ids and
+/// clients as read (interned when added), the typed columns, and the ids of the rows left out
+/// with why.
+struct Part<'t, C> {
+    ids: Vec<&'t str>,
+    clients: Vec<&'t str>,
+    cols: C,
+    left_out: Vec<(&'t str, String)>,
+}
+
+impl<C: Default> Part<'_, C> {
+    fn new() -> Self {
+        Part {
+            ids: Vec::new(),
+            clients: Vec::new(),
+            cols: C::default(),
+            left_out: Vec::new(),
+        }
+    }
+}
+
+/// Records why each left-out id of a part was left out; the first row of an id decides.
+fn record_left_out(
+    to: &mut std::collections::HashMap<String, String>,
+    left_out: Vec<(&str, String)>,
+) {
+    for (id, why) in left_out {
+        to.entry(id.to_string()).or_insert(why);
+    }
+}
+
 /// Checks invoices; `dups` are the rows whose id another row repeats (see
-/// [`super::duplicate_rows`]).
+/// [`super::duplicate_rows`]). The rows are checked in parallel ranges and added in row order.
 pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(usize, usize)]) {
+    let lr: &Ledger = l;
+    let parts = super::in_parts(p, t.height(), |p, rows| invoice_rows(p, lr, t, dups, rows));
     l.invoices.ids = Interner::with_capacity(t.height());
-    let mut c = Rows::new(
+    for part in parts {
+        record_left_out(&mut l.left_out.invoices, part.left_out);
+        let (inv, c) = (&mut l.invoices, part.cols);
+        for id in part.ids {
+            inv.ids.intern(id);
+        }
+        inv.client
+            .extend(part.clients.into_iter().map(|c| l.clients.intern(c)));
+        inv.currency.extend(c.currency);
+        inv.face.extend(c.face);
+        inv.advance.extend(c.advance);
+        inv.purchase.extend(c.purchase);
+        inv.due.extend(c.due);
+        inv.originator.extend(c.originator);
+        inv.rate.extend(c.rate);
+        inv.row.extend(c.row);
+        inv.application.extend(c.application);
+    }
+}
+
+/// Checks the invoices of `rows`.
+fn invoice_rows<'t>(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &'t RawTable,
+    dups: &[(usize, usize)],
+    rows: std::ops::Range<usize>,
+) -> Part<'t, Invoices> {
+    let mut c = Rows::from(
         t,
         &[
             "invoice_id",
@@ -151,10 +212,14 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
             "recourse",
             "application_id",
         ],
+        rows.start,
     );
+    let mut part: Part<Invoices> = Part::new();
     // Which of two invoices with one id is right cannot be told: both leave, and their events.
-    let mut dup = dups.iter().peekable();
-    for i in 0..t.height() {
+    let mut dup = dups[dups.partition_point(|d| d.0 < rows.start)..]
+        .iter()
+        .peekable();
+    for i in rows {
         let v = c.next_row();
         let mut r = Row::new(p, t, i);
         let id = r.req("invoice_id", v[0]);
@@ -196,28 +261,10 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
                 );
             }
         }
-        let mut rate = money::RATE_SCALE;
-        let mut ci = 0;
-        if let (Some(cur), Some(pd)) = (cur, pd) {
-            let found =
-                l.fx.currencies
-                    .get(cur)
-                    .and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r)));
-            if let Some(why) = rate_left_out(l, cur, pd) {
-                r.cascade(
-                    "currency",
-                    cur,
-                    format!(
-                        "its booking rate for {} may come from a rejected fx_rates row: {why}",
-                        format_day(pd)
-                    ),
-                );
-            } else if let Some((c, x)) = found {
-                (ci, rate) = (c, x);
-            } else {
-                r.bad("currency", cur, no_rate(cur, pd));
-            }
-        }
+        let (ci, rate) = match (cur, pd) {
+            (Some(cur), Some(pd)) => booking_rate(&mut r, l, cur, pd),
+            _ => (0, money::RATE_SCALE),
+        };
         if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
             r.bad(
                 "invoice_id",
@@ -227,13 +274,12 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
         }
         let Some(id) = id else { continue };
         if r.broke {
-            let why = r.why();
-            l.left_out.invoices.entry(id.to_string()).or_insert(why);
+            part.left_out.push((id, r.why()));
             continue;
         }
-        let inv = &mut l.invoices;
-        inv.ids.intern(id);
-        inv.client.push(l.clients.intern(client.unwrap_or("")));
+        part.ids.push(id);
+        part.clients.push(client.unwrap_or(""));
+        let inv = &mut part.cols;
         inv.currency.push(ci);
         inv.face.push(face.unwrap_or(0));
         inv.advance.push(adv.unwrap_or(0));
@@ -244,6 +290,30 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
         inv.row.push(i as u32);
         inv.application.push(app);
     }
+    part
+}
+
+/// An invoice's currency index and booking rate: the rate of `cur` on purchase date `pd`.
+fn booking_rate(r: &mut Row<'_, '_>, l: &Ledger, cur: &str, pd: Day) -> (u32, i64) {
+    let found =
+        l.fx.currencies
+            .get(cur)
+            .and_then(|ci| l.fx.rate_on(ci, pd).map(|r| (ci, r)));
+    if let Some(why) = rate_left_out(l, cur, pd) {
+        r.cascade(
+            "currency",
+            cur,
+            format!(
+                "its booking rate for {} may come from a rejected fx_rates row: {why}",
+                format_day(pd)
+            ),
+        );
+    } else if let Some(found) = found {
+        return found;
+    } else {
+        r.bad("currency", cur, no_rate(cur, pd));
+    }
+    (0, money::RATE_SCALE)
 }
 
 pub(super) fn invoice_events(
@@ -321,6 +391,7 @@ pub(super) fn invoice_events(
 
 /// Checks applications; `dups` are the rows whose id another row repeats (see
 /// [`super::duplicate_rows`]). Those left out are recorded, for the invoices that name them.
+/// The rows are checked in parallel ranges and added in row order.
 pub(super) fn applications(
     p: &mut Problems,
     l: &mut Ledger,
@@ -328,11 +399,50 @@ pub(super) fn applications(
     tz: chrono_tz::Tz,
     dups: &[(usize, usize)],
 ) {
+    let lr: &Ledger = l;
+    let parts = super::in_parts(p, t.height(), |p, rows| {
+        application_rows(p, lr, t, tz, dups, rows)
+    });
     let mut a = Applications {
         ids: Interner::with_capacity(t.height()),
         ..Applications::default()
     };
-    let mut c = Rows::new(
+    for part in parts {
+        record_left_out(&mut l.left_out.applications, part.left_out);
+        let c = part.cols;
+        for id in part.ids {
+            a.ids.intern(id);
+        }
+        for client in part.clients {
+            let ci = a.clients.intern(client);
+            a.client.push(ci);
+        }
+        a.row.extend(c.row);
+        a.employee.extend(c.employee);
+        a.received_at.extend(c.received_at);
+        a.received_day.extend(c.received_day);
+        a.decided_at.extend(c.decided_at);
+        a.decided_day.extend(c.decided_day);
+        a.decided_by.extend(c.decided_by);
+        a.decision.extend(c.decision);
+        a.funded_at.extend(c.funded_at);
+        a.funded_day.extend(c.funded_day);
+        a.requested_base.extend(c.requested_base);
+    }
+    l.applications = a;
+}
+
+/// Checks the applications of `rows`.
+fn application_rows<'t>(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &'t RawTable,
+    tz: chrono_tz::Tz,
+    dups: &[(usize, usize)],
+    rows: std::ops::Range<usize>,
+) -> Part<'t, Applications> {
+    let mut part: Part<Applications> = Part::new();
+    let mut c = Rows::from(
         t,
         &[
             "application_id",
@@ -346,10 +456,13 @@ pub(super) fn applications(
             "currency",
             "decided_by",
         ],
+        rows.start,
     );
     // Which of two applications with one id is right cannot be told: both leave.
-    let mut dup = dups.iter().peekable();
-    for i in 0..t.height() {
+    let mut dup = dups[dups.partition_point(|d| d.0 < rows.start)..]
+        .iter()
+        .peekable();
+    for i in rows {
         let v = c.next_row();
         let mut r = Row::new(p, t, i);
         let id = r.req("application_id", v[0]);
@@ -385,13 +498,13 @@ pub(super) fn applications(
         ) = (id, client, e, rec, rate, amount, r.broke)
         else {
             if let (Some(id), true) = (id, r.broke) {
-                let why = r.why();
-                l.left_out.applications.entry(id.to_string()).or_insert(why);
+                part.left_out.push((id, r.why()));
             }
             continue;
         };
-        a.ids.intern(id);
-        a.client.push(a.clients.intern(client));
+        part.ids.push(id);
+        part.clients.push(client);
+        let a = &mut part.cols;
         a.row.push(i as u32);
         a.employee.push(e);
         a.received_at.push(rec_us);
@@ -404,7 +517,7 @@ pub(super) fn applications(
         a.funded_day.push(fund.map(|f| f.1));
         a.requested_base.push(money::convert(amount, rate));
     }
-    l.applications = a;
+    part
 }
 
 /// A timestamp as read: its instant and its day in the pipeline's zone.

@@ -5,6 +5,8 @@ mod goals;
 mod hr;
 mod ledger;
 
+use std::ops::Range;
+
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 
 use crate::diag::cut;
@@ -42,22 +44,29 @@ pub(super) type Cells<'a> = Box<dyn Iterator<Item = Option<Cell<'a>>> + 'a>;
 
 /// A column's cells: text trimmed, empty as `None`. Absent optional columns give all `None`.
 pub(super) fn cells<'a>(t: &'a RawTable, name: &str) -> Cells<'a> {
+    cells_from(t, name, 0)
+}
+
+/// A column's cells from row `start` on.
+fn cells_from<'a>(t: &'a RawTable, name: &str, start: usize) -> Cells<'a> {
+    let rest = t.height().saturating_sub(start);
     let Ok(col) = t.df.column(name) else {
-        return Box::new(std::iter::repeat_n(None, t.height()));
+        return Box::new(std::iter::repeat_n(None, rest));
     };
     if let Ok(ca) = col.str() {
         return Box::new(
             ca.iter()
+                .skip(start)
                 .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(Cell::Text)),
         );
     }
     if let Ok(ca) = col.i64() {
-        return Box::new(ca.iter().map(|v| v.map(Cell::Cents)));
+        return Box::new(ca.iter().skip(start).map(|v| v.map(Cell::Cents)));
     }
     if let Ok(ca) = col.date() {
-        return Box::new(ca.physical().iter().map(|v| v.map(Cell::Day)));
+        return Box::new(ca.physical().iter().skip(start).map(|v| v.map(Cell::Day)));
     }
-    Box::new(std::iter::repeat_n(None, t.height()))
+    Box::new(std::iter::repeat_n(None, rest))
 }
 
 pub(super) fn next<'a>(c: &mut Cells<'a>) -> Option<Cell<'a>> {
@@ -69,7 +78,12 @@ pub(super) struct Rows<'a>(Vec<Cells<'a>>);
 
 impl<'a> Rows<'a> {
     pub(super) fn new(t: &'a RawTable, names: &[&str]) -> Self {
-        Rows(names.iter().map(|n| cells(t, n)).collect())
+        Self::from(t, names, 0)
+    }
+
+    /// The rows from row `start` on.
+    pub(super) fn from(t: &'a RawTable, names: &[&str], start: usize) -> Self {
+        Rows(names.iter().map(|n| cells_from(t, n, start)).collect())
     }
 
     /// The next row's cells, in the order of the names.
@@ -413,6 +427,41 @@ pub(super) fn check_unique(
             format!("is not unique: {} has it too", t.row_ref(other)),
         );
     }
+}
+
+/// Fewest rows worth a thread of their own.
+const MIN_PART: usize = 50_000;
+
+/// Checks rows `0..n` of a table in one range of rows per core, each with problems of its own,
+/// then adds their problems to `p` in row order: the same problems, in the same order, as one
+/// pass over the rows. Returns each range's result in row order.
+pub(super) fn in_parts<T: Send>(
+    p: &mut Problems,
+    n: usize,
+    check: impl Fn(&mut Problems, Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let k = cores.min(n / MIN_PART).max(1);
+    if k == 1 {
+        return vec![check(p, 0..n)];
+    }
+    let mut children: Vec<Problems> = (0..k).map(|_| p.child()).collect();
+    let check = &check;
+    let out = std::thread::scope(|scope| {
+        let handles: Vec<_> = children
+            .iter_mut()
+            .enumerate()
+            .map(|(j, c)| scope.spawn(move || check(c, j * n / k..(j + 1) * n / k)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| joined(h.join()))
+            .collect::<Vec<T>>()
+    });
+    for c in children {
+        p.extend(c);
+    }
+    out
 }
 
 /// The result of a helper thread. A panic there is a bug: carry it on rather than lose rows.
