@@ -19,7 +19,7 @@ pub struct Card<'l> {
 pub fn cards<'l>(l: &'l Ledger, w: &Window) -> Vec<Vec<Card<'l>>> {
     let emp = &l.employees;
     let mut order: Vec<u32> = (0..emp.ids.len() as u32).collect();
-    order.sort_by(|a, b| emp.ids.names[*a as usize].cmp(&emp.ids.names[*b as usize]));
+    order.sort_by(|a, b| emp.ids.name(*a).cmp(emp.ids.name(*b)));
     w.periods()
         .enumerate()
         .map(|(k, p)| {

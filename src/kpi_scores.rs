@@ -27,7 +27,7 @@ pub fn frame<'a>(
         .zip(scores)
         .filter_map(|(c, s)| Some((c, &plans[s.plan?], s)))
         .flat_map(|(c, plan, s)| {
-            let id = l.employees.ids.names[c.employee as usize].as_str();
+            let id = l.employees.ids.name(c.employee);
             s.kpis.iter().map(move |k| (id, plan, k))
         })
         .collect();

@@ -1,46 +1,79 @@
 //! The typed, checked input a run computes from. Ids are interned to dense `u32` indexes;
 //! days are [`Day`]s; money is cents in the row's own currency unless a name says `_base`.
 
-use rustc_hash::FxHashMap;
-
 use crate::periods::Day;
 
-/// Dense indexes for string ids.
+/// Dense indexes for string ids: each id is stored once, in one buffer, and found through a
+/// table of indexes, so that millions of ids cost two allocations rather than two per id.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    pub names: Vec<String>,
-    map: FxHashMap<String, u32>,
+    /// Every id, one after the other.
+    bytes: String,
+    /// Where each id ends in `bytes`.
+    ends: Vec<usize>,
+    /// Indexes into `ends`, by the hash of their id.
+    table: hashbrown::HashTable<u32>,
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 impl Interner {
     pub fn with_capacity(n: usize) -> Self {
         Interner {
-            names: Vec::with_capacity(n),
-            map: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            bytes: String::new(),
+            ends: Vec::with_capacity(n),
+            table: hashbrown::HashTable::with_capacity(n),
         }
+    }
+
+    /// The id of index `i`.
+    pub fn name(&self, i: u32) -> &str {
+        name_in(&self.bytes, &self.ends, i)
+    }
+
+    /// Every id, in index order.
+    pub fn names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len() as u32).map(|i| self.name(i))
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.map.get(s).copied()
+        self.table.find(hash(s), |&i| self.name(i) == s).copied()
     }
 
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.map.get(s) {
+        let h = hash(s);
+        if let Some(&i) = self
+            .table
+            .find(h, |&i| name_in(&self.bytes, &self.ends, i) == s)
+        {
             return i;
         }
-        let i = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.map.insert(s.to_string(), i);
+        let i = self.ends.len() as u32;
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len());
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        self.table
+            .insert_unique(h, i, |&j| hash(name_in(bytes, ends, j)));
         i
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
     }
+}
+
+/// Id `i` of an interner's buffer and ends.
+fn name_in<'a>(bytes: &'a str, ends: &[usize], i: u32) -> &'a str {
+    let i = i as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &bytes[start..ends[i]]
 }
 
 #[derive(Debug, Default)]
@@ -336,5 +369,31 @@ impl Ledger {
     /// The org row of employee `e` on day `d`.
     pub fn org_on(&self, e: u32, d: Day) -> Option<&OrgRow> {
         find_interval(self.org.get(e as usize)?, d, |r| r.from, |r| r.to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Interner;
+
+    #[test]
+    fn an_interner_gives_each_id_one_index_in_the_order_first_seen() {
+        let mut ids = Interner::with_capacity(2);
+        let seen = ["INV-2", "", "INV-10", "INV-2", "é", "", "INV-1"];
+        let got: Vec<u32> = seen.iter().map(|s| ids.intern(s)).collect();
+        assert_eq!(got, [0, 1, 2, 0, 3, 1, 4]);
+        assert_eq!(ids.len(), 5);
+        let names: Vec<&str> = ids.names().collect();
+        assert_eq!(names, ["INV-2", "", "INV-10", "é", "INV-1"]);
+        assert_eq!(ids.get("INV-10"), Some(2));
+        assert_eq!(ids.get("INV-1"), Some(4));
+        assert_eq!(ids.get("INV-"), None);
+        assert_eq!(ids.name(3), "é");
+        // Many more ids than the capacity asked for: the table grows and finds them all.
+        for i in 0..10_000 {
+            ids.intern(&format!("C{i}"));
+        }
+        assert_eq!(ids.get("C9999"), Some(5 + 9999));
+        assert_eq!(ids.name(5 + 1234), "C1234");
     }
 }

@@ -43,7 +43,7 @@ pub fn frame(
             sc::EMPLOYEE_ID.name.into(),
             cards
                 .iter()
-                .map(|c| emp.ids.names[c.employee as usize].as_str())
+                .map(|c| emp.ids.name(c.employee))
                 .collect::<Vec<_>>(),
         ),
         Column::new(

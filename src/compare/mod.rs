@@ -161,7 +161,7 @@ impl Comparison<'_> {
     pub fn rows(&self, loaded: &Loaded) -> Vec<Row> {
         let sc = &self.current;
         let w = sc.facts.window;
-        let names = &loaded.ledger.employees.ids.names;
+        let names = &loaded.ledger.employees.ids;
         let plans: [&[ScorePlan]; 2] = [&self.current_plans, &self.proposed_plans];
         let sides = sc.scored.rows.iter().zip(&self.proposed.scored.rows);
         let mut out = Vec::new();
@@ -177,7 +177,7 @@ impl Comparison<'_> {
                     k: k - sc.first_written,
                     i,
                     period: period.clone(),
-                    employee_id: names[c.employee as usize].clone(),
+                    employee_id: names.name(c.employee).to_string(),
                     department: c.org.map(|o| o.department.clone()),
                     team: c.org.map(|o| o.team.clone()),
                     role: c.org.map(|o| o.role.clone()),

@@ -15,7 +15,10 @@ pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut Facts) {
         let c = inv.client[i] as usize;
         let better = match first[c] {
             None => true,
-            Some(j) => (inv.purchase[i], &inv.ids.names[i]) < (inv.purchase[j], &inv.ids.names[j]),
+            Some(j) => {
+                (inv.purchase[i], inv.ids.name(i as u32))
+                    < (inv.purchase[j], inv.ids.name(j as u32))
+            }
         };
         if better {
             first[c] = Some(i);

@@ -153,7 +153,7 @@ pub fn score(
                             let mut scores: Vec<RowScore> =
                                 period_cards.iter().map(|c| s.card(k, c)).collect();
                             calibrate::calibrate(plans, period_cards, &mut scores);
-                            pool::apply(plans, &l.employees.ids.names, period_cards, &mut scores);
+                            pool::apply(plans, &l.employees.ids, period_cards, &mut scores);
                             scores
                         })
                         .collect();
@@ -443,7 +443,7 @@ fn report_appeals(
     for x in foreign {
         let a = &l.adjustments[x.adjustment];
         let label = w.cal.label(w.first + x.k as i32);
-        let who = &l.employees.ids.names[a.employee as usize];
+        let who = l.employees.ids.name(a.employee);
         match x.plan {
             None => problems.add(
                 raw,

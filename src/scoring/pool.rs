@@ -8,6 +8,7 @@ use std::cmp::Reverse;
 
 use crate::cards::Card;
 use crate::config::ScorePlan;
+use crate::model::Interner;
 
 use super::RowScore;
 
@@ -26,7 +27,7 @@ pub struct Pooled {
 /// Scales the bonuses of one period's rows, plan by plan, to the plans' pools. `cards` and
 /// `scores` are the period's rows in the same order; `ids` are the employee ids by employee
 /// index (ties go to the smaller id, in the byte order in which the rows are written).
-pub fn apply(plans: &[ScorePlan], ids: &[String], cards: &[Card], scores: &mut [RowScore]) {
+pub fn apply(plans: &[ScorePlan], ids: &Interner, cards: &[Card], scores: &mut [RowScore]) {
     for (pi, plan) in plans.iter().enumerate() {
         let Some(pool) = plan.bonus_pool else {
             continue;
@@ -35,7 +36,7 @@ pub fn apply(plans: &[ScorePlan], ids: &[String], cards: &[Card], scores: &mut [
             .filter(|&i| scores[i].plan == Some(pi))
             .collect();
         let uncapped: Vec<i64> = rows.iter().map(|&i| scores[i].bonus_uncapped).collect();
-        let id = |i: usize| ids[cards[rows[i]].employee as usize].as_str();
+        let id = |i: usize| ids.name(cards[rows[i]].employee);
         let Some(shares) = scale(&uncapped, pool, id) else {
             continue;
         };

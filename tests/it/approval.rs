@@ -124,10 +124,10 @@ fn rollups(label: &str) -> (DataFrame, Vec<String>) {
     let k = fw
         .index_of_period(fw.cal.parse_label(label).unwrap())
         .unwrap();
-    let ids = &loaded.ledger.employees.ids.names;
+    let ids = &loaded.ledger.employees.ids;
     let rows = sc.cards[k]
         .iter()
-        .map(|c| ids[c.employee as usize].clone())
+        .map(|c| ids.name(c.employee).to_string())
         .collect();
     let df = factorscore::rollups::frame(
         &plan.catalogue,

@@ -28,7 +28,7 @@ fn scored(label: &str) -> BTreeMap<String, (i64, i64, bool)> {
         .iter()
         .zip(&sc.scored.rows[k])
         .map(|(c, s)| {
-            let id = loaded.ledger.employees.ids.names[c.employee as usize].clone();
+            let id = loaded.ledger.employees.ids.name(c.employee).to_string();
             let cent = s.pool.is_some_and(|p| p.remainder_cent);
             (id, (s.bonus_uncapped, s.bonus, cent))
         })

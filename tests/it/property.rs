@@ -74,9 +74,8 @@ fn check_company(seed: u64, grain: Grain) {
     let ids: Vec<String> = l
         .employees
         .ids
-        .names
-        .iter()
-        .cloned()
+        .names()
+        .map(str::to_string)
         .chain(["UNASSIGNED".to_string()])
         .collect();
     let all_cards = factorscore::cards::cards(l, &w);

@@ -217,7 +217,7 @@ fn figures(pipeline: &Path) -> (Figures, serde_json::Value) {
     let mut out = Figures::new();
     for (k, (cards, scores)) in sc.cards.iter().zip(&sc.scored.rows).enumerate() {
         for (c, s) in cards.iter().zip(scores) {
-            let id = loaded.ledger.employees.ids.names[c.employee as usize].clone();
+            let id = loaded.ledger.employees.ids.name(c.employee).to_string();
             out.insert(
                 (id, k),
                 (sc.facts.values(&plan.catalogue, c.employee, k), s.composite),

@@ -21,15 +21,7 @@ fn every_metric_of_the_worked_example() {
                     continue;
                 }
                 let mut total = 0i64;
-                for id in loaded
-                    .ledger
-                    .employees
-                    .ids
-                    .names
-                    .iter()
-                    .map(String::as_str)
-                    .chain(["UNASSIGNED"])
-                {
+                for id in loaded.ledger.employees.ids.names().chain(["UNASSIGNED"]) {
                     match get(&metrics(&loaded, &facts, id, period), name) {
                         Val::Money(c) => total += c,
                         other => panic!("company total of a non-money metric {name}: {other:?}"),

@@ -251,14 +251,14 @@ fn invoice_column(t: &Target) -> PolarsResult<Column> {
                 .map(|r| f64::from((r.pe - l.invoices.due[r.idx as usize]).max(0)))
                 .collect::<Vec<_>>(),
         )),
-        "invoice_id" => t.text(&|i| &l.invoices.ids.names[i]),
-        "client_id" => t.text(&|i| &l.clients.names[l.invoices.client[i] as usize]),
-        "currency" => t.text(&|i| &l.fx.currencies.names[l.invoices.currency[i] as usize]),
+        "invoice_id" => t.text(&|i| l.invoices.ids.name(i as u32)),
+        "client_id" => t.text(&|i| l.clients.name(l.invoices.client[i])),
+        "currency" => t.text(&|i| l.fx.currencies.name(l.invoices.currency[i])),
         "face_amount" => t.money(&|i| s.face_base[i]),
         "advance_amount" => t.money(&|i| s.advance_base[i]),
         "purchase_date" => t.day(&|i| l.invoices.purchase[i]),
         "due_date" => t.day(&|i| l.invoices.due[i]),
-        "originator_id" => t.text(&|i| &l.employees.ids.names[l.invoices.originator[i] as usize]),
+        "originator_id" => t.text(&|i| l.employees.ids.name(l.invoices.originator[i])),
         _ => t.raw(Table::Invoices, &|i| l.invoices.row[i]),
     }
 }
@@ -268,7 +268,7 @@ fn event_column(t: &Target, table: CustomTable) -> PolarsResult<Column> {
     let (l, s) = (t.src.l, t.src.s);
     let ev = events(l, table);
     match t.name {
-        "invoice_id" => t.text(&|j| &l.invoices.ids.names[ev.invoice[j] as usize]),
+        "invoice_id" => t.text(&|j| l.invoices.ids.name(ev.invoice[j])),
         "paid_on" | "written_off_on" | "booked_on" => t.day(&|j| ev.date[j]),
         "amount" => t.money(&|j| match table {
             CustomTable::Collections => s.collection_base[j],
@@ -289,7 +289,7 @@ fn application_column(t: &Target) -> PolarsResult<Column> {
     let a = &l.applications;
     let at = t.at;
     match t.name {
-        "employee_id" => t.text(&|j| &l.employees.ids.names[a.employee[j] as usize]),
+        "employee_id" => t.text(&|j| l.employees.ids.name(a.employee[j])),
         "requested_amount" => t.money(&|j| a.requested_base[j]),
         "received_at" => instants(
             t.name,
@@ -321,7 +321,7 @@ fn review_column(t: &Target) -> PolarsResult<Column> {
     let l = t.src.l;
     let r = &l.reviews;
     match t.name {
-        "employee_id" => t.text(&|j| &l.employees.ids.names[r.employee[j] as usize]),
+        "employee_id" => t.text(&|j| l.employees.ids.name(r.employee[j])),
         "reviewed_on" => t.day(&|j| r.day[j]),
         "score" => Ok(Column::new(
             t.name.into(),

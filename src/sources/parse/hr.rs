@@ -142,7 +142,7 @@ fn check_cover(
     e: usize,
     rows: &OrgRows,
 ) -> Option<usize> {
-    let id = cut(&l.employees.ids.names[e]).into_owned();
+    let id = cut(l.employees.ids.name(e as u32)).into_owned();
     let mut first = None;
     for w in rows.windows(2).filter(|w| w[1].1 < w[0].2) {
         p.add(
@@ -211,7 +211,7 @@ fn leave_unplaced(
 ) {
     let mut keep = vec![true; per.len()];
     for (e, first) in broken.iter().enumerate() {
-        let id = cut(&l.employees.ids.names[e]).into_owned();
+        let id = cut(l.employees.ids.name(e as u32)).into_owned();
         let Some(first) = *first else {
             keep[e] = !l.left_out.employees.contains_key(&id);
             continue;
@@ -237,7 +237,7 @@ fn leave_unplaced(
     l.org = Vec::with_capacity(per.len());
     for (e, rows) in per.into_iter().enumerate().filter(|(e, _)| keep[*e]) {
         let ne = &mut l.employees;
-        ne.ids.intern(&old.ids.names[e]);
+        ne.ids.intern(old.ids.name(e as u32));
         ne.name.push(old.name[e].clone());
         ne.hire.push(old.hire[e]);
         ne.termination.push(old.termination[e]);

@@ -669,8 +669,8 @@ fn application_of(
         );
         return None;
     }
-    let theirs = &apps.clients.names[apps.client[k] as usize];
-    if let Some(client) = client.filter(|c| *c != theirs.as_str()) {
+    let theirs = apps.clients.name(apps.client[k]);
+    if let Some(client) = client.filter(|c| *c != theirs) {
         r.bad(
             "application_id",
             v,
