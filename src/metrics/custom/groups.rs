@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::rows::{ENTITY, PERIOD};
+use super::rows::GROUP;
 use super::{agg_expr, empty_values, values_of, CustomFacts};
 use crate::catalogue::Catalogue;
 use crate::metrics::registry::Val;
@@ -14,16 +14,28 @@ use crate::metrics::registry::Val;
 /// A rollup group's values of the custom aggregates, by (level, key, period index).
 pub type GroupValues = HashMap<(&'static str, String, usize), Vec<Val>>;
 
-const TEAM: &str = "__team";
-const DEPARTMENT: &str = "__department";
+/// A row's group at a level and its period, as one key (group × periods + period).
+const KEY: &str = "__key";
 
-/// The rollup levels, and the column holding each row's group at that level (none for the
-/// company, which takes every row).
-const LEVELS: [(&str, Option<&str>); 3] = [
-    ("company", None),
-    ("department", Some(DEPARTMENT)),
-    ("team", Some(TEAM)),
-];
+/// The rollup levels.
+#[derive(Clone, Copy)]
+enum Level {
+    Company,
+    Department,
+    Team,
+}
+
+impl Level {
+    const ALL: [Level; 3] = [Level::Company, Level::Department, Level::Team];
+
+    fn name(self) -> &'static str {
+        match self {
+            Level::Company => "company",
+            Level::Department => "department",
+            Level::Team => "team",
+        }
+    }
+}
 
 /// Names given dense indexes in the order first seen.
 #[derive(Default)]
@@ -58,58 +70,64 @@ impl CustomFacts {
         let mut teams = Names::default();
         let mut departments = Names::default();
         let slot = |e: u32, k: u32| e as usize * self.np + k as usize;
-        let mut group_of = vec![(None, None); self.entities * self.np];
+        let mut group_of: Vec<(Option<u32>, Option<u32>)> =
+            vec![(None, None); self.entities * self.np];
         for &(e, k, team, dept) in members {
             if let Some(g) = group_of.get_mut(slot(e, k)) {
                 *g = (Some(teams.index(team)), Some(departments.index(dept)));
             }
         }
+        let np = self.np as u32;
         for t in &self.tables {
-            let es = t.df.column(ENTITY)?.u32()?;
-            let ks = t.df.column(PERIOD)?.u32()?;
-            let (ts, ds): (Vec<Option<u32>>, Vec<Option<u32>>) = es
-                .iter()
-                .zip(ks.iter())
-                .map(|ek| match ek {
-                    (Some(e), Some(k)) => group_of.get(slot(e, k)).copied().unwrap_or_default(),
-                    _ => (None, None),
-                })
-                .unzip();
-            let mut df = t.df.clone();
-            df.with_column(Column::new(TEAM.into(), ts))?;
-            df.with_column(Column::new(DEPARTMENT.into(), ds))?;
+            let gs = t.df.column(GROUP)?.u32()?;
             let aggs: Vec<Expr> = t.metrics.iter().map(|&i| agg_expr(cat, i)).collect();
-            for (level, by) in LEVELS {
-                let names = match by {
-                    Some(TEAM) => &teams.names[..],
-                    Some(_) => &departments.names[..],
-                    None => &[][..],
+            for level in Level::ALL {
+                let names = match level {
+                    Level::Company => &[][..],
+                    Level::Department => &departments.names[..],
+                    Level::Team => &teams.names[..],
                 };
-                let mut keys = vec![col(PERIOD)];
-                let mut lf = df.clone().lazy();
-                if let Some(b) = by {
-                    lf = lf.filter(col(b).is_not_null());
-                    keys.push(col(b));
-                }
-                let g = lf.group_by(keys).agg(aggs.clone()).collect()?;
-                let gk = g.column(PERIOD)?.u32()?;
-                let gi = by.map(|b| g.column(b)?.u32()).transpose()?;
+                // Each row's group at this level and its period; none when the row's entity has
+                // no scorecard row in the period.
+                let keys: UInt32Chunked = gs
+                    .iter()
+                    .map(|g| {
+                        let g = g?;
+                        let k = g % np;
+                        match level {
+                            Level::Company => Some(k),
+                            Level::Department => Some(group_of.get(g as usize)?.1? * np + k),
+                            Level::Team => Some(group_of.get(g as usize)?.0? * np + k),
+                        }
+                    })
+                    .collect();
+                let mut df = t.df.clone();
+                df.with_column(keys.with_name(KEY.into()).into_column())?;
+                let g = df
+                    .lazy()
+                    .filter(col(KEY).is_not_null())
+                    .group_by([col(KEY)])
+                    .agg(aggs.clone())
+                    .collect()?;
                 // Each result row's group and period.
-                let at: Vec<Option<(String, usize)>> = (0..g.height())
-                    .map(|r| {
-                        let k = gk.get(r)? as usize;
-                        let key = match gi {
-                            Some(ix) => names.get(ix.get(r)? as usize)?.to_string(),
-                            None => "company".to_string(),
+                let at: Vec<Option<(String, usize)>> = g
+                    .column(KEY)?
+                    .u32()?
+                    .iter()
+                    .map(|key| {
+                        let key = key?;
+                        let name = match level {
+                            Level::Company => "company",
+                            _ => names.get((key / np) as usize)?,
                         };
-                        Some((key, k))
+                        Some((name.to_string(), (key % np) as usize))
                     })
                     .collect();
                 for &i in &t.metrics {
                     for (place, v) in at.iter().zip(values_of(&g, cat, i)?) {
                         let Some((key, k)) = place else { continue };
                         let entry = out
-                            .entry((level, key.clone(), *k))
+                            .entry((level.name(), key.clone(), *k))
                             .or_insert_with(|| empty_values(cat));
                         entry[i] = v;
                     }

@@ -19,7 +19,7 @@ use super::registry::{self, Val};
 use super::Facts;
 use crate::catalogue::custom::{Aggregate, ColKind};
 use crate::catalogue::{Agg, Catalogue, CustomTable, Kind, Metric, MetricId};
-use rows::{cents_name, Source, ENTITY, PERIOD};
+use rows::{cents_name, Source, GROUP};
 
 /// The name of custom aggregate `i`'s value column in its table's rows, and of its value in an
 /// aggregation.
@@ -27,8 +27,9 @@ fn value_name(i: usize) -> String {
     format!("__v{i}")
 }
 
-/// A table's rows dated in the window (`__e`, `__k`), with a value column per custom aggregate
-/// over the table ([`value_name`]): its value where the row passes its filter, else null.
+/// A table's rows dated in the window (their entity and period as one key, [`GROUP`]), with a
+/// value column per custom aggregate over the table ([`value_name`]): its value where the row
+/// passes its filter, else null.
 #[derive(Debug)]
 struct TableRows {
     df: DataFrame,
@@ -128,25 +129,31 @@ fn values_of(df: &DataFrame, cat: &Catalogue, i: usize) -> PolarsResult<Vec<Val>
     })
 }
 
-/// The columns an aggregate's rows need: its column and every column its filter reads.
-fn columns_needed(cat: &Catalogue, table: CustomTable) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// The columns the rows of `table` need: every column its aggregates read, and of those, the
+/// columns their filters read.
+fn columns_needed(cat: &Catalogue, table: CustomTable) -> (Vec<String>, Vec<String>) {
+    let (mut all, mut filtered): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for a in cat.custom.iter().filter_map(|m| m.aggregate()) {
         if a.table != table {
             continue;
         }
         for c in a.column.iter().chain(&a.reads) {
-            if !out.contains(c) {
-                out.push(c.clone());
+            if !all.contains(c) {
+                all.push(c.clone());
+            }
+        }
+        for c in &a.reads {
+            if !filtered.contains(c) {
+                filtered.push(c.clone());
             }
         }
     }
-    out
+    (all, filtered)
 }
 
 /// An aggregate's value on a row before its filter: exact cents for a sum, min or max of money,
-/// the amount as a number for the other aggregates of money, the column itself otherwise; 1 for
-/// a count of rows.
+/// the amount as a number for the other aggregates of money (cents / 100, as Polars converts a
+/// decimal), the column itself otherwise; 1 for a count of rows.
 fn value_expr(a: &Aggregate, table: CustomTable) -> Expr {
     let Some(c) = a.column.as_ref() else {
         return lit(1u32);
@@ -155,7 +162,8 @@ fn value_expr(a: &Aggregate, table: CustomTable) -> Expr {
         (Some(ColKind::Money), Agg::Sum | Agg::Min | Agg::Max | Agg::CountDistinct) => {
             col(cents_name(c))
         }
-        (Some(ColKind::Money | ColKind::Number), _) => col(c.as_str()).cast(DataType::Float64),
+        (Some(ColKind::Money), _) => col(cents_name(c)).cast(DataType::Float64) / lit(100.0),
+        (Some(ColKind::Number), _) => col(c.as_str()).cast(DataType::Float64),
         _ => col(c.as_str()),
     }
 }
@@ -208,8 +216,9 @@ pub fn compute(
         if metrics.is_empty() {
             continue;
         }
-        let rows = rows::rows(src, table, &columns_needed(cat, table))?;
-        let mut keep = vec![col(ENTITY), col(PERIOD)];
+        let (columns, filtered) = columns_needed(cat, table);
+        let rows = rows::rows(src, table, &columns, &filtered)?;
+        let mut keep = vec![col(GROUP)];
         for &i in &metrics {
             keep.push(masked_value(cat, i, table)?);
         }
@@ -218,15 +227,15 @@ pub fn compute(
         let per = df
             .clone()
             .lazy()
-            .group_by([col(ENTITY), col(PERIOD)])
+            .group_by([col(GROUP)])
             .agg(aggs)
             .collect()?;
-        let es = per.column(ENTITY)?.u32()?;
-        let ks = per.column(PERIOD)?.u32()?;
+        let gs = per.column(GROUP)?.u32()?;
         for &i in &metrics {
-            for (r, v) in values_of(&per, cat, i)?.into_iter().enumerate() {
-                if let (Some(e), Some(k)) = (es.get(r), ks.get(r)) {
-                    cf.values[(e as usize * np + k as usize) * n + i] = v;
+            for (g, v) in gs.iter().zip(values_of(&per, cat, i)?) {
+                if let Some(g) = g {
+                    // The group key is entity × periods + period: the values' own layout.
+                    cf.values[g as usize * n + i] = v;
                 }
             }
         }

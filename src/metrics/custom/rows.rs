@@ -7,6 +7,9 @@
 use polars::prelude::*;
 
 pub use crate::catalogue::custom::{cents_name, ENTITY, PERIOD};
+
+/// Each row's entity and period as one key (entity × periods + period), to group by.
+pub const GROUP: &str = "__g";
 use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
 use crate::ledger::Swept;
 use crate::metrics::Window;
@@ -36,37 +39,43 @@ struct RowAt {
 }
 
 /// The rows of `table` dated in the window with `columns` (names as a filter or metric reads
-/// them), plus `__e` and `__k`: a frame of exactly `table.rows_schema(columns)`.
-pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResult<DataFrame> {
+/// them), plus [`ENTITY`], [`PERIOD`] and their group key [`GROUP`], each column typed as
+/// `table.rows_schema(columns)` says. A money column's exact cents ([`cents_name`]) are always
+/// there; its decimal value only when a filter reads it (`filtered`).
+pub fn rows(
+    src: &Source,
+    table: CustomTable,
+    columns: &[String],
+    filtered: &[String],
+) -> PolarsResult<DataFrame> {
     let schema = table.rows_schema(columns);
     let (at, e, k) = placed(src, table);
-    let mut cols = vec![Column::new(ENTITY.into(), e), Column::new(PERIOD.into(), k)];
+    let np = src.window.len() as u32;
+    let g: Vec<u32> = e.iter().zip(&k).map(|(e, k)| e * np + k).collect();
+    let mut cols = vec![
+        Column::new(ENTITY.into(), e),
+        Column::new(PERIOD.into(), k),
+        Column::new(GROUP.into(), g),
+    ];
     for name in columns {
         let kind = table.column(name).unwrap_or(ColKind::Text);
         let c = column(src, table, name, kind, &at)?;
         if kind == ColKind::Money {
-            // The exact cents beside the value a filter compares.
-            let cents: Int64Chunked = c
-                .decimal()?
-                .physical()
-                .iter()
-                .map(|v| v.map(|x| x as i64))
-                .collect();
-            cols.push(cents.with_name(cents_name(name).into()).into_column());
+            // The exact cents, and the decimal value a filter compares.
+            if filtered.contains(name) {
+                cols.push(money(name, c.i64()?.iter())?);
+            }
+            cols.push(c.with_name(cents_name(name).into()));
+        } else {
+            cols.push(c);
         }
-        cols.push(c);
     }
     // Each column as the schema types it (a no-op for the columns built above).
     let cols = cols
         .into_iter()
-        .zip(schema.iter())
-        .map(|(c, (name, dtype))| {
-            debug_assert_eq!(c.name(), name);
-            if c.dtype() == dtype {
-                Ok(c)
-            } else {
-                c.strict_cast(dtype)
-            }
+        .map(|c| match schema.get(c.name()) {
+            Some(dtype) if c.dtype() != dtype => c.strict_cast(dtype),
+            _ => Ok(c),
         })
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(at.len(), cols)
@@ -180,8 +189,12 @@ struct Target<'a, 'b> {
 }
 
 impl<'a> Target<'a, '_> {
+    /// Money as exact cents.
     fn money(&self, get: &dyn Fn(usize) -> i64) -> PolarsResult<Column> {
-        money(self.name, self.at.iter().map(|r| Some(get(r.idx as usize))))
+        Ok(cents(
+            self.name,
+            self.at.iter().map(|r| get(r.idx as usize)).collect(),
+        ))
     }
 
     fn day(&self, get: &dyn Fn(usize) -> Day) -> PolarsResult<Column> {
@@ -244,7 +257,7 @@ fn column(
 fn invoice_column(t: &Target) -> PolarsResult<Column> {
     let (l, s) = (t.src.l, t.src.s);
     match t.name {
-        "balance" => money(t.name, t.at.iter().map(|r| Some(r.balance))),
+        "balance" => Ok(cents(t.name, t.at.iter().map(|r| r.balance).collect())),
         "days_past_due" => Ok(Column::new(
             t.name.into(),
             t.at.iter()
@@ -348,6 +361,12 @@ fn raw(
         Some(col) => Some(col.take_slice(&idx)?),
         None => None,
     };
+    if let (ColKind::Money, Some(c)) = (kind, &taken) {
+        if c.dtype() == &DataType::Int64 {
+            // Money a typed file holds is already exact cents.
+            return Ok(c.clone().with_name(name.into()));
+        }
+    }
     // Text as read is the common case: trimmed in place, never copied cell by cell.
     let owned: Vec<Option<String>>;
     let cells: Box<dyn Iterator<Item = Option<&str>>> = match taken.as_ref().map(|c| (c, c.str())) {
@@ -368,7 +387,13 @@ fn raw(
         }
     };
     match kind {
-        ColKind::Text | ColKind::Money => Ok(Column::new(name.into(), cells.collect::<Vec<_>>())),
+        ColKind::Money => Ok(Column::new(
+            name.into(),
+            cells
+                .map(|v| v.and_then(|s| crate::money::parse_money(s).ok()))
+                .collect::<Vec<_>>(),
+        )),
+        ColKind::Text => Ok(Column::new(name.into(), cells.collect::<Vec<_>>())),
         ColKind::Bool => Ok(Column::new(
             name.into(),
             cells.map(|v| v.and_then(parse_bool)).collect::<Vec<_>>(),
@@ -402,6 +427,11 @@ fn parse_bool(s: &str) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Money in base cents, exact: the column an aggregate sums.
+fn cents(name: &str, cents: Vec<i64>) -> Column {
+    Column::new(name.into(), cents)
 }
 
 /// Money in base cents as the value a filter reads: Decimal(38, 2), exact.
