@@ -13,7 +13,7 @@ pub const GROUP: &str = "__g";
 use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
 use crate::ledger::Swept;
 use crate::metrics::Window;
-use crate::model::{Decision, Ledger};
+use crate::model::{Decision, Interner, Ledger};
 use crate::periods::Day;
 use crate::raw::RawTable;
 use crate::tables::Table;
@@ -201,14 +201,16 @@ impl<'a> Target<'a, '_> {
         days(self.name, self.at.iter().map(|r| Some(get(r.idx as usize))))
     }
 
-    fn text(&self, get: &dyn Fn(usize) -> &'a str) -> PolarsResult<Column> {
-        Ok(Column::new(
-            self.name.into(),
-            self.at
-                .iter()
-                .map(|r| get(r.idx as usize))
-                .collect::<Vec<_>>(),
-        ))
+    /// Ids as text: each row's index into `ids`, gathered from one column of the names, so
+    /// that a few names repeated over millions of rows are not copied row by row.
+    fn text(&self, ids: &Interner, index: &dyn Fn(usize) -> u32) -> PolarsResult<Column> {
+        let names = Column::new(self.name.into(), ids.names().collect::<Vec<_>>());
+        let idx: Vec<IdxSize> = self
+            .at
+            .iter()
+            .map(|r| index(r.idx as usize) as IdxSize)
+            .collect();
+        names.take_slice(&idx)
     }
 
     /// The column as the raw table `table` holds it, row `row(idx)` of each fact.
@@ -264,14 +266,14 @@ fn invoice_column(t: &Target) -> PolarsResult<Column> {
                 .map(|r| f64::from((r.pe - l.invoices.due[r.idx as usize]).max(0)))
                 .collect::<Vec<_>>(),
         )),
-        "invoice_id" => t.text(&|i| l.invoices.ids.name(i as u32)),
-        "client_id" => t.text(&|i| l.clients.name(l.invoices.client[i])),
-        "currency" => t.text(&|i| l.fx.currencies.name(l.invoices.currency[i])),
+        "invoice_id" => t.text(&l.invoices.ids, &|i| i as u32),
+        "client_id" => t.text(&l.clients, &|i| l.invoices.client[i]),
+        "currency" => t.text(&l.fx.currencies, &|i| l.invoices.currency[i]),
         "face_amount" => t.money(&|i| s.face_base[i]),
         "advance_amount" => t.money(&|i| s.advance_base[i]),
         "purchase_date" => t.day(&|i| l.invoices.purchase[i]),
         "due_date" => t.day(&|i| l.invoices.due[i]),
-        "originator_id" => t.text(&|i| l.employees.ids.name(l.invoices.originator[i])),
+        "originator_id" => t.text(&l.employees.ids, &|i| l.invoices.originator[i]),
         _ => t.raw(Table::Invoices, &|i| l.invoices.row[i]),
     }
 }
@@ -281,7 +283,7 @@ fn event_column(t: &Target, table: CustomTable) -> PolarsResult<Column> {
     let (l, s) = (t.src.l, t.src.s);
     let ev = events(l, table);
     match t.name {
-        "invoice_id" => t.text(&|j| l.invoices.ids.name(ev.invoice[j])),
+        "invoice_id" => t.text(&l.invoices.ids, &|j| ev.invoice[j]),
         "paid_on" | "written_off_on" | "booked_on" => t.day(&|j| ev.date[j]),
         "amount" => t.money(&|j| match table {
             CustomTable::Collections => s.collection_base[j],
@@ -302,7 +304,7 @@ fn application_column(t: &Target) -> PolarsResult<Column> {
     let a = &l.applications;
     let at = t.at;
     match t.name {
-        "employee_id" => t.text(&|j| l.employees.ids.name(a.employee[j])),
+        "employee_id" => t.text(&l.employees.ids, &|j| a.employee[j]),
         "requested_amount" => t.money(&|j| a.requested_base[j]),
         "received_at" => instants(
             t.name,
@@ -334,7 +336,7 @@ fn review_column(t: &Target) -> PolarsResult<Column> {
     let l = t.src.l;
     let r = &l.reviews;
     match t.name {
-        "employee_id" => t.text(&|j| l.employees.ids.name(r.employee[j])),
+        "employee_id" => t.text(&l.employees.ids, &|j| r.employee[j]),
         "reviewed_on" => t.day(&|j| r.day[j]),
         "score" => Ok(Column::new(
             t.name.into(),
@@ -369,6 +371,12 @@ fn raw(
     }
     // Text as read is the common case: trimmed in place, never copied cell by cell.
     let owned: Vec<Option<String>>;
+    if let (ColKind::Text, Some(c)) = (kind, &taken) {
+        if c.str().is_ok_and(is_clean) {
+            // Nothing to trim or to read as empty: the gathered column is the column.
+            return Ok(c.clone().with_name(name.into()));
+        }
+    }
     let cells: Box<dyn Iterator<Item = Option<&str>>> = match taken.as_ref().map(|c| (c, c.str())) {
         None => Box::new(std::iter::repeat_n(None, at.len())),
         Some((_, Ok(ca))) => Box::new(
@@ -414,6 +422,14 @@ fn raw(
             }),
         ),
     }
+}
+
+/// Whether no cell of `ca` has surrounding white space or is empty (an empty cell reads as
+/// null).
+fn is_clean(ca: &StringChunked) -> bool {
+    ca.iter()
+        .flatten()
+        .all(|s| !s.is_empty() && s.trim().len() == s.len())
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
