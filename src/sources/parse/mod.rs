@@ -1,6 +1,8 @@
 //! Typed parsing of raw tables into a checked [`Ledger`]. Every rule of the data contract's
 //! section 1 is checked here; the balance rules of section 2 are checked by [`crate::ledger`].
 
+mod applications;
+mod fx;
 mod goals;
 mod hr;
 mod ledger;
@@ -429,6 +431,37 @@ pub(super) fn check_unique(
     }
 }
 
+/// The checked rows of one range of a table, to be added to the ledger in row order: the ids and
+/// clients as read (interned when added), the typed columns, and the ids of the rows left out
+/// with why.
+pub(super) struct Part<'t, C> {
+    pub(super) ids: Vec<&'t str>,
+    pub(super) clients: Vec<&'t str>,
+    pub(super) cols: C,
+    pub(super) left_out: Vec<(&'t str, String)>,
+}
+
+impl<C: Default> Part<'_, C> {
+    pub(super) fn new() -> Self {
+        Part {
+            ids: Vec::new(),
+            clients: Vec::new(),
+            cols: C::default(),
+            left_out: Vec::new(),
+        }
+    }
+}
+
+/// Records why each left-out id of a part was left out; the first row of an id decides.
+pub(super) fn record_left_out(
+    to: &mut std::collections::HashMap<String, String>,
+    left_out: Vec<(&str, String)>,
+) {
+    for (id, why) in left_out {
+        to.entry(id.to_string()).or_insert(why);
+    }
+}
+
 /// Fewest rows worth a thread of their own.
 const MIN_PART: usize = 50_000;
 
@@ -496,9 +529,9 @@ pub fn parse(
         let invoice_dups = scope.spawn(|| duplicate_rows(table(Table::Invoices), "invoice_id"));
         hr::employees(p, &mut l, table(Table::Employees));
         hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
-        ledger::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
+        fx::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
         let app_dups = joined(app_dups.join());
-        ledger::applications(p, &mut l, table(Table::Applications), tz, &app_dups);
+        applications::applications(p, &mut l, table(Table::Applications), tz, &app_dups);
         let invoice_dups = joined(invoice_dups.join());
         ledger::invoices(p, &mut l, table(Table::Invoices), &invoice_dups);
     });
