@@ -1,7 +1,7 @@
 //! Checks of `applications`, and of the application an invoice names.
 
 use super::fx::{no_rate, rate_left_out};
-use super::{in_parts, record_left_out, show, Part, Row, Rows};
+use super::{dups_from, in_parts, record_left_out, show, Part, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
@@ -78,9 +78,7 @@ fn application_rows<'t>(
         rows.start,
     );
     // Which of two applications with one id is right cannot be told: both leave.
-    let mut dup = dups[dups.partition_point(|d| d.0 < rows.start)..]
-        .iter()
-        .peekable();
+    let mut dup = dups_from(dups, rows.start);
     for i in rows {
         let v = c.next_row();
         let mut r = Row::new(p, t, i);

@@ -2,7 +2,7 @@
 
 use super::applications::application_of;
 use super::fx::{no_rate, rate_left_out};
-use super::{cells, next, record_left_out, show, Part, Row, Rows};
+use super::{cells, dups_from, next, record_left_out, show, Part, Row, Rows};
 use crate::diag::cut;
 use crate::model::*;
 use crate::money;
@@ -64,9 +64,7 @@ fn invoice_rows<'t>(
     );
     let mut part: Part<Invoices> = Part::new();
     // Which of two invoices with one id is right cannot be told: both leave, and their events.
-    let mut dup = dups[dups.partition_point(|d| d.0 < rows.start)..]
-        .iter()
-        .peekable();
+    let mut dup = dups_from(dups, rows.start);
     for i in rows {
         let v = c.next_row();
         let mut r = Row::new(p, t, i);

@@ -411,6 +411,17 @@ pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<(usize, usize)> 
     dups
 }
 
+/// The rows of repeated ids (see [`duplicate_rows`]) from row `start` on, to be taken in row
+/// order as the rows are checked.
+pub(super) fn dups_from(
+    dups: &[(usize, usize)],
+    start: usize,
+) -> std::iter::Peekable<std::slice::Iter<'_, (usize, usize)>> {
+    dups[dups.partition_point(|d| d.0 < start)..]
+        .iter()
+        .peekable()
+}
+
 /// Records a rule break for every row of a repeated id, naming the other place.
 pub(super) fn check_unique(
     p: &mut Problems,
