@@ -1,7 +1,8 @@
 //! Checks of `applications`, and of the application an invoice names.
 
 use super::fx::{no_rate, rate_left_out};
-use super::{dups_from, in_parts, record_left_out, show, Part, Row, Rows};
+use super::parts::{dups_from, in_parts, record_left_out, Part};
+use super::{show, Row, Rows};
 use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};

@@ -2,7 +2,8 @@
 
 use super::applications::application_of;
 use super::fx::{no_rate, rate_left_out};
-use super::{cells, dups_from, next, record_left_out, show, Part, Row, Rows};
+use super::parts::{dups_from, in_parts, record_left_out, Part};
+use super::{cells, next, show, Row, Rows};
 use crate::diag::cut;
 use crate::model::*;
 use crate::money;
@@ -15,7 +16,7 @@ use crate::tables::Table;
 /// [`super::duplicate_rows`]). The rows are checked in parallel ranges and added in row order.
 pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(usize, usize)]) {
     let lr: &Ledger = l;
-    let parts = super::in_parts(p, t.height(), |p, rows| invoice_rows(p, lr, t, dups, rows));
+    let parts = in_parts(p, t.height(), |p, rows| invoice_rows(p, lr, t, dups, rows));
     l.invoices.ids = Interner::with_capacity(t.height());
     for part in parts {
         record_left_out(&mut l.left_out.invoices, part.left_out);

@@ -1,0 +1,85 @@
+//! Checking a large table on every core: its rows in one range per core, each range's problems
+//! kept apart and added back in row order, and the checked rows of each range added to the ledger
+//! in row order, so that the result is the same as one pass over the rows.
+
+use std::ops::Range;
+
+use super::joined;
+use crate::problems::Problems;
+
+/// The rows of repeated ids (see [`super::duplicate_rows`]) from row `start` on, to be taken in row
+/// order as the rows are checked.
+pub(super) fn dups_from(
+    dups: &[(usize, usize)],
+    start: usize,
+) -> std::iter::Peekable<std::slice::Iter<'_, (usize, usize)>> {
+    dups[dups.partition_point(|d| d.0 < start)..]
+        .iter()
+        .peekable()
+}
+
+/// The checked rows of one range of a table, to be added to the ledger in row order: the ids and
+/// clients as read (interned when added), the typed columns, and the ids of the rows left out
+/// with why.
+pub(super) struct Part<'t, C> {
+    pub(super) ids: Vec<&'t str>,
+    pub(super) clients: Vec<&'t str>,
+    pub(super) cols: C,
+    pub(super) left_out: Vec<(&'t str, String)>,
+}
+
+impl<C: Default> Part<'_, C> {
+    pub(super) fn new() -> Self {
+        Part {
+            ids: Vec::new(),
+            clients: Vec::new(),
+            cols: C::default(),
+            left_out: Vec::new(),
+        }
+    }
+}
+
+/// Records why each left-out id of a part was left out; the first row of an id decides.
+pub(super) fn record_left_out(
+    to: &mut std::collections::HashMap<String, String>,
+    left_out: Vec<(&str, String)>,
+) {
+    for (id, why) in left_out {
+        to.entry(id.to_string()).or_insert(why);
+    }
+}
+
+/// Fewest rows worth a thread of their own.
+const MIN_PART: usize = 50_000;
+
+/// Checks rows `0..n` of a table in one range of rows per core, each with problems of its own,
+/// then adds their problems to `p` in row order: the same problems, in the same order, as one
+/// pass over the rows. Returns each range's result in row order.
+pub(super) fn in_parts<T: Send>(
+    p: &mut Problems,
+    n: usize,
+    check: impl Fn(&mut Problems, Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let k = cores.min(n / MIN_PART).max(1);
+    if k == 1 {
+        return vec![check(p, 0..n)];
+    }
+    let mut children: Vec<Problems> = (0..k).map(|_| p.child()).collect();
+    let check = &check;
+    let out = std::thread::scope(|scope| {
+        let handles: Vec<_> = children
+            .iter_mut()
+            .enumerate()
+            .map(|(j, c)| scope.spawn(move || check(c, j * n / k..(j + 1) * n / k)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| joined(h.join()))
+            .collect::<Vec<T>>()
+    });
+    for c in children {
+        p.extend(c);
+    }
+    out
+}
