@@ -14,8 +14,9 @@ each role starting at the first benchmark month. The cost of scoring is measured
 binary on a copy of the pipeline without plans, and, with --before, a binary built before scoring
 existed (e.g. from commit 6acbafa) on that copy, which writes scorecards only. The plans pipeline
 also declares the sample's custom metrics (the sales plan scores one). The cost of custom metrics is
-the same binary on the pipeline without plans, with and without ten custom metrics of every table
-and kind (CUSTOM10).
+the same binary with and without ten custom metrics of every table and kind (CUSTOM10), on the
+pipeline without plans and on the plans scoring built-ins only (pipeline-plans.yaml and
+pipeline-plans-custom10.yaml: the sales plan's KPI on distinct_debtors scores applications_funded).
 """
 import argparse
 import os
@@ -77,6 +78,17 @@ CUSTOM10 = [
 ]
 
 
+def builtin_plans():
+    """The bench plans with the one KPI on a custom metric (distinct_debtors) scoring a built-in
+    count instead, so that the plans run without custom metrics."""
+    plans = bench_plans()
+    for p in plans:
+        for k in p["kpis"]:
+            if k["metric"] == "distinct_debtors":
+                k["metric"] = "applications_funded"
+    return plans
+
+
 def sample_metrics():
     """The sample pipeline's own custom metrics (its plans score one of them)."""
     with open(os.path.join(ROOT, "pipelines", "monthly.yaml")) as f:
@@ -98,7 +110,9 @@ def prepare(preset, base):
         open(os.path.join(data, ".done"), "w").close()
     for name, extra in (("pipeline.yaml", {"metrics": sample_metrics(), "plans": bench_plans()}),
                         ("pipeline-noplans.yaml", {}),
-                        ("pipeline-custom10.yaml", {"metrics": CUSTOM10})):
+                        ("pipeline-custom10.yaml", {"metrics": CUSTOM10}),
+                        ("pipeline-plans.yaml", {"plans": builtin_plans()}),
+                        ("pipeline-plans-custom10.yaml", {"metrics": CUSTOM10, "plans": builtin_plans()})):
         with open(os.path.join(data, name), "w") as f:
             f.write(f"name: bench-{preset}\nbase_currency: CNY\ntimezone: Asia/Shanghai\ngrain: month\n")
             f.write(f"periods: {{ from: {FIRST}, to: {LAST} }}\nsources:\n")

@@ -85,33 +85,27 @@ fn groups<'c>(
         .collect()
 }
 
-/// Every metric of each group of the `k`-th period, in catalogue order. `depth` is how many
-/// periods back `lag` may still read.
-fn values<'c>(
+/// Each group's values of a period but the derived metrics', by (level, key).
+type Base<'c> = HashMap<(&'static str, &'c str), Vec<Val>>;
+
+/// The groups' values of the periods already computed for a run of periods, so that the
+/// previous period's values `lag` reads are computed once, not again for the next period.
+#[derive(Default)]
+pub struct Memo<'c> {
+    base: HashMap<usize, Base<'c>>,
+}
+
+/// Every metric but the derived ones of each group of `rows` (the groups of the `k`-th
+/// period), in catalogue order.
+fn base_values(
     cat: &Catalogue,
     f: &Facts,
     k: usize,
-    cards: &'c [Vec<Card>],
+    rows: &[GroupRow],
     custom_groups: &GroupValues,
-    depth: usize,
-    scores: Option<&[RowScore]>,
-) -> Vec<(GroupRow<'c>, Vec<Val>)> {
-    let rows = groups(f, k, &cards[k], scores);
+) -> Vec<Vec<Val>> {
     let (days, points) = f.shape(k);
-    let lag_used = cat
-        .custom
-        .iter()
-        .any(|m| m.derived().is_some_and(|d| !d.lags.is_empty()));
-    let prev: HashMap<(&str, &str), Vec<Val>> = if lag_used && depth > 0 && k > 0 {
-        values(cat, f, k - 1, cards, custom_groups, depth - 1, None)
-            .into_iter()
-            .map(|(r, v)| ((r.level, r.key), v))
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    let order = derived::order(cat);
-    rows.into_iter()
+    rows.iter()
         .map(|r| {
             let mut ttf = r.g.ttf.clone();
             ttf.sort_by(f64::total_cmp);
@@ -129,51 +123,106 @@ fn values<'c>(
                 Some(c) => v.extend_from_slice(c),
                 None => v.extend(custom::empty_values(cat)),
             }
-            let before = prev.get(&(r.level, r.key));
-            for &i in &order {
-                let Some(d) = cat.custom[i].derived() else {
-                    continue;
-                };
-                let at = |vals: &[Val], id: MetricId| vals.get(id.index()).and_then(|x| x.as_f64());
-                let now = |id: MetricId| at(&v, id);
-                let was = |id: MetricId| before.and_then(|b| at(b, id));
-                let x = derived::eval(&d.expr, cat, &now, &was);
-                v[Builtin::ALL.len() + i] = Val::Float(x);
-            }
-            (r, v)
+            v
         })
         .collect()
 }
 
-/// The rollups table of the `k`-th period of the facts' window; `cards` are every period's rows.
-pub fn frame(
-    cat: &Catalogue,
-    f: &Facts,
+/// What the rollups of a run of periods are computed from.
+pub struct Inputs<'a, 'c> {
+    pub cat: &'a Catalogue,
+    pub f: &'a Facts,
+    /// Every period's scorecard rows.
+    pub cards: &'c [Vec<Card<'c>>],
+    pub custom_groups: &'a GroupValues,
+}
+
+impl<'c> Inputs<'_, 'c> {
+    fn lag_used(&self) -> bool {
+        self.cat
+            .custom
+            .iter()
+            .any(|m| m.derived().is_some_and(|d| !d.lags.is_empty()))
+    }
+
+    /// Every metric of each group of the `k`-th period, derived ones included, with `lag`
+    /// reading back at most `depth` periods.
+    fn full(&self, memo: &mut Memo<'c>, k: usize, depth: usize) -> Base<'c> {
+        let prev =
+            (self.lag_used() && depth > 0 && k > 0).then(|| self.full(memo, k - 1, depth - 1));
+        let base = memo.base.entry(k).or_insert_with(|| {
+            let rows = groups(self.f, k, &self.cards[k], None);
+            let vals = base_values(self.cat, self.f, k, &rows, self.custom_groups);
+            rows.iter().map(|r| (r.level, r.key)).zip(vals).collect()
+        });
+        let formulas = derived::formulas(self.cat);
+        base.iter()
+            .map(|(&key, v)| {
+                let mut v = v.clone();
+                derive(&formulas, &mut v, prev.as_ref().and_then(|p| p.get(&key)));
+                (key, v)
+            })
+            .collect()
+    }
+}
+
+/// Evaluates the derived metrics of a group's values `v`, `lag` reading `before` (the same
+/// group's values in the previous period).
+fn derive(formulas: &[(usize, derived::Formula)], v: &mut [Val], before: Option<&Vec<Val>>) {
+    for (i, formula) in formulas {
+        let at = |vals: &[Val], id: MetricId| vals.get(id.index()).and_then(|x| x.as_f64());
+        let x = formula.eval(&|id| at(v, id), &|id| before.and_then(|b| at(b, id)));
+        v[Builtin::ALL.len() + i] = Val::Float(x);
+    }
+}
+
+/// The rollups table of the `k`-th period of the facts' window, with the period's scores;
+/// `memo` keeps the values of the run's periods for the next.
+pub fn frame<'c>(
+    inputs: &Inputs<'_, 'c>,
+    memo: &mut Memo<'c>,
     k: usize,
-    cards: &[Vec<Card>],
     scores: &[RowScore],
-    custom_groups: &GroupValues,
 ) -> PolarsResult<DataFrame> {
+    let (cat, f) = (inputs.cat, inputs.f);
     let depth = derived::lag_depth(cat);
-    let rows = values(cat, f, k, cards, custom_groups, depth, Some(scores));
-    let n = rows.len();
-    let vals: Vec<Vec<Val>> = rows.iter().map(|r| r.1.clone()).collect();
+    let groups = groups(f, k, &inputs.cards[k], Some(scores));
+    let mut vals = base_values(cat, f, k, &groups, inputs.custom_groups);
+    memo.base.insert(
+        k,
+        groups
+            .iter()
+            .map(|r| (r.level, r.key))
+            .zip(vals.clone())
+            .collect(),
+    );
+    let prev =
+        (inputs.lag_used() && depth > 0 && k > 0).then(|| inputs.full(memo, k - 1, depth - 1));
+    let formulas = derived::formulas(cat);
+    for (r, v) in groups.iter().zip(&mut vals) {
+        derive(
+            &formulas,
+            v,
+            prev.as_ref().and_then(|p| p.get(&(r.level, r.key))),
+        );
+    }
+    let n = groups.len();
     let mut cols = vec![
         Column::new(
             r::LEVEL.name.into(),
-            rows.iter().map(|r| r.0.level).collect::<Vec<_>>(),
+            groups.iter().map(|r| r.level).collect::<Vec<_>>(),
         ),
         Column::new(
             r::KEY.name.into(),
-            rows.iter().map(|r| r.0.key).collect::<Vec<_>>(),
+            groups.iter().map(|r| r.key).collect::<Vec<_>>(),
         ),
         Column::new(
             r::EMPLOYEES.name.into(),
-            rows.iter().map(|r| r.0.g.employees).collect::<Vec<_>>(),
+            groups.iter().map(|r| r.g.employees).collect::<Vec<_>>(),
         ),
         Column::new(
             r::RATED.name.into(),
-            rows.iter().map(|r| r.0.g.rated).collect::<Vec<_>>(),
+            groups.iter().map(|r| r.g.rated).collect::<Vec<_>>(),
         ),
     ];
     cols.extend(metric_columns(cat, &vals)?);

@@ -159,6 +159,23 @@ pub struct Facts {
     pub decision_hours: HashMap<(u32, u32), Vec<f64>>,
     /// The pipeline's custom metrics (contract 3.1).
     pub custom: custom::CustomFacts,
+    /// The entity each event of the window is credited to.
+    pub credited: Credited,
+}
+
+/// The entity each collection, write-off and fee is credited to (the client's account manager
+/// on the day, contract section 3), by event index; [`Credited::OUTSIDE`] for an event outside
+/// the window. Kept from the built-in flows for the custom metrics over the same events.
+#[derive(Debug, Default)]
+pub struct Credited {
+    pub collections: Vec<u32>,
+    pub write_offs: Vec<u32>,
+    pub fees: Vec<u32>,
+}
+
+impl Credited {
+    /// An event outside the window.
+    pub const OUTSIDE: u32 = u32::MAX;
 }
 
 impl Facts {
@@ -235,6 +252,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         time_to_fund: HashMap::new(),
         decision_hours: HashMap::new(),
         custom: custom::CustomFacts::default(),
+        credited: Credited::default(),
     };
     let (mut f, other) = std::thread::scope(|scope| {
         let flows = scope.spawn(|| {
@@ -258,6 +276,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
         a.add(b);
     }
     f.time_to_fund = other.time_to_fund;
+    f.credited = other.credited;
     for v in f
         .time_to_fund
         .values_mut()

@@ -1,6 +1,6 @@
 //! Balances, flows and portfolio ratios, credited to the client's account manager.
 
-use super::Facts;
+use super::{Credited, Facts};
 use crate::ledger::Swept;
 use crate::model::Ledger;
 use crate::periods::{month_end, month_of, Day};
@@ -145,16 +145,24 @@ pub(super) fn balances(l: &Ledger, s: &Swept, f: &mut Facts) {
     }
 }
 
-/// Cash collected, write-offs, recoveries and fees, credited to the account manager on the day.
+/// Cash collected, write-offs, recoveries and fees, credited to the account manager on the day;
+/// the entity of each event is kept ([`Facts::credited`]).
 pub(super) fn flows(l: &Ledger, s: &Swept, f: &mut Facts) {
     let w = f.window;
     let unassigned = f.unassigned();
     let inv = &l.invoices;
     let credit = |i: u32, d: Day| l.assignee(inv.client[i as usize], d).unwrap_or(unassigned);
+    let mut credited = Credited {
+        collections: vec![Credited::OUTSIDE; l.collections.len()],
+        write_offs: vec![Credited::OUTSIDE; l.write_offs.len()],
+        fees: vec![Credited::OUTSIDE; l.fees.len()],
+    };
     let col = &l.collections;
     for j in 0..col.len() {
         if let Some(k) = w.index_of_day(col.date[j]) {
-            let t = f.at_mut(credit(col.invoice[j], col.date[j]), k);
+            let e = credit(col.invoice[j], col.date[j]);
+            credited.collections[j] = e;
+            let t = f.at_mut(e, k);
             t.cash_collected += s.collection_base[j];
             t.recoveries += s.recovery_base[j];
         }
@@ -162,14 +170,18 @@ pub(super) fn flows(l: &Ledger, s: &Swept, f: &mut Facts) {
     let wo = &l.write_offs;
     for j in 0..wo.len() {
         if let Some(k) = w.index_of_day(wo.date[j]) {
-            f.at_mut(credit(wo.invoice[j], wo.date[j]), k).written_off += s.write_off_base[j];
+            let e = credit(wo.invoice[j], wo.date[j]);
+            credited.write_offs[j] = e;
+            f.at_mut(e, k).written_off += s.write_off_base[j];
         }
     }
     let fees = &l.fees;
     for j in 0..fees.len() {
         if let Some(k) = w.index_of_day(fees.date[j]) {
-            f.at_mut(credit(fees.invoice[j], fees.date[j]), k)
-                .fee_income += s.fee_base[j];
+            let e = credit(fees.invoice[j], fees.date[j]);
+            credited.fees[j] = e;
+            f.at_mut(e, k).fee_income += s.fee_base[j];
         }
     }
+    f.credited = credited;
 }

@@ -273,7 +273,11 @@ fn write_one(
         path: path.clone(),
         source,
     };
-    encode(&mut file, job.df, compression, level).map_err(parquet)?;
+    // Buffered: the writer's page headers and footer are many small writes.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+    encode(&mut buffered, job.df, compression, level).map_err(parquet)?;
+    std::io::Write::flush(&mut buffered).map_err(io(&path))?;
+    drop(buffered);
     file.sync_all().map_err(io(&path))?;
     Ok(file.metadata().map_err(io(&path))?.len())
 }

@@ -125,6 +125,7 @@ pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Erro
         tz: plan.timezone,
         window,
         unassigned: f.unassigned(),
+        credited: &f.credited,
     };
     let has_row = |e: u32, k: usize| {
         let p = window.first + k as i32;

@@ -55,6 +55,13 @@ fn period_tables(
     let w = sc.facts.window;
     let grain = w.cal.grain.name();
     let mut parts = Vec::with_capacity(ks.len() * 3);
+    let rollups = crate::rollups::Inputs {
+        cat: &plan.catalogue,
+        f: &sc.facts,
+        cards: &sc.cards,
+        custom_groups: &sc.custom_groups,
+    };
+    let mut memo = crate::rollups::Memo::default();
     for &k in ks {
         let (cards, scores) = (&sc.cards[k], &sc.scored.rows[k]);
         let period = w.cal.label(w.first + k as i32);
@@ -70,14 +77,7 @@ fn period_tables(
             ),
             (
                 OutputTable::Rollups,
-                crate::rollups::frame(
-                    &plan.catalogue,
-                    &sc.facts,
-                    k,
-                    &sc.cards,
-                    scores,
-                    &sc.custom_groups,
-                ),
+                crate::rollups::frame(&rollups, &mut memo, k, scores),
             ),
         ];
         for (table, df) in tables {

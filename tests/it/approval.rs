@@ -129,15 +129,14 @@ fn rollups(label: &str) -> (DataFrame, Vec<String>) {
         .iter()
         .map(|c| ids.name(c.employee).to_string())
         .collect();
-    let df = factorscore::rollups::frame(
-        &plan.catalogue,
-        &sc.facts,
-        k,
-        &sc.cards,
-        &sc.scored.rows[k],
-        &sc.custom_groups,
-    )
-    .unwrap();
+    let inputs = factorscore::rollups::Inputs {
+        cat: &plan.catalogue,
+        f: &sc.facts,
+        cards: &sc.cards,
+        custom_groups: &sc.custom_groups,
+    };
+    let df = factorscore::rollups::frame(&inputs, &mut Default::default(), k, &sc.scored.rows[k])
+        .unwrap();
     (df, rows)
 }
 

@@ -41,15 +41,13 @@ fn rollup_frame(
     sc: &factorscore::run::Scorecards<'_>,
     k: usize,
 ) -> polars::prelude::DataFrame {
-    factorscore::rollups::frame(
+    let inputs = factorscore::rollups::Inputs {
         cat,
-        &sc.facts,
-        k,
-        &sc.cards,
-        &sc.scored.rows[k],
-        &sc.custom_groups,
-    )
-    .unwrap()
+        f: &sc.facts,
+        cards: &sc.cards,
+        custom_groups: &sc.custom_groups,
+    };
+    factorscore::rollups::frame(&inputs, &mut Default::default(), k, &sc.scored.rows[k]).unwrap()
 }
 
 /// Pairs (custom metric, built-in) that must agree on every row: the custom one written the way

@@ -145,9 +145,14 @@ fn check_company(seed: u64, grain: Grain) {
         let k = w.index_of_period(p).unwrap();
         let scores = vec![factorscore::scoring::RowScore::default(); all_cards[k].len()];
         let cat = factorscore::catalogue::Catalogue::default();
-        let df =
-            factorscore::rollups::frame(&cat, &facts, k, &all_cards, &scores, &Default::default())
-                .unwrap();
+        let custom_groups = Default::default();
+        let inputs = factorscore::rollups::Inputs {
+            cat: &cat,
+            f: &facts,
+            cards: &all_cards,
+            custom_groups: &custom_groups,
+        };
+        let df = factorscore::rollups::frame(&inputs, &mut Default::default(), k, &scores).unwrap();
         let company = |name: &str| -> i64 {
             let v = df
                 .column(name)

@@ -255,15 +255,14 @@ fn a_rollup_ratio_is_the_ratio_of_the_summed_parts() {
     let (r, w) = load(&RunOptions::default());
     let sc = r.score(w);
     let k = sc.facts.window.len() - 1; // 2024-02
-    let df = factorscore::rollups::frame(
-        &r.plan.catalogue,
-        &sc.facts,
-        k,
-        &sc.cards,
-        &sc.scored.rows[k],
-        &sc.custom_groups,
-    )
-    .unwrap();
+    let inputs = factorscore::rollups::Inputs {
+        cat: &r.plan.catalogue,
+        f: &sc.facts,
+        cards: &sc.cards,
+        custom_groups: &sc.custom_groups,
+    };
+    let df = factorscore::rollups::frame(&inputs, &mut Default::default(), k, &sc.scored.rows[k])
+        .unwrap();
     let text = |c: &str| -> Vec<String> {
         df.column(c)
             .unwrap()

@@ -1,21 +1,19 @@
-//! The custom aggregates of each rollup group (contract section 4): computed over the union of
-//! the group's members' rows, not combined from their values. One grouping per table and level
-//! serves all of the table's aggregates.
+//! The custom aggregates of each rollup group (contract section 4), over the union of the
+//! group's members' rows. A folded aggregate's value over the union combines the members' values
+//! exactly ([`super::fold::combine`]); the others are computed from the rows again
+//! ([`super::grouped`]), each table and level in parallel.
 
 use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::rows::GROUP;
-use super::{agg_expr, empty_values, values_of, CustomFacts};
+use super::grouped::Grouping;
+use super::{empty_values, fold, in_parallel, is_folded, CustomFacts, TableRows};
 use crate::catalogue::Catalogue;
 use crate::metrics::registry::Val;
 
 /// A rollup group's values of the custom aggregates, by (level, key, period index).
 pub type GroupValues = HashMap<(&'static str, String, usize), Vec<Val>>;
-
-/// A row's group at a level and its period, as one key (group × periods + period).
-const KEY: &str = "__key";
 
 /// The rollup levels.
 #[derive(Clone, Copy)]
@@ -63,7 +61,7 @@ impl CustomFacts {
         members: &[(u32, u32, &str, &str)],
     ) -> PolarsResult<GroupValues> {
         let mut out: GroupValues = HashMap::new();
-        if self.tables.is_empty() {
+        if self.n == 0 {
             return Ok(out);
         }
         // Each scorecard row's team and department, by (entity, period) in a dense table.
@@ -77,63 +75,100 @@ impl CustomFacts {
                 *g = (Some(teams.index(team)), Some(departments.index(dept)));
             }
         }
+        self.combine_folded(cat, &group_of, &departments, &teams, &mut out);
         let np = self.np as u32;
-        for t in &self.tables {
-            let gs = t.df.column(GROUP)?.u32()?;
-            let aggs: Vec<Expr> = t.metrics.iter().map(|&i| agg_expr(cat, i)).collect();
-            for level in Level::ALL {
-                let names = match level {
-                    Level::Company => &[][..],
-                    Level::Department => &departments.names[..],
-                    Level::Team => &teams.names[..],
-                };
-                // Each row's group at this level and its period; none when the row's entity has
-                // no scorecard row in the period.
-                let keys: UInt32Chunked = gs
-                    .iter()
-                    .map(|g| {
-                        let g = g?;
-                        let k = g % np;
-                        match level {
-                            Level::Company => Some(k),
-                            Level::Department => Some(group_of.get(g as usize)?.1? * np + k),
-                            Level::Team => Some(group_of.get(g as usize)?.0? * np + k),
-                        }
-                    })
-                    .collect();
-                let mut df = t.df.clone();
-                df.with_column(keys.with_name(KEY.into()).into_column())?;
-                let g = df
-                    .lazy()
-                    .filter(col(KEY).is_not_null())
-                    .group_by([col(KEY)])
-                    .agg(aggs.clone())
-                    .collect()?;
-                // Each result row's group and period.
-                let at: Vec<Option<(String, usize)>> = g
-                    .column(KEY)?
-                    .u32()?
-                    .iter()
-                    .map(|key| {
-                        let key = key?;
-                        let name = match level {
-                            Level::Company => "company",
-                            _ => names.get((key / np) as usize)?,
-                        };
-                        Some((name.to_string(), (key % np) as usize))
-                    })
-                    .collect();
-                for &i in &t.metrics {
-                    for (place, v) in at.iter().zip(values_of(&g, cat, i)?) {
-                        let Some((key, k)) = place else { continue };
-                        let entry = out
-                            .entry((level.name(), key.clone(), *k))
-                            .or_insert_with(|| empty_values(cat));
-                        entry[i] = v;
-                    }
+        let jobs: Vec<(&TableRows, Level)> = self
+            .tables
+            .iter()
+            .flat_map(|t| Level::ALL.map(|level| (t, level)))
+            .collect();
+        let done = in_parallel(&jobs, |&(t, level)| {
+            let (names, groups) = match level {
+                Level::Company => (&["company"][..], 1),
+                Level::Department => (&departments.names[..], departments.names.len()),
+                Level::Team => (&teams.names[..], teams.names.len()),
+            };
+            // Each row's group at this level and its period; none when the row's entity has no
+            // scorecard row in the period.
+            let key = |r: usize| {
+                let g = t.keys[r];
+                let k = g % np;
+                match level {
+                    Level::Company => Some(k),
+                    Level::Department => Some(group_of.get(g as usize)?.1? * np + k),
+                    Level::Team => Some(group_of.get(g as usize)?.0? * np + k),
+                }
+            };
+            let grouping = Grouping::new(t.keys.len(), key, groups * self.np);
+            let values: Vec<(usize, Vec<Val>)> = t
+                .values
+                .iter()
+                .filter_map(|(i, v)| {
+                    let (m, a) = (&cat.custom[*i], cat.custom[*i].aggregate()?);
+                    Some((*i, grouping.aggregate(a.agg, a.q, m.kind, v)))
+                })
+                .collect();
+            (level, names, grouping, values)
+        });
+        for (level, names, grouping, values) in done {
+            for g in (0..grouping.groups()).filter(|&g| grouping.has_rows(g)) {
+                let (name, k) = (names[g / self.np], g % self.np);
+                let entry = out
+                    .entry((level.name(), name.to_string(), k))
+                    .or_insert_with(|| empty_values(cat));
+                for (i, v) in &values {
+                    entry[*i] = v[g];
                 }
             }
         }
         Ok(out)
+    }
+
+    /// The folded aggregates of every group and period: the combination of the values of the
+    /// group's members (every entity, for the company). `group_of` is each (entity, period)'s
+    /// (team, department).
+    fn combine_folded(
+        &self,
+        cat: &Catalogue,
+        group_of: &[(Option<u32>, Option<u32>)],
+        departments: &Names,
+        teams: &Names,
+        out: &mut GroupValues,
+    ) {
+        let folded: Vec<(usize, crate::catalogue::Agg)> = (0..self.n)
+            .filter(|&i| is_folded(cat, i))
+            .filter_map(|i| Some((i, cat.custom[i].aggregate()?.agg)))
+            .collect();
+        if folded.is_empty() {
+            return;
+        }
+        let (n, np) = (self.n, self.np);
+        for level in Level::ALL {
+            let names = match level {
+                Level::Company => &["company"][..],
+                Level::Department => &departments.names[..],
+                Level::Team => &teams.names[..],
+            };
+            let mut acc: Vec<Option<Vec<Val>>> = vec![None; names.len() * np];
+            for (slot, groups) in group_of.iter().enumerate() {
+                let group = match level {
+                    Level::Company => Some(0),
+                    Level::Department => groups.1,
+                    Level::Team => groups.0,
+                };
+                let Some(group) = group else { continue };
+                let k = slot % np;
+                let a = acc[group as usize * np + k].get_or_insert_with(|| empty_values(cat));
+                for &(i, agg) in &folded {
+                    a[i] = fold::combine(agg, a[i], self.values[slot * n + i]);
+                }
+            }
+            for (at, values) in acc.into_iter().enumerate() {
+                if let Some(values) = values {
+                    let key = (level.name(), names[at / np].to_string(), at % np);
+                    out.insert(key, values);
+                }
+            }
+        }
     }
 }

@@ -2,12 +2,17 @@
 //!
 //! A table's rows (dated in the window, credited) are built once, with a value column per
 //! aggregate over it that is null where the aggregate's filter (its SQL text, run by Polars) does
-//! not hold; one grouping by entity and period serves all of them. The rows are kept, so that a
-//! rollup aggregates the union of its members' rows rather than combining their values
-//! ([`groups`]). Derived metrics are evaluated on each row's values ([`derived`]), entity by
+//! not hold. Counts and sums, minima and maxima of money are folded into each entity and period
+//! in exact integers ([`fold`]), and a rollup group's value combines its members'. The other
+//! aggregates (means, medians, quantiles, distinct counts, sums of numbers) are computed per
+//! group from the rows in group order ([`grouped`]); their rows are kept, so that a rollup
+//! aggregates the union of its members' rows rather than combining their values ([`groups`]).
+//! The tables are worked on in parallel. Derived metrics are evaluated on each row's values ([`derived`]), entity by
 //! entity and group by group, with `lag` reading the previous period.
 
 pub mod derived;
+mod fold;
+mod grouped;
 mod groups;
 pub mod rows;
 
@@ -27,14 +32,14 @@ fn value_name(i: usize) -> String {
     format!("__v{i}")
 }
 
-/// A table's rows dated in the window (their entity and period as one key, [`GROUP`]), with a
-/// value column per custom aggregate over the table ([`value_name`]): its value where the row
-/// passes its filter, else null.
+/// The rows of a table with grouped (not folded) custom aggregates, kept for the rollups: each
+/// row's entity and period as one key (entity × periods + period), and each grouped aggregate's
+/// value on each row (none where the row does not pass its filter).
 #[derive(Debug)]
 struct TableRows {
-    df: DataFrame,
-    /// The custom aggregates over the table, by index in the catalogue's list.
-    metrics: Vec<usize>,
+    keys: Vec<u32>,
+    /// By index in the catalogue's list of custom metrics.
+    values: Vec<(usize, grouped::Values)>,
 }
 
 /// Custom metric values of every entity and period of the window.
@@ -84,49 +89,10 @@ fn empty(a: &Aggregate, kind: Kind) -> Val {
     }
 }
 
-/// The Polars aggregation of custom aggregate `i` over its value column, which is null where a
-/// row does not pass its filter: every aggregation skips nulls, and a sum or count of none is 0.
-fn agg_expr(cat: &Catalogue, i: usize) -> Expr {
-    let name = value_name(i);
-    let v = col(name.as_str());
-    let Some(a) = cat.custom[i].aggregate() else {
-        return lit(NULL).alias(name);
-    };
-    let e = match a.agg {
-        Agg::Sum => v.sum(),
-        Agg::Count => v.count(),
-        Agg::CountDistinct => v.drop_nulls().n_unique(),
-        Agg::Mean => v.mean(),
-        Agg::Min => v.min(),
-        Agg::Max => v.max(),
-        Agg::Median | Agg::Quantile => v.quantile(lit(a.q.unwrap_or(0.5)), QuantileMethod::Linear),
-    };
-    e.alias(name)
-}
-
-/// Custom metric `i`'s column of an aggregation, as values of its kind.
-fn values_of(df: &DataFrame, cat: &Catalogue, i: usize) -> PolarsResult<Vec<Val>> {
-    let v = df.column(&value_name(i))?;
-    Ok(match cat.custom[i].kind {
-        Kind::Count => v
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|x| Val::Count(x.unwrap_or(0)))
-            .collect(),
-        Kind::Money => v
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|x| x.map_or(Val::Null, Val::Money))
-            .collect(),
-        Kind::Float => v
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(Val::Float)
-            .collect(),
-    })
+/// Whether custom metric `i` is an aggregate folded in integers ([`fold`]) rather than grouped.
+fn is_folded(cat: &Catalogue, i: usize) -> bool {
+    let m = &cat.custom[i];
+    m.aggregate().is_some_and(|a| fold::folds(a, m.kind))
 }
 
 /// The columns the rows of `table` need: every column its aggregates read, and of those, the
@@ -205,44 +171,118 @@ pub fn compute(
     if n == 0 {
         return Ok(cf);
     }
-    let defaults = empty_values(cat);
-    cf.values = (0..f.entities * np)
-        .flat_map(|_| defaults.iter().copied())
+    let slots = f.entities * np;
+    let mut jobs: Vec<(CustomTable, Vec<usize>)> = CustomTable::ALL
+        .into_iter()
+        .map(|table| {
+            let metrics = (0..n)
+                .filter(|&i| cat.custom[i].aggregate().is_some_and(|a| a.table == table))
+                .collect();
+            (table, metrics)
+        })
+        .filter(|(_, metrics): &(CustomTable, Vec<usize>)| !metrics.is_empty())
         .collect();
-    for table in CustomTable::ALL {
-        let metrics: Vec<usize> = (0..n)
-            .filter(|&i| cat.custom[i].aggregate().is_some_and(|a| a.table == table))
-            .collect();
-        if metrics.is_empty() {
-            continue;
-        }
-        let (columns, filtered) = columns_needed(cat, table);
-        let rows = rows::rows(src, table, &columns, &filtered)?;
-        let mut keep = vec![col(GROUP)];
-        for &i in &metrics {
-            keep.push(masked_value(cat, i, table)?);
-        }
-        let df = rows.lazy().select(keep).collect()?;
-        let aggs: Vec<Expr> = metrics.iter().map(|&i| agg_expr(cat, i)).collect();
-        let per = df
-            .clone()
-            .lazy()
-            .group_by([col(GROUP)])
-            .agg(aggs)
-            .collect()?;
-        let gs = per.column(GROUP)?.u32()?;
-        for &i in &metrics {
-            for (g, v) in gs.iter().zip(values_of(&per, cat, i)?) {
-                if let Some(g) = g {
-                    // The group key is entity × periods + period: the values' own layout.
-                    cf.values[g as usize * n + i] = v;
-                }
+    // The balances (a row per open invoice and period end) are the most rows: started first.
+    jobs.sort_by_key(|(table, _)| *table != CustomTable::Balances);
+    let done = in_parallel(&jobs, |(table, metrics)| {
+        table_facts(cat, src, *table, metrics, slots)
+    });
+    let defaults = empty_values(cat);
+    cf.values = (0..slots).flat_map(|_| defaults.iter().copied()).collect();
+    for table in done {
+        let (columns, rows) = table?;
+        for (i, column) in columns {
+            for (slot, v) in column.into_iter().enumerate() {
+                cf.values[slot * n + i] = v;
             }
         }
-        cf.tables.push(TableRows { df, metrics });
+        cf.tables.extend(rows);
     }
     evaluate_derived(cat, f, &mut cf, has_row);
     Ok(cf)
+}
+
+/// `work` done on every job, the jobs shared out in order among as many threads as the machine
+/// runs at once; the results in the jobs' order.
+fn in_parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(jobs.len());
+    if threads <= 1 {
+        return jobs.iter().map(work).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(j) else { break };
+                        out.push((j, work(job)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(j, _)| *j);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One value per slot (entity × periods + period) of each custom aggregate in `metrics`, all
+/// over `table`; and the table's rows when an aggregate is grouped, for the rollups.
+type TableFacts = (Vec<(usize, Vec<Val>)>, Option<TableRows>);
+
+/// The custom aggregates `metrics` over `table`: its rows are built once, each aggregate's
+/// value column is masked by its filter, then the folded aggregates are folded and the others
+/// grouped by entity and period in one grouping.
+fn table_facts(
+    cat: &Catalogue,
+    src: &Source,
+    table: CustomTable,
+    metrics: &[usize],
+    slots: usize,
+) -> PolarsResult<TableFacts> {
+    let (columns, filtered) = columns_needed(cat, table);
+    let rows = rows::rows(src, table, &columns, &filtered)?;
+    let mut keep = vec![col(GROUP)];
+    for &i in metrics {
+        keep.push(masked_value(cat, i, table)?);
+    }
+    let df = rows.lazy().select(keep).collect()?;
+    let (folded, grouped): (Vec<usize>, Vec<usize>) =
+        metrics.iter().partition(|&&i| is_folded(cat, i));
+    let keys = df.column(GROUP)?.u32()?;
+    let mut out = Vec::with_capacity(metrics.len());
+    for &i in &folded {
+        if let Some(a) = cat.custom[i].aggregate() {
+            let mut column = vec![empty(a, cat.custom[i].kind); slots];
+            fold::fold(a.agg, keys, df.column(&value_name(i))?, &mut column, 1, 0)?;
+            out.push((i, column));
+        }
+    }
+    if grouped.is_empty() {
+        return Ok((out, None));
+    }
+    let keys: Vec<u32> = keys.into_no_null_iter().collect();
+    let by_slot = grouped::Grouping::new(keys.len(), |r| Some(keys[r]), slots);
+    let mut values = Vec::with_capacity(grouped.len());
+    for &i in &grouped {
+        let (m, Some(a)) = (&cat.custom[i], cat.custom[i].aggregate()) else {
+            continue;
+        };
+        let v = grouped::Values::of(a.agg, df.column(&value_name(i))?)?;
+        // The slots are the values' own layout.
+        out.push((i, by_slot.aggregate(a.agg, a.q, m.kind, &v)));
+        values.push((i, v));
+    }
+    Ok((out, Some(TableRows { keys, values })))
 }
 
 /// Evaluates every derived metric for every entity, period by period, so that `lag` reads
@@ -253,41 +293,33 @@ fn evaluate_derived(
     cf: &mut CustomFacts,
     has_row: &dyn Fn(u32, usize) -> bool,
 ) {
-    let order = derived::order(cat);
-    if order.is_empty() {
+    let formulas = derived::formulas(cat);
+    if formulas.is_empty() {
         return;
     }
     let (n, np) = (cf.n, cf.np);
-    for k in 0..np {
-        for e in 0..f.entities as u32 {
+    for e in 0..f.entities as u32 {
+        // The previous period's inputs, kept from the step before.
+        let mut before_ctx = None;
+        for k in 0..np {
             let ctx = f.ctx(e, k);
-            let prev = (k > 0 && has_row(e, k - 1)).then(|| f.ctx(e, k - 1));
-            for &i in &order {
-                let Some(d) = cat.custom[i].derived() else {
-                    continue;
-                };
-                let now = |id: MetricId| -> Option<f64> {
+            let prev = (k > 0 && has_row(e, k - 1)).then_some(before_ctx).flatten();
+            for (i, formula) in &formulas {
+                let read = |c: &registry::Ctx, k: usize, id: MetricId| -> Option<f64> {
                     match cat.get(id) {
-                        Metric::Builtin(b) => registry::value(b, &ctx).as_f64(),
+                        Metric::Builtin(b) => registry::value(b, c).as_f64(),
                         Metric::Custom(_) => {
                             let j = id.index() - crate::catalogue::Builtin::ALL.len();
                             cf.values[(e as usize * np + k) * n + j].as_f64()
                         }
                     }
                 };
-                let before = |id: MetricId| -> Option<f64> {
-                    let p = prev.as_ref()?;
-                    match cat.get(id) {
-                        Metric::Builtin(b) => registry::value(b, p).as_f64(),
-                        Metric::Custom(_) => {
-                            let j = id.index() - crate::catalogue::Builtin::ALL.len();
-                            cf.values[(e as usize * np + k - 1) * n + j].as_f64()
-                        }
-                    }
-                };
-                let v = derived::eval(&d.expr, cat, &now, &before);
+                let now = |id: MetricId| read(&ctx, k, id);
+                let before = |id: MetricId| read(prev.as_ref()?, k - 1, id);
+                let v = formula.eval(&now, &before);
                 cf.values[(e as usize * np + k) * n + i] = Val::Float(v);
             }
+            before_ctx = Some(ctx);
         }
     }
 }

@@ -12,7 +12,7 @@ pub use crate::catalogue::custom::{cents_name, ENTITY, PERIOD};
 pub const GROUP: &str = "__g";
 use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
 use crate::ledger::Swept;
-use crate::metrics::Window;
+use crate::metrics::{Credited, Window};
 use crate::model::{Decision, Interner, Ledger};
 use crate::periods::Day;
 use crate::raw::RawTable;
@@ -27,6 +27,8 @@ pub struct Source<'a> {
     pub window: Window,
     /// The entity index of `UNASSIGNED`.
     pub unassigned: u32,
+    /// The entity each event of the window is credited to.
+    pub credited: &'a Credited,
 }
 
 /// One row of a table: the model index of its fact (invoice, event, application or review) and,
@@ -84,55 +86,66 @@ pub fn rows(
 /// The rows dated in the window, each with its entity and period index.
 fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>, Vec<u32>) {
     let (l, w) = (src.l, src.window);
-    let mut at = Vec::new();
-    let mut es = Vec::new();
-    let mut ks = Vec::new();
-    let mut push = |idx: usize, d: Day, e: u32, balance: i64| {
+    let mut p = Placed::default();
+    let mut push = |idx: usize, d: Day, e: u32| {
         if let Some(k) = w.index_of_day(d) {
-            at.push(RowAt {
-                idx: idx as u32,
-                balance,
-                pe: d,
-            });
-            es.push(e);
-            ks.push(k as u32);
+            p.push(idx, e, k, 0, d);
         }
-    };
-    let assignee = |i: u32, d: Day| {
-        l.assignee(l.invoices.client[i as usize], d)
-            .unwrap_or(src.unassigned)
     };
     match table {
         CustomTable::Invoices => {
             for i in 0..l.invoices.face.len() {
-                push(i, l.invoices.purchase[i], l.invoices.originator[i], 0);
+                push(i, l.invoices.purchase[i], l.invoices.originator[i]);
             }
         }
         CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees => {
             let ev = events(l, table);
-            for j in 0..ev.len() {
-                push(j, ev.date[j], assignee(ev.invoice[j], ev.date[j]), 0);
+            let credited = match table {
+                CustomTable::WriteOffs => &src.credited.write_offs,
+                CustomTable::Fees => &src.credited.fees,
+                _ => &src.credited.collections,
+            };
+            for (j, &e) in credited.iter().enumerate() {
+                if e != Credited::OUTSIDE {
+                    push(j, ev.date[j], e);
+                }
             }
         }
         CustomTable::Applications => {
             let a = &l.applications;
             for j in 0..a.len() {
-                push(j, a.received_day[j], a.employee[j], 0);
+                push(j, a.received_day[j], a.employee[j]);
             }
         }
         CustomTable::Reviews => {
             let r = &l.reviews;
             for j in 0..r.employee.len() {
-                push(j, r.day[j], r.employee[j], 0);
+                push(j, r.day[j], r.employee[j]);
             }
         }
-        CustomTable::Balances => {
-            for (i, pe, bal) in open_balances(src) {
-                push(i as usize, pe, assignee(i, pe), bal);
-            }
-        }
+        CustomTable::Balances => open_balances(src, &mut p),
     }
-    (at, es, ks)
+    (p.at, p.es, p.ks)
+}
+
+/// Rows being placed: each row's fact, entity and period index.
+#[derive(Default)]
+struct Placed {
+    at: Vec<RowAt>,
+    es: Vec<u32>,
+    ks: Vec<u32>,
+}
+
+impl Placed {
+    fn push(&mut self, idx: usize, e: u32, k: usize, balance: i64, pe: Day) {
+        self.at.push(RowAt {
+            idx: idx as u32,
+            balance,
+            pe,
+        });
+        self.es.push(e);
+        self.ks.push(k as u32);
+    }
 }
 
 fn events(l: &Ledger, table: CustomTable) -> &crate::model::InvoiceEvents {
@@ -143,14 +156,18 @@ fn events(l: &Ledger, table: CustomTable) -> &crate::model::InvoiceEvents {
     }
 }
 
-/// Every invoice with a balance at a period end of the window: (invoice, period end, balance in
-/// base cents). An invoice has one while its balance in its own currency is above 0 (contract
-/// 3.1's `bal_i(pe) > 0`); the running sum of the sweep's balance changes is that balance
-/// converted, which may round to 0.00 for a tiny balance in a currency worth little.
-fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
-    let w = src.window;
+/// Every invoice with a balance at a period end of the window, credited to its client's account
+/// manager on that day, with the balance in base cents. An invoice has one while its balance in
+/// its own currency is above 0 (contract 3.1's `bal_i(pe) > 0`); the running sum of the sweep's
+/// balance changes is that balance converted, which may round to 0.00 for a tiny balance in a
+/// currency worth little.
+fn open_balances(src: &Source, p: &mut Placed) {
+    let (l, w) = (src.l, src.window);
     let ends: Vec<Day> = w.periods().map(|p| w.cal.end(p)).collect();
-    let mut out = Vec::new();
+    let np = ends.len();
+    // The entity credited at each period end, per client: found once, when first asked.
+    const UNKNOWN: u32 = u32::MAX;
+    let mut credit = vec![UNKNOWN; l.clients.len() * np];
     let deltas = &src.s.deltas;
     let mut j = 0;
     while j < deltas.len() {
@@ -161,23 +178,27 @@ fn open_balances(src: &Source) -> Vec<(u32, Day, i64)> {
         }
         let changes = &deltas[j..end];
         let paid_off = src.s.paid_off[i as usize];
+        let c = l.invoices.client[i as usize];
         // Period ends from the purchase (the first change) until the balance is paid off.
         let first = ends.partition_point(|&pe| pe < changes[0].day);
         let mut bal = 0i64;
-        let mut c = 0;
-        for &pe in &ends[first..] {
+        let mut next = 0;
+        for (k, &pe) in ends.iter().enumerate().skip(first) {
             if pe >= paid_off {
                 break;
             }
-            while c < changes.len() && changes[c].day <= pe {
-                bal += changes[c].amount;
-                c += 1;
+            while next < changes.len() && changes[next].day <= pe {
+                bal += changes[next].amount;
+                next += 1;
             }
-            out.push((i, pe, bal));
+            let e = &mut credit[c as usize * np + k];
+            if *e == UNKNOWN {
+                *e = l.assignee(c, pe).unwrap_or(src.unassigned);
+            }
+            p.push(i as usize, *e, k, bal, pe);
         }
         j = end;
     }
-    out
 }
 
 /// What a column is built for: the rows, the name it is read by, and what it is built from.
@@ -359,15 +380,32 @@ fn raw(
 ) -> PolarsResult<Column> {
     let raw = src.raw.iter().find(|r| r.table == table);
     let idx: Vec<IdxSize> = at.iter().map(|r| row(r.idx as usize) as IdxSize).collect();
-    let taken = match raw.and_then(|r| r.df.column(name).ok()) {
+    let whole = raw.and_then(|r| r.df.column(name).ok());
+    if let Some(col) = whole {
+        // Text to parse, read by more rows than half the table (events reading their invoice's
+        // column, or a window of most of the table): parsed once per raw row, then gathered.
+        let parse = kind != ColKind::Text && typed(col, kind).is_none();
+        if parse && 2 * idx.len() > col.len() {
+            return convert(src, name, kind, Some(col.clone()), col.len())?.take_slice(&idx);
+        }
+    }
+    let taken = match whole {
         Some(col) => Some(col.take_slice(&idx)?),
         None => None,
     };
-    if let (ColKind::Money, Some(c)) = (kind, &taken) {
-        if c.dtype() == &DataType::Int64 {
-            // Money a typed file holds is already exact cents.
-            return Ok(c.clone().with_name(name.into()));
-        }
+    convert(src, name, kind, taken, at.len())
+}
+
+/// A raw column (or none: all null) of `len` rows read as `kind`.
+fn convert(
+    src: &Source,
+    name: &str,
+    kind: ColKind,
+    taken: Option<Column>,
+    len: usize,
+) -> PolarsResult<Column> {
+    if let Some(c) = taken.as_ref().and_then(|c| typed(c, kind)) {
+        return Ok(c?.with_name(name.into()));
     }
     // Text as read is the common case: trimmed in place, never copied cell by cell.
     let owned: Vec<Option<String>>;
@@ -378,7 +416,7 @@ fn raw(
         }
     }
     let cells: Box<dyn Iterator<Item = Option<&str>>> = match taken.as_ref().map(|c| (c, c.str())) {
-        None => Box::new(std::iter::repeat_n(None, at.len())),
+        None => Box::new(std::iter::repeat_n(None, len)),
         Some((_, Ok(ca))) => Box::new(
             ca.iter()
                 .map(|v| v.map(str::trim).filter(|s| !s.is_empty())),
@@ -421,6 +459,20 @@ fn raw(
                     .map(|x| x.0)
             }),
         ),
+    }
+}
+
+/// A gathered column a typed file (Parquet) holds already as `kind` reads it, without going
+/// through its text: money as exact cents, booleans, dates, and numbers from 64-bit floats or
+/// integers (which convert to the same `f64` as their text parses to).
+fn typed(c: &Column, kind: ColKind) -> Option<PolarsResult<Column>> {
+    match (kind, c.dtype()) {
+        (ColKind::Money, DataType::Int64)
+        | (ColKind::Bool, DataType::Boolean)
+        | (ColKind::Date, DataType::Date)
+        | (ColKind::Number, DataType::Float64) => Some(Ok(c.clone())),
+        (ColKind::Number, dtype) if dtype.is_integer() => Some(c.cast(&DataType::Float64)),
+        _ => None,
     }
 }
 
