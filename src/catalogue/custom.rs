@@ -77,9 +77,9 @@ pub enum CustomTable {
 /// The prefix of an invoice's columns seen from the tables of its events.
 pub const INVOICE_PREFIX: &str = "invoice.";
 
-/// The entity (credited) and period-index columns of every rows frame.
-pub const ENTITY: &str = "__e";
-pub const PERIOD: &str = "__k";
+/// The column of every rows frame holding each row's entity (credited) and period index as one
+/// key: entity × periods + period.
+pub const GROUP: &str = "__g";
 
 /// The name of the exact-cents twin of money column `name` in a rows frame.
 pub fn cents_name(name: &str) -> String {
@@ -179,14 +179,11 @@ impl CustomTable {
     }
 
     /// The schema of the rows a filter or aggregate over this table runs on, holding `columns`
-    /// (names as [`CustomTable::columns`] gives them): [`ENTITY`] and [`PERIOD`], then each
+    /// (names as [`CustomTable::columns`] gives them): [`GROUP`], then each
     /// column, a money column after its exact cents ([`cents_name`]). The rows are built to
     /// exactly this schema, and filters are checked against it before any data is read.
     pub fn rows_schema(self, columns: &[String]) -> Schema {
-        let mut fields = vec![
-            Field::new(ENTITY.into(), DataType::UInt32),
-            Field::new(PERIOD.into(), DataType::UInt32),
-        ];
+        let mut fields = vec![Field::new(GROUP.into(), DataType::UInt32)];
         for name in columns {
             let kind = self.column(name).unwrap_or(ColKind::Text);
             if kind == ColKind::Money {

@@ -148,8 +148,7 @@ fn rewritten_filters_give_sql_answers_on_rows() {
     let schema = t.rows_schema(&names);
     // paid 2024-02-25 (19778), due 2023-11-20 (19681): 97 days late.
     let cols = vec![
-        Column::new(crate::catalogue::custom::ENTITY.into(), [0u32, 0]),
-        Column::new(crate::catalogue::custom::PERIOD.into(), [0u32, 0]),
+        Column::new(crate::catalogue::custom::GROUP.into(), [0u32, 0]),
         Column::new("paid_on".into(), [19778i32, 19700])
             .cast(&DataType::Date)
             .unwrap(),

@@ -4,19 +4,20 @@
 //! row order. So every value is the same from run to run and thread count to thread count, which
 //! a grouping that splits a group's rows over threads does not give for a sum of floats.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::catalogue::{Agg, Kind};
 use crate::metrics::registry::Val;
 
+/// A column of numbers in one piece (Arrow's `PrimitiveArray<f64>`).
+type Numbers = <Float64Type as PolarsDataType>::Array;
+
 /// One aggregate's value on each row, `None` where the row's filter does not hold.
 #[derive(Debug)]
 pub enum Values {
     /// Numbers (money as its decimal value, cents / 100), for every aggregate but
-    /// `count_distinct`.
-    Numbers(Vec<Option<f64>>),
+    /// `count_distinct`: the value column itself, in one piece.
+    Numbers(Numbers),
     /// Each value as a key equal for equal values, for `count_distinct`.
     Keys(Vec<Option<u64>>),
 }
@@ -26,11 +27,15 @@ impl Values {
     pub fn of(agg: Agg, c: &Column) -> PolarsResult<Values> {
         if agg != Agg::CountDistinct {
             let f = c.cast(&DataType::Float64)?;
-            return Ok(Values::Numbers(f.f64()?.iter().collect()));
+            let ca = f.f64()?.rechunk();
+            return Ok(Values::Numbers(match ca.chunks().len() {
+                1 => ca.downcast_as_array().clone(),
+                _ => Numbers::from_vec(Vec::new()),
+            }));
         }
         Ok(Values::Keys(match c.dtype() {
             DataType::String => {
-                let mut codes: HashMap<&str, u64> = HashMap::new();
+                let mut codes: PlHashMap<&str, u64> = PlHashMap::default();
                 c.str()?
                     .iter()
                     .map(|v| {
@@ -129,7 +134,7 @@ impl Grouping {
                     }
                     Values::Numbers(v) => {
                         numbers.clear();
-                        numbers.extend(rows.iter().filter_map(|&r| v[r as usize]));
+                        numbers.extend(rows.iter().filter_map(|&r| v.get(r as usize)));
                         let x = of_numbers(agg, q, &mut numbers);
                         match kind {
                             Kind::Count => Val::Count(x.map_or(0, |x| x as i64)),
@@ -143,7 +148,7 @@ impl Grouping {
     }
 }
 
-/// Aggregate `agg` of one group's numbers, in row order; sorts them for a quantile. A sum of none
+/// Aggregate `agg` of one group's numbers, in row order; reorders them for a quantile. A sum of none
 /// is 0; the rest of none are null.
 fn of_numbers(agg: Agg, q: Option<f64>, x: &mut [f64]) -> Option<f64> {
     match agg {
@@ -153,24 +158,24 @@ fn of_numbers(agg: Agg, q: Option<f64>, x: &mut [f64]) -> Option<f64> {
         Agg::Mean => Some(x.iter().sum::<f64>() / x.len() as f64),
         Agg::Min => x.iter().copied().reduce(f64::min),
         Agg::Max => x.iter().copied().reduce(f64::max),
-        Agg::Median | Agg::Quantile => {
-            x.sort_unstable_by(f64::total_cmp);
-            Some(quantile(x, q.unwrap_or(0.5)))
-        }
+        Agg::Median | Agg::Quantile => Some(quantile(x, q.unwrap_or(0.5))),
     }
 }
 
-/// Quantile `q` of sorted, non-empty `x` with linear interpolation between the two nearest
-/// ranks: Polars' `QuantileMethod::Linear`, step for step.
-fn quantile(x: &[f64], q: f64) -> f64 {
+/// Quantile `q` of non-empty `x` with linear interpolation between the two nearest ranks:
+/// Polars' `QuantileMethod::Linear`, step for step (the lower rank found by selection, the upper
+/// as the least of the values above it), so the same value as sorting gives. Reorders `x`.
+fn quantile(x: &mut [f64], q: f64) -> f64 {
     let float_idx = (x.len() as f64 - 1.0) * q;
     let idx = (float_idx as usize).min(x.len() - 1);
     let top = float_idx.ceil() as usize;
-    let lower = x[idx];
-    if idx == top || idx + 1 >= x.len() {
+    let (_, &mut lower, above) = x.select_nth_unstable_by(idx, f64::total_cmp);
+    if idx == top {
         return lower;
     }
-    let upper = x[idx + 1];
+    let Some(upper) = above.iter().copied().min_by(f64::total_cmp) else {
+        return lower;
+    };
     if lower == upper {
         lower
     } else {
@@ -183,7 +188,7 @@ mod tests {
     use super::*;
 
     fn numbers(v: &[Option<f64>]) -> Values {
-        Values::Numbers(v.to_vec())
+        Values::Numbers(super::Numbers::from(v.to_vec()))
     }
 
     fn grouping(keys: &[Option<u32>], groups: usize) -> Grouping {
@@ -236,5 +241,27 @@ mod tests {
             g.aggregate(Agg::CountDistinct, None, Kind::Count, &v)[0],
             Val::Count(2)
         );
+    }
+
+    proptest::proptest! {
+        /// A quantile by selection is the quantile of the sorted values (Polars' linear rule).
+        #[test]
+        fn a_quantile_by_selection_is_the_quantile_of_the_sorted_values(
+            x in proptest::collection::vec(-1.0e6f64..1.0e6, 1..40),
+            q in 0.0f64..=1.0,
+        ) {
+            let mut sorted = x.clone();
+            sorted.sort_by(f64::total_cmp);
+            let float_idx = (sorted.len() as f64 - 1.0) * q;
+            let lo = float_idx as usize;
+            let hi = (float_idx.ceil() as usize).min(sorted.len() - 1);
+            let want = if sorted[lo] == sorted[hi] {
+                sorted[lo]
+            } else {
+                (float_idx - lo as f64) * (sorted[hi] - sorted[lo]) + sorted[lo]
+            };
+            let mut y = x.clone();
+            proptest::prop_assert_eq!(quantile(&mut y, q), want);
+        }
     }
 }

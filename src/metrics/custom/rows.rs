@@ -1,15 +1,12 @@
 //! The rows a custom aggregate runs over (contract 3.1's table): per table, the rows dated in the
-//! window with the entity credited (`__e`) and the period index (`__k`), and the columns the
+//! window with the entity credited and the period index as one key ([`GROUP`]), and the columns the
 //! metrics read, typed as [`CustomTable::rows_schema`] says: money in base currency exactly as
 //! section 2 converts it, dates and text as read, timestamps as the wall-clock time in the
 //! pipeline's timezone.
 
 use polars::prelude::*;
 
-pub use crate::catalogue::custom::{cents_name, ENTITY, PERIOD};
-
-/// Each row's entity and period as one key (entity × periods + period), to group by.
-pub const GROUP: &str = "__g";
+pub use crate::catalogue::custom::{cents_name, GROUP};
 use crate::catalogue::custom::{ColKind, CustomTable, INVOICE_PREFIX};
 use crate::ledger::Swept;
 use crate::metrics::{Credited, Window};
@@ -41,7 +38,7 @@ struct RowAt {
 }
 
 /// The rows of `table` dated in the window with `columns` (names as a filter or metric reads
-/// them), plus [`ENTITY`], [`PERIOD`] and their group key [`GROUP`], each column typed as
+/// them), plus each row's entity and period as one key ([`GROUP`]), each column typed as
 /// `table.rows_schema(columns)` says. A money column's exact cents ([`cents_name`]) are always
 /// there; its decimal value only when a filter reads it (`filtered`).
 pub fn rows(
@@ -51,14 +48,8 @@ pub fn rows(
     filtered: &[String],
 ) -> PolarsResult<DataFrame> {
     let schema = table.rows_schema(columns);
-    let (at, e, k) = placed(src, table);
-    let np = src.window.len() as u32;
-    let g: Vec<u32> = e.iter().zip(&k).map(|(e, k)| e * np + k).collect();
-    let mut cols = vec![
-        Column::new(ENTITY.into(), e),
-        Column::new(PERIOD.into(), k),
-        Column::new(GROUP.into(), g),
-    ];
+    let (at, g) = placed(src, table);
+    let mut cols = vec![Column::new(GROUP.into(), g)];
     for name in columns {
         let kind = table.column(name).unwrap_or(ColKind::Text);
         let c = column(src, table, name, kind, &at)?;
@@ -83,10 +74,25 @@ pub fn rows(
     DataFrame::new(at.len(), cols)
 }
 
-/// The rows dated in the window, each with its entity and period index.
-fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>, Vec<u32>) {
+/// The rows dated in the window, each with its entity and period as one key ([`GROUP`]).
+fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>) {
     let (l, w) = (src.l, src.window);
-    let mut p = Placed::default();
+    let mut p = Placed {
+        periods: w.len() as u32,
+        ..Placed::default()
+    };
+    let facts = match table {
+        CustomTable::Invoices => l.invoices.face.len(),
+        CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees => {
+            events(l, table).len()
+        }
+        CustomTable::Applications => l.applications.len(),
+        CustomTable::Reviews => l.reviews.employee.len(),
+        CustomTable::Balances => 0,
+    };
+    // At most a row per fact (most are in the window): grown once, not by doubling.
+    p.at.reserve(facts);
+    p.keys.reserve(facts);
     let mut push = |idx: usize, d: Day, e: u32| {
         if let Some(k) = w.index_of_day(d) {
             p.push(idx, e, k, 0, d);
@@ -125,15 +131,15 @@ fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>, Vec<u32>) 
         }
         CustomTable::Balances => open_balances(src, &mut p),
     }
-    (p.at, p.es, p.ks)
+    (p.at, p.keys)
 }
 
-/// Rows being placed: each row's fact, entity and period index.
+/// Rows being placed: each row's fact, and its entity and period as one key.
 #[derive(Default)]
 struct Placed {
+    periods: u32,
     at: Vec<RowAt>,
-    es: Vec<u32>,
-    ks: Vec<u32>,
+    keys: Vec<u32>,
 }
 
 impl Placed {
@@ -143,8 +149,7 @@ impl Placed {
             balance,
             pe,
         });
-        self.es.push(e);
-        self.ks.push(k as u32);
+        self.keys.push(e * self.periods + k as u32);
     }
 }
 
