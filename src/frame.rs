@@ -62,28 +62,12 @@ pub fn empty_frame(t: OutputTable, metrics: &[ColumnDef]) -> PolarsResult<DataFr
 
 /// Money cents as a Decimal(38, 2) column.
 pub fn money_column(name: &str, cents: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
-    decimal_column(name, cents, ColumnType::MONEY)
+    ColumnType::MONEY.decimals(name, cents)
 }
 
 /// Multipliers in ten-thousandths as a Decimal(38, 4) column.
 pub fn multiplier_column(name: &str, m: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
-    decimal_column(name, m, ColumnType::MULTIPLIER)
-}
-
-/// Integers `v` read as decimals of type `ty` (`ty`'s scale places): exact.
-fn decimal_column(
-    name: &str,
-    v: impl Iterator<Item = Option<i64>>,
-    ty: ColumnType,
-) -> PolarsResult<Column> {
-    let DataType::Decimal(precision, scale) = ty.dtype() else {
-        polars_bail!(InvalidOperation: "{} is not a decimal type", ty.name());
-    };
-    let ca: Int128Chunked = v.map(|v| v.map(i128::from)).collect();
-    Ok(ca
-        .with_name(name.into())
-        .into_decimal(precision, scale)?
-        .into_column())
+    ColumnType::MULTIPLIER.decimals(name, m)
 }
 
 /// A Date column of `n` copies of day `d`.

@@ -6,7 +6,7 @@
 //! The metric columns of `scorecards` and `rollups` are not fixed here: a table says where they
 //! go, and the metrics of a run are given to [`OutputTable::columns`].
 
-use polars::prelude::DataType;
+use polars::prelude::{polars_bail, Column, DataType, Int128Chunked, IntoColumn, PolarsResult};
 
 mod columns;
 
@@ -48,6 +48,22 @@ impl ColumnType {
     pub const MONEY: ColumnType = ColumnType::Decimal(38, 2);
     /// A multiplier in ten-thousandths exactly.
     pub const MULTIPLIER: ColumnType = ColumnType::Decimal(38, 4);
+
+    /// Integers `v` read as decimals of this type (its scale places: cents for money), exactly.
+    pub fn decimals(
+        self,
+        name: &str,
+        v: impl Iterator<Item = Option<i64>>,
+    ) -> PolarsResult<Column> {
+        let DataType::Decimal(precision, scale) = self.dtype() else {
+            polars_bail!(InvalidOperation: "{} is not a decimal type", self.name());
+        };
+        let ca: Int128Chunked = v.map(|v| v.map(i128::from)).collect();
+        Ok(ca
+            .with_name(name.into())
+            .into_decimal(precision, scale)?
+            .into_column())
+    }
 
     /// The type as the README names it: `String`, `Decimal(38, 2)`, ...
     pub fn name(self) -> String {

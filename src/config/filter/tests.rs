@@ -153,7 +153,9 @@ fn rewritten_filters_give_sql_answers_on_rows() {
             .cast(&DataType::Date)
             .unwrap(),
         Column::new("__cents.amount".into(), [213704i64, 100000]),
-        crate::frame::money_column("amount", [Some(213704i64), Some(100000)].into_iter()).unwrap(),
+        crate::outputs::ColumnType::MONEY
+            .decimals("amount", [Some(213704i64), Some(100000)].into_iter())
+            .unwrap(),
         Column::new("invoice.due_date".into(), [19681i32, 19681])
             .cast(&DataType::Date)
             .unwrap(),

@@ -509,7 +509,7 @@ fn cents(name: &str, cents: Vec<i64>) -> Column {
 
 /// Money in base cents as the value a filter reads: Decimal(38, 2), exact.
 pub fn money(name: &str, cents: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
-    crate::frame::money_column(name, cents)
+    crate::outputs::ColumnType::MONEY.decimals(name, cents)
 }
 
 fn days(name: &str, d: impl Iterator<Item = Option<Day>>) -> PolarsResult<Column> {
