@@ -143,7 +143,10 @@ def main():
         pipeline = os.path.join(data, "pipeline.yaml")
         noplans = os.path.join(data, "pipeline-noplans.yaml")
         custom10 = os.path.join(data, "pipeline-custom10.yaml")
+        plans = os.path.join(data, "pipeline-plans.yaml")
+        plans10 = os.path.join(data, "pipeline-plans-custom10.yaml")
         fs, ref, scan, single, unscored, before, custom = [], [], [], [], [], [], []
+        planned, planned10 = [], []
         for _ in range(a.repeat):
             if a.before:
                 shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
@@ -152,6 +155,10 @@ def main():
             unscored.append(timed([BIN, "run", noplans])[:2])
             shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
             custom.append(timed([BIN, "run", custom10])[:2])
+            shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
+            planned.append(timed([BIN, "run", plans])[:2])
+            shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
+            planned10.append(timed([BIN, "run", plans10])[:2])
             shutil.rmtree(os.path.join(data, "out"), ignore_errors=True)
             fs.append(timed([BIN, "run", pipeline])[:2])
             last_phases = phases(data)
@@ -171,7 +178,7 @@ def main():
                                ref_rss=max(x[1] for x in ref), scan=med(scan, 0), single=med(single, 0),
                                agree=" / ".join(check.stdout.strip().splitlines()) if check.stdout else check.stderr,
                                unscored=med(unscored, 0), before=med(before, 0) if before else None,
-                               custom=med(custom, 0),
+                               custom=med(custom, 0), planned=med(planned, 0), planned10=med(planned10, 0),
                                phases=last_phases)
     print("| preset | input rows | factorscore s | DuckDB SQL s | ratio | factorscore peak RSS MiB | DuckDB peak RSS MiB | rows/s (factorscore) | scan-only s | backfill / scan | single period s | single / backfill |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -191,10 +198,11 @@ def main():
         vs_before = "" if b is None else f"{(r['fs'] / b - 1) * 100:+.1f} %"
         print(f"| {p} | {before} | {r['unscored']:.2f} | {r['fs']:.2f} | "
               f"{(r['fs'] / r['unscored'] - 1) * 100:+.1f} % | {vs_before} |")
-    print("\n| preset | no plans s | no plans, ten custom metrics s | cost of ten custom metrics |")
-    print("|---|---|---|---|")
+    print("\n| preset | no plans s | no plans, ten custom metrics s | cost | plans s | plans, ten custom metrics s | cost |")
+    print("|---|---|---|---|---|---|---|")
     for p, r in results.items():
-        print(f"| {p} | {r['unscored']:.2f} | {r['custom']:.2f} | {(r['custom'] / r['unscored'] - 1) * 100:+.1f} % |")
+        print(f"| {p} | {r['unscored']:.2f} | {r['custom']:.2f} | {(r['custom'] / r['unscored'] - 1) * 100:+.1f} % | "
+              f"{r['planned']:.2f} | {r['planned10']:.2f} | {(r['planned10'] / r['planned'] - 1) * 100:+.1f} % |")
     for p, r in results.items():
         print(f"\n{p} phases of the last run with plans (ms): {r['phases']}")
 
