@@ -186,8 +186,7 @@ pub(super) fn score_window_timed<'l>(
     let cards = crate::cards::cards(&loaded.ledger, &scored_window);
     let custom_groups = facts
         .custom
-        .group_aggregates(&plan.catalogue, &crate::rollups::members(&cards))
-        .map_err(Error::polars("computing the custom metrics of the rollups"))?;
+        .group_aggregates(&plan.catalogue, &crate::rollups::members(&cards));
     let scoring = score_plans(
         &plan.plans,
         &plan.catalogue,

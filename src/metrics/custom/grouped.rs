@@ -148,8 +148,8 @@ impl Grouping {
     }
 }
 
-/// Aggregate `agg` of one group's numbers, in row order; reorders them for a quantile. A sum of none
-/// is 0; the rest of none are null.
+/// Aggregate `agg` of one group's numbers, in row order; reorders them for a quantile. A sum of
+/// none is 0; the rest of none are null.
 fn of_numbers(agg: Agg, q: Option<f64>, x: &mut [f64]) -> Option<f64> {
     match agg {
         Agg::Sum => Some(x.iter().sum()),

@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::*;
-
 use super::grouped::Grouping;
 use super::{empty_values, fold, in_parallel, is_folded, CustomFacts, TableRows};
 use crate::catalogue::Catalogue;
@@ -59,10 +57,10 @@ impl CustomFacts {
         &self,
         cat: &Catalogue,
         members: &[(u32, u32, &str, &str)],
-    ) -> PolarsResult<GroupValues> {
+    ) -> GroupValues {
         let mut out: GroupValues = HashMap::new();
         if self.n == 0 {
-            return Ok(out);
+            return out;
         }
         // Each scorecard row's team and department, by (entity, period) in a dense table.
         let mut teams = Names::default();
@@ -121,7 +119,7 @@ impl CustomFacts {
                 }
             }
         }
-        Ok(out)
+        out
     }
 
     /// The folded aggregates of every group and period: the combination of the values of the

@@ -7,8 +7,8 @@
 //! aggregates (means, medians, quantiles, distinct counts, sums of numbers) are computed per
 //! group from the rows in group order ([`grouped`]); their rows are kept, so that a rollup
 //! aggregates the union of its members' rows rather than combining their values ([`groups`]).
-//! The tables are worked on in parallel. Derived metrics are evaluated on each row's values ([`derived`]), entity by
-//! entity and group by group, with `lag` reading the previous period.
+//! The tables are worked on in parallel. Derived metrics are evaluated on each row's values
+//! ([`derived`]), entity by entity and group by group, with `lag` reading the previous period.
 
 pub mod derived;
 mod fold;

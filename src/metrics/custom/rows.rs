@@ -1,7 +1,7 @@
 //! The rows a custom aggregate runs over (contract 3.1's table): per table, the rows dated in the
-//! window with the entity credited and the period index as one key ([`GROUP`]), and the columns the
-//! metrics read, typed as [`CustomTable::rows_schema`] says: money in base currency exactly as
-//! section 2 converts it, dates and text as read, timestamps as the wall-clock time in the
+//! window with the entity credited and the period index as one key ([`GROUP`]), and the columns
+//! the metrics read, typed as [`CustomTable::rows_schema`] says: money in base currency exactly
+//! as section 2 converts it, dates and text as read, timestamps as the wall-clock time in the
 //! pipeline's timezone.
 
 use polars::prelude::*;
