@@ -145,11 +145,16 @@ impl<'c> Inputs<'_, 'c> {
             .any(|m| m.derived().is_some_and(|d| !d.lags.is_empty()))
     }
 
+    /// What `lag` reads in the `k`-th period, `depth` periods back at most: every metric of each
+    /// group of the period before; none when no derived metric lags or nothing is left to read.
+    fn previous(&self, memo: &mut Memo<'c>, k: usize, depth: usize) -> Option<Base<'c>> {
+        (self.lag_used() && depth > 0 && k > 0).then(|| self.full(memo, k - 1, depth - 1))
+    }
+
     /// Every metric of each group of the `k`-th period, derived ones included, with `lag`
     /// reading back at most `depth` periods.
     fn full(&self, memo: &mut Memo<'c>, k: usize, depth: usize) -> Base<'c> {
-        let prev =
-            (self.lag_used() && depth > 0 && k > 0).then(|| self.full(memo, k - 1, depth - 1));
+        let prev = self.previous(memo, k, depth);
         let base = memo.base.entry(k).or_insert_with(|| {
             let rows = groups(self.f, k, &self.cards[k], None);
             let vals = base_values(self.cat, self.f, k, &rows, self.custom_groups);
@@ -196,8 +201,7 @@ pub fn frame<'c>(
             .zip(vals.clone())
             .collect(),
     );
-    let prev =
-        (inputs.lag_used() && depth > 0 && k > 0).then(|| inputs.full(memo, k - 1, depth - 1));
+    let prev = inputs.previous(memo, k, depth);
     let formulas = derived::formulas(cat);
     for (r, v) in groups.iter().zip(&mut vals) {
         derive(

@@ -24,6 +24,15 @@ enum Level {
 impl Level {
     const ALL: [Level; 3] = [Level::Company, Level::Department, Level::Team];
 
+    /// The names of the groups of this level, by index.
+    fn names<'a>(self, departments: &'a Names, teams: &'a Names) -> &'a [&'a str] {
+        match self {
+            Level::Company => &["company"],
+            Level::Department => &departments.names,
+            Level::Team => &teams.names,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Level::Company => "company",
@@ -81,11 +90,7 @@ impl CustomFacts {
             .flat_map(|t| Level::ALL.map(|level| (t, level)))
             .collect();
         let done = in_parallel(&jobs, |&(t, level)| {
-            let (names, groups) = match level {
-                Level::Company => (&["company"][..], 1),
-                Level::Department => (&departments.names[..], departments.names.len()),
-                Level::Team => (&teams.names[..], teams.names.len()),
-            };
+            let names = level.names(&departments, &teams);
             // Each row's group at this level and its period; none when the row's entity has no
             // scorecard row in the period.
             let key = |r: usize| {
@@ -97,7 +102,7 @@ impl CustomFacts {
                     Level::Team => Some(group_of.get(g as usize)?.0? * np + k),
                 }
             };
-            let grouping = Grouping::new(t.keys.len(), key, groups * self.np);
+            let grouping = Grouping::new(t.keys.len(), key, names.len() * self.np);
             let values: Vec<(usize, Vec<Val>)> = t
                 .values
                 .iter()
@@ -142,11 +147,7 @@ impl CustomFacts {
         }
         let (n, np) = (self.n, self.np);
         for level in Level::ALL {
-            let names = match level {
-                Level::Company => &["company"][..],
-                Level::Department => &departments.names[..],
-                Level::Team => &teams.names[..],
-            };
+            let names = level.names(departments, teams);
             let mut acc: Vec<Option<Vec<Val>>> = vec![None; names.len() * np];
             for (slot, groups) in group_of.iter().enumerate() {
                 let group = match level {
