@@ -187,7 +187,9 @@ pub struct GenerateArgs {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// `sample` (60 employees, 400 clients, 20k invoices, 2024-01..2026-10), `s10` or `s20`.
+    /// `sample` (60 employees, 400 clients, 20k invoices, 2024-01..2026-10), `tiny`, or ten years
+    /// of a company of size `s1`, `s5`, `s10`, `s20` or `s40` (S10: 3000 employees, 10k clients,
+    /// 2M invoices; the others in proportion).
     #[arg(long, default_value = "sample")]
     pub preset: String,
     /// Random seed.

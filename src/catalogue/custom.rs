@@ -179,17 +179,16 @@ impl CustomTable {
     }
 
     /// The schema of the rows a filter or aggregate over this table runs on, holding `columns`
-    /// (names as [`CustomTable::columns`] gives them): [`GROUP`], then each
-    /// column, a money column after its exact cents ([`cents_name`]). The rows are built to
-    /// exactly this schema, and filters are checked against it before any data is read.
+    /// (names as [`CustomTable::columns`] gives them): [`GROUP`], then each column, a money
+    /// column as its exact cents ([`cents_name`]). The rows are built to exactly this schema.
     pub fn rows_schema(self, columns: &[String]) -> Schema {
         let mut fields = vec![Field::new(GROUP.into(), DataType::UInt32)];
         for name in columns {
-            let kind = self.column(name).unwrap_or(ColKind::Text);
-            if kind == ColKind::Money {
-                fields.push(Field::new(cents_name(name).into(), DataType::Int64));
-            }
-            fields.push(Field::new(name.as_str().into(), kind.dtype()));
+            let field = match self.column(name).unwrap_or(ColKind::Text) {
+                ColKind::Money => Field::new(cents_name(name).into(), DataType::Int64),
+                kind => Field::new(name.as_str().into(), kind.dtype()),
+            };
+            fields.push(field);
         }
         Schema::from_iter(fields)
     }
@@ -259,8 +258,8 @@ pub struct Aggregate {
     pub q: Option<f64>,
     /// The filter as written.
     pub filter: Option<String>,
-    /// The filter as Polars reads it: `invoice.<column>` quoted as one column name.
-    pub filter_sql: Option<String>,
+    /// The filter as checked, evaluated on each row.
+    pub cond: Option<super::cond::Node>,
     /// The columns the filter reads.
     pub reads: Vec<String>,
 }

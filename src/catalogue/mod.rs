@@ -7,6 +7,7 @@
 //! checks, `explain`, the manifest and `factorscore metrics` all read the catalogue.
 
 pub mod builtin;
+pub mod cond;
 pub mod custom;
 
 pub use builtin::Builtin;

@@ -160,7 +160,7 @@ fn aggregate(
             },
             filter: d.filter.as_ref().map(|f| f.value.clone()),
             reads: filter.as_ref().map_or_else(Vec::new, |f| f.reads.clone()),
-            filter_sql: filter.map(|f| f.sql),
+            cond: filter.map(|f| f.node),
         }),
     ))
 }

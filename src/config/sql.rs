@@ -1,6 +1,6 @@
-//! The SQL of custom metrics (contract 3.1), parsed by the parser Polars' own SQL uses
-//! (`sqlparser`, generic dialect) and checked before any data is read: here a derived
-//! expression's metrics and functions; a filter in [`super::filter`]. Nothing here evaluates.
+//! The SQL of custom metrics (contract 3.1), parsed by `sqlparser` (generic dialect) and
+//! checked before any data is read: here a derived expression's metrics and functions; a filter
+//! in [`super::filter`]. Nothing here evaluates.
 
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Spanned,

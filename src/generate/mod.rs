@@ -81,32 +81,25 @@ impl GenConfig {
                 applications_per_month: 4.0,
                 ..base
             }),
-            "s10" => Ok(GenConfig {
-                employees: 3000,
-                clients: 10_000,
-                invoices: 2_000_000,
-                first_month: m(2017, 1),
-                last_month: m(2026, 12),
-                applications_per_month: 6.0,
-                max_installments: 5,
-                growth: 0.10,
-                appeals: false,
-                ..base
-            }),
-            "s20" => Ok(GenConfig {
-                employees: 6000,
-                clients: 20_000,
-                invoices: 4_000_000,
-                first_month: m(2017, 1),
-                last_month: m(2026, 12),
-                applications_per_month: 6.0,
-                max_installments: 5,
-                growth: 0.10,
-                appeals: false,
-                ..base
-            }),
+            // The scaling curve's companies (BENCHMARKS.md): ten years, S10 is two million
+            // invoices, and each size scales the staff, clients and invoices together.
+            "s1" | "s5" | "s10" | "s20" | "s40" => {
+                let n: usize = name[1..].parse().unwrap_or(10);
+                Ok(GenConfig {
+                    employees: 300 * n,
+                    clients: 1000 * n,
+                    invoices: 200_000 * n,
+                    first_month: m(2017, 1),
+                    last_month: m(2026, 12),
+                    applications_per_month: 6.0,
+                    max_installments: 5,
+                    growth: 0.10,
+                    appeals: false,
+                    ..base
+                })
+            }
             other => Err(format!(
-                "unknown preset `{other}`: use sample, tiny, s10 or s20"
+                "unknown preset `{other}`: use sample, tiny, s1, s5, s10, s20 or s40"
             )),
         }
     }

@@ -418,11 +418,10 @@ fn parquet_case(change: impl Fn(DataFrame) -> DataFrame) -> tempfile::TempDir {
     dir
 }
 
-fn cast(df: DataFrame, col: &str, to: DataType) -> DataFrame {
-    df.lazy()
-        .with_column(polars::prelude::col(col).strict_cast(to))
-        .collect()
-        .unwrap()
+fn cast(mut df: DataFrame, col: &str, to: DataType) -> DataFrame {
+    let c = df.column(col).unwrap().strict_cast(&to).unwrap();
+    df.with_column(c).unwrap();
+    df
 }
 
 #[test]

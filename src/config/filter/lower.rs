@@ -1,11 +1,11 @@
-//! The rewriting of a filter for Polars, node by node (see the parent module's documentation).
+//! The rewriting of a filter, node by node (see the parent module's documentation).
 
 use sqlparser::ast::{
     BinaryOperator as B, CastKind, DataType, Expr, Ident, TimezoneInfo, TypedString, UnaryOperator,
     Value, ValueWithSpan,
 };
 
-use super::types::{ty, Ty};
+use super::types::{compare_hint, ty, Ty};
 use crate::catalogue::custom::{CustomTable, INVOICE_PREFIX};
 use crate::config::sql::{ident_name, SqlError};
 
@@ -161,15 +161,10 @@ fn compare(left: &mut Expr, right: &mut Expr, table: CustomTable, errors: &mut V
     }
     let (lt, rt) = (ty(left, table), ty(right, table));
     if errors.len() == before && !lt.comparable(rt) {
-        let hint = if lt == Ty::Interval || rt == Ty::Interval {
-            "a timestamp minus a timestamp is an interval: compare it with e.g. INTERVAL '2 days', or compare the timestamps"
-        } else {
-            "compare a date or timestamp with a date or timestamp, e.g. `paid_on >= DATE '2024-02-01'`; `date - date` is a number of days"
-        };
         errors.push(SqlError::at(
             &*left,
             format!("compares {} with {}", lt.name(), rt.name()),
-            Some(hint.into()),
+            Some(compare_hint(lt, rt).into()),
         ));
     }
 }
@@ -201,10 +196,9 @@ fn temporal_text(t: Ty, e: &mut Expr, errors: &mut Vec<SqlError>) {
     }
 }
 
-/// A `DATE` or `TIMESTAMP` literal checked, as Polars is to read it: a date as its day number
-/// cast to a date (Polars warns on every cast of text to a date), a timestamp with its text in
-/// full (`YYYY-MM-DD HH:MM:SS[.f]`, read in the pipeline's timezone). `None` for other literals
-/// and on an error.
+/// A `DATE` or `TIMESTAMP` literal checked: a date as its day number cast to a date, a
+/// timestamp with its text in full (`YYYY-MM-DD HH:MM:SS[.f]`, read in the pipeline's
+/// timezone). `None` for other literals and on an error.
 fn typed_literal(t: &TypedString, errors: &mut Vec<SqlError>) -> Option<Expr> {
     let Value::SingleQuotedString(s) = &t.value.value else {
         return None;
@@ -280,9 +274,8 @@ fn local_timestamp(s: &str) -> Option<String> {
 }
 
 /// `date - date` as the number of days between them, `date ± n` (and `n + date`) as a date, in
-/// the day numbers Polars casts dates to and from; other arithmetic on dates and timestamps is
-/// reported, except a timestamp minus a timestamp and `± INTERVAL '…'`, which Polars reads as SQL
-/// does.
+/// day numbers; other arithmetic on dates and timestamps is reported, except a timestamp minus
+/// a timestamp and `± INTERVAL '…'`, which the tree reads as SQL does.
 fn date_arithmetic(
     left: &Expr,
     op: &B,

@@ -1,48 +1,47 @@
 //! A custom aggregate's `filter` (contract 3.1), before any data is read: its columns checked
-//! against the table's, the whole checked to be a condition, the text rewritten where Polars'
-//! SQL means something else than SQL (as DuckDB runs it) does, and the result tried on empty rows
-//! of the table's rows schema, so that what would fail at run time is reported now, at its
-//! place in the pipeline.
+//! against the table's, the text rewritten where a literal or an operator means something that
+//! depends on its operands' types, then built into a typed tree ([`Node`], evaluated by
+//! `crate::metrics::custom::filter`) whose every operand is checked to fit. What a filter cannot
+//! use or mean is reported now, at its place in the pipeline; nothing fails at run time.
 //!
 //! What is rewritten, knowing each column's kind ([`CustomTable::columns`]):
 //! - names to the lower case SQL reads an unquoted name in, and `invoice.<column>` to one quoted
 //!   column name;
 //! - `date - date` to the whole number of days between them, `date + n` and `date - n` to a date;
 //! - a text literal compared with a date or timestamp to a literal of that type, and a `DATE`
-//!   literal to its day number cast to a date (Polars warns on each cast of text to a date);
+//!   literal to its day number cast to a date;
 //! - `x IN (a, b)` to `(x = a OR x = b)` and `x BETWEEN a AND b` to `(x >= a AND x <= b)`, so
-//!   that every item compares as `=` does (Polars makes IN's items one list of one type).
+//!   that every item compares as `=` does.
 //!
 //! Timestamps are the wall-clock time in the pipeline's timezone
 //! ([`crate::catalogue::custom::ColKind::dtype`]): a `DATE` or `TIMESTAMP` literal compared with
 //! one is that moment there.
 
+mod build;
 mod lower;
 mod types;
 
 use std::ops::ControlFlow;
 
-use polars::prelude::{DataFrame, IntoLazy};
 use sqlparser::ast::{Expr, Ident};
 
 use super::sql::{ident_name, SqlError};
+use crate::catalogue::cond::Node;
 use crate::catalogue::custom::{CustomTable, INVOICE_PREFIX};
-use types::{ty, Ty};
+use types::Ty;
 
 /// What a filter may use, for hints.
 pub const SUBSET: &str = "use comparisons, AND/OR/NOT, IN, BETWEEN, IS [NOT] NULL, LIKE, arithmetic (date - date in days, date + n days) and DATE 'YYYY-MM-DD' or TIMESTAMP 'YYYY-MM-DD HH:MM:SS' literals";
 
-/// A filter as checked: its text for Polars and the columns it reads.
+/// A filter as checked: its typed tree and the columns it reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
-    /// The filter as Polars reads it (see the module's documentation).
-    pub sql: String,
+    pub node: Node,
     pub reads: Vec<String>,
 }
 
-/// Checks a filter over `table`'s columns and rewrites it for Polars: every column exists, the
-/// types fit, the whole is boolean, and Polars evaluates it on the table's (empty) rows.
-/// Returns the filter rewritten, or every problem found.
+/// Checks a filter over `table`'s columns and builds its tree: every column exists, the types
+/// fit, the whole is boolean. Returns the filter built, or every problem found.
 pub fn check_filter(e: &Expr, table: CustomTable) -> Result<Filter, Vec<SqlError>> {
     let mut errors = Vec::new();
     let mut reads: Vec<String> = Vec::new();
@@ -69,66 +68,23 @@ pub fn check_filter(e: &Expr, table: CustomTable) -> Result<Filter, Vec<SqlError
         lower::lower(x, table, &mut errors);
         ControlFlow::<()>::Continue(())
     });
-    if errors.is_empty() {
-        let t = ty(&rewritten, table);
-        if !matches!(t, Ty::Bool | Ty::Unknown | Ty::Null) {
-            errors.push(SqlError::at(
-                e,
-                format!("the filter gives {}, not true or false", t.name()),
-                Some(
-                    "write a condition, e.g. `amount >= 100000 AND invoice.recourse = false`"
-                        .into(),
-                ),
-            ));
-        }
-    }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let sql = rewritten.to_string();
-    reads.sort();
-    reads.dedup();
-    match try_on_empty_rows(&sql, table) {
-        Ok(()) => Ok(Filter { sql, reads }),
-        Err(err) => Err(vec![SqlError::at(e, err, Some(SUBSET.into()))]),
+    let built = build::build(&rewritten, table, &mut errors);
+    match built {
+        Some((node, Ty::Bool | Ty::Null)) if errors.is_empty() => {
+            reads.sort();
+            reads.dedup();
+            Ok(Filter { node, reads })
+        }
+        Some((_, t)) if errors.is_empty() => Err(vec![SqlError::at(
+            e,
+            format!("the filter gives {}, not true or false", t.name()),
+            Some("write a condition, e.g. `amount >= 100000 AND invoice.recourse = false`".into()),
+        )]),
+        _ => Err(errors),
     }
-}
-
-/// Polars' translation of the filter, run on every column of `table` typed exactly as the rows
-/// at run time are ([`CustomTable::rows_schema`]): no rows, and one row of nulls.
-fn try_on_empty_rows(sql: &str, table: CustomTable) -> Result<(), String> {
-    let expr = polars::sql::sql_expr(sql).map_err(|e| {
-        format!(
-            "this filter is not supported: {}",
-            first_line(&e.to_string())
-        )
-    })?;
-    let names: Vec<String> = table.columns().into_iter().map(|c| c.0).collect();
-    let schema = table.rows_schema(&names);
-    [0, 1]
-        .into_iter()
-        .try_for_each(|height| {
-            DataFrame::full_null(&schema, height)
-                .lazy()
-                .filter(expr.clone())
-                .collect()
-                .map(|_| ())
-        })
-        .map_err(|e| {
-            format!(
-                "this filter cannot be evaluated on the rows of {}: {}",
-                table.name(),
-                first_line(&e.to_string())
-            )
-        })
-}
-
-/// The first line of a Polars error (the rest is its query plan).
-fn first_line(s: &str) -> &str {
-    s.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or(s)
 }
 
 fn unknown_column(i: &Ident, name: &str, table: CustomTable) -> Option<SqlError> {

@@ -16,7 +16,7 @@ pub(super) enum Ty {
     /// A length of time: a timestamp minus a timestamp, or an `INTERVAL` literal.
     Interval,
     Null,
-    /// A function or cast: not known here; Polars decides.
+    /// Not known: an expression a filter cannot use (reported when the filter is built).
     Unknown,
 }
 
@@ -55,10 +55,20 @@ impl Ty {
             (Unknown | Null, _) | (_, Unknown | Null) => true,
             (Date | Timestamp, Date | Timestamp) => true,
             (Date | Timestamp, _) | (_, Date | Timestamp) => false,
-            (Interval, Interval) => true,
-            (Interval, _) | (_, Interval) => false,
-            _ => true,
+            (Interval, Interval) | (Number, Number) | (Text, Text) | (Bool, Bool) => true,
+            _ => false,
         }
+    }
+}
+
+/// The fix for comparing a value of type `a` with one of type `b`, which cannot be compared.
+pub(super) fn compare_hint(a: Ty, b: Ty) -> &'static str {
+    if a == Ty::Interval || b == Ty::Interval {
+        "a timestamp minus a timestamp is an interval: compare it with e.g. INTERVAL '2 days', or compare the timestamps"
+    } else if a.temporal() || b.temporal() {
+        "compare a date or timestamp with a date or timestamp, e.g. `paid_on >= DATE '2024-02-01'`; `date - date` is a number of days"
+    } else {
+        "compare text with text ('…'), numbers with numbers, true/false with a condition"
     }
 }
 

@@ -1,8 +1,7 @@
 //! Custom metrics (contract 3.1) per entity and period, and per rollup group.
 //!
 //! A table's rows (dated in the window, credited) are built once, with a value column per
-//! aggregate over it that is null where the aggregate's filter (its SQL text, run by Polars) does
-//! not hold. Counts and sums, minima and maxima of money are folded into each entity and period
+//! aggregate over it that is null where the aggregate's filter ([`filter`]) does not hold. Counts and sums, minima and maxima of money are folded into each entity and period
 //! in exact integers ([`fold`]), and a rollup group's value combines its members'. The other
 //! aggregates (means, medians, quantiles, distinct counts, sums of numbers) are computed per
 //! group from the rows in group order ([`grouped`]); their rows are kept, so that a rollup
@@ -11,6 +10,7 @@
 //! ([`derived`]), entity by entity and group by group, with `lag` reading the previous period.
 
 pub mod derived;
+pub mod filter;
 mod fold;
 mod grouped;
 mod groups;
@@ -25,12 +25,6 @@ use super::Facts;
 use crate::catalogue::custom::{Aggregate, ColKind};
 use crate::catalogue::{Agg, Catalogue, CustomTable, Kind, Metric, MetricId};
 use rows::{cents_name, Source, GROUP};
-
-/// The name of custom aggregate `i`'s value column in its table's rows, and of its value in an
-/// aggregation.
-fn value_name(i: usize) -> String {
-    format!("__v{i}")
-}
 
 /// The rows of a table with grouped (not folded) custom aggregates, kept for the rollups: each
 /// row's entity and period as one key (entity × periods + period), and each grouped aggregate's
@@ -95,10 +89,9 @@ fn is_folded(cat: &Catalogue, i: usize) -> bool {
     m.aggregate().is_some_and(|a| fold::folds(a, m.kind))
 }
 
-/// The columns the rows of `table` need: every column its aggregates read, and of those, the
-/// columns their filters read.
-fn columns_needed(cat: &Catalogue, table: CustomTable) -> (Vec<String>, Vec<String>) {
-    let (mut all, mut filtered): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+/// The columns the rows of `table` need: every column its aggregates and their filters read.
+fn columns_needed(cat: &Catalogue, table: CustomTable) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
     for a in cat.custom.iter().filter_map(|m| m.aggregate()) {
         if a.table != table {
             continue;
@@ -108,47 +101,52 @@ fn columns_needed(cat: &Catalogue, table: CustomTable) -> (Vec<String>, Vec<Stri
                 all.push(c.clone());
             }
         }
-        for c in &a.reads {
-            if !filtered.contains(c) {
-                filtered.push(c.clone());
-            }
-        }
     }
-    (all, filtered)
+    all
 }
 
-/// An aggregate's value on a row before its filter: exact cents for a sum, min or max of money,
-/// the amount as a number for the other aggregates of money (cents / 100, as Polars converts a
-/// decimal), the column itself otherwise; 1 for a count of rows.
-fn value_expr(a: &Aggregate, table: CustomTable) -> Expr {
+/// An aggregate's value on each row before its filter: exact cents for a sum, min, max or
+/// distinct count of money, the amount as a number for the other aggregates of money (cents /
+/// 100, as a decimal converts), the column itself otherwise; 1 for a count of rows.
+fn values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsResult<Column> {
     let Some(c) = a.column.as_ref() else {
-        return lit(1u32);
+        return Ok(Column::new_scalar(
+            PlSmallStr::EMPTY,
+            Scalar::new(DataType::UInt32, AnyValue::UInt32(1)),
+            rows.height(),
+        ));
     };
-    match (table.column(c), a.agg) {
+    Ok(match (table.column(c), a.agg) {
         (Some(ColKind::Money), Agg::Sum | Agg::Min | Agg::Max | Agg::CountDistinct) => {
-            col(cents_name(c))
+            rows.column(&cents_name(c))?.clone()
         }
-        (Some(ColKind::Money), _) => col(cents_name(c)).cast(DataType::Float64) / lit(100.0),
-        (Some(ColKind::Number), _) => col(c.as_str()).cast(DataType::Float64),
-        _ => col(c.as_str()),
-    }
+        (Some(ColKind::Money), _) => {
+            let cents = rows.column(&cents_name(c))?.i64()?;
+            Column::new(
+                PlSmallStr::EMPTY,
+                cents
+                    .iter()
+                    .map(|v| v.map(|v| v as f64 / 100.0))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        (Some(ColKind::Number), _) => rows.column(c)?.cast(&DataType::Float64)?,
+        _ => rows.column(c)?.clone(),
+    })
 }
 
-/// Custom aggregate `i`'s value column: its value where its filter holds, else null. A filter
-/// that is null leaves the row out, as SQL's `WHERE` does.
-fn masked_value(cat: &Catalogue, i: usize, table: CustomTable) -> PolarsResult<Expr> {
-    let name = value_name(i);
-    let Some(a) = cat.custom[i].aggregate() else {
-        return Ok(lit(NULL).alias(name));
-    };
-    let v = value_expr(a, table);
-    Ok(match &a.filter_sql {
-        Some(sql) => when(polars::sql::sql_expr(sql)?.fill_null(lit(false)))
-            .then(v)
-            .otherwise(lit(NULL)),
-        None => v,
+/// Custom aggregate `i`'s value on each row where its filter holds, null elsewhere (a filter
+/// that is null leaves the row out, as SQL's `WHERE` does).
+fn masked_values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsResult<Column> {
+    let v = values(a, table, rows)?;
+    match &a.cond {
+        Some(cond) => {
+            let keep = filter::mask(cond, rows)?;
+            let nulls = Column::full_null(PlSmallStr::EMPTY, v.len(), v.dtype());
+            v.zip_with(&keep, &nulls)
+        }
+        None => Ok(v),
     }
-    .alias(name))
 }
 
 /// Computes every custom metric for every entity and period of `f`'s window. `has_row(e, k)`
@@ -249,21 +247,26 @@ fn table_facts(
     metrics: &[usize],
     slots: usize,
 ) -> PolarsResult<TableFacts> {
-    let (columns, filtered) = columns_needed(cat, table);
-    let rows = rows::rows(src, table, &columns, &filtered)?;
-    let mut keep = vec![col(GROUP)];
+    let rows = rows::rows(src, table, &columns_needed(cat, table))?;
+    let mut masked: Vec<Option<Column>> = vec![None; cat.custom.len()];
     for &i in metrics {
-        keep.push(masked_value(cat, i, table)?);
+        if let Some(a) = cat.custom[i].aggregate() {
+            masked[i] = Some(masked_values(a, table, &rows)?);
+        }
     }
-    let df = rows.lazy().select(keep).collect()?;
+    let value = |i: usize| -> PolarsResult<&Column> {
+        masked[i]
+            .as_ref()
+            .ok_or_else(|| polars_err!(ComputeError: "custom metric {i} is not an aggregate"))
+    };
     let (folded, grouped): (Vec<usize>, Vec<usize>) =
         metrics.iter().partition(|&&i| is_folded(cat, i));
-    let keys = df.column(GROUP)?.u32()?;
+    let keys = rows.column(GROUP)?.u32()?;
     let mut out = Vec::with_capacity(metrics.len());
     for &i in &folded {
         if let Some(a) = cat.custom[i].aggregate() {
             let mut column = vec![empty(a, cat.custom[i].kind); slots];
-            fold::fold(a.agg, keys, df.column(&value_name(i))?, &mut column, 1, 0)?;
+            fold::fold(a.agg, keys, value(i)?, &mut column, 1, 0)?;
             out.push((i, column));
         }
     }
@@ -277,7 +280,7 @@ fn table_facts(
         let (m, Some(a)) = (&cat.custom[i], cat.custom[i].aggregate()) else {
             continue;
         };
-        let v = grouped::Values::of(a.agg, df.column(&value_name(i))?)?;
+        let v = grouped::Values::of(a.agg, value(i)?)?;
         // The slots are the values' own layout.
         out.push((i, by_slot.aggregate(a.agg, a.q, m.kind, &v)));
         values.push((i, v));

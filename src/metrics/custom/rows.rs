@@ -39,14 +39,8 @@ struct RowAt {
 
 /// The rows of `table` dated in the window with `columns` (names as a filter or metric reads
 /// them), plus each row's entity and period as one key ([`GROUP`]), each column typed as
-/// `table.rows_schema(columns)` says. A money column's exact cents ([`cents_name`]) are always
-/// there; its decimal value only when a filter reads it (`filtered`).
-pub fn rows(
-    src: &Source,
-    table: CustomTable,
-    columns: &[String],
-    filtered: &[String],
-) -> PolarsResult<DataFrame> {
+/// `table.rows_schema(columns)` says: a money column as its exact cents ([`cents_name`]).
+pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResult<DataFrame> {
     let schema = table.rows_schema(columns);
     let (at, g) = placed(src, table);
     let mut cols = vec![Column::new(GROUP.into(), g)];
@@ -54,10 +48,6 @@ pub fn rows(
         let kind = table.column(name).unwrap_or(ColKind::Text);
         let c = column(src, table, name, kind, &at)?;
         if kind == ColKind::Money {
-            // The exact cents, and the decimal value a filter compares.
-            if filtered.contains(name) {
-                cols.push(money(name, c.i64()?.iter())?);
-            }
             cols.push(c.with_name(cents_name(name).into()));
         } else {
             cols.push(c);
@@ -505,11 +495,6 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// Money in base cents, exact: the column an aggregate sums.
 fn cents(name: &str, cents: Vec<i64>) -> Column {
     Column::new(name.into(), cents)
-}
-
-/// Money in base cents as the value a filter reads: Decimal(38, 2), exact.
-pub fn money(name: &str, cents: impl Iterator<Item = Option<i64>>) -> PolarsResult<Column> {
-    crate::outputs::ColumnType::MONEY.decimals(name, cents)
 }
 
 fn days(name: &str, d: impl Iterator<Item = Option<Day>>) -> PolarsResult<Column> {
