@@ -1,7 +1,7 @@
 //! Draws BENCHMARKS.md's scaling curve with the report's own chart code: time and peak memory
 //! against input rows, factorscore and the DuckDB reference side by side.
 //!
-//! `cargo run --release --example scaling_chart -- bench/scaling.csv docs/`
+//! `cargo run --example scaling_chart -- bench/scaling.csv docs/`
 //! reads a CSV with the header
 //! `preset,input_rows,factorscore_s,factorscore_mib,duckdb_s,duckdb_mib` (one row per preset;
 //! an empty cell is a gap) and writes `scaling-time.svg` and `scaling-memory.svg` in the folder.

@@ -142,41 +142,55 @@ impl Manifest {
     }
 
     /// Whether this run wrote exactly `periods` at `grain` with this tool version, this pipeline
-    /// and these input files (paths and fingerprints), so that running again would change nothing.
-    pub fn same_run(&self, plan: &Plan, grain: &str, periods: &[String], raw: &[RawTable]) -> bool {
-        let recorded: Vec<(&str, Vec<(&str, &str)>)> = self
-            .inputs
-            .iter()
-            .map(|i| {
-                let files = i.files.iter().map(|f| (f.path.as_str(), f.xxh3.as_str()));
-                (i.table.as_str(), files.collect())
-            })
-            .collect();
-        let paths: Vec<Vec<String>> = raw
-            .iter()
-            .map(|r| {
-                r.files
-                    .iter()
-                    .map(|f| f.path.display().to_string())
-                    .collect()
-            })
-            .collect();
-        let now: Vec<(&str, Vec<(&str, &str)>)> = raw
-            .iter()
-            .zip(&paths)
-            .map(|(r, paths)| {
-                let files = paths.iter().zip(&r.files);
-                let files = files.map(|(p, f)| (p.as_str(), f.fingerprint.as_str()));
-                (r.table.name(), files.collect())
-            })
-            .collect();
+    /// and these input files (paths and fingerprints, per table), so that running again would
+    /// change nothing.
+    pub fn same_run(
+        &self,
+        plan: &Plan,
+        grain: &str,
+        periods: &[String],
+        inputs: &[InputFiles],
+    ) -> bool {
+        self.same_request(plan, grain, periods) && self.same_inputs(inputs)
+    }
+
+    /// Whether this run succeeded writing exactly `periods` at `grain` with this tool version
+    /// and this pipeline.
+    pub fn same_request(&self, plan: &Plan, grain: &str, periods: &[String]) -> bool {
         self.run.outcome == Outcome::Succeeded
             && self.run.version == env!("CARGO_PKG_VERSION")
             && self.run.pipeline_sha256 == plan.hash
             && self.grain == grain
             && self.periods == periods
-            && recorded == now
     }
+
+    /// Whether this run read exactly these files (paths and fingerprints, in order) per table.
+    pub fn same_inputs(&self, inputs: &[InputFiles]) -> bool {
+        self.inputs.len() == inputs.len()
+            && self.inputs.iter().zip(inputs).all(|(i, (table, files))| {
+                i.table == *table
+                    && i.files.len() == files.len()
+                    && i.files
+                        .iter()
+                        .zip(files)
+                        .all(|(f, (path, fp))| f.path == *path && f.xxh3 == *fp)
+            })
+    }
+}
+
+/// One input table's files as a run read them: the table's name, and each file's path (as the
+/// manifest shows it) and fingerprint, in read order.
+pub type InputFiles = (String, Vec<(String, String)>);
+
+/// The input files of tables read.
+pub fn input_files(raw: &[RawTable]) -> Vec<InputFiles> {
+    raw.iter()
+        .map(|r| {
+            let files = r.files.iter();
+            let files = files.map(|f| (f.path.display().to_string(), f.fingerprint.clone()));
+            (r.table.name().to_string(), files.collect())
+        })
+        .collect()
 }
 
 /// The record of a failed run: what was asked and why it failed. Nothing else was written.

@@ -6,6 +6,7 @@ use crate::config::Plan;
 use crate::config::ScorePlan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
+use crate::manifest::InputFiles;
 use crate::metrics::custom::{self, rows::Source, GroupValues};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
@@ -51,6 +52,20 @@ pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<Raw
         timings.lap(&format!("read {}", src.table.name()), &mut t);
     }
     Ok(raw)
+}
+
+/// Every source's files, each fingerprinted and dropped before the next is read.
+pub(super) fn fingerprint_sources(plan: &Plan) -> Result<Vec<InputFiles>, Error> {
+    plan.sources
+        .iter()
+        .map(|src| {
+            let fetched = sources::Fetched::new(plan, src)?;
+            // An object that is not there is no fingerprint: the read reports it.
+            let files = fetched.fingerprints().into_iter();
+            let files = files.map(|(path, fp)| (path, fp.unwrap_or_default()));
+            Ok((src.table.name().to_string(), files.collect()))
+        })
+        .collect()
 }
 
 /// Checks the sources read against the contract and applies the invoice events.

@@ -11,16 +11,15 @@ use std::collections::BTreeMap;
 
 use crate::config::Plan;
 use crate::error::Error;
-use crate::manifest::{FailedRun, Manifest};
+use crate::manifest::{FailedRun, InputFiles, Manifest};
 use crate::metrics::Window;
 use crate::model::Ledger;
 use crate::output::{Output, Partition, WholeTable};
 use crate::outputs::OutputTable;
-use crate::raw::RawTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{check_sources, read_sources, score_window_timed};
+use load::{check_sources, fingerprint_sources, read_sources, score_window_timed};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
 /// many threads as there are cores, a run of periods each.
@@ -183,7 +182,6 @@ fn run_timed(
     started: chrono::DateTime<chrono::Utc>,
     timings: &mut Timings,
 ) -> Result<Ran, Error> {
-    let raw = read_sources(plan, timings)?;
     // The committed snapshot, which the last manifest must describe: a run killed between its
     // commit and its manifest leaves the previous run's manifest beside its own tables.
     let last = output
@@ -192,12 +190,12 @@ fn run_timed(
     let committed = output.committed_run(last.as_ref().map(|m| m.run.run_id.as_str()))?;
     // Unchanged also means the tables hold what that manifest says was written, no more and
     // no less: a file copied into a partition by hand is gone after a run, not kept by a skip.
-    let unchanged = |window: Window, raw: &[RawTable]| -> Result<Option<Ran>, Error> {
+    let unchanged = |window: Window, inputs: &[InputFiles]| -> Result<Option<Ran>, Error> {
         let periods = window.labels();
         let Some(last) = last.as_ref() else {
             return Ok(None);
         };
-        let same = last.same_run(plan, window.cal.grain.name(), &periods, raw)
+        let same = last.same_run(plan, window.cal.grain.name(), &periods, inputs)
             && Some(&last.run.run_id) == committed.as_ref();
         if !same {
             return Ok(None);
@@ -207,20 +205,31 @@ fn run_timed(
             periods,
         }))
     };
-    if let (false, Some(first), Some(last)) = (force, spec.from, spec.to) {
+    if let (false, Some(first), Some(to)) = (force, spec.from, spec.to) {
         let window = Window {
             cal: spec.cal,
             first,
-            last,
+            last: to,
         };
-        if let Some(u) = unchanged(window, &raw)? {
-            return Ok(u);
+        // Asked again for the periods the last run wrote: the inputs are fingerprinted, one
+        // file at a time, before any is decoded; a run with nothing to do stops there.
+        let again = last
+            .as_ref()
+            .is_some_and(|m| m.same_request(plan, window.cal.grain.name(), &window.labels()));
+        if again {
+            let mut t = std::time::Instant::now();
+            let inputs = fingerprint_sources(plan)?;
+            timings.lap("fingerprint inputs", &mut t);
+            if let Some(u) = unchanged(window, &inputs)? {
+                return Ok(u);
+            }
         }
     }
+    let raw = read_sources(plan, timings)?;
     let loaded = check_sources(plan, raw, timings);
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
-        if let Some(u) = unchanged(window, &loaded.raw)? {
+        if let Some(u) = unchanged(window, &crate::manifest::input_files(&loaded.raw))? {
             return Ok(u);
         }
     }

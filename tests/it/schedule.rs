@@ -150,6 +150,10 @@ fn an_unchanged_rerun_does_nothing_unless_forced() {
         said.contains("wrote 2024-01 .. 2024-02 from the same input files and pipeline"),
         "{said}"
     );
+    // It only fingerprinted the files: none was decoded.
+    let err = String::from_utf8(again.stderr).unwrap();
+    assert!(err.contains("phase  fingerprint inputs"), "{err}");
+    assert!(!err.contains("phase  read "), "{err}");
     assert_eq!(records(dir.path()), 1);
     // Other periods, --force, or a changed file each run.
     assert_eq!(
