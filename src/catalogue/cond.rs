@@ -10,13 +10,12 @@
 //! - a date is its day number (days since 1970-01-01), a timestamp the wall-clock time in the
 //!   pipeline's timezone in microseconds, an interval a length in microseconds.
 
-use super::custom::ColKind;
-
 /// A node of a filter, its operands checked to fit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    /// A column of the table's rows, by its name as a filter reads it.
-    Column(String, ColKind),
+    /// A column of the table's rows, by its name as a filter reads it (its kind is the
+    /// table's, `CustomTable::column`).
+    Column(String),
     Lit(Lit),
     Not(Box<Node>),
     And(Box<Node>, Box<Node>),
@@ -91,7 +90,7 @@ impl Node {
     pub fn columns(&self) -> Vec<&str> {
         let mut out = Vec::new();
         self.walk(&mut |n| {
-            if let Node::Column(c, _) = n {
+            if let Node::Column(c) = n {
                 if !out.contains(&c.as_str()) {
                     out.push(c.as_str());
                 }
@@ -103,7 +102,7 @@ impl Node {
     fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
         f(self);
         match self {
-            Node::Column(..) | Node::Lit(_) => {}
+            Node::Column(_) | Node::Lit(_) => {}
             Node::Not(x)
             | Node::Neg(x)
             | Node::IsNull(x)

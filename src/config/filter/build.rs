@@ -42,7 +42,7 @@ impl Builder<'_> {
             Expr::Identifier(i) => {
                 let name = ident_name(i);
                 let kind = self.table.column(&name)?;
-                Some((Node::Column(name, kind), ty_of(kind)))
+                Some((Node::Column(name), ty_of(kind)))
             }
             Expr::Value(v) => self.value(e, &v.value),
             Expr::TypedString(t) => match (&t.data_type, &t.value.value) {

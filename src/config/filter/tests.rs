@@ -29,7 +29,6 @@ fn refused(text: &str, table: CustomTable) -> Vec<String> {
 #[test]
 fn a_filter_on_invoice_columns_is_rewritten_and_built() {
     use crate::catalogue::cond::{Cmp, Lit, Node};
-    use crate::catalogue::custom::ColKind;
     let t = CustomTable::Collections;
     let text = "invoice.recourse = false AND amount >= 100000";
     let f = check_filter(&parse(text).unwrap(), t).unwrap();
@@ -38,18 +37,18 @@ fn a_filter_on_invoice_columns_is_rewritten_and_built() {
         "\"invoice.recourse\" = false AND amount >= 100000"
     );
     assert_eq!(f.reads, ["amount", "invoice.recourse"]);
-    let col = |n: &str, k| Box::new(Node::Column(n.into(), k));
+    let col = |n: &str| Box::new(Node::Column(n.into()));
     assert_eq!(
         f.node,
         Node::And(
             Box::new(Node::Compare(
                 Cmp::Eq,
-                col("invoice.recourse", ColKind::Bool),
+                col("invoice.recourse"),
                 Box::new(Node::Lit(Lit::Bool(false)))
             )),
             Box::new(Node::Compare(
                 Cmp::GtEq,
-                col("amount", ColKind::Money),
+                col("amount"),
                 Box::new(Node::Lit(Lit::Exact(100000, 0)))
             ))
         )

@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use crate::catalogue::cond::{Arith, Cmp, LikePart, Lit, Node};
 use crate::catalogue::custom::{cents_name, ColKind};
+use crate::catalogue::CustomTable;
 
 const DAY_MICROS: i64 = 86_400_000_000;
 
@@ -44,12 +45,12 @@ struct Prepared<'a> {
     columns: Vec<(&'a str, Col<'a>)>,
 }
 
-/// Whether `node` is true on each row of `rows` (built by [`super::rows::rows`] with the columns
-/// the filter reads).
-pub fn mask(node: &Node, rows: &DataFrame) -> PolarsResult<BooleanChunked> {
+/// Whether `node` is true on each row of `rows`, rows of `table` built by [`super::rows::rows`]
+/// with the columns the filter reads.
+pub fn mask(node: &Node, table: CustomTable, rows: &DataFrame) -> PolarsResult<BooleanChunked> {
     let mut columns = Vec::new();
     for name in node.columns() {
-        let kind = column_kind(node, name);
+        let kind = table.column(name).unwrap_or(ColKind::Text);
         let col = match kind {
             ColKind::Money => Col::Cents(rows.column(&cents_name(name))?.i64()?.iter().collect()),
             ColKind::Text => Col::Text(rows.column(name)?.str()?),
@@ -75,34 +76,6 @@ pub fn mask(node: &Node, rows: &DataFrame) -> PolarsResult<BooleanChunked> {
     Ok(BooleanChunked::from_slice(PlSmallStr::EMPTY, &keep))
 }
 
-/// The kind of column `name` as the tree reads it.
-fn column_kind(node: &Node, name: &str) -> ColKind {
-    let mut found = ColKind::Text;
-    fn find(n: &Node, name: &str, found: &mut ColKind) {
-        match n {
-            Node::Column(c, k) if c == name => *found = *k,
-            Node::Column(..) | Node::Lit(_) => {}
-            Node::Not(x)
-            | Node::Neg(x)
-            | Node::IsNull(x)
-            | Node::Is(x, _)
-            | Node::WholeNumber(x)
-            | Node::DateOf(x) => find(x, name, found),
-            Node::Like { value, .. } => find(value, name, found),
-            Node::And(a, b)
-            | Node::Or(a, b)
-            | Node::Compare(_, a, b)
-            | Node::Arith(_, a, b)
-            | Node::DistinctFrom(a, b) => {
-                find(a, name, found);
-                find(b, name, found);
-            }
-        }
-    }
-    find(node, name, &mut found);
-    found
-}
-
 impl<'a> Prepared<'a> {
     fn column(&self, name: &str, r: usize) -> V<'a> {
         let Some((_, c)) = self.columns.iter().find(|(n, _)| *n == name) else {
@@ -124,7 +97,7 @@ impl<'a> Prepared<'a> {
         'a: 'n,
     {
         match n {
-            Node::Column(name, _) => self.column(name, r),
+            Node::Column(name) => self.column(name, r),
             Node::Lit(l) => literal(l),
             Node::Not(x) => match self.eval(x, r) {
                 V::Bool(b) => V::Bool(!b),
@@ -420,7 +393,6 @@ mod tests {
     /// answers.
     #[test]
     fn checked_filters_give_sql_answers_on_rows() {
-        use crate::catalogue::CustomTable;
         use crate::config::filter::check_filter;
         use crate::config::sql::parse;
         let t = CustomTable::Collections;
@@ -450,7 +422,7 @@ mod tests {
         let df = DataFrame::new(3, cols).unwrap();
         let kept = |text: &str| -> Vec<bool> {
             let f = check_filter(&parse(text).unwrap(), t).unwrap();
-            let m = mask(&f.node, &df).unwrap();
+            let m = mask(&f.node, t, &df).unwrap();
             m.iter().map(|b| b == Some(true)).collect()
         };
         assert_eq!(

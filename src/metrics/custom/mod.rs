@@ -141,7 +141,7 @@ fn masked_values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsR
     let v = values(a, table, rows)?;
     match &a.cond {
         Some(cond) => {
-            let keep = filter::mask(cond, rows)?;
+            let keep = filter::mask(cond, table, rows)?;
             let nulls = Column::full_null(PlSmallStr::EMPTY, v.len(), v.dtype());
             v.zip_with(&keep, &nulls)
         }
