@@ -8,7 +8,7 @@ use sqlparser::ast::{
 use super::types::{compare_hint, Ty};
 use super::SUBSET;
 use crate::catalogue::cond::{Arith, Cmp, LikePart, Lit, Node};
-use crate::catalogue::custom::{ColKind, CustomTable};
+use crate::catalogue::custom::CustomTable;
 use crate::config::sql::{ident_name, SqlError};
 
 /// `e` (rewritten) as a node and its type; `None` after reporting why it cannot be one.
@@ -42,7 +42,7 @@ impl Builder<'_> {
             Expr::Identifier(i) => {
                 let name = ident_name(i);
                 let kind = self.table.column(&name)?;
-                Some((Node::Column(name), ty_of(kind)))
+                Some((Node::Column(name), Ty::of(kind)))
             }
             Expr::Value(v) => self.value(e, &v.value),
             Expr::TypedString(t) => match (&t.data_type, &t.value.value) {
@@ -315,16 +315,6 @@ impl Builder<'_> {
         let hint = compare_hint(a, b);
         self.refuse(at, format!("compares {} with {}", a.name(), b.name()), hint)?;
         None
-    }
-}
-
-fn ty_of(k: ColKind) -> Ty {
-    match k {
-        ColKind::Text => Ty::Text,
-        ColKind::Date => Ty::Date,
-        ColKind::Timestamp => Ty::Timestamp,
-        ColKind::Money | ColKind::Number => Ty::Number,
-        ColKind::Bool => Ty::Bool,
     }
 }
 

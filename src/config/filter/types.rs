@@ -21,7 +21,7 @@ pub(super) enum Ty {
 }
 
 impl Ty {
-    fn of(k: ColKind) -> Ty {
+    pub(super) fn of(k: ColKind) -> Ty {
         match k {
             ColKind::Text => Ty::Text,
             ColKind::Date => Ty::Date,
