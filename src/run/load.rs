@@ -54,16 +54,16 @@ pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<Raw
     Ok(raw)
 }
 
-/// Every source's files, each fingerprinted and dropped before the next is read.
+/// Every source's files and their fingerprints, each file hashed and dropped before the next is
+/// read.
 pub(super) fn fingerprint_sources(plan: &Plan) -> Result<Vec<InputFiles>, Error> {
     plan.sources
         .iter()
         .map(|src| {
-            let fetched = sources::Fetched::new(plan, src)?;
-            // An object that is not there is no fingerprint: the read reports it.
-            let files = fetched.fingerprints().into_iter();
-            let files = files.map(|(path, fp)| (path, fp.unwrap_or_default()));
-            Ok((src.table.name().to_string(), files.collect()))
+            Ok((
+                src.table.name().to_string(),
+                sources::fingerprints(plan, src)?,
+            ))
         })
         .collect()
 }

@@ -238,30 +238,17 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
     out
 }
 
-/// One source's files, listed and their bytes read, not decoded yet: what a run fingerprints
-/// before it decides whether there is anything to do.
-pub struct Fetched {
-    files: Vec<(files::Found, Option<bytes::Bytes>)>,
-}
-
-impl Fetched {
-    /// Lists the source's files and reads each one's bytes, once.
-    pub fn new(plan: &Plan, src: &SourcePlan) -> Result<Fetched, Error> {
-        let files = resolve_files(plan, src)?
-            .into_iter()
-            .map(|f| f.fetch().map(|b| (f, b)))
-            .collect::<Result<_, _>>()?;
-        Ok(Fetched { files })
-    }
-
-    /// Each file's path as the manifest shows it and its fingerprint ([`fingerprint`]), in read
-    /// order; `None` for an object that is not there.
-    pub fn fingerprints(&self) -> Vec<(String, Option<String>)> {
-        self.files
-            .iter()
-            .map(|(f, b)| (f.name.display().to_string(), b.as_deref().map(fingerprint)))
-            .collect()
-    }
+/// Each file of a source, its path as the manifest shows it and its fingerprint
+/// ([`fingerprint`]), in read order: each file's bytes are read, hashed and dropped before the
+/// next is read. An object that is not there has no fingerprint (empty): the read reports it.
+pub fn fingerprints(plan: &Plan, src: &SourcePlan) -> Result<Vec<(String, String)>, Error> {
+    resolve_files(plan, src)?
+        .into_iter()
+        .map(|f| {
+            let fp = f.fetch()?.map(|b| fingerprint(&b)).unwrap_or_default();
+            Ok((f.name.display().to_string(), fp))
+        })
+        .collect()
 }
 
 /// A file's fingerprint: xxh3-64 of its bytes, in hex.
@@ -269,23 +256,19 @@ pub fn fingerprint(bytes: &[u8]) -> String {
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
-/// Reads one source: every file, canonical columns only, all as strings (see [`read_fetched`]).
+/// Reads one source: every file, canonical columns only, all as strings. Each file is listed
+/// once and its bytes read once, one file at a time: the fingerprint, the header check and the
+/// reader all work from those bytes. A file whose header is wrong is reported with every other
+/// one, and no data is kept from the source then.
 pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
-    read_fetched(plan, src, Fetched::new(plan, src)?)
-}
-
-/// Reads one source from its files' bytes: the fingerprint, the header check and the reader all
-/// work from those bytes. A file whose header is wrong is reported with every other one, and no
-/// data is kept from the source then.
-pub fn read_fetched(plan: &Plan, src: &SourcePlan, fetched: Fetched) -> Result<RawTable, Error> {
-    let files = fetched.files;
+    let files = resolve_files(plan, src)?;
     let mut problems = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
     let mut infos = Vec::with_capacity(files.len());
     let mut breaks = Vec::new();
     let mut first_row = 0;
-    for (f, bytes) in files {
-        let Some(bytes) = bytes else {
+    for f in files {
+        let Some(bytes) = f.fetch()? else {
             problems.push(no_object(plan, src, &f));
             continue;
         };
