@@ -1,8 +1,9 @@
 //! Custom metrics (contract 3.1) per entity and period, and per rollup group.
 //!
 //! A table's rows (dated in the window, credited) are built once, with a value column per
-//! aggregate over it that is null where the aggregate's filter ([`filter`]) does not hold. Counts and sums, minima and maxima of money are folded into each entity and period
-//! in exact integers ([`fold`]), and a rollup group's value combines its members'. The other
+//! aggregate over it that is null where the aggregate's filter ([`filter`]) does not hold.
+//! Counts and sums, minima and maxima of money are folded into each entity and period in exact
+//! integers ([`fold`]), and a rollup group's value combines its members'. The other
 //! aggregates (means, medians, quantiles, distinct counts, sums of numbers) are computed per
 //! group from the rows in group order ([`grouped`]); their rows are kept, so that a rollup
 //! aggregates the union of its members' rows rather than combining their values ([`groups`]).
@@ -107,7 +108,7 @@ fn columns_needed(cat: &Catalogue, table: CustomTable) -> Vec<String> {
 
 /// An aggregate's value on each row before its filter: exact cents for a sum, min, max or
 /// distinct count of money, the amount as a number for the other aggregates of money (cents /
-/// 100, as a decimal converts), the column itself otherwise; 1 for a count of rows.
+/// 100, correctly rounded), the column itself otherwise; 1 for a count of rows.
 fn values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsResult<Column> {
     let Some(c) = a.column.as_ref() else {
         return Ok(Column::new_scalar(
@@ -135,8 +136,8 @@ fn values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsResult<C
     })
 }
 
-/// Custom aggregate `i`'s value on each row where its filter holds, null elsewhere (a filter
-/// that is null leaves the row out, as SQL's `WHERE` does).
+/// Aggregate `a`'s value on each row where its filter holds, null elsewhere (a filter that is
+/// null leaves the row out, as SQL's `WHERE` does).
 fn masked_values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsResult<Column> {
     let v = values(a, table, rows)?;
     match &a.cond {
