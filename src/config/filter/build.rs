@@ -162,7 +162,6 @@ impl Builder<'_> {
         let (l, r) = (self.node(left), self.node(right));
         let ((l, lt), (r, rt)) = (l?, r?);
         let (l, r) = (boxed(l), boxed(r));
-        let cmp = |c| Some((Node::Compare(c, l.clone(), r.clone()), Ty::Bool));
         match op {
             B::And | B::Or => {
                 for (side, t) in [(left, lt), (right, rt)] {
@@ -182,14 +181,15 @@ impl Builder<'_> {
             }
             B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq => {
                 self.comparable(left, lt, rt)?;
-                cmp(match op {
+                let c = match op {
                     B::Eq => Cmp::Eq,
                     B::NotEq => Cmp::NotEq,
                     B::Lt => Cmp::Lt,
                     B::LtEq => Cmp::LtEq,
                     B::Gt => Cmp::Gt,
                     _ => Cmp::GtEq,
-                })
+                };
+                Some((Node::Compare(c, l, r), Ty::Bool))
             }
             B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => {
                 let a = match op {
