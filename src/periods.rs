@@ -62,8 +62,38 @@ pub fn format_day(d: Day) -> String {
     date_from_day(d).format("%Y-%m-%d").to_string()
 }
 
-/// The month key of a day, by integer arithmetic (Hinnant's civil-from-days).
+/// The month key of a day. Days of 2000 to 2099 are looked up in a table built at compile
+/// time (73 KB, kept in the CPU's cache): the metrics ask for the month of every event and
+/// balance change, tens of millions of times in a backfill, and the arithmetic costs several
+/// times the lookup. Other days are computed.
+#[inline]
 pub fn month_of(d: Day) -> i32 {
+    match MONTH_OF_DAY.get(d.wrapping_sub(TABLE_FIRST_DAY) as u32 as usize) {
+        Some(&m) => TABLE_FIRST_MONTH + i32::from(m),
+        None => civil_month_of(d),
+    }
+}
+
+/// 2000-01-01, the first day of the month table.
+const TABLE_FIRST_DAY: Day = 10_957;
+/// Its month key.
+const TABLE_FIRST_MONTH: i32 = 2000 * 12;
+/// The days of 2000 to 2099.
+const TABLE_DAYS: usize = 36_525;
+
+/// The month of each day of the table, counted from January 2000.
+static MONTH_OF_DAY: [u16; TABLE_DAYS] = {
+    let mut t = [0u16; TABLE_DAYS];
+    let mut i = 0;
+    while i < TABLE_DAYS {
+        t[i] = (civil_month_of(TABLE_FIRST_DAY + i as i32) - TABLE_FIRST_MONTH) as u16;
+        i += 1;
+    }
+    t
+};
+
+/// The month key of a day, by integer arithmetic (Hinnant's civil-from-days).
+const fn civil_month_of(d: Day) -> i32 {
     let z = d as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -71,7 +101,7 @@ pub fn month_of(d: Day) -> i32 {
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let y = yoe + era * 400 + (m <= 2) as i64;
     (y * 12 + m - 1) as i32
 }
 
@@ -303,6 +333,12 @@ mod tests {
         assert_eq!(parse_day("2023-02-29"), None);
         assert_eq!(parse_day("2024-1-05"), None);
         assert_eq!(parse_day("1970-01-01"), Some(0));
+        // The ends of the month table, and the days either side of it.
+        assert_eq!(parse_day("2000-01-01"), Some(TABLE_FIRST_DAY));
+        assert_eq!(
+            parse_day("2099-12-31"),
+            Some(TABLE_FIRST_DAY + TABLE_DAYS as i32 - 1)
+        );
         for day in -800_000..800_000 {
             let date = date_from_day(day);
             assert_eq!(month_of(day), date.year() * 12 + date.month0() as i32);

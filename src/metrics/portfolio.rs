@@ -24,21 +24,28 @@ impl Grid {
     fn build(l: &Ledger, s: &Swept, m0: i32, m1: i32) -> Grid {
         let months = (m1 - m0 + 1) as usize;
         let mut cells = vec![[0i64; SERIES]; l.clients.len() * months];
+        // The month a change counts from in series k is the later of its own month and the
+        // month the invoice reaches age k (the month of a later day is never earlier). An
+        // invoice's changes come together, so its age months are found once.
+        let mut invoice = u32::MAX;
+        let mut age_months = [i32::MIN; SERIES];
         for d in &s.deltas {
+            let month = month_of(d.day);
+            if month > m1 {
+                continue;
+            }
             let i = d.invoice as usize;
-            let c = l.invoices.client[i] as usize;
-            let due = l.invoices.due[i];
-            for (k, age) in AGE_FROM_DUE.iter().enumerate() {
-                let day = match age {
-                    Some(a) => d.day.max(due + a),
-                    None => d.day,
-                };
-                let m = month_of(day);
-                if m > m1 {
-                    continue;
+            if d.invoice != invoice {
+                invoice = d.invoice;
+                let due = l.invoices.due[i];
+                age_months = AGE_FROM_DUE.map(|a| a.map_or(i32::MIN, |a| month_of(due + a)));
+            }
+            let row = &mut cells[l.invoices.client[i] as usize * months..][..months];
+            for (k, &aged) in age_months.iter().enumerate() {
+                let m = month.max(aged);
+                if m <= m1 {
+                    row[(m - m0).max(0) as usize][k] += d.amount;
                 }
-                let idx = (m - m0).max(0) as usize;
-                cells[c * months + idx][k] += d.amount;
             }
         }
         for c in 0..l.clients.len() {

@@ -8,7 +8,8 @@ mod hr;
 mod ledger;
 mod parts;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{DateTime, TimeZone};
 
 use crate::diag::cut;
 use crate::model::*;
@@ -74,22 +75,22 @@ pub(super) fn next<'a>(c: &mut Cells<'a>) -> Option<Cell<'a>> {
     c.next().flatten()
 }
 
-/// The cells of several columns, a row at a time.
-pub(super) struct Rows<'a>(Vec<Cells<'a>>);
+/// The cells of `N` columns, a row at a time.
+pub(super) struct Rows<'a, const N: usize>([Cells<'a>; N]);
 
-impl<'a> Rows<'a> {
-    pub(super) fn new(t: &'a RawTable, names: &[&str]) -> Self {
+impl<'a, const N: usize> Rows<'a, N> {
+    pub(super) fn new(t: &'a RawTable, names: &[&str; N]) -> Self {
         Self::from(t, names, 0)
     }
 
     /// The rows from row `start` on.
-    pub(super) fn from(t: &'a RawTable, names: &[&str], start: usize) -> Self {
-        Rows(names.iter().map(|n| cells_from(t, n, start)).collect())
+    pub(super) fn from(t: &'a RawTable, names: &[&str; N], start: usize) -> Self {
+        Rows(names.map(|n| cells_from(t, n, start)))
     }
 
     /// The next row's cells, in the order of the names.
-    pub(super) fn next_row(&mut self) -> Vec<Option<Cell<'a>>> {
-        self.0.iter_mut().map(next).collect()
+    pub(super) fn next_row(&mut self) -> [Option<Cell<'a>>; N] {
+        std::array::from_fn(|k| next(&mut self.0[k]))
     }
 }
 
@@ -216,13 +217,14 @@ impl<'p, 't> Row<'p, 't> {
 
     pub(super) fn boolean(&mut self, column: &'static str, v: Option<Cell<'_>>) -> Option<bool> {
         let v = self.text(column, v)?;
-        match v.to_ascii_lowercase().as_str() {
-            "true" | "t" | "1" | "yes" | "y" => Some(true),
-            "false" | "f" | "0" | "no" | "n" => Some(false),
-            _ => {
-                self.bad(column, v, "is not a boolean (true/false)");
-                None
-            }
+        let is = |words: [&str; 5]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
+        if is(["true", "t", "1", "yes", "y"]) {
+            Some(true)
+        } else if is(["false", "f", "0", "no", "n"]) {
+            Some(false)
+        } else {
+            self.bad(column, v, "is not a boolean (true/false)");
+            None
         }
     }
 
@@ -323,23 +325,44 @@ fn not_a_date(s: &str) -> String {
     "is not a date YYYY-MM-DD, e.g. 2026-10-31".to_string()
 }
 
-/// Parses an ISO 8601 timestamp. One without an offset is read in `tz`; a local time that occurs
-/// twice (clocks going back) is read as the earlier instant.
-pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String> {
-    let instant = if let Ok(dt) = DateTime::parse_from_rfc3339(v) {
-        dt.timestamp_micros()
-    } else if let Ok(dt) = DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M%:z") {
-        dt.timestamp_micros()
-    } else {
-        let naive = [
+/// The shapes of timestamp [`parse_timestamp`] reads after RFC 3339: with an offset and no
+/// seconds, then local times. Each format is parsed into chrono's items once, not per cell.
+static TIMESTAMP_FORMATS: std::sync::LazyLock<[Vec<Item<'static>>; 5]> =
+    std::sync::LazyLock::new(|| {
+        [
+            "%Y-%m-%dT%H:%M%:z",
             "%Y-%m-%dT%H:%M:%S%.f",
             "%Y-%m-%d %H:%M:%S%.f",
             "%Y-%m-%dT%H:%M",
             "%Y-%m-%d %H:%M",
         ]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-        .ok_or_else(|| not_a_timestamp(v))?;
+        .map(|f| {
+            StrftimeItems::new(f)
+                .parse_to_owned()
+                .expect("a fixed, valid format")
+        })
+    });
+
+/// `v` read with pre-parsed `items`, as chrono's `parse_from_str` reads it.
+fn parsed_with(v: &str, items: &[Item<'static>]) -> Option<Parsed> {
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, v, items.iter()).ok()?;
+    Some(parsed)
+}
+
+/// Parses an ISO 8601 timestamp. One without an offset is read in `tz`; a local time that occurs
+/// twice (clocks going back) is read as the earlier instant.
+pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String> {
+    let [offset_minutes, naive @ ..] = &*TIMESTAMP_FORMATS;
+    let instant = if let Ok(dt) = DateTime::parse_from_rfc3339(v) {
+        dt.timestamp_micros()
+    } else if let Some(dt) = parsed_with(v, offset_minutes).and_then(|p| p.to_datetime().ok()) {
+        dt.timestamp_micros()
+    } else {
+        let naive = naive
+            .iter()
+            .find_map(|f| parsed_with(v, f)?.to_naive_datetime_with_offset(0).ok())
+            .ok_or_else(|| not_a_timestamp(v))?;
         match tz.from_local_datetime(&naive).earliest() {
             Some(dt) => dt.timestamp_micros(),
             None => return Err(format!("does not exist in {tz} (a clock change skips it)")),
