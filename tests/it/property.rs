@@ -295,6 +295,10 @@ fn check_event_order(seed: u64) {
     factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
     std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
     let pipeline = tmp.path().join("pipeline.yaml");
+    // As generated, collections are listed by invoice in the invoices' order.
+    let rows = read_csv(&tmp.path().join("collections.csv"));
+    let at = rows[0].iter().position(|c| c == "invoice_id").unwrap();
+    assert!(rows[1..].windows(2).all(|w| w[0][at] <= w[1][at]));
     let (_, listed) = compute(&pipeline, &RunOptions::default());
     reorder_events(tmp.path(), seed);
     let (_, shuffled) = compute(&pipeline, &RunOptions::default());
