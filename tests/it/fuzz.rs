@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
 use factorscore::money::{format_cents, parse_money, DecimalError};
 use factorscore::periods::{day_from_date, parse_day};
 use factorscore::sources::parse::parse_timestamp;
@@ -113,6 +113,33 @@ fn apply(text: &str, m: &Mutation) -> String {
     }
 }
 
+/// A timestamp read as chrono reads each accepted shape, in a fixed order: RFC 3339, an offset
+/// without seconds, then the four local shapes in `tz`. The reference for `parse_timestamp`,
+/// which tries the shapes in another order.
+fn chrono_timestamp(v: &str, tz: chrono_tz::Tz) -> Option<(i64, i32)> {
+    let instant = if let Ok(dt) = DateTime::parse_from_rfc3339(v) {
+        dt.timestamp_micros()
+    } else if let Ok(dt) = DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M%:z") {
+        dt.timestamp_micros()
+    } else {
+        let naive = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())?;
+        tz.from_local_datetime(&naive)
+            .earliest()?
+            .timestamp_micros()
+    };
+    let local = DateTime::from_timestamp_micros(instant)?
+        .with_timezone(&tz)
+        .date_naive();
+    Some((instant, day_from_date(local)))
+}
+
 proptest! {
     #[test]
     fn fuzz_pipeline_arbitrary_text(text in "\\PC{0,400}") {
@@ -197,6 +224,23 @@ proptest! {
     fn fuzz_timestamps_never_panic(s in "\\PC{0,40}|[0-9T:+. -]{0,30}") {
         let _ = parse_timestamp(&s, chrono_tz::Europe::Berlin);
         let _ = parse_timestamp(&s, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn fuzz_timestamps_of_every_shape_agree_with_chrono(
+        day in 1u32..=31, mo in prop::sample::select(vec![1u32, 3, 10, 11]), h in 0u32..24,
+        mi in prop::sample::select(vec![0u32, 30, 59]),
+        sep in prop::sample::select(vec!["T", " ", "t"]),
+        secs in prop::sample::select(vec!["", ":00", ":07", ":59.5", ":01.123456", ":60"]),
+        suffix in prop::sample::select(vec![
+            "", "Z", "z", "+08:00", "-05:30", "+0800", " UTC", "+08", "\u{2212}08:00", "+24:00", "x",
+        ]),
+        berlin in any::<bool>(),
+    ) {
+        // Berlin's clocks skip 02:00-03:00 on 2024-03-31 and repeat 02:00-03:00 on 2024-10-27.
+        let s = format!("2024-{mo:02}-{day:02}{sep}{h:02}:{mi:02}{secs}{suffix}");
+        let tz = if berlin { chrono_tz::Europe::Berlin } else { chrono_tz::Asia::Shanghai };
+        prop_assert_eq!(parse_timestamp(&s, tz).ok(), chrono_timestamp(&s, tz), "{}", s);
     }
 
     #[test]
