@@ -57,10 +57,41 @@ pub fn sweep(
     raw_write_offs: &RawTable,
     p: &mut Problems,
 ) -> Swept {
-    let inv = &l.invoices;
-    let n = inv.face.len();
+    let (start, mut evs) = by_invoice(l);
     let (col, wo) = (&l.collections, &l.write_offs);
-    // Bucket events by invoice (a counting sort), then order each invoice's few events.
+    let col_ids = raw_collections.column("collection_id");
+    let wo_ids = raw_write_offs.column("write_off_id");
+    let id_of = |e: &Ev| -> Option<&str> {
+        let (ids, rows) = if e.kind == 0 {
+            (col_ids, &col.row)
+        } else {
+            (wo_ids, &wo.row)
+        };
+        ids.and_then(|c| c.get(rows[e.idx as usize] as usize))
+    };
+    let mut s = converted(l);
+    let raw = (raw_collections, raw_write_offs);
+    for i in 0..l.invoices.face.len() {
+        let slice = &mut evs[start[i] as usize..start[i + 1] as usize];
+        if slice.len() > 1 {
+            slice.sort_by(|a, b| {
+                (a.day, a.kind)
+                    .cmp(&(b.day, b.kind))
+                    .then_with(|| id_of(a).cmp(&id_of(b)))
+            });
+        }
+        apply(l, raw, &mut s, p, i, slice);
+    }
+    s.left_out_collections.sort_unstable();
+    s.left_out_write_offs.sort_unstable();
+    s
+}
+
+/// Every collection and write-off, bucketed by invoice (a counting sort): invoice `i`'s events
+/// are `evs[start[i]..start[i + 1]]`, in no particular order yet.
+fn by_invoice(l: &Ledger) -> (Vec<u32>, Vec<Ev>) {
+    let n = l.invoices.face.len();
+    let (col, wo) = (&l.collections, &l.write_offs);
     let mut start = vec![0u32; n + 1];
     for &i in col.invoice.iter().chain(wo.invoice.iter()) {
         start[i as usize + 1] += 1;
@@ -77,40 +108,31 @@ pub fn sweep(
         };
         col.len() + wo.len()
     ];
-    for (j, &i) in col.invoice.iter().enumerate() {
-        evs[fill[i as usize] as usize] = Ev {
-            day: col.date[j],
-            kind: 0,
-            idx: j as u32,
-        };
-        fill[i as usize] += 1;
+    let kinds = [(0, &col.invoice, &col.date), (1, &wo.invoice, &wo.date)];
+    for (kind, invoices, dates) in kinds {
+        for (j, &i) in invoices.iter().enumerate() {
+            evs[fill[i as usize] as usize] = Ev {
+                day: dates[j],
+                kind,
+                idx: j as u32,
+            };
+            fill[i as usize] += 1;
+        }
     }
-    for (j, &i) in wo.invoice.iter().enumerate() {
-        evs[fill[i as usize] as usize] = Ev {
-            day: wo.date[j],
-            kind: 1,
-            idx: j as u32,
-        };
-        fill[i as usize] += 1;
-    }
-    drop(fill);
-    let col_ids = raw_collections.column("collection_id");
-    let wo_ids = raw_write_offs.column("write_off_id");
-    let id_of = |e: &Ev| -> Option<&str> {
-        let (ids, rows) = if e.kind == 0 {
-            (col_ids, &col.row)
-        } else {
-            (wo_ids, &wo.row)
-        };
-        ids.and_then(|c| c.get(rows[e.idx as usize] as usize))
-    };
+    (start, evs)
+}
 
-    let mut s = Swept {
-        applied: vec![0; col.len()],
-        collection_base: vec![0; col.len()],
-        applied_base: vec![0; col.len()],
-        recovery_base: vec![0; col.len()],
-        write_off_base: vec![0; wo.len()],
+/// The outcome before any event is applied: the amounts that do not depend on the order of
+/// events (fees, face and advance in base currency), and room for the rest.
+fn converted(l: &Ledger) -> Swept {
+    let inv = &l.invoices;
+    let (n, nc, nw) = (inv.face.len(), l.collections.len(), l.write_offs.len());
+    Swept {
+        applied: vec![0; nc],
+        collection_base: vec![0; nc],
+        applied_base: vec![0; nc],
+        recovery_base: vec![0; nc],
+        write_off_base: vec![0; nw],
         fee_base: l
             .fees
             .invoice
@@ -130,97 +152,136 @@ pub fn sweep(
             .zip(&inv.rate)
             .map(|(&a, &r)| convert(a, r))
             .collect(),
-        deltas: Vec::with_capacity(n + col.len() + wo.len()),
+        deltas: Vec::with_capacity(n + nc + nw),
         left_out_collections: Vec::new(),
         left_out_write_offs: Vec::new(),
         paid_off: vec![Day::MAX; n],
+    }
+}
+
+/// One invoice's balance while its events are applied: in its own currency and in base
+/// currency cents, and whether it has been written off.
+struct Running {
+    rate: i64,
+    bal: i64,
+    bal_base: i64,
+    written_off: bool,
+}
+
+/// Applies invoice `i`'s events `evs`, in order, to `s`; a collection that overpays an invoice
+/// never written off, or a write-off above the balance, is left out and reported to `p`.
+fn apply(
+    l: &Ledger,
+    (raw_collections, raw_write_offs): (&RawTable, &RawTable),
+    s: &mut Swept,
+    p: &mut Problems,
+    i: usize,
+    evs: &[Ev],
+) {
+    let inv = &l.invoices;
+    let mut r = Running {
+        rate: inv.rate[i],
+        bal: inv.face[i],
+        bal_base: s.face_base[i],
+        written_off: false,
     };
-    for i in 0..n {
-        let rate = inv.rate[i];
-        let slice = &mut evs[start[i] as usize..start[i + 1] as usize];
-        if slice.len() > 1 {
-            slice.sort_by(|a, b| {
-                (a.day, a.kind)
-                    .cmp(&(b.day, b.kind))
-                    .then_with(|| id_of(a).cmp(&id_of(b)))
-            });
-        }
-        let mut bal = inv.face[i];
-        let mut bal_base = s.face_base[i];
-        s.deltas.push(BalanceDelta {
-            invoice: i as u32,
-            day: inv.purchase[i],
-            amount: bal_base,
-        });
-        let mut written_off = false;
-        for e in slice.iter() {
-            let j = e.idx as usize;
-            let new_bal = if e.kind == 0 {
-                let a = col.amount[j];
-                let applied = a.min(bal);
-                let excess = a - applied;
-                if excess > 0 && !written_off {
-                    // Left out: the balance goes on as if the collection were not there.
-                    s.left_out_collections.push(col.row[j]);
-                    p.add(
-                        raw_collections,
-                        col.row[j] as usize,
-                        "amount",
-                        &crate::money::format_cents(a),
-                        format!(
-                            "overpayment: exceeds the invoice's balance of {} and the invoice has no write-off",
-                            crate::money::format_cents(bal)
-                        ),
-                    );
-                    continue;
-                }
-                s.applied[j] = applied;
-                s.collection_base[j] = convert(a, rate);
-                s.applied_base[j] = convert(applied, rate);
-                s.recovery_base[j] = if written_off {
-                    convert(excess, rate)
-                } else {
-                    0
-                };
-                bal - applied
-            } else {
-                let w = wo.amount[j];
-                if w > bal {
-                    s.left_out_write_offs.push(wo.row[j]);
-                    p.add(
-                        raw_write_offs,
-                        wo.row[j] as usize,
-                        "amount",
-                        &crate::money::format_cents(w),
-                        format!(
-                            "write-off exceeds balance: the invoice's balance is {}",
-                            crate::money::format_cents(bal)
-                        ),
-                    );
-                    continue;
-                }
-                s.write_off_base[j] = convert(w, rate);
-                written_off = true;
-                bal - w
-            };
-            if new_bal != bal {
-                bal = new_bal;
-                if bal == 0 && s.paid_off[i] == Day::MAX {
-                    s.paid_off[i] = e.day;
-                }
-                let nb = convert(bal, rate);
-                if nb != bal_base {
-                    s.deltas.push(BalanceDelta {
-                        invoice: i as u32,
-                        day: e.day,
-                        amount: nb - bal_base,
-                    });
-                    bal_base = nb;
-                }
+    s.deltas.push(BalanceDelta {
+        invoice: i as u32,
+        day: inv.purchase[i],
+        amount: r.bal_base,
+    });
+    for e in evs {
+        let j = e.idx as usize;
+        let applied = if e.kind == 0 {
+            collection(l, raw_collections, s, p, &r, j)
+        } else {
+            write_off(l, raw_write_offs, s, p, &mut r, j)
+        };
+        let Some(new_bal) = applied else { continue };
+        if new_bal != r.bal {
+            r.bal = new_bal;
+            if r.bal == 0 && s.paid_off[i] == Day::MAX {
+                s.paid_off[i] = e.day;
+            }
+            let nb = convert(r.bal, r.rate);
+            if nb != r.bal_base {
+                s.deltas.push(BalanceDelta {
+                    invoice: i as u32,
+                    day: e.day,
+                    amount: nb - r.bal_base,
+                });
+                r.bal_base = nb;
             }
         }
     }
-    s.left_out_collections.sort_unstable();
-    s.left_out_write_offs.sort_unstable();
-    s
+}
+
+/// Applies collection `j` to a balance: the balance after it, or `None` when it overpays an
+/// invoice never written off (left out, the balance going on as if it were not there).
+fn collection(
+    l: &Ledger,
+    raw: &RawTable,
+    s: &mut Swept,
+    p: &mut Problems,
+    r: &Running,
+    j: usize,
+) -> Option<i64> {
+    let col = &l.collections;
+    let a = col.amount[j];
+    let applied = a.min(r.bal);
+    let excess = a - applied;
+    if excess > 0 && !r.written_off {
+        s.left_out_collections.push(col.row[j]);
+        p.add(
+            raw,
+            col.row[j] as usize,
+            "amount",
+            &crate::money::format_cents(a),
+            format!(
+                "overpayment: exceeds the invoice's balance of {} and the invoice has no write-off",
+                crate::money::format_cents(r.bal)
+            ),
+        );
+        return None;
+    }
+    s.applied[j] = applied;
+    s.collection_base[j] = convert(a, r.rate);
+    s.applied_base[j] = convert(applied, r.rate);
+    s.recovery_base[j] = if r.written_off {
+        convert(excess, r.rate)
+    } else {
+        0
+    };
+    Some(r.bal - applied)
+}
+
+/// Applies write-off `j` to a balance: the balance after it, or `None` when it exceeds the
+/// balance (left out).
+fn write_off(
+    l: &Ledger,
+    raw: &RawTable,
+    s: &mut Swept,
+    p: &mut Problems,
+    r: &mut Running,
+    j: usize,
+) -> Option<i64> {
+    let wo = &l.write_offs;
+    let w = wo.amount[j];
+    if w > r.bal {
+        s.left_out_write_offs.push(wo.row[j]);
+        p.add(
+            raw,
+            wo.row[j] as usize,
+            "amount",
+            &crate::money::format_cents(w),
+            format!(
+                "write-off exceeds balance: the invoice's balance is {}",
+                crate::money::format_cents(r.bal)
+            ),
+        );
+        return None;
+    }
+    s.write_off_base[j] = convert(w, r.rate);
+    r.written_off = true;
+    Some(r.bal - w)
 }
