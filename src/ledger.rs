@@ -231,17 +231,11 @@ fn collection(
     let applied = a.min(r.bal);
     let excess = a - applied;
     if excess > 0 && !r.written_off {
-        s.left_out_collections.push(col.row[j]);
-        p.add(
-            raw,
-            col.row[j] as usize,
-            "amount",
-            &crate::money::format_cents(a),
-            format!(
-                "overpayment: exceeds the invoice's balance of {} and the invoice has no write-off",
-                crate::money::format_cents(r.bal)
-            ),
+        let rule = format!(
+            "overpayment: exceeds the invoice's balance of {} and the invoice has no write-off",
+            crate::money::format_cents(r.bal)
         );
+        leave_out(&mut s.left_out_collections, p, raw, col.row[j], a, rule);
         return None;
     }
     s.applied[j] = applied;
@@ -268,20 +262,34 @@ fn write_off(
     let wo = &l.write_offs;
     let w = wo.amount[j];
     if w > r.bal {
-        s.left_out_write_offs.push(wo.row[j]);
-        p.add(
-            raw,
-            wo.row[j] as usize,
-            "amount",
-            &crate::money::format_cents(w),
-            format!(
-                "write-off exceeds balance: the invoice's balance is {}",
-                crate::money::format_cents(r.bal)
-            ),
+        let rule = format!(
+            "write-off exceeds balance: the invoice's balance is {}",
+            crate::money::format_cents(r.bal)
         );
+        leave_out(&mut s.left_out_write_offs, p, raw, wo.row[j], w, rule);
         return None;
     }
     s.write_off_base[j] = convert(w, r.rate);
     r.written_off = true;
     Some(r.bal - w)
+}
+
+/// Leaves out raw row `row` of `raw`, an event whose `amount` breaks balance rule `rule`: it is
+/// listed in `left_out` and reported to `p`.
+fn leave_out(
+    left_out: &mut Vec<u32>,
+    p: &mut Problems,
+    raw: &RawTable,
+    row: u32,
+    amount: i64,
+    rule: String,
+) {
+    left_out.push(row);
+    p.add(
+        raw,
+        row as usize,
+        "amount",
+        &crate::money::format_cents(amount),
+        rule,
+    );
 }
