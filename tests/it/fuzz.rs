@@ -240,7 +240,13 @@ proptest! {
         // Berlin's clocks skip 02:00-03:00 on 2024-03-31 and repeat 02:00-03:00 on 2024-10-27.
         let s = format!("2024-{mo:02}-{day:02}{sep}{h:02}:{mi:02}{secs}{suffix}");
         let tz = if berlin { chrono_tz::Europe::Berlin } else { chrono_tz::Asia::Shanghai };
-        prop_assert_eq!(parse_timestamp(&s, tz).ok(), chrono_timestamp(&s, tz), "{}", s);
+        let got = parse_timestamp(&s, tz).ok();
+        prop_assert_eq!(got, chrono_timestamp(&s, tz), "{}", s);
+        // A local time with `T` or a space, on a day every month has, outside the clock change, is
+        // read (a lowercase `t` is read only with an offset, by RFC 3339).
+        let plain = suffix.is_empty() && sep != "t" && day <= 28 && secs != ":60"
+            && !(berlin && mo == 3);
+        prop_assert!(!plain || got.is_some(), "{} is not read", s);
     }
 
     #[test]
