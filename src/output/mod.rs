@@ -209,7 +209,8 @@ struct Job<'a> {
 }
 
 /// Writes every job as `snapshot/rel_dir/part-0.parquet`, on as many threads as there are
-/// cores, each file synced to disk. Returns the files written, relative to the snapshot.
+/// cores. The files are not synced here: the snapshot is, whole, before it is published. Returns
+/// the files written, relative to the snapshot.
 fn write_files(
     snapshot: &Path,
     jobs: &mut [Job],
@@ -257,7 +258,7 @@ fn slashed(p: &Path) -> String {
         .join("/")
 }
 
-/// Writes one file of a snapshot that nothing references yet, so under its final name.
+/// Writes one file of a snapshot that nothing references yet, so under its final name, unsynced.
 /// Returns its size.
 fn write_one(
     snapshot: &Path,
@@ -278,7 +279,6 @@ fn write_one(
     encode(&mut buffered, job.df, compression, level).map_err(parquet)?;
     std::io::Write::flush(&mut buffered).map_err(io(&path))?;
     drop(buffered);
-    file.sync_all().map_err(io(&path))?;
     Ok(file.metadata().map_err(io(&path))?.len())
 }
 

@@ -9,7 +9,7 @@
 //!
 //! A run builds `_store/<run>.tmp/`: hard links to every file of the partitions it does not
 //! replace (whole folders, foreign files included), then its own partitions and whole tables,
-//! all synced to disk. It renames the folder to `_store/<run>`, points `_current` at it (a new
+//! all synced to disk (one `syncfs` on Linux). It renames the folder to `_store/<run>`, points `_current` at it (a new
 //! symlink renamed over the old one: the commit), and deletes the old snapshot; files it shares
 //! through hard links live on. A replaced partition is a new folder, so it holds only what the
 //! run wrote. Until the commit nothing a reader can reach has changed, so a failed or killed run
@@ -96,7 +96,7 @@ impl OutputDir {
                 }))
                 .collect();
             let files = write_files(&tmp, &mut jobs, compression, level)?;
-            sync_dirs(&tmp)?;
+            sync_snapshot(&tmp)?;
             self.publish(run_id, &tmp)?;
             Ok(files)
         })();
@@ -231,7 +231,7 @@ impl OutputDir {
                 let skip = |rel: &Path| rel.to_string_lossy().contains(".tmp-");
                 link_tree(&self.root.join(t), &tmp.join(t), Path::new(""), &skip)?;
             }
-            sync_dirs(&tmp)?;
+            sync_snapshot(&tmp)?;
             self.publish(&id, &tmp)
         })();
         if result.is_err() {
@@ -414,11 +414,33 @@ fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(io(dir))
 }
 
-/// Syncs every folder under `dir`, `dir` included (the files are synced as they are written).
-fn sync_dirs(dir: &Path) -> Result<(), Error> {
+/// Makes a snapshot durable before it is published: its files' contents and every folder entry
+/// under it. On Linux this is one `syncfs` of the file system the snapshot is on, which writes
+/// back all of it at once: a backfill's 360 files and 500 folders took 868 `fsync` calls before.
+/// It also writes back whatever else is dirty on that file system, so on a disk busy with other
+/// writes it waits for those too. Elsewhere each file and folder is synced in turn.
+fn sync_snapshot(dir: &Path) -> Result<(), Error> {
+    #[cfg(target_os = "linux")]
+    {
+        let f = std::fs::File::open(dir).map_err(io(dir))?;
+        rustix::fs::syncfs(&f).map_err(|e| io(dir)(e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    sync_tree(dir)
+}
+
+/// Syncs every file and folder under `dir`, `dir` included.
+#[cfg(not(target_os = "linux"))]
+fn sync_tree(dir: &Path) -> Result<(), Error> {
     for e in entries(dir)? {
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            sync_dirs(&e.path())?;
+        let ty = e.file_type().map_err(io(&e.path()))?;
+        if ty.is_dir() {
+            sync_tree(&e.path())?;
+        } else if ty.is_file() {
+            let p = e.path();
+            std::fs::File::open(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&p))?;
         }
     }
     sync_dir(dir)
