@@ -132,6 +132,9 @@ pub enum Error {
         used: usize,
         rejected: usize,
     },
+    /// The thread reading the sources ended before handing over a table: a bug (it panicked).
+    #[error("internal error: the sources' reader stopped before reading {table}")]
+    ReaderStopped { table: &'static str },
     /// The manifest or a statement cannot be serialised.
     #[error("internal error while writing JSON")]
     Json(#[source] serde_json::Error),
@@ -177,6 +180,7 @@ impl Error {
             | Error::WriteParquet { .. }
             | Error::Polars { .. }
             | Error::Unreconciled { .. }
+            | Error::ReaderStopped { .. }
             | Error::Json(_) => EXIT_INTERNAL,
         }
     }

@@ -61,16 +61,20 @@ impl Break {
 
     /// The break as a sentence.
     pub fn reason(&self) -> String {
-        if self.cascade || self.column.is_empty() {
+        if self.cascade {
             self.rule.clone()
         } else {
-            format!(
-                "{} `{}` {}",
-                self.column,
-                crate::diag::cut(&self.value),
-                self.rule
-            )
+            reason(self.column, &self.value, &self.rule)
         }
+    }
+}
+
+/// A break of `rule` by `value` in `column` (`""` for the whole row) as a sentence.
+pub fn reason(column: &str, value: &str, rule: &str) -> String {
+    if column.is_empty() {
+        rule.to_string()
+    } else {
+        format!("{column} `{}` {rule}", crate::diag::cut(value))
     }
 }
 

@@ -97,7 +97,12 @@ impl Timings {
 
     /// Ends `phase`, begun at `since`: records and shows its time, and starts the next at now.
     pub fn lap(&mut self, phase: &str, since: &mut std::time::Instant) {
-        let ms = since.elapsed().as_millis();
+        self.record(phase, since.elapsed().as_millis());
+        *since = std::time::Instant::now();
+    }
+
+    /// Records and shows `phase`, timed elsewhere (on another thread, beside other phases).
+    pub fn record(&mut self, phase: &str, ms: u128) {
         self.laps.push((phase.to_string(), ms));
         match &self.live {
             Live::Off => {}
@@ -105,7 +110,6 @@ impl Timings {
             Live::Lines => phase_line(phase, ms),
             Live::Json => phase_event(phase, ms),
         }
-        *since = std::time::Instant::now();
     }
 
     /// Clears the spinner.

@@ -386,25 +386,20 @@ pub fn write(
     let mut parts = Vec::new();
     for (k, period) in c.periods().into_iter().enumerate() {
         let of_period: Vec<&Row> = rows.iter().filter(|r| r.k == k).collect();
-        parts.push(Partition {
+        let part = Partition {
             table: OutputTable::PlanComparison,
             grain,
             period,
             df: table::frame(&of_period).map_err(Error::polars("building plan_comparison"))?,
-        });
+        };
+        parts.push(part.encode(plan.compression, plan.compression_level)?);
     }
     let run_id = format!(
         "{}-compare-{}",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
         std::process::id()
     );
-    output.commit(
-        &run_id,
-        &mut parts,
-        &mut [],
-        plan.compression,
-        plan.compression_level,
-    )?;
+    output.commit(&run_id, &parts)?;
     output.put_file(PAGE, page.as_bytes())?;
     output.end_without_record()?;
     Ok(parts.len())

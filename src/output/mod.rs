@@ -78,19 +78,12 @@ impl Output {
         }
     }
 
-    /// Writes the partitions in `parts` and the tables in `whole`; see [`OutputDir::commit`]
-    /// and [`RemoteOutput::commit`]. Returns the files written, relative to the output.
-    pub fn commit(
-        &self,
-        run_id: &str,
-        parts: &mut [Partition],
-        whole: &mut [WholeTable],
-        compression: Compression,
-        level: i32,
-    ) -> Result<Vec<OutputFile>, Error> {
+    /// Writes the encoded partitions and whole tables `files`; see [`OutputDir::commit`] and
+    /// [`RemoteOutput::commit`]. Returns the files written, relative to the output.
+    pub fn commit(&self, run_id: &str, files: &[Encoded]) -> Result<Vec<OutputFile>, Error> {
         match self {
-            Output::Local(dir, _) => dir.commit(run_id, parts, whole, compression, level),
-            Output::Remote(r) => r.commit(run_id, parts, whole, compression, level),
+            Output::Local(dir, _) => dir.commit(run_id, files),
+            Output::Remote(r) => r.commit(run_id, files),
         }
     }
 
@@ -174,12 +167,75 @@ impl Partition {
     pub fn dir(&self, root: &Path) -> PathBuf {
         root.join(self.rel_dir())
     }
+
+    /// The partition as Parquet; its frame is dropped.
+    pub fn encode(mut self, compression: Compression, level: i32) -> Result<Encoded, Error> {
+        let rel_dir = self.rel_dir();
+        let bytes = encode_bytes(&rel_dir, &mut self.df, compression, level)?;
+        Ok(Encoded {
+            table: self.table,
+            period: Some(self.period),
+            rel_dir,
+            rows: self.df.height(),
+            bytes,
+        })
+    }
 }
 
 /// A table written whole by every run, unpartitioned: `table/part-0.parquet`.
 pub struct WholeTable {
     pub table: OutputTable,
     pub df: DataFrame,
+}
+
+impl WholeTable {
+    /// The table as Parquet; its frame is dropped.
+    pub fn encode(mut self, compression: Compression, level: i32) -> Result<Encoded, Error> {
+        let rel_dir = PathBuf::from(self.table.name());
+        let bytes = encode_bytes(&rel_dir, &mut self.df, compression, level)?;
+        Ok(Encoded {
+            table: self.table,
+            period: None,
+            rel_dir,
+            rows: self.df.height(),
+            bytes,
+        })
+    }
+}
+
+/// A partition or whole table encoded as Parquet, ready to commit. Built as soon as its frame
+/// is, so that a run holds the outputs as compressed bytes, not as frames.
+pub struct Encoded {
+    pub table: OutputTable,
+    /// The partition's period; `None` for a whole table.
+    pub period: Option<String>,
+    /// Its folder relative to a snapshot or prefix: `table/grain=G/period=P` or `table`.
+    pub rel_dir: PathBuf,
+    pub rows: usize,
+    pub bytes: bytes::Bytes,
+}
+
+impl Encoded {
+    /// Its path relative to a snapshot or prefix, `/`-separated.
+    pub fn path(&self) -> String {
+        slashed(&self.rel_dir.join(PART_FILE))
+    }
+}
+
+/// `df` as Parquet bytes; an encoder's failure names the file it was for, relative to the
+/// output.
+fn encode_bytes(
+    rel_dir: &Path,
+    df: &mut DataFrame,
+    compression: Compression,
+    level: i32,
+) -> Result<bytes::Bytes, Error> {
+    let mut buf = Vec::new();
+    encode(&mut buf, df, compression, level).map_err(|source| Error::WriteParquet {
+        path: rel_dir.join(PART_FILE),
+        source,
+    })?;
+    Ok(bytes::Bytes::from(buf))
 }
 
 /// The file every partition and whole table is written as.
@@ -202,84 +258,12 @@ fn codec(c: Compression, level: i32) -> PolarsResult<ParquetCompression> {
     })
 }
 
-/// One Parquet file to write: its folder relative to the snapshot and its frame.
-struct Job<'a> {
-    rel_dir: PathBuf,
-    df: &'a mut DataFrame,
-}
-
-/// Writes every job as `snapshot/rel_dir/part-0.parquet`, on as many threads as there are
-/// cores. The files are not synced here: the snapshot is, whole, before it is published. Returns
-/// the files written, relative to the snapshot.
-fn write_files(
-    snapshot: &Path,
-    jobs: &mut [Job],
-    compression: Compression,
-    level: i32,
-) -> Result<Vec<OutputFile>, Error> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<u64>, Error>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = jobs
-            .chunks_mut(chunk)
-            .map(|share| {
-                scope.spawn(move || {
-                    share
-                        .iter_mut()
-                        .map(|job| write_one(snapshot, job, compression, level))
-                        .collect()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut sizes = Vec::with_capacity(jobs.len());
-    for r in results {
-        sizes.extend(r?);
-    }
-    Ok(jobs
-        .iter()
-        .zip(sizes)
-        .map(|(j, bytes)| OutputFile {
-            path: slashed(&j.rel_dir.join(PART_FILE)),
-            bytes,
-        })
-        .collect())
-}
-
 /// A relative path as `/`-separated text.
-fn slashed(p: &Path) -> String {
+pub(super) fn slashed(p: &Path) -> String {
     p.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// Writes one file of a snapshot that nothing references yet, so under its final name, unsynced.
-/// Returns its size.
-fn write_one(
-    snapshot: &Path,
-    job: &mut Job,
-    compression: Compression,
-    level: i32,
-) -> Result<u64, Error> {
-    let dir = snapshot.join(&job.rel_dir);
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let path = dir.join(PART_FILE);
-    let mut file = std::fs::File::create(&path).map_err(io(&path))?;
-    let parquet = |source| Error::WriteParquet {
-        path: path.clone(),
-        source,
-    };
-    // Buffered: the writer's page headers and footer are many small writes.
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut file);
-    encode(&mut buffered, job.df, compression, level).map_err(parquet)?;
-    std::io::Write::flush(&mut buffered).map_err(io(&path))?;
-    drop(buffered);
-    Ok(file.metadata().map_err(io(&path))?.len())
 }
 
 /// Writes `df` as Parquet to `w`: the same bytes whether to a file or to an object.
@@ -290,7 +274,7 @@ fn encode<W: std::io::Write>(
     level: i32,
 ) -> PolarsResult<()> {
     // Min, max and null counts: what readers prune with. Distinct counts cost a hash of every
-    // value and no reader here uses them. Files are already written a core each, so the columns
+    // value and no reader here uses them. Files are already encoded a core each, so the columns
     // of one are not spread over threads again.
     ParquetWriter::new(w)
         .set_parallel(false)

@@ -15,15 +15,13 @@
 //! the tables (so it is not skipped as unchanged). There is no lock: one writer per prefix.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 
 use bytes::Bytes;
 
-use crate::config::def::Compression;
 use crate::error::Error;
 use crate::storage::{ObjUrl, StorageConfig, Store};
 
-use super::{encode, OutputFile, Partition, WholeTable, MANIFEST, PART_FILE, RUNS};
+use super::{slashed, Encoded, OutputFile, MANIFEST, RUNS};
 
 /// An output prefix on an object store.
 pub struct RemoteOutput {
@@ -66,29 +64,12 @@ impl RemoteOutput {
     /// Writes each partition of `parts` and each table of `whole` as one object, then deletes
     /// the other objects of the folders it replaced. Returns the files written, relative to the
     /// prefix. A run that fails part way leaves each partition whole, old or new.
-    pub fn commit(
-        &self,
-        run_id: &str,
-        parts: &mut [Partition],
-        whole: &mut [WholeTable],
-        compression: Compression,
-        level: i32,
-    ) -> Result<Vec<OutputFile>, Error> {
+    pub fn commit(&self, run_id: &str, encoded: &[Encoded]) -> Result<Vec<OutputFile>, Error> {
         let url = &self.store.url;
-        // Folder (relative, `/`-separated) of each file, by table.
-        let mut jobs: Vec<(String, &mut polars::prelude::DataFrame)> = parts
-            .iter_mut()
-            .map(|p| (rel(&p.rel_dir()), &mut p.df))
-            .chain(
-                whole
-                    .iter_mut()
-                    .map(|w| (w.table.name().to_string(), &mut w.df)),
-            )
-            .collect();
-        let encoded = encode_all(url, &mut jobs, compression, level)?;
-        let dirs: Vec<String> = jobs.iter().map(|j| j.0.clone()).collect();
-        let files: Vec<String> = dirs.iter().map(|d| format!("{d}/{PART_FILE}")).collect();
-        let sizes: Vec<u64> = encoded.iter().map(|b| b.len() as u64).collect();
+        // Folder (relative, `/`-separated) of each file.
+        let dirs: Vec<String> = encoded.iter().map(|e| slashed(&e.rel_dir)).collect();
+        let files: Vec<String> = encoded.iter().map(Encoded::path).collect();
+        let sizes: Vec<u64> = encoded.iter().map(|e| e.bytes.len() as u64).collect();
         self.store.put_all(vec![(
             url.join(PENDING),
             Bytes::copy_from_slice(run_id.as_bytes()),
@@ -97,7 +78,7 @@ impl RemoteOutput {
             files
                 .iter()
                 .zip(encoded)
-                .map(|(f, b)| (url.join(f), b))
+                .map(|(f, e)| (url.join(f), e.bytes.clone()))
                 .collect(),
         )?;
         // Other objects of the replaced folders: one listing per table.
@@ -111,7 +92,9 @@ impl RemoteOutput {
         for t in tables.keys() {
             for key in self.store.list(&url.join(t))? {
                 let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
-                let whole_table = whole.iter().any(|w| w.table.name() == *t);
+                let whole_table = encoded
+                    .iter()
+                    .any(|e| e.period.is_none() && e.table.name() == *t);
                 let in_replaced = whole_table || replaced.contains(dir);
                 if in_replaced && !ours.contains(&key) {
                     stale.push(key);
@@ -192,56 +175,4 @@ impl RemoteOutput {
         }
         Ok(())
     }
-}
-
-/// A relative folder as a key part, `/`-separated.
-fn rel(p: &std::path::Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// Encodes every job's frame as Parquet in memory, on as many threads as there are cores.
-fn encode_all(
-    url: &ObjUrl,
-    jobs: &mut [(String, &mut polars::prelude::DataFrame)],
-    compression: Compression,
-    level: i32,
-) -> Result<Vec<Bytes>, Error> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = jobs.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<Bytes>, Error>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = jobs
-            .chunks_mut(chunk)
-            .map(|share| {
-                scope.spawn(move || {
-                    share
-                        .iter_mut()
-                        .map(|(dir, df)| {
-                            let mut buf = Vec::new();
-                            encode(&mut buf, df, compression, level).map_err(|source| {
-                                Error::WriteParquet {
-                                    path: PathBuf::from(
-                                        url.show(&url.join(&format!("{dir}/{PART_FILE}"))),
-                                    ),
-                                    source,
-                                }
-                            })?;
-                            Ok(Bytes::from(buf))
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut out = Vec::with_capacity(jobs.len());
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
 }

@@ -20,12 +20,11 @@ use std::collections::HashSet;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use crate::config::def::Compression;
 use crate::error::Error;
 use crate::outputs::OutputTable;
 
 use super::lock::{Lock, LOCK_FILE};
-use super::{io, write_files, Job, OutputFile, Partition, WholeTable};
+use super::{io, Encoded, OutputFile, PART_FILE};
 
 /// The folder of snapshots.
 const STORE: &str = "_store";
@@ -60,45 +59,34 @@ impl OutputDir {
         Ok(dir)
     }
 
-    /// Writes a new snapshot: the current one's files except the partitions in `parts` and the
-    /// tables in `whole`, which are written anew (each whole table as `table/part-0.parquet`);
-    /// then commits it. Returns the files written, relative to the output folder.
-    pub fn commit(
-        &self,
-        run_id: &str,
-        parts: &mut [Partition],
-        whole: &mut [WholeTable],
-        compression: Compression,
-        level: i32,
-    ) -> Result<Vec<OutputFile>, Error> {
+    /// Writes a new snapshot: the current one's files except the folders of `files`, which are
+    /// written anew (each as `rel_dir/part-0.parquet`); then commits it. Returns the files
+    /// written, relative to the output folder.
+    pub fn commit(&self, run_id: &str, files: &[Encoded]) -> Result<Vec<OutputFile>, Error> {
         let tmp = self.store().join(format!("{run_id}.tmp"));
         let result = (|| {
-            let replaced: HashSet<PathBuf> = parts
-                .iter()
-                .map(Partition::rel_dir)
-                .chain(whole.iter().map(|w| PathBuf::from(w.table.name())))
-                .collect();
+            let replaced: HashSet<&Path> = files.iter().map(|f| f.rel_dir.as_path()).collect();
             std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
             if let Some(cur) = self.current()? {
                 link_tree(&self.store().join(cur), &tmp, Path::new(""), &|rel| {
                     replaced.contains(rel)
                 })?;
             }
-            let mut jobs: Vec<Job> = parts
-                .iter_mut()
-                .map(|p| Job {
-                    rel_dir: p.rel_dir(),
-                    df: &mut p.df,
-                })
-                .chain(whole.iter_mut().map(|w| Job {
-                    rel_dir: PathBuf::from(w.table.name()),
-                    df: &mut w.df,
-                }))
-                .collect();
-            let files = write_files(&tmp, &mut jobs, compression, level)?;
+            let mut written = Vec::with_capacity(files.len());
+            for f in files {
+                let dir = tmp.join(&f.rel_dir);
+                std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+                // Nothing references the snapshot yet, so each file is written under its name.
+                let path = dir.join(PART_FILE);
+                std::fs::write(&path, &f.bytes).map_err(io(&path))?;
+                written.push(OutputFile {
+                    path: f.path(),
+                    bytes: f.bytes.len() as u64,
+                });
+            }
             sync_snapshot(&tmp)?;
             self.publish(run_id, &tmp)?;
-            Ok(files)
+            Ok(written)
         })();
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&tmp);

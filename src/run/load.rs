@@ -38,20 +38,9 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
 /// Reads and checks every source. Rows that break a rule are recorded in the result's
 /// `problems` and left out, so that a run can go on to find the rule breaks of scoring too and
 /// report them all at once.
-fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
-    let raw = read_sources(plan, timings)?;
-    Ok(check_sources(plan, raw, timings))
-}
-
-/// Reads every source, each file once.
-pub(super) fn read_sources(plan: &Plan, timings: &mut Timings) -> Result<Vec<RawTable>, Error> {
-    let mut t = std::time::Instant::now();
-    let mut raw = Vec::new();
-    for src in &plan.sources {
-        raw.push(sources::read(plan, src)?);
-        timings.lap(&format!("read {}", src.table.name()), &mut t);
-    }
-    Ok(raw)
+pub(super) fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
+    let (raw, ledger, problems) = super::stream::read_and_check(plan, timings)?;
+    Ok(apply_events(raw, ledger, problems, timings))
 }
 
 /// Every source's files and their fingerprints, each file hashed and dropped before the next is
@@ -68,35 +57,14 @@ pub(super) fn fingerprint_sources(plan: &Plan) -> Result<Vec<InputFiles>, Error>
         .collect()
 }
 
-/// Checks the sources read against the contract and applies the invoice events.
-pub(super) fn check_sources(plan: &Plan, mut raw: Vec<RawTable>, timings: &mut Timings) -> Loaded {
+/// Applies the invoice events to the checked ledger: balances, and the balance rules.
+fn apply_events(
+    raw: Vec<RawTable>,
+    mut ledger: Ledger,
+    mut problems: Problems,
+    timings: &mut Timings,
+) -> Loaded {
     let mut t = std::time::Instant::now();
-    let mut problems = Problems::new(plan.policy());
-    let mut ledger = sources::parse::parse(
-        &raw,
-        &plan.base_currency,
-        plan.timezone,
-        &plan.catalogue,
-        &mut problems,
-    );
-    timings.lap("check and type", &mut t);
-    // What the rest of the run reads of the raw tables: the ids that order same-day events, and
-    // every column of the rows to reject: those that broke a rule so far, those of the scoring
-    // tables, which scoring checks, and, when they quarantine, those of collections and
-    // write-offs, which the balance rules check next. The rest is freed before the invoice events
-    // are applied, so that their memory is reused rather than fresh pages the kernel must zero.
-    let policy = problems.policy();
-    for r in &mut raw {
-        let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
-            || (matches!(r.table, Table::Collections | Table::WriteOffs)
-                && policy.quarantines(r.table))
-            || problems.breaks.iter().any(|b| b.table == r.table);
-        if !keep_all {
-            let mut keep = vec!["collection_id", "write_off_id"];
-            keep.extend(plan.catalogue.raw_columns(r.table));
-            r.retain_columns(&keep);
-        }
-    }
     let empty = |t: Table| RawTable::empty(t);
     let find = |t: Table| raw.iter().find(|r| r.table == t);
     let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));

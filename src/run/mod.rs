@@ -3,6 +3,7 @@
 
 mod load;
 mod options;
+mod stream;
 
 pub use load::{facts, load, score_plans, score_window, Loaded, Scorecards, Scoring};
 pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
@@ -14,20 +15,21 @@ use crate::error::Error;
 use crate::manifest::{FailedRun, InputFiles, Manifest};
 use crate::metrics::Window;
 use crate::model::Ledger;
-use crate::output::{Output, Partition, WholeTable};
+use crate::output::{Encoded, Output, Partition, WholeTable};
 use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{check_sources, fingerprint_sources, read_sources, score_window_timed};
+use load::{fingerprint_sources, load_timed, score_window_timed};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
-/// many threads as there are cores, a run of periods each.
-fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Partition>, Error> {
+/// many threads as there are cores, a run of periods each, each encoded as Parquet as soon as it
+/// is built, so that the frames of one period at a time are held, not of all.
+fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Encoded>, Error> {
     let periods: Vec<usize> = (sc.first_written..sc.cards.len()).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = periods.len().div_ceil(threads).max(1);
-    let built: Vec<Result<Vec<Partition>, Error>> = std::thread::scope(|scope| {
+    let built: Vec<Result<Vec<Encoded>, Error>> = std::thread::scope(|scope| {
         let workers: Vec<_> = periods
             .chunks(chunk)
             .map(|ks| scope.spawn(move || period_tables(plan, l, sc, ks)))
@@ -44,13 +46,13 @@ fn partitions(plan: &Plan, l: &Ledger, sc: &Scorecards) -> Result<Vec<Partition>
     Ok(parts)
 }
 
-/// The three tables of the periods `ks` (indexes into the scored window).
+/// The three tables of the periods `ks` (indexes into the scored window), encoded.
 fn period_tables(
     plan: &Plan,
     l: &Ledger,
     sc: &Scorecards,
     ks: &[usize],
-) -> Result<Vec<Partition>, Error> {
+) -> Result<Vec<Encoded>, Error> {
     let w = sc.facts.window;
     let grain = w.cal.grain.name();
     let mut parts = Vec::with_capacity(ks.len() * 3);
@@ -80,12 +82,13 @@ fn period_tables(
             ),
         ];
         for (table, df) in tables {
-            parts.push(Partition {
+            let part = Partition {
                 table,
                 grain,
                 period: period.clone(),
                 df: df.map_err(Error::polars(what))?,
-            });
+            };
+            parts.push(part.encode(plan.compression, plan.compression_level)?);
         }
     }
     Ok(parts)
@@ -225,8 +228,7 @@ fn run_timed(
             }
         }
     }
-    let raw = read_sources(plan, timings)?;
-    let loaded = check_sources(plan, raw, timings);
+    let loaded = load_timed(plan, timings)?;
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
         if let Some(u) = unchanged(window, &crate::manifest::input_files(&loaded.raw))? {
@@ -239,30 +241,29 @@ fn run_timed(
     let problems = problems.into_result().map_err(Error::Rules)?;
     let inputs = reconcile::inputs(plan, &loaded.raw, &loaded.ledger, &problems, &sc.problems)?;
     let mut t = std::time::Instant::now();
-    let mut parts = partitions(plan, &loaded.ledger, &sc)?;
-    let rejects = crate::rejects::frame(&problems, &loaded.raw)
-        .map_err(Error::polars("building the rejects table"))?;
+    let mut files = partitions(plan, &loaded.ledger, &sc)?;
+    let rejects = WholeTable {
+        table: OutputTable::Rejects,
+        df: crate::rejects::frame(&problems, &loaded.raw)
+            .map_err(Error::polars("building the rejects table"))?,
+    };
+    files.push(rejects.encode(plan.compression, plan.compression_level)?);
     timings.lap("output tables", &mut t);
     let mut written: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for p in &parts {
-        written
-            .entry(p.table.name().to_string())
-            .or_default()
-            .insert(p.period.clone(), p.df.height());
+    let mut rejected = 0;
+    for f in &files {
+        match &f.period {
+            Some(period) => {
+                written
+                    .entry(f.table.name().to_string())
+                    .or_default()
+                    .insert(period.clone(), f.rows);
+            }
+            None => rejected = f.rows,
+        }
     }
-    let rejected = rejects.height();
     let periods = window.labels();
-    let mut whole = [WholeTable {
-        table: OutputTable::Rejects,
-        df: rejects,
-    }];
-    let files = output.commit(
-        run_id,
-        &mut parts,
-        &mut whole,
-        plan.compression,
-        plan.compression_level,
-    )?;
+    let files = output.commit(run_id, &files)?;
     timings.lap("write parquet", &mut t);
     timings.done();
     let mut manifest = Manifest::new(

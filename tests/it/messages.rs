@@ -179,3 +179,32 @@ fn schema_is_json_schema() {
         serde_json::json!(["number", "string"])
     );
 }
+
+/// The sources are read on one thread while the tables read so far are checked on another: a
+/// source that cannot be read stops the run with its message, whether it is read first
+/// (employees) or last of the large ones (fees, read while the invoices are checked), and the
+/// run neither hangs nor writes anything.
+#[test]
+fn a_source_refused_while_others_are_checked_stops_the_run() {
+    for (file, from, to) in [
+        (
+            "fees.csv",
+            "fee_id,invoice_id,booked_on,amount",
+            "fee_id,invoice_id,booked,amount",
+        ),
+        (
+            "employees.csv",
+            "employee_id,name,hire_date",
+            "employee_id,name,hired",
+        ),
+    ] {
+        let dir = case(|t| t);
+        edit_input(dir.path(), file, from, to);
+        let t = run(dir.path(), &["run"]);
+        assert!(t.starts_with("exit: 1\n"), "{t}");
+        assert!(t.contains(file), "{t}");
+        assert!(!dir.path().join("out/_current").exists(), "{t}");
+        let name = format!("refused_{}", file.trim_end_matches(".csv"));
+        insta::assert_snapshot!(name, t);
+    }
+}

@@ -7,6 +7,7 @@ mod goals;
 mod hr;
 mod ledger;
 mod parts;
+pub mod stages;
 
 use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{DateTime, TimeZone};
@@ -17,7 +18,6 @@ use crate::money;
 use crate::periods::{parse_day, Day};
 use crate::problems::Problems;
 use crate::raw::RawTable;
-use crate::tables::Table;
 
 /// One cell: text as read, or a value a typed source already holds.
 #[derive(Debug, Clone, Copy)]
@@ -375,7 +375,9 @@ pub fn parse_timestamp(v: &str, tz: chrono_tz::Tz) -> Result<(i64, Day), String>
     Ok((instant, crate::periods::day_from_date(local)))
 }
 
-/// Why row `i` of `t` was left out: its breaks, as sentences.
+/// Why row `i` of `t` was left out: its breaks, as sentences. The breaks the checks just
+/// recorded for it when there are some at the end of `p`; otherwise what the reader found wrong
+/// with the row (recorded in `p` only once every table is read), then every break of the row.
 pub(super) fn why(p: &Problems, t: &RawTable, i: usize) -> String {
     let mut reasons: Vec<String> = p
         .breaks
@@ -386,11 +388,17 @@ pub(super) fn why(p: &Problems, t: &RawTable, i: usize) -> String {
         .collect();
     if reasons.is_empty() {
         // Not the last row reported: look further back.
-        reasons = p
+        reasons = t
             .breaks
             .iter()
-            .filter(|b| b.table == t.table && b.row as usize == i)
-            .map(|b| b.reason())
+            .filter(|b| b.row == i)
+            .map(|b| crate::problems::reason(b.column, &b.value, &b.rule))
+            .chain(
+                p.breaks
+                    .iter()
+                    .filter(|b| b.table == t.table && b.row as usize == i)
+                    .map(|b| b.reason()),
+            )
             .collect();
     } else {
         reasons.reverse();
@@ -456,95 +464,4 @@ pub(super) fn check_unique(
 /// The result of a helper thread. A panic there is a bug: carry it on rather than lose rows.
 fn joined<T>(h: std::thread::Result<T>) -> T {
     h.unwrap_or_else(|e| std::panic::resume_unwind(e))
-}
-
-/// Parses and checks every table. Rows that break a rule, or reference a row that does, are
-/// recorded in `p` and left out of the ledger, so later checks see consistent data and a
-/// quarantining run computes without them.
-pub fn parse(
-    raw: &[RawTable],
-    base_currency: &str,
-    tz: chrono_tz::Tz,
-    catalogue: &crate::catalogue::Catalogue,
-    p: &mut Problems,
-) -> Ledger {
-    let get = |t: Table| raw.iter().find(|r| r.table == t);
-    let mut l = Ledger::default();
-    let empty: Vec<RawTable> = Table::ALL.iter().map(|t| RawTable::empty(*t)).collect();
-    let table = |t: Table| get(t).unwrap_or(&empty[t as usize]);
-    for t in raw {
-        for b in &t.breaks {
-            p.add(t, b.row, b.column, &b.value, b.rule.clone());
-        }
-    }
-
-    // Repeated invoice and application ids are found while the HR tables and rates are checked.
-    // Applications come before invoices, which name them.
-    std::thread::scope(|scope| {
-        let app_dups = scope.spawn(|| duplicate_rows(table(Table::Applications), "application_id"));
-        let invoice_dups = scope.spawn(|| duplicate_rows(table(Table::Invoices), "invoice_id"));
-        hr::employees(p, &mut l, table(Table::Employees));
-        hr::org_history(p, &mut l, table(Table::OrgHistory), table(Table::Employees));
-        fx::fx_rates(p, &mut l, table(Table::FxRates), base_currency);
-        let app_dups = joined(app_dups.join());
-        applications::applications(p, &mut l, table(Table::Applications), tz, &app_dups);
-        let invoice_dups = joined(invoice_dups.join());
-        ledger::invoices(p, &mut l, table(Table::Invoices), &invoice_dups);
-    });
-    // The rest only reads what is checked so far: collections on one thread, everything else on
-    // another.
-    let (mut pa, mut pb) = (p.child(), p.child());
-    let (collections, dups, rest) = std::thread::scope(|scope| {
-        let lr = &l;
-        let a = scope.spawn(|| {
-            ledger::invoice_events(
-                &mut pa,
-                lr,
-                table(Table::Collections),
-                "collection_id",
-                "paid_on",
-            )
-        });
-        let ids = [
-            (Table::Collections, "collection_id"),
-            (Table::WriteOffs, "write_off_id"),
-            (Table::Fees, "fee_id"),
-        ];
-        let d = scope.spawn(move || ids.map(|(t, c)| (t, c, duplicate_rows(table(t), c))));
-        let w = ledger::invoice_events(
-            &mut pb,
-            lr,
-            table(Table::WriteOffs),
-            "write_off_id",
-            "written_off_on",
-        );
-        let f = ledger::invoice_events(&mut pb, lr, table(Table::Fees), "fee_id", "booked_on");
-        let revs = hr::reviews(&mut pb, lr, table(Table::Reviews));
-        let targets = goals::targets(&mut pb, lr, table(Table::Targets), catalogue);
-        let adjustments = goals::adjustments(&mut pb, lr, table(Table::Adjustments), catalogue);
-        (
-            joined(a.join()),
-            joined(d.join()),
-            (w, f, revs, targets, adjustments),
-        )
-    });
-    l.collections = collections;
-    (l.write_offs, l.fees, l.reviews, l.targets, l.adjustments) = rest;
-    p.extend(pa);
-    p.extend(pb);
-    // Repeated ids are found beside the rows' other checks; their rows leave afterwards.
-    for (t, column, rows) in dups {
-        if rows.is_empty() {
-            continue;
-        }
-        check_unique(p, table(t), column, &rows);
-        let gone: Vec<u32> = rows.iter().map(|r| r.0 as u32).collect();
-        match t {
-            Table::Collections => l.collections.drop_rows(&gone),
-            Table::WriteOffs => l.write_offs.drop_rows(&gone),
-            _ => l.fees.drop_rows(&gone),
-        }
-    }
-    hr::assignments(p, &mut l, table(Table::Assignments));
-    l
 }

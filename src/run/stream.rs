@@ -1,0 +1,152 @@
+//! Reading and checking at once: one thread reads the sources in [`READ_ORDER`] and finds their
+//! repeated ids, handing each table over as the checks ask for it; this thread runs the stages of
+//! the checks and, after each, frees the cells of the tables it checked that the rest of the run
+//! does not read. The reader is one table ahead at most (it waits for the table it read to be
+//! taken), so the text of about two large tables is held at once, not of all of them.
+
+use std::cell::RefCell;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use crate::config::Plan;
+use crate::error::Error;
+use crate::model::Ledger;
+use crate::problems::Problems;
+use crate::raw::RawTable;
+use crate::sources;
+use crate::sources::parse::stages::{self, Context, Read, Stage, Tables, READ_ORDER};
+use crate::tables::Table;
+use crate::timings::Timings;
+
+/// What the reader hands over: a table read and the time it took, or why it could not be read.
+type Handed = Result<(Read, u128), Error>;
+
+const N: usize = Table::ALL.len();
+
+/// The tables read so far, as the checks of one stage see them.
+struct Inbox<'r> {
+    rx: Receiver<Handed>,
+    slots: &'r [OnceLock<Read>; N],
+    present: [bool; N],
+    empty: &'r [Read],
+    /// Tables taken from the reader and how long each took to read, to be reported.
+    taken: RefCell<Vec<(Table, u128)>>,
+}
+
+impl<'r> Tables<'r> for Inbox<'r> {
+    fn get(&self, t: Table) -> Result<&'r Read, Error> {
+        let k = t as usize;
+        if !self.present[k] {
+            return Ok(&self.empty[k]);
+        }
+        loop {
+            if let Some(r) = self.slots[k].get() {
+                return Ok(r);
+            }
+            let (read, ms) = self
+                .rx
+                .recv()
+                .map_err(|_| Error::ReaderStopped { table: t.name() })??;
+            let got = read.raw.table;
+            self.taken.borrow_mut().push((got, ms));
+            // Each table is read once (`READ_ORDER` lists each once), so its slot is empty.
+            let _ = self.slots[got as usize].set(read);
+        }
+    }
+}
+
+/// Reads every source and checks it against the contract: the raw tables (in the plan's order,
+/// freed of what is not read again), the typed ledger and the rule breaks found.
+pub(super) fn read_and_check(
+    plan: &Plan,
+    timings: &mut Timings,
+) -> Result<(Vec<RawTable>, Ledger, Problems), Error> {
+    let mut slots: [OnceLock<Read>; N] = Default::default();
+    let empty: Vec<Read> = Table::ALL
+        .iter()
+        .map(|&t| Read {
+            raw: RawTable::empty(t),
+            dups: Vec::new(),
+        })
+        .collect();
+    let mut present = [false; N];
+    for s in &plan.sources {
+        present[s.table as usize] = true;
+    }
+    let order: Vec<_> = READ_ORDER
+        .iter()
+        .filter_map(|&t| plan.sources.iter().find(|s| s.table == t))
+        .collect();
+    let cx = Context {
+        base_currency: &plan.base_currency,
+        tz: plan.timezone,
+        catalogue: &plan.catalogue,
+    };
+    let mut ledger = Ledger::default();
+    let mut problems = Problems::new(plan.policy());
+    std::thread::scope(|scope| {
+        let (tx, mut rx) = sync_channel::<Handed>(0);
+        scope.spawn(move || {
+            for src in order {
+                let t = Instant::now();
+                let read = sources::read(plan, src).map(Read::new);
+                let ms = t.elapsed().as_millis();
+                let failed = read.is_err();
+                // A refused send: the checks stopped and dropped their end.
+                if tx.send(read.map(|r| (r, ms))).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for stage in Stage::ALL {
+            let mut t = Instant::now();
+            let inbox = Inbox {
+                rx,
+                slots: &slots,
+                present,
+                empty: &empty,
+                taken: RefCell::new(Vec::new()),
+            };
+            // On an error the inbox, and with it the channel, is dropped: the reader stops.
+            let checked = stages::check(stage, &inbox, &cx, &mut ledger, &mut problems);
+            for (table, ms) in inbox.taken.take() {
+                timings.record(&format!("read {}", table.name()), ms);
+            }
+            checked?;
+            rx = inbox.rx;
+            timings.lap(stage.phase(), &mut t);
+            for &table in stage.checks() {
+                if let Some(r) = slots[table as usize].get_mut() {
+                    free_checked(plan, &mut r.raw, &problems);
+                }
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
+    let raw: Vec<RawTable> = plan
+        .sources
+        .iter()
+        .filter_map(|s| slots[s.table as usize].take().map(|r| r.raw))
+        .collect();
+    let problems = stages::read_breaks(&raw, problems);
+    Ok((raw, ledger, problems))
+}
+
+/// Drops the columns of a checked table that the rest of the run does not read, so that their
+/// memory is reused rather than fresh pages the kernel must zero. Kept: the ids that order
+/// same-day events, the columns custom metrics read, and every column of the rows to reject:
+/// of a table with rows that broke a rule, of the scoring tables, which scoring checks, and,
+/// when they quarantine, of collections and write-offs, which the balance rules check later.
+fn free_checked(plan: &Plan, r: &mut RawTable, problems: &Problems) {
+    let policy = problems.policy();
+    let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
+        || (matches!(r.table, Table::Collections | Table::WriteOffs)
+            && policy.quarantines(r.table))
+        || problems.breaks.iter().any(|b| b.table == r.table);
+    if !keep_all {
+        let mut keep = vec!["collection_id", "write_off_id"];
+        keep.extend(plan.catalogue.raw_columns(r.table));
+        r.retain_columns(&keep);
+    }
+}
