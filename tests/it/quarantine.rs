@@ -267,3 +267,24 @@ fn a_target_out_of_order_once_filled_leaves_and_its_rows_fall_through() {
         rejects(&dirty.path().join("out")).replace(&dirty.path().display().to_string(), "[DIR]")
     );
 }
+
+/// Rows the reader finds malformed (a CSV row with a field too many) are quarantined with their
+/// text, whatever stage of the checks their table is in: the reader hands each table over as
+/// the checks need it, and a table whose rows it refused keeps every column for the rejects
+/// table. A collection of a malformed invoice follows it with the reader's reason.
+#[test]
+fn malformed_rows_of_any_table_are_listed_with_their_text() {
+    let dir = quarantine_case("");
+    append(
+        dir.path(),
+        "invoices.csv",
+        &["I9,C1,D9,CNY,100.00,80.00,2024-01-05,2024-02-04,E1,true,x"],
+    );
+    append(dir.path(), "collections.csv", &["K9,I9,2024-01-20,10.00"]);
+    append(dir.path(), "fees.csv", &["F9,I2,2024-01-21,1.00,x"]);
+    let o = run_case(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir.path()));
+    let listed =
+        rejects(&dir.path().join("out")).replace(&dir.path().display().to_string(), "[DIR]");
+    insta::assert_snapshot!(listed);
+}
