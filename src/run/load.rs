@@ -40,7 +40,17 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
 /// report them all at once.
 pub(super) fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
     let (raw, ledger, problems) = super::stream::read_and_check(plan, timings)?;
-    Ok(apply_events(raw, ledger, problems, timings))
+    let mut loaded = apply_events(raw, ledger, problems, timings);
+    // The ids that order same-day events are not read again once the events are applied; what
+    // the custom metrics read stays, and so does every column of a table with rejected rows.
+    for r in &mut loaded.raw {
+        let rejected =
+            !r.breaks.is_empty() || loaded.problems.breaks.iter().any(|b| b.table == r.table);
+        if matches!(r.table, Table::Collections | Table::WriteOffs) && !rejected {
+            r.retain_columns(&plan.catalogue.raw_columns(r.table));
+        }
+    }
+    Ok(loaded)
 }
 
 /// Every source's files and their fingerprints, each file hashed and dropped before the next is
