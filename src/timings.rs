@@ -20,7 +20,7 @@ pub enum Progress {
 
 /// The line of a finished phase when stderr is not a terminal.
 pub fn phase_line(phase: &str, ms: u128) {
-    eprintln!("{PHASE_PREFIX}{phase:<22} {ms:>8} ms");
+    eprintln!("{PHASE_PREFIX}{phase:<30} {ms:>8} ms");
 }
 
 /// What each phase line starts with.
