@@ -2,7 +2,8 @@
 //!
 //! [`read`] turns each source into a [`RawTable`]: a Polars `DataFrame` of string columns under
 //! their canonical names, with the file and row every value came from. [`parse`] then turns the
-//! raw tables into typed, checked [`parse::Ledger`] columns, refusing every rule break.
+//! raw tables into typed, checked [`parse::Ledger`] columns, refusing every rule break, in the
+//! stages of [`parse::stages`], each as soon as its tables are read.
 
 mod csv;
 mod files;
