@@ -77,7 +77,7 @@ pub const READ_ORDER: [Table; 12] = [
     Table::Reviews,
 ];
 
-/// A table as read, with the rows whose id another row repeats (see [`unique_ids`]).
+/// A table as read, with the rows whose id another row repeats (see [`super::duplicate_rows`]).
 #[derive(Debug)]
 pub struct Read {
     pub raw: RawTable,
