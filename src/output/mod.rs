@@ -164,21 +164,17 @@ impl Partition {
             .join(format!("{period}={}", self.period))
     }
 
-    pub fn dir(&self, root: &Path) -> PathBuf {
-        root.join(self.rel_dir())
-    }
-
     /// The partition as Parquet; its frame is dropped.
-    pub fn encode(mut self, compression: Compression, level: i32) -> Result<Encoded, Error> {
+    pub fn encode(self, compression: Compression, level: i32) -> Result<Encoded, Error> {
         let rel_dir = self.rel_dir();
-        let bytes = encode_bytes(&rel_dir, &mut self.df, compression, level)?;
-        Ok(Encoded {
-            table: self.table,
-            period: Some(self.period),
+        Encoded::new(
+            self.table,
+            Some(self.period),
             rel_dir,
-            rows: self.df.height(),
-            bytes,
-        })
+            self.df,
+            compression,
+            level,
+        )
     }
 }
 
@@ -190,16 +186,9 @@ pub struct WholeTable {
 
 impl WholeTable {
     /// The table as Parquet; its frame is dropped.
-    pub fn encode(mut self, compression: Compression, level: i32) -> Result<Encoded, Error> {
+    pub fn encode(self, compression: Compression, level: i32) -> Result<Encoded, Error> {
         let rel_dir = PathBuf::from(self.table.name());
-        let bytes = encode_bytes(&rel_dir, &mut self.df, compression, level)?;
-        Ok(Encoded {
-            table: self.table,
-            period: None,
-            rel_dir,
-            rows: self.df.height(),
-            bytes,
-        })
+        Encoded::new(self.table, None, rel_dir, self.df, compression, level)
     }
 }
 
@@ -216,26 +205,34 @@ pub struct Encoded {
 }
 
 impl Encoded {
+    /// `df` encoded as Parquet; an encoder's failure names the file it was for, relative to the
+    /// output.
+    fn new(
+        table: OutputTable,
+        period: Option<String>,
+        rel_dir: PathBuf,
+        mut df: DataFrame,
+        compression: Compression,
+        level: i32,
+    ) -> Result<Encoded, Error> {
+        let mut buf = Vec::new();
+        encode(&mut buf, &mut df, compression, level).map_err(|source| Error::WriteParquet {
+            path: rel_dir.join(PART_FILE),
+            source,
+        })?;
+        Ok(Encoded {
+            table,
+            period,
+            rel_dir,
+            rows: df.height(),
+            bytes: bytes::Bytes::from(buf),
+        })
+    }
+
     /// Its path relative to a snapshot or prefix, `/`-separated.
     pub fn path(&self) -> String {
         slashed(&self.rel_dir.join(PART_FILE))
     }
-}
-
-/// `df` as Parquet bytes; an encoder's failure names the file it was for, relative to the
-/// output.
-fn encode_bytes(
-    rel_dir: &Path,
-    df: &mut DataFrame,
-    compression: Compression,
-    level: i32,
-) -> Result<bytes::Bytes, Error> {
-    let mut buf = Vec::new();
-    encode(&mut buf, df, compression, level).map_err(|source| Error::WriteParquet {
-        path: rel_dir.join(PART_FILE),
-        source,
-    })?;
-    Ok(bytes::Bytes::from(buf))
 }
 
 /// The file every partition and whole table is written as.

@@ -61,8 +61,8 @@ impl RemoteOutput {
         manifest_run.map(str::to_string)
     }
 
-    /// Writes each partition of `parts` and each table of `whole` as one object, then deletes
-    /// the other objects of the folders it replaced. Returns the files written, relative to the
+    /// Writes each encoded partition and whole table as one object, then deletes the other
+    /// objects of the folders it replaced. Returns the files written, relative to the
     /// prefix. A run that fails part way leaves each partition whole, old or new.
     pub fn commit(&self, run_id: &str, encoded: &[Encoded]) -> Result<Vec<OutputFile>, Error> {
         let url = &self.store.url;
@@ -90,11 +90,11 @@ impl RemoteOutput {
         }
         let mut stale = Vec::new();
         for t in tables.keys() {
+            let whole_table = encoded
+                .iter()
+                .any(|e| e.period.is_none() && e.table.name() == *t);
             for key in self.store.list(&url.join(t))? {
                 let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
-                let whole_table = encoded
-                    .iter()
-                    .any(|e| e.period.is_none() && e.table.name() == *t);
                 let in_replaced = whole_table || replaced.contains(dir);
                 if in_replaced && !ours.contains(&key) {
                     stale.push(key);

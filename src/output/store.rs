@@ -9,8 +9,9 @@
 //!
 //! A run builds `_store/<run>.tmp/`: hard links to every file of the partitions it does not
 //! replace (whole folders, foreign files included), then its own partitions and whole tables,
-//! all synced to disk (one `syncfs` on Linux). It renames the folder to `_store/<run>`, points `_current` at it (a new
-//! symlink renamed over the old one: the commit), and deletes the old snapshot; files it shares
+//! all synced to disk (one `syncfs` on Linux). It renames the folder to `_store/<run>`, points
+//! `_current` at it (a new symlink renamed over the old one: the commit), and deletes the old
+//! snapshot; files it shares
 //! through hard links live on. A replaced partition is a new folder, so it holds only what the
 //! run wrote. Until the commit nothing a reader can reach has changed, so a failed or killed run
 //! leaves the previous output; the next run deletes what it left in `_store`.
