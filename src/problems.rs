@@ -208,6 +208,14 @@ impl Problems {
         }
     }
 
+    /// Whether rows of `t` are left out: a break recorded here, or a row the reader found
+    /// malformed (recorded here only once every table is read, see
+    /// [`crate::sources::parse::stages::read_breaks`]). Such a table keeps every column for the
+    /// rejects table.
+    pub fn leaves_out_rows_of(&self, t: &RawTable) -> bool {
+        !t.breaks.is_empty() || self.breaks.iter().any(|b| b.table == t.table)
+    }
+
     /// The rows of `t` that are left out, sorted.
     pub fn rejected_rows(&self, t: Table) -> Vec<u32> {
         let mut rows: Vec<u32> = self

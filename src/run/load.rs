@@ -41,15 +41,7 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
 pub(super) fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
     let (raw, ledger, problems) = super::stream::read_and_check(plan, timings)?;
     let mut loaded = apply_events(raw, ledger, problems, timings);
-    // The ids that order same-day events are not read again once the events are applied; what
-    // the custom metrics read stays, and so does every column of a table with rejected rows.
-    for r in &mut loaded.raw {
-        let rejected =
-            !r.breaks.is_empty() || loaded.problems.breaks.iter().any(|b| b.table == r.table);
-        if matches!(r.table, Table::Collections | Table::WriteOffs) && !rejected {
-            r.retain_columns(&plan.catalogue.raw_columns(r.table));
-        }
-    }
+    super::stream::free_event_ids(plan, &mut loaded.raw, &loaded.problems);
     Ok(loaded)
 }
 

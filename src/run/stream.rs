@@ -135,18 +135,32 @@ pub(super) fn read_and_check(
 
 /// Drops the columns of a checked table that the rest of the run does not read, so that their
 /// memory is reused rather than fresh pages the kernel must zero. Kept: the ids that order
-/// same-day events, the columns custom metrics read, and every column of the rows to reject:
-/// of a table with rows that broke a rule, of the scoring tables, which scoring checks, and,
-/// when they quarantine, of collections and write-offs, which the balance rules check later.
+/// same-day events (until the events are applied, see [`free_event_ids`]), the columns custom
+/// metrics read, and every column of the rows to reject: of a table with rows left out, of the
+/// scoring tables, which scoring checks, and, when they quarantine, of collections and
+/// write-offs, which the balance rules check later.
 fn free_checked(plan: &Plan, r: &mut RawTable, problems: &Problems) {
     let policy = problems.policy();
     let keep_all = matches!(r.table, Table::Targets | Table::Adjustments)
         || (matches!(r.table, Table::Collections | Table::WriteOffs)
             && policy.quarantines(r.table))
-        || problems.breaks.iter().any(|b| b.table == r.table);
+        || problems.leaves_out_rows_of(r);
     if !keep_all {
         let mut keep = vec!["collection_id", "write_off_id"];
         keep.extend(plan.catalogue.raw_columns(r.table));
         r.retain_columns(&keep);
+    }
+}
+
+/// Once the invoice events are applied: drops the ids that ordered same-day collections and
+/// write-offs, and the balance rules' whole rows, of the event tables with no row left out. What
+/// the custom metrics read stays.
+pub(super) fn free_event_ids(plan: &Plan, raw: &mut [RawTable], problems: &Problems) {
+    for r in raw {
+        if matches!(r.table, Table::Collections | Table::WriteOffs)
+            && !problems.leaves_out_rows_of(r)
+        {
+            r.retain_columns(&plan.catalogue.raw_columns(r.table));
+        }
     }
 }
