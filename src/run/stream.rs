@@ -65,10 +65,7 @@ pub(super) fn read_and_check(
     let mut slots: [OnceLock<Read>; N] = Default::default();
     let empty: Vec<Read> = Table::ALL
         .iter()
-        .map(|&t| Read {
-            raw: RawTable::empty(t),
-            dups: Vec::new(),
-        })
+        .map(|&t| Read::new(RawTable::empty(t)))
         .collect();
     let mut present = [false; N];
     for s in &plan.sources {
