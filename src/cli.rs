@@ -126,6 +126,10 @@ pub struct RunArgs {
     /// (without it, such a run does nothing and says so).
     #[arg(long)]
     pub force: bool,
+    /// Read and check every input file, not only those added since the output's checkpoint
+    /// (which is then written anew).
+    #[arg(long)]
+    pub full: bool,
     /// Report nothing but errors.
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -198,6 +202,11 @@ pub struct GenerateArgs {
     /// `csv` or `parquet`.
     #[arg(long, default_value = "csv")]
     pub format: String,
+    /// Write applications, invoices, collections, write-offs and fees as one file per month
+    /// (`invoices/invoices-2026-12.csv`), as a ledger exported each month is; a pipeline reads
+    /// them with a glob (`invoices/*.csv`).
+    #[arg(long)]
+    pub monthly: bool,
 }
 
 /// How `explain` prints its statement.
@@ -283,6 +292,7 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
         verbose,
         dry_run,
         force,
+        full,
         quiet,
         log_format,
     } = a;
@@ -297,6 +307,7 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
         period,
         as_of,
         force,
+        full,
         progress: log.progress(),
         from,
         to,
@@ -455,6 +466,7 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
         preset,
         seed,
         format,
+        monthly,
     } = a;
     let cfg = crate::generate::GenConfig::preset(&preset, seed).map_err(Error::BadOption)?;
     let parquet = match format.as_str() {
@@ -466,7 +478,8 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
             )
         }
     };
-    let g = crate::generate::generate(&cfg, &out, parquet)?;
+    let layout = crate::generate::Layout { parquet, monthly };
+    let g = crate::generate::generate_as(&cfg, &out, layout)?;
     for (t, n) in &g.counts {
         println!("{t:<13} {n:>9} rows");
     }

@@ -135,6 +135,9 @@ pub enum Error {
     /// The thread reading the sources ended before handing over a table: a bug (it panicked).
     #[error("internal error: the sources' reader stopped before reading {table}")]
     ReaderStopped { table: &'static str },
+    /// A column a checkpoint keeps is not held as text after the checks.
+    #[error("internal error: the checkpoint cannot keep {table}.{column}, which is not text")]
+    CheckpointColumn { table: &'static str, column: String },
     /// The manifest or a statement cannot be serialised.
     #[error("internal error while writing JSON")]
     Json(#[source] serde_json::Error),
@@ -181,6 +184,7 @@ impl Error {
             | Error::Polars { .. }
             | Error::Unreconciled { .. }
             | Error::ReaderStopped { .. }
+            | Error::CheckpointColumn { .. }
             | Error::Json(_) => EXIT_INTERNAL,
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod cards;
 pub mod catalogue;
+pub mod checkpoint;
 pub mod cli;
 pub mod compare;
 pub mod config;

@@ -76,6 +76,10 @@ pub struct Manifest {
     /// groups and departments, every grade's share against its guidance, and whether it departs.
     #[serde(default)]
     pub guidance: Vec<crate::scoring::guidance::GroupShares>,
+    /// Whether the run read only the input files added since the output's checkpoint, or every
+    /// file and why; and whether it wrote a checkpoint segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<crate::checkpoint::CheckpointUse>,
     /// The files written, relative to the output folder, with their sizes: what the unchanged
     /// check finds in their folders before it skips a run.
     pub files: Vec<OutputFile>,
@@ -119,6 +123,7 @@ impl Manifest {
             not_rated,
             metrics: plan.catalogue.custom.iter().map(Into::into).collect(),
             guidance: Vec::new(),
+            checkpoint: None,
             files,
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),

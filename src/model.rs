@@ -183,6 +183,18 @@ impl InvoiceEvents {
         self.invoice.is_empty()
     }
 
+    /// Adds `more` after these events.
+    pub fn append(&mut self, mut more: InvoiceEvents) {
+        if self.is_empty() {
+            *self = more;
+            return;
+        }
+        self.invoice.append(&mut more.invoice);
+        self.date.append(&mut more.date);
+        self.amount.append(&mut more.amount);
+        self.row.append(&mut more.row);
+    }
+
     /// Leaves out the events of the raw rows `rows` (sorted).
     pub fn drop_rows(&mut self, rows: &[u32]) {
         let keep = kept(&self.row, rows);

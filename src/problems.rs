@@ -168,6 +168,11 @@ impl Problems {
         self.breaks.extend(other.breaks);
     }
 
+    /// Whether no row breaks a rule, or is left out.
+    pub fn is_empty(&self) -> bool {
+        self.failing == 0 && self.breaks.is_empty()
+    }
+
     /// Whether the run must stop.
     pub fn fails(&self) -> bool {
         self.failing > 0

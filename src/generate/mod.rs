@@ -21,6 +21,7 @@ mod activity;
 mod ledger;
 mod people;
 mod plans;
+pub mod split;
 mod summary;
 
 use std::fs::File;
@@ -295,9 +296,27 @@ pub fn write(
     Ok(generate(cfg, dir, parquet)?.counts)
 }
 
+/// How the company's files are written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// Parquet rather than CSV.
+    pub parquet: bool,
+    /// The large tables as one file per month (see [`split`]).
+    pub monthly: bool,
+}
+
 /// Writes the company as [`write`] does; returns the row counts and the figures, printing
 /// nothing.
 pub fn generate(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Generated, Error> {
+    let layout = Layout {
+        parquet,
+        monthly: false,
+    };
+    generate_as(cfg, dir, layout)
+}
+
+/// [`generate`], its files laid out as `layout` says.
+pub fn generate_as(cfg: &GenConfig, dir: &Path, layout: Layout) -> Result<Generated, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
@@ -448,7 +467,10 @@ pub fn generate(cfg: &GenConfig, dir: &Path, parquet: bool) -> Result<Generated,
     // Every canonical table was written, in the contract's order.
     counts.sort_by_key(|c| c.0);
     debug_assert!(counts.iter().map(|c| c.0).eq(Table::ALL));
-    if parquet {
+    if layout.monthly {
+        split::by_month(dir)?;
+    }
+    if layout.parquet {
         to_parquet(dir)?;
     }
     Ok(Generated {
@@ -474,8 +496,10 @@ struct World<'a> {
 fn to_parquet(dir: &Path) -> Result<(), Error> {
     use crate::tables::ColType;
     use polars::prelude::*;
-    for t in crate::tables::Table::ALL {
-        let csv = dir.join(format!("{}.csv", t.name()));
+    for (t, csv) in crate::tables::Table::ALL
+        .into_iter()
+        .flat_map(|t| split::csv_files(dir, t).into_iter().map(move |f| (t, f)))
+    {
         let df = CsvReadOptions::default()
             .with_infer_schema_length(Some(0))
             .with_raise_if_empty(false)
@@ -515,7 +539,7 @@ fn to_parquet(dir: &Path) -> Result<(), Error> {
         }
         let mut df = DataFrame::new(df.height(), cols)
             .map_err(Error::polars("converting generated data to Parquet"))?;
-        let path = dir.join(format!("{}.parquet", t.name()));
+        let path = csv.with_extension("parquet");
         let file = File::create(&path).map_err(|source| Error::Write {
             path: path.clone(),
             source,

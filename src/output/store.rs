@@ -39,6 +39,8 @@ pub struct OutputDir {
     /// The folder did not exist before this run opened it.
     created: bool,
     committed: Cell<bool>,
+    /// The run wrote a checkpoint that replaces the committed one (see [`crate::checkpoint`]).
+    fresh_checkpoint: Cell<bool>,
 }
 
 impl OutputDir {
@@ -54,6 +56,7 @@ impl OutputDir {
             lock: Some(lock),
             created,
             committed: Cell::new(false),
+            fresh_checkpoint: Cell::new(false),
         };
         dir.clean()?;
         dir.migrate()?;
@@ -66,7 +69,10 @@ impl OutputDir {
     pub fn commit(&self, run_id: &str, files: &[Encoded]) -> Result<Vec<OutputFile>, Error> {
         let tmp = self.store().join(format!("{run_id}.tmp"));
         let result = (|| {
-            let replaced: HashSet<&Path> = files.iter().map(|f| f.rel_dir.as_path()).collect();
+            let mut replaced: HashSet<&Path> = files.iter().map(|f| f.rel_dir.as_path()).collect();
+            if self.fresh_checkpoint.get() {
+                replaced.insert(Path::new(crate::checkpoint::DIR));
+            }
             std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
             if let Some(cur) = self.current()? {
                 link_tree(&self.store().join(cur), &tmp, Path::new(""), &|rel| {
@@ -120,6 +126,22 @@ impl OutputDir {
             }
         }
         Ok(true)
+    }
+
+    /// The folder for run `run_id`'s checkpoint segment, in the snapshot the run is building:
+    /// committed with its tables. A `fresh` segment replaces the committed checkpoint; any other
+    /// is added to it.
+    pub fn checkpoint_segment(&self, run_id: &str, fresh: bool) -> PathBuf {
+        self.fresh_checkpoint.set(fresh);
+        self.store()
+            .join(format!("{run_id}.tmp"))
+            .join(crate::checkpoint::DIR)
+            .join(run_id)
+    }
+
+    /// The committed snapshot `name`'s folder.
+    pub fn snapshot(&self, name: &str) -> PathBuf {
+        self.store().join(name)
     }
 
     /// Whether the folder existed before this run opened it.

@@ -39,8 +39,8 @@ pub fn load(plan: &Plan) -> Result<Loaded, Error> {
 /// `problems` and left out, so that a run can go on to find the rule breaks of scoring too and
 /// report them all at once.
 pub(super) fn load_timed(plan: &Plan, timings: &mut Timings) -> Result<Loaded, Error> {
-    let (raw, ledger, problems) = super::stream::read_and_check(plan, timings)?;
-    let mut loaded = apply_events(raw, ledger, problems, timings);
+    let c = super::stream::read_and_check(plan, timings, super::stream::Start::nothing())?;
+    let mut loaded = apply_events(c.raw, c.ledger, c.problems, timings);
     super::stream::free_event_ids(plan, &mut loaded.raw, &loaded.problems);
     Ok(loaded)
 }
@@ -60,7 +60,7 @@ pub(super) fn fingerprint_sources(plan: &Plan) -> Result<Vec<InputFiles>, Error>
 }
 
 /// Applies the invoice events to the checked ledger: balances, and the balance rules.
-fn apply_events(
+pub(super) fn apply_events(
     raw: Vec<RawTable>,
     mut ledger: Ledger,
     mut problems: Problems,

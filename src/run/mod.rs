@@ -1,6 +1,7 @@
 //! A run: read and check the sources, compute the window's metrics, write the outputs.
 //! `options` resolves what to compute before any data is read; `load` reads, checks and scores.
 
+mod incremental;
 mod load;
 mod options;
 mod stream;
@@ -20,7 +21,7 @@ use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{fingerprint_sources, load_timed, score_window_timed};
+use load::{fingerprint_sources, score_window_timed};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
 /// many threads as there are cores, a run of periods each, each encoded as Parquet as soon as it
@@ -140,7 +141,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
     let result = run_locked(
         plan,
         spec,
-        opts.force,
+        (opts.force, opts.full),
         opts.progress,
         &output,
         &run_id,
@@ -163,14 +164,23 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
 fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
-    force: bool,
+    (force, full): (bool, bool),
     progress: crate::timings::Progress,
     output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
 ) -> Result<Ran, Error> {
     let mut timings = Timings::new(progress);
-    let ran = run_timed(plan, spec, force, output, run_id, started, &mut timings);
+    let ran = run_timed(
+        plan,
+        spec,
+        force,
+        full,
+        output,
+        run_id,
+        started,
+        &mut timings,
+    );
     timings.done();
     ran
 }
@@ -180,6 +190,7 @@ fn run_timed(
     plan: &Plan,
     spec: PeriodSpec,
     force: bool,
+    full: bool,
     output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
@@ -228,7 +239,7 @@ fn run_timed(
             }
         }
     }
-    let loaded = load_timed(plan, timings)?;
+    let (loaded, checkpoint) = incremental::load(plan, output, run_id, full, timings)?;
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
         if let Some(u) = unchanged(window, &crate::manifest::input_files(&loaded.raw))? {
@@ -280,6 +291,7 @@ fn run_timed(
         std::mem::take(timings),
     );
     manifest.guidance = guidance(plan, &sc);
+    manifest.checkpoint = Some(checkpoint);
     manifest.write(output)?;
     Ok(Ran::Wrote(Box::new(manifest)))
 }

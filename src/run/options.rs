@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub as_of: Option<String>,
     /// Run even when the last run wrote the same periods from the same inputs and pipeline.
     pub force: bool,
+    /// Read every input file, not only those added since the output's checkpoint.
+    pub full: bool,
     /// How each phase shows on stderr as it ends.
     pub progress: crate::timings::Progress,
     pub from: Option<String>,

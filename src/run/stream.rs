@@ -56,12 +56,48 @@ impl<'r> Tables<'r> for Inbox<'r> {
     }
 }
 
-/// Reads every source and checks it against the contract: the raw tables (in the plan's order,
-/// freed of what is not read again), the typed ledger and the rule breaks found.
+/// What the checks give.
+pub(super) struct Checked {
+    /// The tables read, in the plan's order, freed of what is not read again.
+    pub raw: Vec<RawTable>,
+    pub ledger: Ledger,
+    /// The rule breaks found.
+    pub problems: Problems,
+    /// The sorted hashes of the event tables' ids, when asked for.
+    pub hashes: Vec<(Table, Vec<u64>)>,
+}
+
+/// Where the checks start: from nothing, or from a checkpoint's rows, reading only the files of
+/// each held table after those it holds.
+pub(super) struct Start {
+    pub ledger: Ledger,
+    pub skip: [usize; 5],
+    /// Whether to keep the event tables' id hashes, for a checkpoint.
+    pub hashes: bool,
+}
+
+impl Start {
+    pub fn nothing() -> Self {
+        Start {
+            ledger: Ledger::default(),
+            skip: [0; 5],
+            hashes: false,
+        }
+    }
+}
+
+/// Of the files of table `t`, how many the checkpoint holds (`skip`, per held table).
+fn held_files(skip: &[usize; 5], t: Table) -> usize {
+    let k = crate::checkpoint::HELD.iter().position(|&h| h == t);
+    k.map_or(0, |k| skip[k])
+}
+
+/// Reads every source and checks it against the contract (see [`Checked`]).
 pub(super) fn read_and_check(
     plan: &Plan,
     timings: &mut Timings,
-) -> Result<(Vec<RawTable>, Ledger, Problems), Error> {
+    start: Start,
+) -> Result<Checked, Error> {
     let mut slots: [OnceLock<Read>; N] = Default::default();
     let empty: Vec<Read> = Table::ALL
         .iter()
@@ -80,14 +116,16 @@ pub(super) fn read_and_check(
         tz: plan.timezone,
         catalogue: &plan.catalogue,
     };
-    let mut ledger = Ledger::default();
+    let (skip, keep_hashes) = (start.skip, start.hashes);
+    let mut ledger = start.ledger;
     let mut problems = Problems::new(plan.policy());
     std::thread::scope(|scope| {
         let (tx, mut rx) = sync_channel::<Handed>(0);
         scope.spawn(move || {
             for src in order {
                 let t = Instant::now();
-                let read = sources::read(plan, src).map(Read::new);
+                let read = sources::read_after(plan, src, held_files(&skip, src.table))
+                    .map(|r| Read::keeping_hashes(r, keep_hashes));
                 let ms = t.elapsed().as_millis();
                 let failed = read.is_err();
                 // A refused send: the checks stopped and dropped their end.
@@ -121,13 +159,25 @@ pub(super) fn read_and_check(
         }
         Ok::<_, Error>(())
     })?;
+    let mut hashes = Vec::new();
     let raw: Vec<RawTable> = plan
         .sources
         .iter()
-        .filter_map(|s| slots[s.table as usize].take().map(|r| r.raw))
+        .filter_map(|s| {
+            let r = slots[s.table as usize].take()?;
+            if keep_hashes && !r.hashes.is_empty() {
+                hashes.push((r.raw.table, r.hashes));
+            }
+            Some(r.raw)
+        })
         .collect();
     let problems = stages::read_breaks(&raw, problems);
-    Ok((raw, ledger, problems))
+    Ok(Checked {
+        raw,
+        ledger,
+        problems,
+        hashes,
+    })
 }
 
 /// Drops the columns of a checked table that the rest of the run does not read, so that their

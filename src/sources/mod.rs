@@ -262,13 +262,19 @@ pub fn fingerprint(bytes: &[u8]) -> String {
 /// reader all work from those bytes. A file whose header is wrong is reported with every other
 /// one, and no data is kept from the source then.
 pub fn read(plan: &Plan, src: &SourcePlan) -> Result<RawTable, Error> {
+    read_after(plan, src, 0)
+}
+
+/// [`read`], leaving out the first `skip` files (whose rows a checkpoint holds): the rows of the
+/// others are numbered from 0.
+pub fn read_after(plan: &Plan, src: &SourcePlan, skip: usize) -> Result<RawTable, Error> {
     let files = resolve_files(plan, src)?;
     let mut problems = Vec::new();
     let mut frames = Vec::with_capacity(files.len());
     let mut infos = Vec::with_capacity(files.len());
     let mut breaks = Vec::new();
     let mut first_row = 0;
-    for f in files {
+    for f in files.into_iter().skip(skip) {
         let Some(bytes) = f.fetch()? else {
             problems.push(no_object(plan, src, &f));
             continue;

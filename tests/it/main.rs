@@ -3,6 +3,7 @@
 mod approval;
 mod browser;
 mod catalogue;
+mod checkpoint;
 mod cli;
 mod common;
 mod compare;

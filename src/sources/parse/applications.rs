@@ -23,10 +23,11 @@ pub(super) fn applications(
     let parts = in_parts(p, t.height(), |p, rows| {
         application_rows(p, lr, t, tz, dups, rows)
     });
-    let mut a = Applications {
-        ids: Interner::with_capacity(t.height()),
-        ..Applications::default()
-    };
+    // On the rows of a checkpoint, if any: their ids keep their indexes.
+    let mut a = std::mem::take(&mut l.applications);
+    if a.ids.is_empty() {
+        a.ids = Interner::with_capacity(t.height());
+    }
     for part in parts {
         record_left_out(&mut l.left_out.applications, part.left_out);
         let c = part.cols;

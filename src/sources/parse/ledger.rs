@@ -17,7 +17,10 @@ use crate::tables::Table;
 pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(usize, usize)]) {
     let lr: &Ledger = l;
     let parts = in_parts(p, t.height(), |p, rows| invoice_rows(p, lr, t, dups, rows));
-    l.invoices.ids = Interner::with_capacity(t.height());
+    // On the rows of a checkpoint, if any: their ids keep their indexes.
+    if l.invoices.ids.is_empty() {
+        l.invoices.ids = Interner::with_capacity(t.height());
+    }
     for part in parts {
         record_left_out(&mut l.left_out.invoices, part.left_out);
         let (inv, c) = (&mut l.invoices, part.cols);

@@ -411,6 +411,11 @@ pub(super) fn why(p: &Problems, t: &RawTable, i: usize) -> String {
 /// 64-bit hashes of the ids (a sequential pass, no large hash table) and comparing the ids of
 /// equal hashes.
 pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<(usize, usize)> {
+    duplicates_of(t, column, &id_hashes(t, column))
+}
+
+/// The 64-bit hash of each non-empty id of `column` (trimmed) with its row, sorted.
+pub fn id_hashes(t: &RawTable, column: &str) -> Vec<(u64, u32)> {
     let Some(ca) = t.column(column) else {
         return Vec::new();
     };
@@ -423,6 +428,18 @@ pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<(usize, usize)> 
         })
         .collect();
     keyed.sort_unstable();
+    keyed
+}
+
+/// [`duplicate_rows`] from the sorted hashes of [`id_hashes`].
+pub(super) fn duplicates_of(
+    t: &RawTable,
+    column: &str,
+    keyed: &[(u64, u32)],
+) -> Vec<(usize, usize)> {
+    let Some(ca) = t.column(column) else {
+        return Vec::new();
+    };
     let mut dups = Vec::new();
     for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         let id = |i: u32| ca.get(i as usize).unwrap_or("").trim();

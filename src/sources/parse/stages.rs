@@ -10,7 +10,7 @@ use crate::problems::Problems;
 use crate::raw::RawTable;
 use crate::tables::Table;
 
-use super::{applications, check_unique, duplicate_rows, fx, goals, hr, joined, ledger};
+use super::{applications, check_unique, duplicates_of, fx, goals, hr, id_hashes, joined, ledger};
 
 /// A stage of the checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,13 +82,38 @@ pub const READ_ORDER: [Table; 12] = [
 pub struct Read {
     pub raw: RawTable,
     pub dups: Vec<(usize, usize)>,
+    /// The sorted hashes of the ids of collections, write-offs or fees, when asked for: what a
+    /// checkpoint keeps to find a later row repeating one of its ids.
+    pub hashes: Vec<u64>,
 }
 
 impl Read {
     /// A table read, its repeated ids found (a sort of hashes; done by whoever read it).
     pub fn new(raw: RawTable) -> Self {
-        let dups = unique_id(raw.table).map_or_else(Vec::new, |c| duplicate_rows(&raw, c));
-        Read { raw, dups }
+        Read::keeping_hashes(raw, false)
+    }
+
+    /// [`Read::new`], keeping the hashes of an event table's ids when `keep`.
+    pub fn keeping_hashes(raw: RawTable, keep: bool) -> Self {
+        let Some(c) = unique_id(raw.table) else {
+            return Read {
+                raw,
+                dups: Vec::new(),
+                hashes: Vec::new(),
+            };
+        };
+        let keyed = id_hashes(&raw, c);
+        let dups = duplicates_of(&raw, c, &keyed);
+        let events = matches!(
+            raw.table,
+            Table::Collections | Table::WriteOffs | Table::Fees
+        );
+        let hashes = if keep && events {
+            keyed.iter().map(|k| k.0).collect()
+        } else {
+            Vec::new()
+        };
+        Read { raw, dups, hashes }
     }
 }
 
@@ -106,7 +131,7 @@ pub fn read_breaks(raw: &[RawTable], checks: Problems) -> Problems {
 }
 
 /// The column whose values must be unique in table `t`, if any.
-fn unique_id(t: Table) -> Option<&'static str> {
+pub fn unique_id(t: Table) -> Option<&'static str> {
     match t {
         Table::Applications => Some("application_id"),
         Table::Invoices => Some("invoice_id"),
@@ -203,8 +228,12 @@ fn events<'r>(
         })();
         (joined(a.join()), rest)
     });
-    l.collections = collections;
-    (l.write_offs, l.fees, l.reviews, l.targets, l.adjustments) = rest?;
+    // After the rows of a checkpoint, if any.
+    l.collections.append(collections);
+    let (w, f);
+    (w, f, l.reviews, l.targets, l.adjustments) = rest?;
+    l.write_offs.append(w);
+    l.fees.append(f);
     p.extend(pa);
     p.extend(pb);
     // Repeated ids are found beside the rows' other checks; their rows leave afterwards.

@@ -1,0 +1,455 @@
+//! The checkpoint: the checked, typed rows of the five large tables (applications, invoices,
+//! collections, write-offs, fees), kept in the output's snapshot beside the tables, so that a run
+//! whose older input files are unchanged reads and checks only the files added since.
+//!
+//! ```text
+//! OUT/_current/_checkpoint/<run>/meta.json   what the segment holds: its files, names, fx
+//! OUT/_current/_checkpoint/<run>/rows.bin    its rows (see `segment`, `codec`)
+//! ```
+//!
+//! Each run that leaves no row out writes one segment: a run that read every file writes them all
+//! and drops the older segments; a run on a checkpoint writes the rows of its new files only, and
+//! the older segments pass into its snapshot as hard links, like any table it does not replace.
+//!
+//! A run uses the checkpoint only when nothing it would compute differently can have changed
+//! ([`Prior::open`], [`Prior::join`]); otherwise it reads everything, and the manifest says why.
+
+pub mod codec;
+mod segment;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Plan;
+use crate::error::Error;
+use crate::manifest::InputFiles;
+use crate::model::Ledger;
+use crate::periods::Day;
+use crate::raw::{FileInfo, RawTable};
+use crate::tables::Table;
+
+use codec::{Corrupt, Reader, Writer};
+pub use segment::Marks;
+use segment::Names;
+
+/// The folder of the checkpoint in a snapshot.
+pub const DIR: &str = "_checkpoint";
+const META: &str = "meta.json";
+const ROWS: &str = "rows.bin";
+/// Bumped whenever what a segment holds changes: an older checkpoint is then not used.
+const FORMAT: u32 = 1;
+
+/// The tables a checkpoint holds. The others are small and read whole by every run.
+pub const HELD: [Table; 5] = [
+    Table::Applications,
+    Table::Invoices,
+    Table::Collections,
+    Table::WriteOffs,
+    Table::Fees,
+];
+
+/// The raw columns a segment keeps of a held table: those the rest of a run reads after the
+/// checks (the ids that order same-day events, and what custom metrics read).
+fn kept_columns(plan: &Plan, t: &RawTable) -> Vec<String> {
+    let mut want = vec!["collection_id", "write_off_id"];
+    want.extend(plan.catalogue.raw_columns(t.table));
+    let names = t.df.get_column_names();
+    names
+        .into_iter()
+        .filter(|n| want.contains(&n.as_str()))
+        .map(|n| n.to_string())
+        .collect()
+}
+
+/// What a segment holds, beside its rows.
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    format: u32,
+    version: String,
+    pipeline_sha256: String,
+    /// The sizes of the held tables before this segment.
+    from: Marks,
+    tables: Vec<HeldMeta>,
+    /// The run's employees and currencies, which the rows name by index.
+    employees: Vec<String>,
+    currencies: Vec<String>,
+    /// The run's exchange rates, per currency: a later run checks that those up to the last
+    /// day a held row was converted on are unchanged.
+    fx: Vec<(String, Vec<(Day, i64)>)>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct HeldMeta {
+    table: String,
+    lines: bool,
+    files: Vec<FileMeta>,
+    columns: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FileMeta {
+    path: PathBuf,
+    rows: usize,
+    fingerprint: String,
+    first_row: usize,
+    line_marks: Vec<(usize, usize)>,
+}
+
+impl From<&FileInfo> for FileMeta {
+    fn from(f: &FileInfo) -> Self {
+        FileMeta {
+            path: f.path.clone(),
+            rows: f.rows,
+            fingerprint: f.fingerprint.clone(),
+            first_row: f.first_row,
+            line_marks: f.line_marks.clone(),
+        }
+    }
+}
+
+impl From<FileMeta> for FileInfo {
+    fn from(f: FileMeta) -> Self {
+        FileInfo {
+            path: f.path,
+            rows: f.rows,
+            fingerprint: f.fingerprint,
+            first_row: f.first_row,
+            line_marks: f.line_marks,
+        }
+    }
+}
+
+/// What a run did with the checkpoint, as its manifest records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointUse {
+    /// Whether the run read only the files added since the checkpoint.
+    pub used: bool,
+    /// The checkpoint's segments read, when used.
+    pub segments: usize,
+    /// The input files whose rows came from the checkpoint instead of being read.
+    pub files_reused: usize,
+    /// Why every file was read, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_all_because: Option<String>,
+    /// Whether the run wrote a segment (only a run that leaves no row out does).
+    pub written: bool,
+}
+
+/// Why a run does not use the checkpoint, as its manifest says.
+pub type WhyNot = String;
+
+/// What a run writes into its checkpoint segment.
+pub struct Segment<'a> {
+    pub ledger: &'a Ledger,
+    /// Every table as the checks left it (held ones with every row, the checkpoint's first).
+    pub raw: &'a [RawTable],
+    /// The sorted hashes of the ids of the event tables' new rows.
+    pub hashes: &'a [(Table, Vec<u64>)],
+    /// Where the new rows start: the sizes of the checkpoint read, or nothing.
+    pub from: Marks,
+    /// Per held table, the files of the checkpoint read (the new ones follow).
+    pub skip: [usize; 5],
+}
+
+/// Writes segment `dir` (a new folder in the snapshot being built).
+pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<(), Error> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut w = Writer::default();
+    segment::write(&mut w, s.ledger, &s.from);
+    let mut tables = Vec::new();
+    for (k, &t) in HELD.iter().enumerate() {
+        let Some(r) = s.raw.iter().find(|r| r.table == t) else {
+            continue;
+        };
+        let start = r.files.get(s.skip[k]).map_or(r.height(), |f| f.first_row);
+        let columns = kept_columns(plan, r);
+        if !columns.is_empty() {
+            let mut df =
+                r.df.select(columns.iter().map(String::as_str))
+                    .map_err(Error::polars("keeping the checkpoint's columns"))?
+                    .slice(start as i64, r.df.height().saturating_sub(start));
+            let path = dir.join(format!("{}.parquet", t.name()));
+            let file = std::fs::File::create(&path).map_err(io(&path))?;
+            ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Uncompressed)
+                .with_statistics(StatisticsOptions::empty())
+                .finish(&mut df)
+                .map_err(|source| Error::WriteParquet { path, source })?;
+        }
+        let none = Vec::new();
+        let hashes = s.hashes.iter().find(|h| h.0 == t).map_or(&none, |h| &h.1);
+        w.pod(hashes);
+        tables.push(HeldMeta {
+            table: t.name().to_string(),
+            lines: r.lines,
+            files: r.files[s.skip[k].min(r.files.len())..]
+                .iter()
+                .map(FileMeta::from)
+                .collect(),
+            columns,
+        });
+    }
+    let l = s.ledger;
+    let meta = Meta {
+        format: FORMAT,
+        version: env!("CARGO_PKG_VERSION").into(),
+        pipeline_sha256: plan.hash.clone(),
+        from: s.from,
+        tables,
+        employees: l.employees.ids.names().map(str::to_string).collect(),
+        currencies: l.fx.currencies.names().map(str::to_string).collect(),
+        fx: l
+            .fx
+            .currencies
+            .names()
+            .zip(&l.fx.rates)
+            .map(|(c, r)| (c.to_string(), r.clone()))
+            .collect(),
+    };
+    let json = serde_json::to_vec(&meta).map_err(Error::Json)?;
+    let rows = dir.join(ROWS);
+    std::fs::write(&rows, &w.bytes).map_err(io(&rows))?;
+    let path = dir.join(META);
+    std::fs::write(&path, json).map_err(io(&path))
+}
+
+/// The checkpoint of a snapshot, read, for a run to check its new files on.
+pub struct Prior {
+    /// The held tables' rows; employees and currencies as indexes into `names`.
+    ledger: Ledger,
+    names: Names,
+    /// The held tables present, with the checkpoint's files and kept columns.
+    raw: Vec<RawTable>,
+    /// Per event table, the sorted hashes of its ids, per segment.
+    hashes: Vec<(Table, Vec<Vec<u64>>)>,
+    /// The last segment's exchange rates.
+    fx: Vec<(String, Vec<(Day, i64)>)>,
+    marks: Marks,
+    pub segments: usize,
+}
+
+impl Prior {
+    /// The checkpoint in `snapshot` if the run can use it: written by this version for this
+    /// pipeline, its files the first files of each held table's source, unchanged (`inputs`).
+    pub fn open(snapshot: &Path, plan: &Plan, inputs: &[InputFiles]) -> Result<Prior, WhyNot> {
+        let dir = snapshot.join(DIR);
+        let mut segs: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(list) => list.filter_map(|e| Some(e.ok()?.path())).collect(),
+            Err(_) => return Err("the output folder has no checkpoint".into()),
+        };
+        segs.sort();
+        if segs.is_empty() {
+            return Err("the output folder has no checkpoint".into());
+        }
+        let metas = segs
+            .iter()
+            .map(|s| read_meta(s, plan))
+            .collect::<Result<Vec<Meta>, WhyNot>>()?;
+        check_files(&metas, inputs)?;
+        let mut prior = Prior {
+            ledger: Ledger::default(),
+            names: Names::default(),
+            raw: Vec::new(),
+            hashes: Vec::new(),
+            fx: Vec::new(),
+            marks: Marks::default(),
+            segments: segs.len(),
+        };
+        prior.load(&segs, metas).map_err(|_| {
+            format!(
+                "the checkpoint in {} cannot be read: the run reads every file",
+                dir.display()
+            )
+        })?;
+        Ok(prior)
+    }
+
+    /// Reads the segments' rows, in order.
+    fn load(&mut self, segs: &[PathBuf], metas: Vec<Meta>) -> Result<(), Corrupt> {
+        let mut columns: Vec<(Table, Vec<String>, Vec<DataFrame>)> = Vec::new();
+        let mut files: Vec<(Table, bool, Vec<FileInfo>)> = Vec::new();
+        for (dir, meta) in segs.iter().zip(metas) {
+            if meta.from != Marks::of(&self.ledger) {
+                return Err(Corrupt);
+            }
+            let bytes = std::fs::read(dir.join(ROWS)).map_err(|_| Corrupt)?;
+            let mut r = Reader::new(&bytes);
+            let emp: Vec<u32> = meta
+                .employees
+                .iter()
+                .map(|e| self.names.employees.intern(e))
+                .collect();
+            let cur: Vec<u32> = meta
+                .currencies
+                .iter()
+                .map(|c| self.names.currencies.intern(c))
+                .collect();
+            segment::read(&mut r, &mut self.ledger, &emp, &cur)?;
+            for h in meta.tables {
+                let t = Table::by_name(&h.table).ok_or(Corrupt)?;
+                let part = if h.columns.is_empty() {
+                    DataFrame::empty()
+                } else {
+                    read_columns(&dir.join(format!("{}.parquet", t.name())), &h.columns)?
+                };
+                match columns.iter_mut().find(|c| c.0 == t) {
+                    Some(c) if c.1 == h.columns => c.2.push(part),
+                    Some(_) => return Err(Corrupt),
+                    None => columns.push((t, h.columns, vec![part])),
+                }
+                let hashes: Vec<u64> = r.pod()?;
+                match self.hashes.iter_mut().find(|c| c.0 == t) {
+                    Some(c) => c.1.push(hashes),
+                    None => self.hashes.push((t, vec![hashes])),
+                }
+                let fs = h.files.into_iter().map(FileInfo::from);
+                match files.iter_mut().find(|f| f.0 == t) {
+                    Some(f) => f.2.extend(fs),
+                    None => files.push((t, h.lines, fs.collect())),
+                }
+            }
+            if !r.done() {
+                return Err(Corrupt);
+            }
+            self.fx = meta.fx;
+        }
+        self.marks = Marks::of(&self.ledger);
+        for (t, lines, files) in files {
+            let cols = columns.iter().find(|c| c.0 == t);
+            let df = match cols {
+                Some((_, names, parts)) if !names.is_empty() => stack(parts)?,
+                _ => DataFrame::empty(),
+            };
+            let rows: usize = files.iter().map(|f| f.rows).sum();
+            if df.width() > 0 && df.height() != rows {
+                return Err(Corrupt);
+            }
+            self.raw.push(RawTable {
+                table: t,
+                lines,
+                files,
+                df,
+                breaks: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// How many of table `t`'s files the checkpoint holds: the run reads the ones after.
+    pub fn skip(&self, t: Table) -> usize {
+        self.raw
+            .iter()
+            .find(|r| r.table == t)
+            .map_or(0, |r| r.files.len())
+    }
+
+    /// Per held table, the files the checkpoint holds.
+    pub fn skips(&self) -> [usize; 5] {
+        HELD.map(|t| self.skip(t))
+    }
+
+    /// The sizes of the held tables in the checkpoint.
+    pub fn marks(&self) -> Marks {
+        self.marks
+    }
+
+    /// The checkpoint's rows, for the checks of the new rows to add to.
+    pub fn take_ledger(&mut self) -> Ledger {
+        std::mem::take(&mut self.ledger)
+    }
+}
+
+/// The meta of segment `dir`, if this version wrote it for this pipeline.
+fn read_meta(dir: &Path, plan: &Plan) -> Result<Meta, WhyNot> {
+    let bytes = std::fs::read(dir.join(META))
+        .map_err(|e| format!("{} cannot be read ({e})", dir.join(META).display()))?;
+    let meta: Meta = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} cannot be read ({e})", dir.join(META).display()))?;
+    if meta.format != FORMAT || meta.version != env!("CARGO_PKG_VERSION") {
+        return Err(format!(
+            "the checkpoint was written by factorscore {}",
+            meta.version
+        ));
+    }
+    if meta.pipeline_sha256 != plan.hash {
+        return Err("the pipeline changed since the checkpoint was written".into());
+    }
+    Ok(meta)
+}
+
+/// Whether each held table's files in the checkpoint are, in order and unchanged, the first
+/// files of its source now.
+fn check_files(metas: &[Meta], inputs: &[InputFiles]) -> Result<(), WhyNot> {
+    for t in HELD {
+        let held: Vec<&FileMeta> = metas
+            .iter()
+            .flat_map(|m| m.tables.iter().filter(|h| h.table == t.name()))
+            .flat_map(|h| &h.files)
+            .collect();
+        let now: &[(String, String)] = inputs
+            .iter()
+            .find(|i| i.0 == t.name())
+            .map_or(&[], |i| i.1.as_slice());
+        for (k, f) in held.iter().enumerate() {
+            let path = f.path.display().to_string();
+            match now.get(k) {
+                Some((p, fp)) if *p == path && *fp == f.fingerprint => {}
+                Some((p, _)) if *p == path => {
+                    return Err(format!("{path} changed since the checkpoint was written"))
+                }
+                _ => {
+                    return Err(format!(
+                        "{path} is no longer the {} file of {} it was",
+                        ordinal(k + 1),
+                        t.name()
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The kept columns of a held table in one segment, as written.
+fn read_columns(path: &Path, names: &[String]) -> Result<DataFrame, Corrupt> {
+    let file = std::fs::File::open(path).map_err(|_| Corrupt)?;
+    let df = ParquetReader::new(file).finish().map_err(|_| Corrupt)?;
+    let found: Vec<&str> = df
+        .get_column_names()
+        .into_iter()
+        .map(|c| c.as_str())
+        .collect();
+    if found != names {
+        return Err(Corrupt);
+    }
+    Ok(df)
+}
+
+/// The segments' frames of a table, one after the other.
+fn stack(parts: &[DataFrame]) -> Result<DataFrame, Corrupt> {
+    let mut it = parts.iter();
+    let mut df = it.next().cloned().unwrap_or_default();
+    for p in it {
+        df.vstack_mut(p).map_err(|_| Corrupt)?;
+    }
+    Ok(df)
+}
+
+mod join;
+pub use join::Joined;

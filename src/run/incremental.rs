@@ -1,0 +1,141 @@
+//! Loading on the output's checkpoint ([`crate::checkpoint`]): a run whose older input files
+//! are unchanged reads and checks only the files added since, on the checkpoint's rows; any doubt
+//! and it reads every file, as a run without a checkpoint does. Either way a run that leaves no
+//! row out writes its segment, and the manifest says which way it went and why.
+
+use std::time::Instant;
+
+use crate::checkpoint::{self, CheckpointUse, Marks, Prior, Segment, WhyNot};
+use crate::config::Plan;
+use crate::error::Error;
+use crate::output::Output;
+use crate::tables::Table;
+use crate::timings::Timings;
+
+use super::load::{apply_events, fingerprint_sources, Loaded};
+use super::stream::{free_event_ids, read_and_check, Start};
+
+/// The loaded rows, with what a segment of them needs.
+struct Done {
+    loaded: Loaded,
+    hashes: Vec<(Table, Vec<u64>)>,
+    from: Marks,
+    skip: [usize; 5],
+}
+
+/// Reads and checks the input, on the checkpoint of a local output when it can be used, and
+/// writes the run's segment. `full` reads every file.
+pub(super) fn load(
+    plan: &Plan,
+    output: &Output,
+    run_id: &str,
+    full: bool,
+    timings: &mut Timings,
+) -> Result<(Loaded, CheckpointUse), Error> {
+    let Output::Local(dir, _) = output else {
+        let loaded = super::load::load_timed(plan, timings)?;
+        let note = CheckpointUse {
+            read_all_because: Some("checkpoints are kept in local output folders only".into()),
+            ..CheckpointUse::default()
+        };
+        return Ok((loaded, note));
+    };
+    let mut note = CheckpointUse::default();
+    let mut t = Instant::now();
+    let prior = match (full, dir.current()?) {
+        (true, _) => Err("asked for with --full".to_string()),
+        (false, None) => Err("the output folder has no checkpoint".to_string()),
+        (false, Some(cur)) => {
+            let inputs = fingerprint_sources(plan)?;
+            Prior::open(&dir.snapshot(&cur), plan, &inputs)
+        }
+    };
+    timings.lap("read checkpoint", &mut t);
+    let done = match prior {
+        Ok(prior) => {
+            note.segments = prior.segments;
+            note.files_reused = prior.skips().iter().sum();
+            on_checkpoint(plan, prior, timings)?
+        }
+        Err(why) => Err(why),
+    };
+    let mut done = match done {
+        Ok(done) => {
+            note.used = true;
+            done
+        }
+        Err(why) => {
+            note = CheckpointUse {
+                read_all_because: Some(why),
+                ..CheckpointUse::default()
+            };
+            let start = Start {
+                hashes: true,
+                ..Start::nothing()
+            };
+            let c = read_and_check(plan, timings, start)?;
+            Done {
+                loaded: apply_events(c.raw, c.ledger, c.problems, timings),
+                hashes: c.hashes,
+                from: Marks::default(),
+                skip: [0; 5],
+            }
+        }
+    };
+    let mut t = Instant::now();
+    if done.loaded.problems.is_empty() {
+        let seg = dir.checkpoint_segment(run_id, !note.used);
+        let segment = Segment {
+            ledger: &done.loaded.ledger,
+            raw: &done.loaded.raw,
+            hashes: &done.hashes,
+            from: done.from,
+            skip: done.skip,
+        };
+        checkpoint::write(&seg, plan, &segment)?;
+        note.written = true;
+        timings.lap("write checkpoint", &mut t);
+    }
+    let l = &mut done.loaded;
+    free_event_ids(plan, &mut l.raw, &l.problems);
+    Ok((done.loaded, note))
+}
+
+/// Reads and checks the files added since the checkpoint, on its rows. Why not, when a new row
+/// breaks a rule or any doubt is found: the run then reads every file.
+fn on_checkpoint(
+    plan: &Plan,
+    mut prior: Prior,
+    timings: &mut Timings,
+) -> Result<Result<Done, WhyNot>, Error> {
+    let (from, skip) = (prior.marks(), prior.skips());
+    let start = Start {
+        ledger: prior.take_ledger(),
+        skip,
+        hashes: true,
+    };
+    let c = read_and_check(plan, timings, start)?;
+    if !c.problems.is_empty() {
+        return Ok(Err(LEFT_OUT.into()));
+    }
+    let mut t = Instant::now();
+    let joined = match prior.join(c.ledger, c.raw, &c.hashes) {
+        Ok(j) => j,
+        Err(why) => return Ok(Err(why)),
+    };
+    timings.lap("join checkpoint", &mut t);
+    let loaded = apply_events(joined.raw, joined.ledger, c.problems, timings);
+    if !loaded.problems.is_empty() {
+        return Ok(Err(LEFT_OUT.into()));
+    }
+    Ok(Ok(Done {
+        loaded,
+        hashes: c.hashes,
+        from,
+        skip,
+    }))
+}
+
+/// Why a run with rows to leave out reads every file.
+const LEFT_OUT: &str = "rows of the new files break a rule: every row is checked again, so \
+                        that they are listed as a run reading every file lists them";
