@@ -67,6 +67,33 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+
+    /// The ids from index `k` on: the buffer, where id `k` starts in it, and where each ends.
+    pub fn parts_from(&self, k: usize) -> (&str, usize, &[usize]) {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        (&self.bytes, start, &self.ends[k..])
+    }
+
+    /// Adds ids known to be new (none is here, and each once), given as a buffer and where
+    /// each ends in it: no lookup, only the insert. A checkpoint's ids are.
+    pub fn extend_new(&mut self, bytes: &str, ends: &[usize]) {
+        let base = self.bytes.len();
+        self.bytes.push_str(bytes);
+        self.ends.reserve(ends.len());
+        let (all, at) = (&self.bytes, &self.ends);
+        self.table
+            .reserve(ends.len(), |&j| hash(name_in(all, at, j)));
+        let mut start = 0;
+        for &e in ends {
+            let i = self.ends.len() as u32;
+            let h = hash(&bytes[start..e]);
+            self.ends.push(base + e);
+            let (all, at) = (&self.bytes, &self.ends);
+            self.table
+                .insert_unique(h, i, |&j| hash(name_in(all, at, j)));
+            start = e;
+        }
+    }
 }
 
 /// Id `i` of an interner's buffer and ends.

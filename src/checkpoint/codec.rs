@@ -1,46 +1,76 @@
 //! The checkpoint's binary columns: each a length, then its values as little-endian bytes, one
-//! after the other in the order they were written. A column of `Option`s is a byte of presence
-//! per value, then the values (a default where absent); text is its bytes, then where each value
-//! ends. Reading checks every length against what is left, so a cut or foreign file is refused
-//! with an error, never read past.
+//! after the other in the order they were written, streamed to and from the file (never held
+//! twice). A column of `Option`s is a byte of presence per value, then the values (a default
+//! where absent); names are where each ends, then their bytes. An xxh3 of every byte is kept
+//! beside the file: a file cut, changed or foreign is refused, never read as rows.
+
+use std::io::{Read, Write};
 
 use bytemuck::Pod;
+use xxhash_rust::xxh3::Xxh3Default;
+
+/// Values converted a block at a time, so that no column is copied whole.
+const BLOCK: usize = 1 << 16;
 
 /// Columns written one after the other.
-#[derive(Default)]
-pub struct Writer {
-    pub bytes: Vec<u8>,
+pub struct Writer<W: Write> {
+    w: W,
+    hash: Xxh3Default,
 }
 
-impl Writer {
-    fn len(&mut self, n: usize) {
-        self.bytes.extend_from_slice(&(n as u64).to_le_bytes());
+impl<W: Write> Writer<W> {
+    pub fn new(w: W) -> Self {
+        Writer {
+            w,
+            hash: Xxh3Default::new(),
+        }
+    }
+
+    fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.hash.update(b);
+        self.w.write_all(b)
+    }
+
+    fn len(&mut self, n: usize) -> std::io::Result<()> {
+        self.put(&(n as u64).to_le_bytes())
     }
 
     /// Plain values: integers of one width.
-    pub fn pod<T: Pod>(&mut self, v: &[T]) {
-        self.len(v.len());
-        self.bytes.extend_from_slice(bytemuck::cast_slice(v));
+    pub fn pod<T: Pod>(&mut self, v: &[T]) -> std::io::Result<()> {
+        self.len(v.len())?;
+        self.put(bytemuck::cast_slice(v))
     }
 
-    pub fn opt<T: Pod + Default>(&mut self, v: &[Option<T>]) {
-        let present: Vec<u8> = v.iter().map(|x| x.is_some() as u8).collect();
-        let values: Vec<T> = v.iter().map(|x| x.unwrap_or_default()).collect();
-        self.pod(&present);
-        self.pod(&values);
-    }
-
-    /// Texts, some absent.
-    pub fn texts<'a>(&mut self, v: impl Iterator<Item = Option<&'a str>>) {
-        let (mut present, mut ends, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
-        for s in v {
-            present.push(s.is_some() as u8);
-            bytes.extend_from_slice(s.unwrap_or("").as_bytes());
-            ends.push(bytes.len() as u64);
+    /// Values some of which are absent.
+    pub fn opt<T: Pod + Default>(&mut self, v: &[Option<T>]) -> std::io::Result<()> {
+        self.len(v.len())?;
+        for b in v.chunks(BLOCK) {
+            let present: Vec<u8> = b.iter().map(|x| x.is_some() as u8).collect();
+            self.put(&present)?;
         }
-        self.pod(&present);
-        self.pod(&ends);
-        self.pod(&bytes);
+        for b in v.chunks(BLOCK) {
+            let values: Vec<T> = b.iter().map(|x| x.unwrap_or_default()).collect();
+            self.put(bytemuck::cast_slice(&values))?;
+        }
+        Ok(())
+    }
+
+    /// Names: `bytes` holds them one after the other, each ending at its `ends` (counted from
+    /// `start`, where the first begins).
+    pub fn names(&mut self, bytes: &str, start: usize, ends: &[usize]) -> std::io::Result<()> {
+        self.len(ends.len())?;
+        for b in ends.chunks(BLOCK) {
+            let rel: Vec<u64> = b.iter().map(|&e| (e - start) as u64).collect();
+            self.put(bytemuck::cast_slice(&rel))?;
+        }
+        let end = ends.last().copied().unwrap_or(start);
+        self.pod(&bytes.as_bytes()[start..end])
+    }
+
+    /// The xxh3 of every byte written, once everything is.
+    pub fn finish(mut self) -> std::io::Result<u64> {
+        self.w.flush()?;
+        Ok(self.hash.digest())
     }
 }
 
@@ -48,42 +78,58 @@ impl Writer {
 #[derive(Debug)]
 pub struct Corrupt;
 
-/// Columns read back in the order they were written.
-pub struct Reader<'b> {
-    rest: &'b [u8],
+/// Columns read back in the order they were written, from a file of `size` bytes.
+pub struct Reader<R: Read> {
+    r: R,
+    left: u64,
+    hash: Xxh3Default,
 }
 
-impl<'b> Reader<'b> {
-    pub fn new(bytes: &'b [u8]) -> Self {
-        Reader { rest: bytes }
+impl<R: Read> Reader<R> {
+    pub fn new(r: R, size: u64) -> Self {
+        Reader {
+            r,
+            left: size,
+            hash: Xxh3Default::new(),
+        }
     }
 
-    fn take(&mut self, n: usize) -> Result<&'b [u8], Corrupt> {
-        if n > self.rest.len() {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Corrupt> {
+        if buf.len() as u64 > self.left {
             return Err(Corrupt);
         }
-        let (a, b) = self.rest.split_at(n);
-        self.rest = b;
-        Ok(a)
+        self.r.read_exact(buf).map_err(|_| Corrupt)?;
+        self.hash.update(buf);
+        self.left -= buf.len() as u64;
+        Ok(())
     }
 
     fn len(&mut self) -> Result<usize, Corrupt> {
-        let b = self.take(8)?;
-        usize::try_from(u64::from_le_bytes(b.try_into().map_err(|_| Corrupt)?)).map_err(|_| Corrupt)
+        let mut b = [0u8; 8];
+        self.fill(&mut b)?;
+        usize::try_from(u64::from_le_bytes(b)).map_err(|_| Corrupt)
+    }
+
+    /// `n` values, read straight into their vector.
+    fn values<T: Pod>(&mut self, n: usize) -> Result<Vec<T>, Corrupt> {
+        let size = n.checked_mul(std::mem::size_of::<T>()).ok_or(Corrupt)?;
+        if size as u64 > self.left {
+            return Err(Corrupt);
+        }
+        let mut v = vec![T::zeroed(); n];
+        self.fill(bytemuck::cast_slice_mut(&mut v))?;
+        Ok(v)
     }
 
     pub fn pod<T: Pod>(&mut self) -> Result<Vec<T>, Corrupt> {
         let n = self.len()?;
-        let size = n.checked_mul(std::mem::size_of::<T>()).ok_or(Corrupt)?;
-        Ok(bytemuck::pod_collect_to_vec(self.take(size)?))
+        self.values(n)
     }
 
     pub fn opt<T: Pod + Default>(&mut self) -> Result<Vec<Option<T>>, Corrupt> {
-        let present: Vec<u8> = self.pod()?;
-        let values: Vec<T> = self.pod()?;
-        if present.len() != values.len() {
-            return Err(Corrupt);
-        }
+        let n = self.len()?;
+        let present: Vec<u8> = self.values(n)?;
+        let values: Vec<T> = self.values(n)?;
         Ok(present
             .iter()
             .zip(values)
@@ -91,53 +137,27 @@ impl<'b> Reader<'b> {
             .collect())
     }
 
-    /// Texts as one buffer and where each ends; absent ones are `None`.
-    pub fn texts(&mut self) -> Result<Texts, Corrupt> {
-        let present: Vec<u8> = self.pod()?;
-        let ends: Vec<u64> = self.pod()?;
+    /// Names as written by [`Writer::names`]: their bytes, and where each ends.
+    pub fn names(&mut self) -> Result<(String, Vec<usize>), Corrupt> {
+        let n = self.len()?;
+        let ends: Vec<u64> = self.values(n)?;
         let bytes: Vec<u8> = self.pod()?;
         let bytes = String::from_utf8(bytes).map_err(|_| Corrupt)?;
         let ordered = ends.windows(2).all(|w| w[0] <= w[1]);
         let fits = ends.last().is_none_or(|&e| e as usize == bytes.len());
-        if present.len() != ends.len() || !ordered || !fits {
+        if !ordered || !fits {
             return Err(Corrupt);
         }
         let ends: Vec<usize> = ends.into_iter().map(|e| e as usize).collect();
         if ends.iter().any(|&e| !bytes.is_char_boundary(e)) {
             return Err(Corrupt);
         }
-        Ok(Texts {
-            present,
-            ends,
-            bytes,
-        })
+        Ok((bytes, ends))
     }
 
-    /// Whether every column was read.
-    pub fn done(&self) -> bool {
-        self.rest.is_empty()
-    }
-}
-
-/// Texts read back.
-pub struct Texts {
-    present: Vec<u8>,
-    pub ends: Vec<usize>,
-    pub bytes: String,
-}
-
-impl Texts {
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn get(&self, i: usize) -> Option<&str> {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        (self.present[i] != 0).then(|| &self.bytes[start..self.ends[i]])
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
-        (0..self.len()).map(|i| self.get(i))
+    /// Whether every byte was read and they are the bytes written (`xxh3`).
+    pub fn done(&self, xxh3: u64) -> bool {
+        self.left == 0 && self.hash.digest() == xxh3
     }
 }
 
@@ -146,27 +166,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_read_back_as_written_and_a_cut_file_is_refused() {
-        let mut w = Writer::default();
-        w.pod(&[1i64, -2, i64::MAX]);
-        w.opt(&[Some(7u32), None, Some(0)]);
-        w.texts([Some("INV-1"), None, Some(""), Some("é客户")].into_iter());
-        w.pod::<i32>(&[]);
-        let mut r = Reader::new(&w.bytes);
-        assert_eq!(r.pod::<i64>().unwrap(), [1, -2, i64::MAX]);
-        assert_eq!(r.opt::<u32>().unwrap(), [Some(7), None, Some(0)]);
-        let t = r.texts().unwrap();
-        let got: Vec<_> = t.iter().collect();
-        assert_eq!(got, [Some("INV-1"), None, Some(""), Some("é客户")]);
-        assert!(r.pod::<i32>().unwrap().is_empty());
-        assert!(r.done());
-        for cut in [0, 5, 8, 30, w.bytes.len() - 1] {
-            let mut r = Reader::new(&w.bytes[..cut]);
-            let whole = r.pod::<i64>().is_ok()
-                && r.opt::<u32>().is_ok()
-                && r.texts().is_ok()
-                && r.pod::<i32>().is_ok();
-            assert!(!whole, "cut at {cut}");
+    fn columns_read_back_as_written_and_a_cut_or_changed_file_is_refused() {
+        let mut bytes = Vec::new();
+        let mut w = Writer::new(&mut bytes);
+        w.pod(&[1i64, -2, i64::MAX]).unwrap();
+        w.opt(&[Some(7u32), None, Some(0)]).unwrap();
+        let names = "xxINV-1é客户";
+        w.names(names, 2, &[7, 7, names.len()]).unwrap();
+        w.pod::<i32>(&[]).unwrap();
+        let xxh3 = w.finish().unwrap();
+        let read = |b: &[u8]| -> Result<bool, Corrupt> {
+            let mut r = Reader::new(b, b.len() as u64);
+            let mut same = r.pod::<i64>()? == [1, -2, i64::MAX];
+            same &= r.opt::<u32>()? == [Some(7), None, Some(0)];
+            let (s, ends) = r.names()?;
+            same &= (s.as_str(), ends) == ("INV-1é客户", vec![5, 5, 14]);
+            same &= r.pod::<i32>()?.is_empty();
+            Ok(same && r.done(xxh3))
+        };
+        assert!(read(&bytes).unwrap());
+        for cut in [0, 5, 8, 30, bytes.len() - 1] {
+            assert!(!read(&bytes[..cut]).unwrap_or(false), "cut at {cut}");
         }
+        let mut changed = bytes.clone();
+        changed[9] ^= 1;
+        assert!(!read(&changed).unwrap_or(false));
     }
 }

@@ -69,6 +69,8 @@ struct Meta {
     format: u32,
     version: String,
     pipeline_sha256: String,
+    /// The xxh3 of the rows file.
+    rows_xxh3: u64,
     /// The sizes of the held tables before this segment.
     from: Marks,
     tables: Vec<HeldMeta>,
@@ -153,15 +155,22 @@ pub struct Segment<'a> {
     pub skip: [usize; 5],
 }
 
-/// Writes segment `dir` (a new folder in the snapshot being built).
-pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<(), Error> {
+/// Writes segment `dir` (a new folder in the snapshot being built). Writes nothing, and says
+/// so, when a held row is not at its own index (only a run that left rows out has such rows, and
+/// such a run writes no checkpoint).
+pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<bool, Error> {
+    if !segment::in_order(s.ledger) {
+        return Ok(false);
+    }
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut w = Writer::default();
-    segment::write(&mut w, s.ledger, &s.from);
+    let rows = dir.join(ROWS);
+    let file = std::fs::File::create(&rows).map_err(io(&rows))?;
+    let mut w = Writer::new(std::io::BufWriter::with_capacity(1 << 20, file));
+    segment::write(&mut w, s.ledger, &s.from).map_err(io(&rows))?;
     let mut tables = Vec::new();
     for (k, &t) in HELD.iter().enumerate() {
         let Some(r) = s.raw.iter().find(|r| r.table == t) else {
@@ -184,7 +193,7 @@ pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<(), Error> {
         }
         let none = Vec::new();
         let hashes = s.hashes.iter().find(|h| h.0 == t).map_or(&none, |h| &h.1);
-        w.pod(hashes);
+        w.pod(hashes).map_err(io(&rows))?;
         tables.push(HeldMeta {
             table: t.name().to_string(),
             lines: r.lines,
@@ -195,11 +204,13 @@ pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<(), Error> {
             columns,
         });
     }
+    let rows_xxh3 = w.finish().map_err(io(&rows))?;
     let l = s.ledger;
     let meta = Meta {
         format: FORMAT,
         version: env!("CARGO_PKG_VERSION").into(),
         pipeline_sha256: plan.hash.clone(),
+        rows_xxh3,
         from: s.from,
         tables,
         employees: l.employees.ids.names().map(str::to_string).collect(),
@@ -213,10 +224,9 @@ pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<(), Error> {
             .collect(),
     };
     let json = serde_json::to_vec(&meta).map_err(Error::Json)?;
-    let rows = dir.join(ROWS);
-    std::fs::write(&rows, &w.bytes).map_err(io(&rows))?;
     let path = dir.join(META);
-    std::fs::write(&path, json).map_err(io(&path))
+    std::fs::write(&path, json).map_err(io(&path))?;
+    Ok(true)
 }
 
 /// The checkpoint of a snapshot, read, for a run to check its new files on.
@@ -278,8 +288,9 @@ impl Prior {
             if meta.from != Marks::of(&self.ledger) {
                 return Err(Corrupt);
             }
-            let bytes = std::fs::read(dir.join(ROWS)).map_err(|_| Corrupt)?;
-            let mut r = Reader::new(&bytes);
+            let file = std::fs::File::open(dir.join(ROWS)).map_err(|_| Corrupt)?;
+            let size = file.metadata().map_err(|_| Corrupt)?.len();
+            let mut r = Reader::new(std::io::BufReader::with_capacity(1 << 16, file), size);
             let emp: Vec<u32> = meta
                 .employees
                 .iter()
@@ -314,7 +325,7 @@ impl Prior {
                     None => files.push((t, h.lines, fs.collect())),
                 }
             }
-            if !r.done() {
+            if !r.done(meta.rows_xxh3) {
                 return Err(Corrupt);
             }
             self.fx = meta.fx;

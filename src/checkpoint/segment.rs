@@ -5,6 +5,8 @@
 //! as the run's own indexes and read back as indexes into the names of all segments
 //! ([`Names`]); a run maps those to its own tables once it has checked them.
 
+use std::io::{Read, Write};
+
 use super::codec::{Corrupt, Reader, Writer};
 use crate::model::{Applications, Decision, Interner, InvoiceEvents, Invoices, Ledger};
 
@@ -49,54 +51,65 @@ pub struct Names {
     pub currencies: Interner,
 }
 
-/// Writes the rows of `l` from `from` on. `employees` and `currencies` are the run's own.
-pub fn write(w: &mut Writer, l: &Ledger, from: &Marks) {
+/// Writes the rows of `l` from `from` on. `employees` and `currencies` are the run's own. The
+/// rows' places in their raw tables are not written: a checkpoint is written only when no row
+/// is left out, so each row is the one at its own index (see [`in_order`]).
+pub fn write<W: Write>(w: &mut Writer<W>, l: &Ledger, from: &Marks) -> std::io::Result<()> {
     let a = &l.applications;
     let k = from.applications;
-    names(w, &a.ids, k);
-    w.pod(&a.client[k..]);
-    names(w, &a.clients, from.application_clients);
-    w.pod(&a.employee[k..]);
-    w.pod(&a.received_at[k..]);
-    w.pod(&a.received_day[k..]);
-    w.opt(&a.decided_at[k..]);
-    w.opt(&a.decided_day[k..]);
-    w.opt(&a.decided_by[k..]);
+    names(w, &a.ids, k)?;
+    w.pod(&a.client[k..])?;
+    names(w, &a.clients, from.application_clients)?;
+    w.pod(&a.employee[k..])?;
+    w.pod(&a.received_at[k..])?;
+    w.pod(&a.received_day[k..])?;
+    w.opt(&a.decided_at[k..])?;
+    w.opt(&a.decided_day[k..])?;
+    w.opt(&a.decided_by[k..])?;
     let decision: Vec<u8> = a.decision[k..].iter().map(|&d| decision_code(d)).collect();
-    w.pod(&decision);
-    w.opt(&a.funded_at[k..]);
-    w.opt(&a.funded_day[k..]);
-    w.pod(&a.requested_base[k..]);
-    w.pod(&a.row[k..]);
+    w.pod(&decision)?;
+    w.opt(&a.funded_at[k..])?;
+    w.opt(&a.funded_day[k..])?;
+    w.pod(&a.requested_base[k..])?;
     let v = &l.invoices;
     let k = from.invoices;
-    names(w, &v.ids, k);
-    w.pod(&v.client[k..]);
+    names(w, &v.ids, k)?;
+    w.pod(&v.client[k..])?;
     let upto = invoice_clients(v).max(from.clients);
-    w.texts((from.clients..upto).map(|c| Some(l.clients.name(c as u32))));
-    w.pod(&v.currency[k..]);
-    w.pod(&v.face[k..]);
-    w.pod(&v.advance[k..]);
-    w.pod(&v.purchase[k..]);
-    w.pod(&v.due[k..]);
-    w.pod(&v.originator[k..]);
-    w.pod(&v.rate[k..]);
-    w.pod(&v.row[k..]);
-    w.opt(&v.application[k..]);
-    events(w, &l.collections, from.collections);
-    events(w, &l.write_offs, from.write_offs);
-    events(w, &l.fees, from.fees);
+    let (bytes, start, ends) = l.clients.parts_from(from.clients);
+    w.names(bytes, start, &ends[..upto - from.clients])?;
+    w.pod(&v.currency[k..])?;
+    w.pod(&v.face[k..])?;
+    w.pod(&v.advance[k..])?;
+    w.pod(&v.purchase[k..])?;
+    w.pod(&v.due[k..])?;
+    w.pod(&v.originator[k..])?;
+    w.pod(&v.rate[k..])?;
+    w.opt(&v.application[k..])?;
+    events(w, &l.collections, from.collections)?;
+    events(w, &l.write_offs, from.write_offs)?;
+    events(w, &l.fees, from.fees)
 }
 
-fn names(w: &mut Writer, ids: &Interner, from: usize) {
-    w.texts((from..ids.len()).map(|i| Some(ids.name(i as u32))));
+/// Whether every held row is the raw row at its own index: true of a run that left no row out.
+pub fn in_order(l: &Ledger) -> bool {
+    let seq = |rows: &[u32]| rows.iter().enumerate().all(|(i, &r)| r as usize == i);
+    seq(&l.applications.row)
+        && seq(&l.invoices.row)
+        && seq(&l.collections.row)
+        && seq(&l.write_offs.row)
+        && seq(&l.fees.row)
 }
 
-fn events(w: &mut Writer, e: &InvoiceEvents, k: usize) {
-    w.pod(&e.invoice[k..]);
-    w.pod(&e.date[k..]);
-    w.pod(&e.amount[k..]);
-    w.pod(&e.row[k..]);
+fn names<W: Write>(w: &mut Writer<W>, ids: &Interner, from: usize) -> std::io::Result<()> {
+    let (bytes, start, ends) = ids.parts_from(from);
+    w.names(bytes, start, ends)
+}
+
+fn events<W: Write>(w: &mut Writer<W>, e: &InvoiceEvents, k: usize) -> std::io::Result<()> {
+    w.pod(&e.invoice[k..])?;
+    w.pod(&e.date[k..])?;
+    w.pod(&e.amount[k..])
 }
 
 fn decision_code(d: Decision) -> u8 {
@@ -120,63 +133,47 @@ fn decision_of(c: u8) -> Result<Decision, Corrupt> {
 
 /// Reads a segment's rows onto `l`. `employees` and `currencies` map the segment's own indexes
 /// to indexes into [`Names`].
-pub fn read(
-    r: &mut Reader,
+pub fn read<R: Read>(
+    r: &mut Reader<R>,
     l: &mut Ledger,
     employees: &[u32],
     currencies: &[u32],
 ) -> Result<(), Corrupt> {
     let emp = |e: u32| employees.get(e as usize).copied().ok_or(Corrupt);
     let a = &mut l.applications;
-    let added = intern_new(r, &mut a.ids)?;
-    let client: Vec<u32> = r.pod()?;
-    intern_new(r, &mut a.clients)?;
-    let employee: Vec<u32> = r.pod()?;
-    a.employee.extend(
-        employee
-            .into_iter()
-            .map(emp)
-            .collect::<Result<Vec<_>, _>>()?,
-    );
-    a.client.extend(client);
-    a.received_at.extend(r.pod::<i64>()?);
-    a.received_day.extend(r.pod::<i32>()?);
-    a.decided_at.extend(r.opt::<i64>()?);
-    a.decided_day.extend(r.opt::<i32>()?);
-    let by: Vec<Option<u32>> = r.opt()?;
-    for b in by {
-        a.decided_by.push(b.map(emp).transpose()?);
-    }
-    for d in r.pod::<u8>()? {
-        a.decision.push(decision_of(d)?);
-    }
-    a.funded_at.extend(r.opt::<i64>()?);
-    a.funded_day.extend(r.opt::<i32>()?);
-    a.requested_base.extend(r.pod::<i64>()?);
-    a.row.extend(r.pod::<u32>()?);
-    if !applications_line_up(a, added) {
+    add_names(r, &mut a.ids)?;
+    put(&mut a.client, r.pod::<u32>()?);
+    add_names(r, &mut a.clients)?;
+    put(&mut a.employee, mapped(r.pod()?, emp)?);
+    put(&mut a.received_at, r.pod::<i64>()?);
+    put(&mut a.received_day, r.pod::<i32>()?);
+    put(&mut a.decided_at, r.opt::<i64>()?);
+    put(&mut a.decided_day, r.opt::<i32>()?);
+    let by = mapped(r.opt()?, |b: Option<u32>| b.map(emp).transpose())?;
+    put(&mut a.decided_by, by);
+    put(&mut a.decision, mapped(r.pod()?, decision_of)?);
+    put(&mut a.funded_at, r.opt::<i64>()?);
+    put(&mut a.funded_day, r.opt::<i32>()?);
+    put(&mut a.requested_base, r.pod::<i64>()?);
+    extend_rows(&mut a.row, a.ids.len());
+    if !applications_line_up(a) {
         return Err(Corrupt);
     }
     let v = &mut l.invoices;
-    let added = intern_new(r, &mut v.ids)?;
-    v.client.extend(r.pod::<u32>()?);
-    intern_new(r, &mut l.clients)?;
-    let cur: Vec<u32> = r.pod()?;
-    for c in cur {
-        v.currency
-            .push(currencies.get(c as usize).copied().ok_or(Corrupt)?);
-    }
-    v.face.extend(r.pod::<i64>()?);
-    v.advance.extend(r.pod::<i64>()?);
-    v.purchase.extend(r.pod::<i32>()?);
-    v.due.extend(r.pod::<i32>()?);
-    let orig: Vec<u32> = r.pod()?;
-    v.originator
-        .extend(orig.into_iter().map(emp).collect::<Result<Vec<_>, _>>()?);
-    v.rate.extend(r.pod::<i64>()?);
-    v.row.extend(r.pod::<u32>()?);
-    v.application.extend(r.opt::<u32>()?);
-    if !invoices_line_up(v, added, l.clients.len(), l.applications.len()) {
+    add_names(r, &mut v.ids)?;
+    put(&mut v.client, r.pod::<u32>()?);
+    add_names(r, &mut l.clients)?;
+    let cur = |c: u32| currencies.get(c as usize).copied().ok_or(Corrupt);
+    put(&mut v.currency, mapped(r.pod()?, cur)?);
+    put(&mut v.face, r.pod::<i64>()?);
+    put(&mut v.advance, r.pod::<i64>()?);
+    put(&mut v.purchase, r.pod::<i32>()?);
+    put(&mut v.due, r.pod::<i32>()?);
+    put(&mut v.originator, mapped(r.pod()?, emp)?);
+    put(&mut v.rate, r.pod::<i64>()?);
+    put(&mut v.application, r.opt::<u32>()?);
+    extend_rows(&mut v.row, v.ids.len());
+    if !invoices_line_up(v, l.clients.len(), l.applications.len()) {
         return Err(Corrupt);
     }
     let n = l.invoices.row.len();
@@ -185,19 +182,34 @@ pub fn read(
     read_events(r, &mut l.fees, n)
 }
 
-/// Interns the names read, each of which must be new; returns how many.
-fn intern_new(r: &mut Reader, ids: &mut Interner) -> Result<usize, Corrupt> {
-    let t = r.texts()?;
-    for s in t.iter() {
-        let before = ids.len();
-        if ids.intern(s.ok_or(Corrupt)?) as usize != before {
-            return Err(Corrupt);
-        }
-    }
-    Ok(t.len())
+/// Each value of `v` through `f`, into a vector allocated once.
+fn mapped<T, U>(v: Vec<T>, f: impl Fn(T) -> Result<U, Corrupt>) -> Result<Vec<U>, Corrupt> {
+    v.into_iter().map(f).collect()
 }
 
-fn applications_line_up(a: &Applications, _added: usize) -> bool {
+/// Adds `v` after `dst`'s values: moved in when there are none yet.
+fn put<T>(dst: &mut Vec<T>, mut v: Vec<T>) {
+    if dst.is_empty() {
+        *dst = v;
+    } else {
+        dst.append(&mut v);
+    }
+}
+
+/// Adds a segment's new names to `ids` (new by construction: the file's checksum holds).
+fn add_names<R: Read>(r: &mut Reader<R>, ids: &mut Interner) -> Result<(), Corrupt> {
+    let (bytes, ends) = r.names()?;
+    ids.extend_new(&bytes, &ends);
+    Ok(())
+}
+
+/// Numbers the rows added up to `n`: each the raw row at its index.
+fn extend_rows(rows: &mut Vec<u32>, n: usize) {
+    let from = rows.len() as u32;
+    rows.extend(from..n as u32);
+}
+
+fn applications_line_up(a: &Applications) -> bool {
     let n = a.ids.len();
     let nc = a.clients.len() as u32;
     [
@@ -212,14 +224,13 @@ fn applications_line_up(a: &Applications, _added: usize) -> bool {
         a.funded_at.len(),
         a.funded_day.len(),
         a.requested_base.len(),
-        a.row.len(),
     ]
     .iter()
     .all(|&k| k == n)
         && a.client.iter().all(|&c| c < nc)
 }
 
-fn invoices_line_up(v: &Invoices, _added: usize, clients: usize, apps: usize) -> bool {
+fn invoices_line_up(v: &Invoices, clients: usize, apps: usize) -> bool {
     let n = v.ids.len();
     [
         v.client.len(),
@@ -230,7 +241,6 @@ fn invoices_line_up(v: &Invoices, _added: usize, clients: usize, apps: usize) ->
         v.due.len(),
         v.originator.len(),
         v.rate.len(),
-        v.row.len(),
         v.application.len(),
     ]
     .iter()
@@ -239,17 +249,21 @@ fn invoices_line_up(v: &Invoices, _added: usize, clients: usize, apps: usize) ->
         && v.application.iter().flatten().all(|&a| (a as usize) < apps)
 }
 
-fn read_events(r: &mut Reader, e: &mut InvoiceEvents, invoices: usize) -> Result<(), Corrupt> {
+fn read_events<R: Read>(
+    r: &mut Reader<R>,
+    e: &mut InvoiceEvents,
+    invoices: usize,
+) -> Result<(), Corrupt> {
     let invoice: Vec<u32> = r.pod()?;
     if invoice.iter().any(|&i| i as usize >= invoices) {
         return Err(Corrupt);
     }
-    e.invoice.extend(invoice);
-    e.date.extend(r.pod::<i32>()?);
-    e.amount.extend(r.pod::<i64>()?);
-    e.row.extend(r.pod::<u32>()?);
+    put(&mut e.invoice, invoice);
+    put(&mut e.date, r.pod::<i32>()?);
+    put(&mut e.amount, r.pod::<i64>()?);
     let n = e.invoice.len();
-    if e.date.len() != n || e.amount.len() != n || e.row.len() != n {
+    extend_rows(&mut e.row, n);
+    if e.date.len() != n || e.amount.len() != n {
         return Err(Corrupt);
     }
     Ok(())

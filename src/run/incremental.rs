@@ -92,8 +92,7 @@ pub(super) fn load(
             from: done.from,
             skip: done.skip,
         };
-        checkpoint::write(&seg, plan, &segment)?;
-        note.written = true;
+        note.written = checkpoint::write(&seg, plan, &segment)?;
         timings.lap("write checkpoint", &mut t);
     }
     let l = &mut done.loaded;
