@@ -435,4 +435,39 @@ mod tests {
         assert_eq!(ids.get("C9999"), Some(5 + 9999));
         assert_eq!(ids.name(5 + 1234), "C1234");
     }
+
+    #[test]
+    fn ids_added_without_lookups_are_found_as_if_interned() {
+        let mut a = Interner::default();
+        let mut b = Interner::default();
+        a.intern("INV-1");
+        b.intern("INV-1");
+        // Ids from index 1 of another interner, as a checkpoint segment holds them.
+        let mut src = Interner::default();
+        for s in ["X", "INV-2", "", "客户-3"] {
+            src.intern(s);
+        }
+        let (bytes, start, ends) = src.parts_from(1);
+        let rel: Vec<usize> = ends.iter().map(|e| e - start).collect();
+        a.extend_new(&bytes[start..], &rel);
+        for s in ["INV-2", "", "客户-3"] {
+            b.intern(s);
+        }
+        assert_eq!(a.names().collect::<Vec<_>>(), b.names().collect::<Vec<_>>());
+        for s in ["INV-1", "INV-2", "", "客户-3", "X"] {
+            assert_eq!(a.get(s), b.get(s), "{s}");
+        }
+        // Many more than the table held: it grows and keeps finding them.
+        let many: String = (0..5000).map(|i| format!("C{i}")).collect();
+        let mut at = 0;
+        let ends: Vec<usize> = (0..5000)
+            .map(|i| {
+                at += format!("C{i}").len();
+                at
+            })
+            .collect();
+        a.extend_new(&many, &ends);
+        assert_eq!(a.get("C4999"), Some(4 + 4999));
+        assert_eq!(a.intern("C17"), 4 + 17);
+    }
 }

@@ -139,6 +139,12 @@ impl OutputDir {
             .join(run_id)
     }
 
+    /// Deletes what run `run_id` wrote of a snapshot it will not commit (its checkpoint
+    /// segment, written before the tables); left behind, the next run would delete it.
+    pub fn discard(&self, run_id: &str) {
+        let _ = std::fs::remove_dir_all(self.store().join(format!("{run_id}.tmp")));
+    }
+
     /// The committed snapshot `name`'s folder.
     pub fn snapshot(&self, name: &str) -> PathBuf {
         self.store().join(name)

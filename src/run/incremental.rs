@@ -41,16 +41,17 @@ pub(super) fn load(
         return Ok((loaded, note));
     };
     let mut note = CheckpointUse::default();
-    let mut t = Instant::now();
     let prior = match (full, dir.current()?) {
         (true, _) => Err("asked for with --full".to_string()),
         (false, None) => Err("the output folder has no checkpoint".to_string()),
         (false, Some(cur)) => {
+            let mut t = Instant::now();
             let inputs = fingerprint_sources(plan)?;
-            Prior::open(&dir.snapshot(&cur), plan, &inputs)
+            let prior = Prior::open(&dir.snapshot(&cur), plan, &inputs);
+            timings.lap("read checkpoint", &mut t);
+            prior
         }
     };
-    timings.lap("read checkpoint", &mut t);
     let done = match prior {
         Ok(prior) => {
             note.segments = prior.segments;

@@ -360,6 +360,10 @@ fn apply(dir: &Path, e: Edit, held: &mut Vec<String>, bad_rows: &mut usize) -> b
                 dir.join("employees.csv"),
                 &format!("N{n:05},New Hire {n},2026-10-01,,20000.00"),
             );
+            append(
+                dir.join("org_history.csv"),
+                &format!("N{n:05},2026-10-01,,East,East-1,account_manager,"),
+            );
             true
         }
         Edit::NewRate => {
@@ -401,4 +405,32 @@ proptest! {
             prop_assert_eq!(got.written, bad_rows == 0);
         }
     }
+}
+
+#[test]
+fn a_damaged_checkpoint_is_not_read() {
+    let (tmp, later) = company(11, 1);
+    let (dir, out) = (tmp.path(), tmp.path().join("out"));
+    run(dir, &out, None, false).unwrap();
+    add_month(dir, &later[0]);
+    let segs = out.join("_current").join(factorscore::checkpoint::DIR);
+    let seg = std::fs::read_dir(&segs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rows = seg.join("rows.bin");
+    let mut bytes = std::fs::read(&rows).unwrap();
+    let k = bytes.len() / 2;
+    bytes[k] ^= 0x10;
+    std::fs::write(&rows, bytes).unwrap();
+    let snapshot = out.join("_current").canonicalize().unwrap();
+    let why = same_as_full(dir, &out, None).unwrap();
+    let want = format!(
+        "the checkpoint in {} cannot be read: the run reads every file",
+        snapshot.join(factorscore::checkpoint::DIR).display()
+    );
+    assert!(!why.used);
+    assert_eq!(why.read_all_because.as_deref(), Some(want.as_str()));
 }

@@ -295,6 +295,7 @@ fn phases_are_plain_lines_without_a_terminal() {
         "read reviews",
         "check invoice events and goals",
         "apply invoice events",
+        "write checkpoint",
         "metrics",
         "scores",
         "output tables",
