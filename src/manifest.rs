@@ -15,6 +15,9 @@ use crate::raw::RawTable;
 use crate::reconcile::InputReport;
 use crate::timings::Timings;
 
+/// One input table's files (see [`crate::sources::InputFiles`]).
+pub use crate::sources::InputFiles;
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -182,10 +185,6 @@ impl Manifest {
             })
     }
 }
-
-/// One input table's files as a run read them: the table's name, and each file's path (as the
-/// manifest shows it) and fingerprint, in read order.
-pub type InputFiles = (String, Vec<(String, String)>);
 
 /// The input files of tables read.
 pub fn input_files(raw: &[RawTable]) -> Vec<InputFiles> {

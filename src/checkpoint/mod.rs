@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::error::Error;
-use crate::manifest::InputFiles;
 use crate::model::Ledger;
 use crate::periods::Day;
 use crate::raw::{FileInfo, RawTable};
+use crate::sources::InputFiles;
 use crate::tables::Table;
 
 use codec::{Corrupt, Reader, Writer};
@@ -102,7 +102,7 @@ struct FileMeta {
 impl From<&FileInfo> for FileMeta {
     fn from(f: &FileInfo) -> Self {
         FileMeta {
-            path: f.path.clone(),
+            path: held_path(&f.path),
             rows: f.rows,
             fingerprint: f.fingerprint.clone(),
             first_row: f.first_row,
@@ -137,6 +137,15 @@ pub struct CheckpointUse {
     pub read_all_because: Option<String>,
     /// Whether the run wrote a segment (only a run that leaves no row out does).
     pub written: bool,
+}
+
+/// A source file's path as a checkpoint holds it: absolute, so that a run started from another
+/// folder, or naming the pipeline another way, finds the same file; a URL as it is.
+fn held_path(p: &Path) -> PathBuf {
+    if crate::storage::is_url(&p.to_string_lossy()) {
+        return p.to_path_buf();
+    }
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Why a run does not use the checkpoint, as its manifest says.
@@ -246,110 +255,58 @@ pub struct Prior {
 
 impl Prior {
     /// The checkpoint in `snapshot` if the run can use it: written by this version for this
-    /// pipeline, its files the first files of each held table's source, unchanged (`inputs`).
-    pub fn open(snapshot: &Path, plan: &Plan, inputs: &[InputFiles]) -> Result<Prior, WhyNot> {
+    /// pipeline, its files the first files of each held table's source, unchanged. The inputs
+    /// are fingerprinted (`fingerprint`), the segments' rows and their kept columns read, each
+    /// on its own thread; what was read is dropped when the files say the run cannot use it.
+    pub fn open(
+        snapshot: &Path,
+        plan: &Plan,
+        fingerprint: &(dyn Fn() -> Result<Vec<InputFiles>, Error> + Sync),
+    ) -> Result<Result<Prior, WhyNot>, Error> {
         let dir = snapshot.join(DIR);
         let mut segs: Vec<PathBuf> = match std::fs::read_dir(&dir) {
             Ok(list) => list.filter_map(|e| Some(e.ok()?.path())).collect(),
-            Err(_) => return Err("the output folder has no checkpoint".into()),
+            Err(_) => Vec::new(),
         };
         segs.sort();
         if segs.is_empty() {
-            return Err("the output folder has no checkpoint".into());
+            return Ok(Err("the output folder has no checkpoint".into()));
         }
-        let metas = segs
-            .iter()
-            .map(|s| read_meta(s, plan))
-            .collect::<Result<Vec<Meta>, WhyNot>>()?;
-        check_files(&metas, inputs)?;
-        let mut prior = Prior {
-            ledger: Ledger::default(),
-            names: Names::default(),
-            raw: Vec::new(),
-            hashes: Vec::new(),
-            fx: Vec::new(),
-            marks: Marks::default(),
-            segments: segs.len(),
+        let metas: Vec<Meta> = match segs.iter().map(|s| read_meta(s, plan)).collect() {
+            Ok(m) => m,
+            Err(why) => return Ok(Err(why)),
         };
-        prior.load(&segs, metas).map_err(|_| {
+        let (inputs, columns, rows) = std::thread::scope(|scope| {
+            let inputs = scope.spawn(fingerprint);
+            let columns = scope.spawn(|| load_columns(&segs, &metas));
+            let rows = load_rows(&segs, &metas);
+            (
+                inputs
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                columns
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                rows,
+            )
+        });
+        let inputs = inputs?;
+        if let Err(why) = check_files(&metas, &inputs) {
+            return Ok(Err(why));
+        }
+        let corrupt = |_| {
             format!(
                 "the checkpoint in {} cannot be read: the run reads every file",
                 dir.display()
             )
-        })?;
-        Ok(prior)
-    }
-
-    /// Reads the segments' rows, in order.
-    fn load(&mut self, segs: &[PathBuf], metas: Vec<Meta>) -> Result<(), Corrupt> {
-        let mut columns: Vec<(Table, Vec<String>, Vec<DataFrame>)> = Vec::new();
-        let mut files: Vec<(Table, bool, Vec<FileInfo>)> = Vec::new();
-        for (dir, meta) in segs.iter().zip(metas) {
-            if meta.from != Marks::of(&self.ledger) {
-                return Err(Corrupt);
-            }
-            let file = std::fs::File::open(dir.join(ROWS)).map_err(|_| Corrupt)?;
-            let size = file.metadata().map_err(|_| Corrupt)?.len();
-            let mut r = Reader::new(std::io::BufReader::with_capacity(1 << 16, file), size);
-            let emp: Vec<u32> = meta
-                .employees
-                .iter()
-                .map(|e| self.names.employees.intern(e))
-                .collect();
-            let cur: Vec<u32> = meta
-                .currencies
-                .iter()
-                .map(|c| self.names.currencies.intern(c))
-                .collect();
-            segment::read(&mut r, &mut self.ledger, &emp, &cur)?;
-            for h in meta.tables {
-                let t = Table::by_name(&h.table).ok_or(Corrupt)?;
-                let part = if h.columns.is_empty() {
-                    DataFrame::empty()
-                } else {
-                    read_columns(&dir.join(format!("{}.parquet", t.name())), &h.columns)?
-                };
-                match columns.iter_mut().find(|c| c.0 == t) {
-                    Some(c) if c.1 == h.columns => c.2.push(part),
-                    Some(_) => return Err(Corrupt),
-                    None => columns.push((t, h.columns, vec![part])),
-                }
-                let hashes: Vec<u64> = r.pod()?;
-                match self.hashes.iter_mut().find(|c| c.0 == t) {
-                    Some(c) => c.1.push(hashes),
-                    None => self.hashes.push((t, vec![hashes])),
-                }
-                let fs = h.files.into_iter().map(FileInfo::from);
-                match files.iter_mut().find(|f| f.0 == t) {
-                    Some(f) => f.2.extend(fs),
-                    None => files.push((t, h.lines, fs.collect())),
-                }
-            }
-            if !r.done(meta.rows_xxh3) {
-                return Err(Corrupt);
-            }
-            self.fx = meta.fx;
-        }
-        self.marks = Marks::of(&self.ledger);
-        for (t, lines, files) in files {
-            let cols = columns.iter().find(|c| c.0 == t);
-            let df = match cols {
-                Some((_, names, parts)) if !names.is_empty() => stack(parts)?,
-                _ => DataFrame::empty(),
-            };
-            let rows: usize = files.iter().map(|f| f.rows).sum();
-            if df.width() > 0 && df.height() != rows {
-                return Err(Corrupt);
-            }
-            self.raw.push(RawTable {
-                table: t,
-                lines,
-                files,
-                df,
-                breaks: Vec::new(),
-            });
-        }
-        Ok(())
+        };
+        Ok((|| {
+            let mut prior = rows.map_err(corrupt)?;
+            let columns = columns.map_err(corrupt)?;
+            prior.raw = held_raw(metas, columns, &inputs).map_err(corrupt)?;
+            prior.segments = segs.len();
+            Ok(prior)
+        })())
     }
 
     /// How many of table `t`'s files the checkpoint holds: the run reads the ones after.
@@ -374,6 +331,126 @@ impl Prior {
     pub fn take_ledger(&mut self) -> Ledger {
         std::mem::take(&mut self.ledger)
     }
+}
+
+/// The segments' typed rows, in order, onto one ledger.
+fn load_rows(segs: &[PathBuf], metas: &[Meta]) -> Result<Prior, Corrupt> {
+    let mut p = Prior {
+        ledger: Ledger::default(),
+        names: Names::default(),
+        raw: Vec::new(),
+        hashes: Vec::new(),
+        fx: Vec::new(),
+        marks: Marks::default(),
+        segments: 0,
+    };
+    for (dir, meta) in segs.iter().zip(metas) {
+        if meta.from != Marks::of(&p.ledger) {
+            return Err(Corrupt);
+        }
+        let file = std::fs::File::open(dir.join(ROWS)).map_err(|_| Corrupt)?;
+        let size = file.metadata().map_err(|_| Corrupt)?.len();
+        let mut r = Reader::new(std::io::BufReader::with_capacity(1 << 16, file), size);
+        let names = &mut p.names;
+        let emp: Vec<u32> = meta
+            .employees
+            .iter()
+            .map(|e| names.employees.intern(e))
+            .collect();
+        let cur: Vec<u32> = meta
+            .currencies
+            .iter()
+            .map(|c| names.currencies.intern(c))
+            .collect();
+        segment::read(&mut r, &mut p.ledger, &emp, &cur)?;
+        for h in &meta.tables {
+            let t = Table::by_name(&h.table).ok_or(Corrupt)?;
+            let hashes: Vec<u64> = r.pod()?;
+            match p.hashes.iter_mut().find(|c| c.0 == t) {
+                Some(c) => c.1.push(hashes),
+                None => p.hashes.push((t, vec![hashes])),
+            }
+        }
+        if !r.done(meta.rows_xxh3) {
+            return Err(Corrupt);
+        }
+        p.fx.clone_from(&meta.fx);
+    }
+    p.marks = Marks::of(&p.ledger);
+    Ok(p)
+}
+
+/// Per held table, its kept columns in every segment, one after the other.
+fn load_columns(segs: &[PathBuf], metas: &[Meta]) -> Result<Vec<(Table, DataFrame)>, Corrupt> {
+    let mut columns: Vec<(Table, &[String], Vec<DataFrame>)> = Vec::new();
+    for (dir, meta) in segs.iter().zip(metas) {
+        for h in &meta.tables {
+            let t = Table::by_name(&h.table).ok_or(Corrupt)?;
+            let part = if h.columns.is_empty() {
+                DataFrame::empty()
+            } else {
+                read_columns(&dir.join(format!("{}.parquet", t.name())), &h.columns)?
+            };
+            match columns.iter_mut().find(|c| c.0 == t) {
+                Some(c) if c.1 == h.columns => c.2.push(part),
+                Some(_) => return Err(Corrupt),
+                None => columns.push((t, &h.columns, vec![part])),
+            }
+        }
+    }
+    columns
+        .into_iter()
+        .map(|(t, names, parts)| {
+            let df = if names.is_empty() {
+                DataFrame::empty()
+            } else {
+                stack(&parts)?
+            };
+            Ok((t, df))
+        })
+        .collect()
+}
+
+/// The held tables as the checks left them: the segments' files, named as this run names them
+/// (`inputs`, which [`check_files`] found the same), and kept columns.
+fn held_raw(
+    metas: Vec<Meta>,
+    columns: Vec<(Table, DataFrame)>,
+    inputs: &[InputFiles],
+) -> Result<Vec<RawTable>, Corrupt> {
+    let mut raw: Vec<RawTable> = Vec::new();
+    for h in metas.into_iter().flat_map(|m| m.tables) {
+        let t = Table::by_name(&h.table).ok_or(Corrupt)?;
+        let files = h.files.into_iter().map(FileInfo::from);
+        match raw.iter_mut().find(|r| r.table == t) {
+            Some(r) => r.files.extend(files),
+            None => raw.push(RawTable {
+                table: t,
+                lines: h.lines,
+                files: files.collect(),
+                df: DataFrame::empty(),
+                breaks: Vec::new(),
+            }),
+        }
+    }
+    for r in &mut raw {
+        let now = inputs
+            .iter()
+            .find(|i| i.0 == r.table.name())
+            .ok_or(Corrupt)?;
+        for (f, (path, _)) in r.files.iter_mut().zip(&now.1) {
+            f.path = PathBuf::from(path);
+        }
+    }
+    for (t, df) in columns {
+        let r = raw.iter_mut().find(|r| r.table == t).ok_or(Corrupt)?;
+        let rows: usize = r.files.iter().map(|f| f.rows).sum();
+        if df.width() > 0 && df.height() != rows {
+            return Err(Corrupt);
+        }
+        r.df = df;
+    }
+    Ok(raw)
 }
 
 /// The meta of segment `dir`, if this version wrote it for this pipeline.
@@ -409,10 +486,11 @@ fn check_files(metas: &[Meta], inputs: &[InputFiles]) -> Result<(), WhyNot> {
             .map_or(&[], |i| i.1.as_slice());
         for (k, f) in held.iter().enumerate() {
             let path = f.path.display().to_string();
+            let same = |p: &str| held_path(Path::new(p)) == f.path;
             match now.get(k) {
-                Some((p, fp)) if *p == path && *fp == f.fingerprint => {}
-                Some((p, _)) if *p == path => {
-                    return Err(format!("{path} changed since the checkpoint was written"))
+                Some((p, fp)) if same(p) && *fp == f.fingerprint => {}
+                Some((p, _)) if same(p) => {
+                    return Err(format!("{p} changed since the checkpoint was written"))
                 }
                 _ => {
                     return Err(format!(

@@ -46,8 +46,8 @@ pub(super) fn load(
         (false, None) => Err("the output folder has no checkpoint".to_string()),
         (false, Some(cur)) => {
             let mut t = Instant::now();
-            let inputs = fingerprint_sources(plan)?;
-            let prior = Prior::open(&dir.snapshot(&cur), plan, &inputs);
+            let fingerprint = || fingerprint_sources(plan);
+            let prior = Prior::open(&dir.snapshot(&cur), plan, &fingerprint)?;
             timings.lap("read checkpoint", &mut t);
             prior
         }

@@ -239,6 +239,10 @@ pub fn check_headers(plan: &Plan, src: &SourcePlan) -> Vec<Diagnostic> {
     out
 }
 
+/// One input table's files as a run read them: the table's name, and each file's path (as the
+/// manifest shows it) and fingerprint, in read order.
+pub type InputFiles = (String, Vec<(String, String)>);
+
 /// Each file of a source, its path as the manifest shows it and its fingerprint
 /// ([`fingerprint`]), in read order: each file's bytes are read, hashed and dropped before the
 /// next is read. An object that is not there has no fingerprint (empty): the read reports it.

@@ -434,3 +434,32 @@ fn a_damaged_checkpoint_is_not_read() {
     assert!(!why.used);
     assert_eq!(why.read_all_because.as_deref(), Some(want.as_str()));
 }
+
+#[test]
+fn the_checkpoint_is_found_whichever_way_the_pipeline_is_named() {
+    let (tmp, later) = company(13, 1);
+    let (dir, out) = (tmp.path(), tmp.path().join("out"));
+    // The backfill names the pipeline by its absolute path; the monthly job from its folder.
+    run(dir, &out, None, false).unwrap();
+    add_month(dir, &later[0]);
+    let monthly = |extra: &[&str]| {
+        assert_cmd::Command::cargo_bin("factorscore")
+            .unwrap()
+            .current_dir(dir)
+            .args(["run", "pipeline.yaml", "--period", &later[0], "-q"])
+            .args(extra)
+            .assert()
+            .success();
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("_manifest.json")).unwrap()).unwrap();
+        m
+    };
+    let on = monthly(&[]);
+    assert_eq!(on["checkpoint"]["used"], true, "{}", on["checkpoint"]);
+    // Every input file is listed as this run names it, as a run reading every file lists it.
+    let full = monthly(&["--full", "--force"]);
+    assert_eq!(full["checkpoint"]["used"], false);
+    assert_eq!(on["inputs"], full["inputs"]);
+    let first = &on["inputs"][0]["files"][0]["path"];
+    assert!(first.as_str().unwrap().starts_with("invoices/"), "{first}");
+}
