@@ -115,28 +115,24 @@ impl Prior {
                 format_day(d)
             )
         };
+        // Employee `old` (an index into the checkpoint's names) as this run's, employed on `d`.
+        let employed_on = |old: u32, d: Day| {
+            let e = to(old)?;
+            emp.employed(e, d)
+                .then_some(e)
+                .ok_or_else(|| not_employed(e, d))
+        };
         let a = &mut l.applications;
         for k in 0..m.applications {
-            let e = to(a.employee[k])?;
-            if !emp.employed(e, a.received_day[k]) {
-                return Err(not_employed(e, a.received_day[k]));
-            }
-            a.employee[k] = e;
-            if let Some(by) = a.decided_by[k] {
-                let by = to(by)?;
-                if let Some(d) = a.decided_day[k].filter(|&d| !emp.employed(by, d)) {
-                    return Err(not_employed(by, d));
-                }
-                a.decided_by[k] = Some(by);
-            }
+            a.employee[k] = employed_on(a.employee[k], a.received_day[k])?;
+            a.decided_by[k] = match (a.decided_by[k], a.decided_day[k]) {
+                (Some(by), Some(d)) => Some(employed_on(by, d)?),
+                (by, _) => by.map(to).transpose()?,
+            };
         }
         let v = &mut l.invoices;
         for k in 0..m.invoices {
-            let e = to(v.originator[k])?;
-            if !emp.employed(e, v.purchase[k]) {
-                return Err(not_employed(e, v.purchase[k]));
-            }
-            v.originator[k] = e;
+            v.originator[k] = employed_on(v.originator[k], v.purchase[k])?;
         }
         Ok(())
     }

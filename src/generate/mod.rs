@@ -500,11 +500,7 @@ fn to_parquet(dir: &Path) -> Result<(), Error> {
         .into_iter()
         .flat_map(|t| split::csv_files(dir, t).into_iter().map(move |f| (t, f)))
     {
-        let df = CsvReadOptions::default()
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(false)
-            .try_into_reader_with_file_path(Some(csv.clone()))
-            .and_then(|r| r.finish())
+        let df = split::read_text(&csv)
             .map_err(Error::polars("converting generated data to Parquet"))?;
         let mut cols = Vec::new();
         for c in df.columns() {

@@ -29,12 +29,7 @@ pub fn by_month(dir: &Path) -> Result<(), Error> {
     let what = "splitting generated data by month";
     for (t, column) in SPLIT {
         let csv = dir.join(format!("{}.csv", t.name()));
-        let df = CsvReadOptions::default()
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(false)
-            .try_into_reader_with_file_path(Some(csv.clone()))
-            .and_then(|r| r.finish())
-            .map_err(Error::polars(what))?;
+        let df = read_text(&csv).map_err(Error::polars(what))?;
         let dates = df
             .column(column)
             .and_then(|c| c.str().cloned())
@@ -69,6 +64,15 @@ pub fn by_month(dir: &Path) -> Result<(), Error> {
         std::fs::remove_file(&csv).map_err(|source| Error::Write { path: csv, source })?;
     }
     Ok(())
+}
+
+/// A generated CSV file, every column as text.
+pub(super) fn read_text(csv: &Path) -> PolarsResult<DataFrame> {
+    CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .try_into_reader_with_file_path(Some(csv.to_path_buf()))
+        .and_then(|r| r.finish())
 }
 
 /// The CSV files of table `t` under `dir`: its one file, or its monthly files in order.
