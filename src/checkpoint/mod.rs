@@ -304,6 +304,25 @@ impl Prior {
             let mut prior = rows.map_err(corrupt)?;
             let columns = columns.map_err(corrupt)?;
             prior.raw = held_raw(metas, columns, &inputs).map_err(corrupt)?;
+            // Each held row is the raw row at its index: as many typed rows as rows read.
+            let m = prior.marks;
+            let held = [
+                m.applications,
+                m.invoices,
+                m.collections,
+                m.write_offs,
+                m.fees,
+            ];
+            for (t, n) in HELD.into_iter().zip(held) {
+                let rows = prior
+                    .raw
+                    .iter()
+                    .find(|r| r.table == t)
+                    .map_or(0, RawTable::height);
+                if rows != n {
+                    return Err(corrupt(Corrupt));
+                }
+            }
             prior.segments = segs.len();
             Ok(prior)
         })())

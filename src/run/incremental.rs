@@ -84,7 +84,16 @@ pub(super) fn load(
         }
     };
     let mut t = Instant::now();
-    if done.loaded.problems.is_empty() {
+    // A run on the checkpoint with no new file adds nothing to it.
+    let files = |t: Table| {
+        let r = done.loaded.raw.iter().find(|r| r.table == t);
+        r.map_or(0, |r| r.files.len())
+    };
+    let added = checkpoint::HELD
+        .iter()
+        .zip(done.skip)
+        .any(|(&t, held)| files(t) > held);
+    if done.loaded.problems.is_empty() && (added || !note.used) {
         let seg = dir.checkpoint_segment(run_id, !note.used);
         let segment = Segment {
             ledger: &done.loaded.ledger,

@@ -147,11 +147,11 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
         &run_id,
         started,
     );
+    if let (Output::Local(dir, _), false) = (&output, matches!(result, Ok(Ran::Wrote(_)))) {
+        // The snapshot it was building, its checkpoint segment included, is never committed.
+        dir.discard(&run_id);
+    }
     if let Err(e) = &result {
-        if let Output::Local(dir, _) = &output {
-            // The snapshot it was building, its checkpoint segment included, is never committed.
-            dir.discard(&run_id);
-        }
         if output.existed() {
             let record = FailedRun::new(plan, &run_id, started, e);
             // The failure being reported matters more than a record of it that cannot be written.

@@ -131,7 +131,7 @@ pub fn read_breaks(raw: &[RawTable], checks: Problems) -> Problems {
 }
 
 /// The column whose values must be unique in table `t`, if any.
-pub fn unique_id(t: Table) -> Option<&'static str> {
+fn unique_id(t: Table) -> Option<&'static str> {
     match t {
         Table::Applications => Some("application_id"),
         Table::Invoices => Some("invoice_id"),
