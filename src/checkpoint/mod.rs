@@ -180,39 +180,7 @@ pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<bool, Error> {
     let file = std::fs::File::create(&rows).map_err(io(&rows))?;
     let mut w = Writer::new(std::io::BufWriter::with_capacity(1 << 20, file));
     segment::write(&mut w, s.ledger, &s.from).map_err(io(&rows))?;
-    let mut tables = Vec::new();
-    for (k, &t) in HELD.iter().enumerate() {
-        let Some(r) = s.raw.iter().find(|r| r.table == t) else {
-            continue;
-        };
-        let start = r.files.get(s.skip[k]).map_or(r.height(), |f| f.first_row);
-        let columns = kept_columns(plan, r);
-        if !columns.is_empty() {
-            let mut df =
-                r.df.select(columns.iter().map(String::as_str))
-                    .map_err(Error::polars("keeping the checkpoint's columns"))?
-                    .slice(start as i64, r.df.height().saturating_sub(start));
-            let path = dir.join(format!("{}.parquet", t.name()));
-            let file = std::fs::File::create(&path).map_err(io(&path))?;
-            ParquetWriter::new(file)
-                .with_compression(ParquetCompression::Uncompressed)
-                .with_statistics(StatisticsOptions::empty())
-                .finish(&mut df)
-                .map_err(|source| Error::WriteParquet { path, source })?;
-        }
-        let none = Vec::new();
-        let hashes = s.hashes.iter().find(|h| h.0 == t).map_or(&none, |h| &h.1);
-        w.pod(hashes).map_err(io(&rows))?;
-        tables.push(HeldMeta {
-            table: t.name().to_string(),
-            lines: r.lines,
-            files: r.files[s.skip[k].min(r.files.len())..]
-                .iter()
-                .map(FileMeta::from)
-                .collect(),
-            columns,
-        });
-    }
+    let tables = write_held(dir, plan, s, (&mut w, &rows))?;
     let rows_xxh3 = w.finish().map_err(io(&rows))?;
     let l = s.ledger;
     let meta = Meta {
@@ -236,6 +204,56 @@ pub fn write(dir: &Path, plan: &Plan, s: &Segment) -> Result<bool, Error> {
     let path = dir.join(META);
     std::fs::write(&path, json).map_err(io(&path))?;
     Ok(true)
+}
+
+/// Writes each held table's kept columns of the new rows (a Parquet file each) and its id
+/// hashes (into `w`, the rows file `rows`); returns what the meta says of each.
+fn write_held<W: std::io::Write>(
+    dir: &Path,
+    plan: &Plan,
+    s: &Segment,
+    (w, rows): (&mut Writer<W>, &Path),
+) -> Result<Vec<HeldMeta>, Error> {
+    let mut tables = Vec::new();
+    for (k, &t) in HELD.iter().enumerate() {
+        let Some(r) = s.raw.iter().find(|r| r.table == t) else {
+            continue;
+        };
+        let start = r.files.get(s.skip[k]).map_or(r.height(), |f| f.first_row);
+        let columns = kept_columns(plan, r);
+        if !columns.is_empty() {
+            let mut df =
+                r.df.select(columns.iter().map(String::as_str))
+                    .map_err(Error::polars("keeping the checkpoint's columns"))?
+                    .slice(start as i64, r.df.height().saturating_sub(start));
+            let path = dir.join(format!("{}.parquet", t.name()));
+            let file = std::fs::File::create(&path).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+            ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Uncompressed)
+                .with_statistics(StatisticsOptions::empty())
+                .finish(&mut df)
+                .map_err(|source| Error::WriteParquet { path, source })?;
+        }
+        let none = Vec::new();
+        let hashes = s.hashes.iter().find(|h| h.0 == t).map_or(&none, |h| &h.1);
+        w.pod(hashes).map_err(|source| Error::Write {
+            path: rows.to_path_buf(),
+            source,
+        })?;
+        tables.push(HeldMeta {
+            table: t.name().to_string(),
+            lines: r.lines,
+            files: r.files[s.skip[k].min(r.files.len())..]
+                .iter()
+                .map(FileMeta::from)
+                .collect(),
+            columns,
+        });
+    }
+    Ok(tables)
 }
 
 /// The checkpoint of a snapshot, read, for a run to check its new files on.
