@@ -263,6 +263,10 @@ pub struct OutputDef {
     #[serde(default)]
     #[schemars(with = "Option<i32>")]
     pub compression_level: Option<Spanned<i32>>,
+    /// Keep the checked rows of the large tables beside the outputs, so that the next run reads
+    /// only the input files added since (a local folder only). Default true.
+    #[serde(default)]
+    pub checkpoint: Option<bool>,
 }
 
 /// Object storage settings. Credentials and endpoints are read from the usual environment

@@ -34,6 +34,8 @@ pub struct Plan {
     pub storage: crate::storage::StorageConfig,
     pub compression: Compression,
     pub compression_level: i32,
+    /// Whether runs keep a checkpoint in a local output folder (`output.checkpoint`).
+    pub checkpoint: bool,
     /// Every metric the run computes: the built-ins and the pipeline's custom metrics.
     pub catalogue: crate::catalogue::Catalogue,
     /// Scorecard plans, in the file's order.
@@ -263,6 +265,7 @@ pub(super) fn validate(file: &Path, text: &str, def: PipelineDef) -> Result<Plan
         storage,
         compression,
         compression_level,
+        checkpoint: out.checkpoint.unwrap_or(true),
         catalogue,
         plans,
         max_rejected_share,

@@ -145,6 +145,11 @@ impl OutputDir {
         let _ = std::fs::remove_dir_all(self.store().join(format!("{run_id}.tmp")));
     }
 
+    /// Leaves the committed checkpoint out of the snapshot this run commits.
+    pub fn drop_checkpoint(&self) {
+        self.fresh_checkpoint.set(true);
+    }
+
     /// The committed snapshot `name`'s folder.
     pub fn snapshot(&self, name: &str) -> PathBuf {
         self.store().join(name)

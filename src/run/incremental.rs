@@ -40,6 +40,16 @@ pub(super) fn load(
         };
         return Ok((loaded, note));
     };
+    if !plan.checkpoint {
+        // Nor is an older one kept: it would only take room.
+        dir.drop_checkpoint();
+        let loaded = super::load::load_timed(plan, timings)?;
+        let note = CheckpointUse {
+            read_all_because: Some("the pipeline's output.checkpoint is false".into()),
+            ..CheckpointUse::default()
+        };
+        return Ok((loaded, note));
+    }
     let mut note = CheckpointUse::default();
     let prior = match (full, dir.current()?) {
         (true, _) => Err("asked for with --full".to_string()),

@@ -466,3 +466,31 @@ fn the_checkpoint_is_found_whichever_way_the_pipeline_is_named() {
     let first = &on["inputs"][0]["files"][0]["path"];
     assert!(first.as_str().unwrap().starts_with("invoices/"), "{first}");
 }
+
+#[test]
+fn a_pipeline_without_a_checkpoint_neither_writes_nor_keeps_one() {
+    let (tmp, later) = company(17, 1);
+    let (dir, out) = (tmp.path(), tmp.path().join("out"));
+    run(dir, &out, None, false).unwrap();
+    let held = || {
+        out.join("_current")
+            .join(factorscore::checkpoint::DIR)
+            .exists()
+    };
+    assert!(held());
+    let yaml = PIPELINE.replace(
+        "output: { path: out }",
+        "output: { path: out, checkpoint: false }",
+    );
+    std::fs::write(dir.join("pipeline.yaml"), yaml).unwrap();
+    add_month(dir, &later[0]);
+    let why = same_as_full(dir, &out, None).unwrap();
+    assert_eq!(
+        why,
+        CheckpointUse {
+            read_all_because: Some("the pipeline's output.checkpoint is false".into()),
+            ..CheckpointUse::default()
+        }
+    );
+    assert!(!held(), "the older checkpoint is not kept");
+}
