@@ -98,15 +98,32 @@ fn company(seed: u64, held: usize) -> (tempfile::TempDir, Vec<String>) {
     (tmp, later)
 }
 
-/// The months of the invoices' files, in order.
-fn months(dir: &Path) -> Vec<String> {
-    let mut m: Vec<String> = std::fs::read_dir(dir.join("invoices"))
+/// The names of table `t`'s monthly files, in order.
+fn files(dir: &Path, t: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(t))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .map(|n| n["invoices-".len()..n.len() - 4].to_string())
         .collect();
-    m.sort();
-    m
+    names.sort();
+    names
+}
+
+/// The months of the invoices' files, in order.
+fn months(dir: &Path) -> Vec<String> {
+    let names = files(dir, "invoices");
+    names
+        .iter()
+        .map(|n| n["invoices-".len()..n.len() - 4].to_string())
+        .collect()
+}
+
+/// [`company`], its first run done (every file read, the checkpoint written): the folder, the
+/// output folder and the held months.
+fn backfilled(seed: u64, held: usize) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    let (tmp, later) = company(seed, held);
+    let out = tmp.path().join("out");
+    run(tmp.path(), &out, None, false).unwrap();
+    (tmp, out, later)
 }
 
 /// Moves month `m`'s held files back in.
@@ -233,9 +250,8 @@ fn a_month_added_is_read_alone_and_gives_the_tables_of_a_run_reading_every_file(
 
 #[test]
 fn an_older_file_changed_or_gone_makes_the_run_read_every_file_and_say_which() {
-    let (tmp, later) = company(5, 1);
-    let (dir, out) = (tmp.path(), tmp.path().join("out"));
-    run(dir, &out, None, false).unwrap();
+    let (tmp, out, later) = backfilled(5, 1);
+    let dir = tmp.path();
     add_month(dir, &later[0]);
     let first = dir.join("collections").join(first_file(dir, "collections"));
     cut_first_amount(&first);
@@ -261,9 +277,8 @@ fn an_older_file_changed_or_gone_makes_the_run_read_every_file_and_say_which() {
 
 #[test]
 fn a_pipeline_changed_makes_the_run_read_every_file() {
-    let (tmp, _) = company(8, 1);
-    let (dir, out) = (tmp.path(), tmp.path().join("out"));
-    run(dir, &out, None, false).unwrap();
+    let (tmp, out, _) = backfilled(8, 1);
+    let dir = tmp.path();
     let yaml = PIPELINE.replace("threshold: 1, target: 5", "threshold: 2, target: 5");
     std::fs::write(dir.join("pipeline.yaml"), yaml).unwrap();
     let why = same_as_full(dir, &out, None).unwrap();
@@ -275,12 +290,7 @@ fn a_pipeline_changed_makes_the_run_read_every_file() {
 
 /// The first of table `t`'s monthly files.
 fn first_file(dir: &Path, t: &str) -> String {
-    let mut names: Vec<String> = std::fs::read_dir(dir.join(t))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
-    names.sort();
-    names.remove(0)
+    files(dir, t).remove(0)
 }
 
 /// Takes one cent off the first row's amount (the last column) of a collections file.
@@ -340,12 +350,8 @@ fn apply(dir: &Path, e: Edit, held: &mut Vec<String>, bad_rows: &mut usize) -> b
             false
         }
         Edit::BadCollection => {
-            let mut names: Vec<String> = std::fs::read_dir(dir.join("collections"))
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-                .collect();
-            names.sort();
-            let last = dir.join("collections").join(names.last().unwrap());
+            let last = files(dir, "collections").pop().unwrap();
+            let last = dir.join("collections").join(last);
             *bad_rows += 1;
             let line = format!("KBAD{bad_rows},INV00000002,2026-10-01,-5.00");
             append(last, &line);
@@ -392,9 +398,8 @@ proptest! {
         edits in proptest::collection::vec(edit(), 1..5),
         monthly in any::<bool>(),
     ) {
-        let (tmp, mut held) = company(seed, 3);
-        let (dir, out) = (tmp.path(), tmp.path().join("out"));
-        run(dir, &out, None, false).unwrap();
+        let (tmp, out, mut held) = backfilled(seed, 3);
+        let dir = tmp.path();
         let mut bad_rows = 0;
         for e in edits {
             // Once a row is left out, no run writes a checkpoint or can use one.
@@ -412,9 +417,8 @@ proptest! {
 
 #[test]
 fn a_damaged_checkpoint_is_not_read() {
-    let (tmp, later) = company(11, 1);
-    let (dir, out) = (tmp.path(), tmp.path().join("out"));
-    run(dir, &out, None, false).unwrap();
+    let (tmp, out, later) = backfilled(11, 1);
+    let dir = tmp.path();
     add_month(dir, &later[0]);
     let segs = out.join("_current").join(factorscore::checkpoint::DIR);
     let seg = std::fs::read_dir(&segs)
@@ -440,10 +444,9 @@ fn a_damaged_checkpoint_is_not_read() {
 
 #[test]
 fn the_checkpoint_is_found_whichever_way_the_pipeline_is_named() {
-    let (tmp, later) = company(13, 1);
-    let (dir, out) = (tmp.path(), tmp.path().join("out"));
     // The backfill names the pipeline by its absolute path; the monthly job from its folder.
-    run(dir, &out, None, false).unwrap();
+    let (tmp, out, later) = backfilled(13, 1);
+    let dir = tmp.path();
     add_month(dir, &later[0]);
     let monthly = |extra: &[&str]| {
         assert_cmd::Command::cargo_bin("factorscore")
@@ -469,9 +472,8 @@ fn the_checkpoint_is_found_whichever_way_the_pipeline_is_named() {
 
 #[test]
 fn a_pipeline_without_a_checkpoint_neither_writes_nor_keeps_one() {
-    let (tmp, later) = company(17, 1);
-    let (dir, out) = (tmp.path(), tmp.path().join("out"));
-    run(dir, &out, None, false).unwrap();
+    let (tmp, out, later) = backfilled(17, 1);
+    let dir = tmp.path();
     let held = || {
         out.join("_current")
             .join(factorscore::checkpoint::DIR)
