@@ -496,3 +496,21 @@ fn a_pipeline_without_a_checkpoint_neither_writes_nor_keeps_one() {
     );
     assert!(!held(), "the older checkpoint is not kept");
 }
+
+#[test]
+fn a_company_written_a_file_per_month_scores_as_when_written_whole() {
+    let whole = tempfile::tempdir().unwrap();
+    let cfg = GenConfig::preset("tiny", 21).unwrap();
+    factorscore::generate::generate_as(&cfg, whole.path(), Layout::default()).unwrap();
+    let whole_yaml = MONTHLY.iter().fold(PIPELINE.to_string(), |y, t| {
+        y.replace(&format!("\"{t}/*.csv\""), &format!("{t}.csv"))
+    });
+    std::fs::write(whole.path().join("pipeline.yaml"), whole_yaml).unwrap();
+    let (split, out, _) = backfilled(21, 0);
+    let whole_out = whole.path().join("out");
+    run(whole.path(), &whole_out, None, false).unwrap();
+    let (a, b) = (tables(&out), tables(&whole_out));
+    assert!(a.len() > 20);
+    assert!(a == b, "the monthly files score differently");
+    assert!(split.path().join("invoices").is_dir());
+}
