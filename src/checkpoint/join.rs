@@ -14,6 +14,9 @@ use crate::tables::Table;
 pub struct Joined {
     pub ledger: Ledger,
     pub raw: Vec<RawTable>,
+    /// The sorted hashes of every event table's ids, the checkpoint's and the new rows': what a
+    /// segment of all the rows holds.
+    pub hashes: Vec<(Table, Vec<u64>)>,
 }
 
 impl Prior {
@@ -60,7 +63,23 @@ impl Prior {
                 *r = append(old, new)?;
             }
         }
-        Ok(Joined { ledger: l, raw })
+        let hashes = [Table::Collections, Table::WriteOffs, Table::Fees]
+            .into_iter()
+            .map(|t| {
+                let old = self.hashes.iter().filter(|h| h.0 == t);
+                let new = hashes.iter().filter(|h| h.0 == t);
+                let mut all: Vec<u64> = old.flat_map(|h| h.1.concat()).collect();
+                all.extend(new.flat_map(|h| h.1.iter().copied()));
+                all.sort_unstable();
+                (t, all)
+            })
+            .filter(|h| !h.1.is_empty())
+            .collect();
+        Ok(Joined {
+            ledger: l,
+            raw,
+            hashes,
+        })
     }
 
     /// The new rows' ids are not the checkpoint's: an application or invoice id would have

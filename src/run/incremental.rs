@@ -18,10 +18,16 @@ use super::stream::{free_event_ids, read_and_check, Start};
 /// The loaded rows, with what a segment of them needs.
 struct Done {
     loaded: Loaded,
+    /// The sorted hashes of the event tables' ids: of the new rows, or of all of them.
     hashes: Vec<(Table, Vec<u64>)>,
     from: Marks,
     skip: [usize; 5],
 }
+
+/// Segments a run on the checkpoint adds to before it writes one of all the rows instead (a year
+/// of monthly runs): each segment holds the run's employees and rates, so their number is kept
+/// small, and reading one file per table is the fastest.
+const MERGE_AFTER: usize = 12;
 
 /// Reads and checks the input, on the checkpoint of a local output when it can be used, and
 /// writes the run's segment. `full` reads every file.
@@ -103,8 +109,9 @@ pub(super) fn load(
         .iter()
         .zip(done.skip)
         .any(|(&t, held)| files(t) > held);
-    if done.loaded.problems.is_empty() && (added || !note.used) {
-        let seg = dir.checkpoint_segment(run_id, !note.used);
+    let whole = done.from == Marks::default();
+    if done.loaded.problems.is_empty() && (added || whole) {
+        let seg = dir.checkpoint_segment(run_id, whole);
         let segment = Segment {
             ledger: &done.loaded.ledger,
             raw: &done.loaded.raw,
@@ -127,7 +134,7 @@ fn on_checkpoint(
     mut prior: Prior,
     timings: &mut Timings,
 ) -> Result<Result<Done, WhyNot>, Error> {
-    let (from, skip) = (prior.marks(), prior.skips());
+    let (from, skip, segments) = (prior.marks(), prior.skips(), prior.segments);
     let start = Start {
         ledger: prior.take_ledger(),
         skip,
@@ -146,6 +153,15 @@ fn on_checkpoint(
     let loaded = apply_events(joined.raw, joined.ledger, c.problems, timings);
     if !loaded.problems.is_empty() {
         return Ok(Err(LEFT_OUT.into()));
+    }
+    // After a year of segments, one of all the rows replaces them.
+    if segments >= MERGE_AFTER {
+        return Ok(Ok(Done {
+            loaded,
+            hashes: joined.hashes,
+            from: Marks::default(),
+            skip: [0; 5],
+        }));
     }
     Ok(Ok(Done {
         loaded,

@@ -514,3 +514,27 @@ fn a_company_written_a_file_per_month_scores_as_when_written_whole() {
     assert!(a == b, "the monthly files score differently");
     assert!(split.path().join("invoices").is_dir());
 }
+
+#[test]
+fn after_a_year_of_segments_one_of_all_the_rows_replaces_them() {
+    let (tmp, out, later) = backfilled(23, 13);
+    let dir = tmp.path();
+    let held = || {
+        let segs = out.join("_current").join(factorscore::checkpoint::DIR);
+        std::fs::read_dir(segs).unwrap().count()
+    };
+    let mut read = Vec::new();
+    for m in &later {
+        add_month(dir, m);
+        let used = same_as_full(dir, &out, Some(m)).unwrap();
+        assert!(used.used && used.written, "{used:?}");
+        read.push((used.segments, held()));
+    }
+    // Segments read, and held after the run: eleven runs add one each; the run that reads
+    // twelve writes one of all the rows, which the next reads.
+    let want: Vec<(usize, usize)> = (1..=11)
+        .map(|k| (k, k + 1))
+        .chain([(12, 1), (1, 2)])
+        .collect();
+    assert_eq!(read, want);
+}
