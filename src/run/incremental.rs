@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::checkpoint::{self, CheckpointUse, Marks, Prior, Segment, WhyNot};
 use crate::config::Plan;
 use crate::error::Error;
-use crate::output::Output;
+use crate::output::{Output, OutputDir};
 use crate::tables::Table;
 use crate::timings::Timings;
 
@@ -86,21 +86,41 @@ pub(super) fn load(
                 read_all_because: Some(why),
                 ..CheckpointUse::default()
             };
-            let start = Start {
-                hashes: true,
-                ..Start::nothing()
-            };
-            let c = read_and_check(plan, timings, start)?;
-            Done {
-                loaded: apply_events(c.raw, c.ledger, c.problems, timings),
-                hashes: c.hashes,
-                from: Marks::default(),
-                skip: [0; 5],
-            }
+            read_all(plan, timings)?
         }
     };
+    note.written = write_segment(plan, dir, run_id, &done, timings)?;
+    let l = &mut done.loaded;
+    free_event_ids(plan, &mut l.raw, &l.problems);
+    Ok((done.loaded, note))
+}
+
+/// Reads and checks every file, keeping the event tables' id hashes for a segment of all rows.
+fn read_all(plan: &Plan, timings: &mut Timings) -> Result<Done, Error> {
+    let start = Start {
+        hashes: true,
+        ..Start::nothing()
+    };
+    let c = read_and_check(plan, timings, start)?;
+    Ok(Done {
+        loaded: apply_events(c.raw, c.ledger, c.problems, timings),
+        hashes: c.hashes,
+        from: Marks::default(),
+        skip: [0; 5],
+    })
+}
+
+/// Writes the run's segment into the snapshot it is building, when it left no row out: of all
+/// the rows (replacing the committed checkpoint), or of its new files' rows (none without new
+/// files). Whether it wrote one.
+fn write_segment(
+    plan: &Plan,
+    dir: &OutputDir,
+    run_id: &str,
+    done: &Done,
+    timings: &mut Timings,
+) -> Result<bool, Error> {
     let mut t = Instant::now();
-    // A run on the checkpoint with no new file adds nothing to it.
     let files = |t: Table| {
         let r = done.loaded.raw.iter().find(|r| r.table == t);
         r.map_or(0, |r| r.files.len())
@@ -110,21 +130,19 @@ pub(super) fn load(
         .zip(done.skip)
         .any(|(&t, held)| files(t) > held);
     let whole = done.from == Marks::default();
-    if done.loaded.problems.is_empty() && (added || whole) {
-        let seg = dir.checkpoint_segment(run_id, whole);
-        let segment = Segment {
-            ledger: &done.loaded.ledger,
-            raw: &done.loaded.raw,
-            hashes: &done.hashes,
-            from: done.from,
-            skip: done.skip,
-        };
-        note.written = checkpoint::write(&seg, plan, &segment)?;
-        timings.lap("write checkpoint", &mut t);
+    if !done.loaded.problems.is_empty() || !(added || whole) {
+        return Ok(false);
     }
-    let l = &mut done.loaded;
-    free_event_ids(plan, &mut l.raw, &l.problems);
-    Ok((done.loaded, note))
+    let segment = Segment {
+        ledger: &done.loaded.ledger,
+        raw: &done.loaded.raw,
+        hashes: &done.hashes,
+        from: done.from,
+        skip: done.skip,
+    };
+    let written = checkpoint::write(&dir.checkpoint_segment(run_id, whole), plan, &segment)?;
+    timings.lap("write checkpoint", &mut t);
+    Ok(written)
 }
 
 /// Reads and checks the files added since the checkpoint, on its rows. Why not, when a new row
