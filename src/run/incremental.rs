@@ -9,6 +9,7 @@ use crate::checkpoint::{self, CheckpointUse, Marks, Prior, Segment, WhyNot};
 use crate::config::Plan;
 use crate::error::Error;
 use crate::output::{Output, OutputDir};
+use crate::sources::InputFiles;
 use crate::tables::Table;
 use crate::timings::Timings;
 
@@ -30,12 +31,12 @@ struct Done {
 const MERGE_AFTER: usize = 12;
 
 /// Reads and checks the input, on the checkpoint of a local output when it can be used, and
-/// writes the run's segment. `full` reads every file.
+/// writes the run's segment. `full` reads every file; `inputs`, the inputs' fingerprints if the
+/// run took them already.
 pub(super) fn load(
     plan: &Plan,
-    output: &Output,
-    run_id: &str,
-    full: bool,
+    (output, run_id): (&Output, &str),
+    (full, inputs): (bool, Option<Vec<InputFiles>>),
     timings: &mut Timings,
 ) -> Result<(Loaded, CheckpointUse), Error> {
     let Output::Local(dir, _) = output else {
@@ -62,7 +63,10 @@ pub(super) fn load(
         (false, None) => Err("the output folder has no checkpoint".to_string()),
         (false, Some(cur)) => {
             let mut t = Instant::now();
-            let fingerprint = || fingerprint_sources(plan);
+            let fingerprint = || match &inputs {
+                Some(i) => Ok(i.clone()),
+                None => fingerprint_sources(plan),
+            };
             let prior = Prior::open(&dir.snapshot(&cur), plan, &fingerprint)?;
             timings.lap("read checkpoint", &mut t);
             prior

@@ -223,6 +223,9 @@ fn run_timed(
             periods,
         }))
     };
+    // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's
+    // files against them rather than reading every file again.
+    let mut fingerprinted = None;
     if let (false, Some(first), Some(to)) = (force, spec.from, spec.to) {
         let window = Window {
             cal: spec.cal,
@@ -241,9 +244,11 @@ fn run_timed(
             if let Some(u) = unchanged(window, &inputs)? {
                 return Ok(u);
             }
+            fingerprinted = Some(inputs);
         }
     }
-    let (loaded, checkpoint) = incremental::load(plan, output, run_id, full, timings)?;
+    let (loaded, checkpoint) =
+        incremental::load(plan, (output, run_id), (full, fingerprinted), timings)?;
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
         if let Some(u) = unchanged(window, &crate::manifest::input_files(&loaded.raw))? {

@@ -538,3 +538,37 @@ fn after_a_year_of_segments_one_of_all_the_rows_replaces_them() {
         .collect();
     assert_eq!(read, want);
 }
+
+#[test]
+fn a_retried_monthly_job_with_new_files_checks_them_with_the_fingerprints_it_took() {
+    let (tmp, out, later) = backfilled(29, 1);
+    let dir = tmp.path();
+    let month = months(dir).last().unwrap().clone();
+    let plan = factorscore::config::load(&dir.join("pipeline.yaml")).unwrap();
+    // Not forced: the second run is asked for what the first wrote, so it fingerprints the
+    // inputs first, finds them changed, and checks the checkpoint's files against those.
+    let opts = RunOptions {
+        period: Some(month.clone()),
+        out: Some(out.clone()),
+        ..Default::default()
+    };
+    let record = |ran| match ran {
+        Ran::Wrote(m) => m.checkpoint.clone().unwrap(),
+        Ran::Unchanged { .. } => panic!("the inputs changed"),
+    };
+    let first = record(factorscore::run::run(&plan, &opts).unwrap());
+    assert!(first.used && !first.written, "{first:?}");
+    add_month(dir, &later[0]);
+    let second = factorscore::run::run(&plan, &opts).unwrap();
+    let second = record(second);
+    assert!(
+        second.used && second.written && second.segments == 1,
+        "{second:?}"
+    );
+    // And it wrote what a run reading every file writes.
+    let fresh = tempfile::tempdir().unwrap();
+    run(dir, fresh.path(), Some(&month), true).unwrap();
+    let (a, b) = (tables(&out), tables(fresh.path()));
+    assert_eq!(b.len(), 4, "the month's three tables and the rejects");
+    assert!(b.iter().all(|(p, bytes)| a.get(p) == Some(bytes)));
+}
