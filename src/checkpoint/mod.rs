@@ -347,7 +347,7 @@ impl Prior {
     }
 
     /// How many of table `t`'s files the checkpoint holds: the run reads the ones after.
-    pub fn skip(&self, t: Table) -> usize {
+    fn skip(&self, t: Table) -> usize {
         self.raw
             .iter()
             .find(|r| r.table == t)

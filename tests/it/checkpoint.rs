@@ -11,6 +11,8 @@ use factorscore::generate::{GenConfig, Layout};
 use factorscore::run::{Ran, RunOptions};
 use proptest::prelude::*;
 
+use crate::common::append_lines;
+
 /// `tests/it/property.rs`'s pipeline on monthly files, with custom metrics that read raw
 /// columns of invoices and collections (kept by the checkpoint), and collections quarantined.
 const PIPELINE: &str = r#"
@@ -331,12 +333,6 @@ fn edit() -> impl Strategy<Value = Edit> {
 /// Applies `e`; whether a run after it can use the checkpoint, as far as `e` goes (an older
 /// file changed makes the next run read every file).
 fn apply(dir: &Path, e: Edit, held: &mut Vec<String>, bad_rows: &mut usize) -> bool {
-    let append = |path: PathBuf, line: &str| {
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str(line);
-        text.push('\n');
-        std::fs::write(path, text).unwrap();
-    };
     match e {
         Edit::AddMonth => {
             if !held.is_empty() {
@@ -354,7 +350,7 @@ fn apply(dir: &Path, e: Edit, held: &mut Vec<String>, bad_rows: &mut usize) -> b
             let last = dir.join("collections").join(last);
             *bad_rows += 1;
             let line = format!("KBAD{bad_rows},INV00000002,2026-10-01,-5.00");
-            append(last, &line);
+            append_lines(&last, &[line]);
             false
         }
         Edit::NewHire => {
@@ -362,13 +358,13 @@ fn apply(dir: &Path, e: Edit, held: &mut Vec<String>, bad_rows: &mut usize) -> b
                 .unwrap()
                 .lines()
                 .count();
-            append(
-                dir.join("employees.csv"),
-                &format!("N{n:05},New Hire {n},2026-10-01,,20000.00"),
+            append_lines(
+                &dir.join("employees.csv"),
+                &[format!("N{n:05},New Hire {n},2026-10-01,,20000.00")],
             );
-            append(
-                dir.join("org_history.csv"),
-                &format!("N{n:05},2026-10-01,,East,East-1,account_manager,"),
+            append_lines(
+                &dir.join("org_history.csv"),
+                &[format!("N{n:05},2026-10-01,,East,East-1,account_manager,")],
             );
             true
         }
@@ -377,9 +373,9 @@ fn apply(dir: &Path, e: Edit, held: &mut Vec<String>, bad_rows: &mut usize) -> b
                 .unwrap()
                 .lines()
                 .count();
-            append(
-                dir.join("fx_rates.csv"),
-                &format!("USD,2027-01-{:02},7.2{n}", 1 + n % 28),
+            append_lines(
+                &dir.join("fx_rates.csv"),
+                &[format!("USD,2027-01-{:02},7.2{n}", 1 + n % 28)],
             );
             true
         }
