@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: the full monthly backfill of a scaled company in a release build.
+# Benchmark: the full monthly backfill of a scaled company in a `dist` build (fat LTO).
 # Usage: bench/backfill.sh [s10|s20] [csv|parquet]
 # Prints the wall time and peak memory (max RSS) of `factorscore run`.
 set -euo pipefail
@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 preset=${1:-s10}
 format=${2:-csv}
 data=${BENCH_DIR:-/tmp/factorscore-bench}/$preset-$format
-cargo build --release --quiet
-bin=target/release/factorscore
+cargo build --profile dist --quiet
+bin=target/dist/factorscore
 if [ ! -f "$data/.done" ]; then
   echo "generating $preset ($format) in $data ..."
   rm -rf "$data"

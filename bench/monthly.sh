@@ -13,8 +13,8 @@ preset=${1:-s10}
 runs=${2:-5}
 bin=${3:-}
 if [ -z "$bin" ]; then
-  cargo build --release --quiet
-  bin=$PWD/target/release/factorscore
+  cargo build --profile dist --quiet
+  bin=$PWD/target/dist/factorscore
 fi
 data=${BENCH_DIR:-/tmp/factorscore-bench}/$preset-monthly
 tables="applications invoices collections write_offs fees"

@@ -29,7 +29,8 @@ import sys
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "factorscore")
+# The benchmarks measure the `dist` profile (fat LTO), the fastest binary.
+BIN = os.path.join(ROOT, "target", "dist", "factorscore")
 TABLES = ["invoices", "collections", "write_offs", "fees", "applications", "assignments", "employees",
           "org_history", "fx_rates", "reviews", "targets", "adjustments"]
 FIRST, LAST = "2017-01", "2026-12"
@@ -136,7 +137,7 @@ def main():
     ap.add_argument("--dir", default="/tmp/factorscore-bench")
     ap.add_argument("--before", help="a factorscore binary from before scoring, timed on the pipeline without plans")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=ROOT, check=True)
     results = {}
     for preset in a.presets.split(","):
         data, rows = prepare(preset, a.dir)

@@ -53,7 +53,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", default="/tmp/factorscore-bench")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=bench.ROOT, check=True)
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=bench.ROOT, check=True)
     data, rows = bench.prepare(a.preset, a.dir)
     port = free_port()
     server = moto(port)
