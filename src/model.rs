@@ -74,6 +74,14 @@ impl Interner {
         (&self.bytes, start, &self.ends[k..])
     }
 
+    /// Makes room for `bytes` more bytes of ids and `ids` more ids.
+    pub fn reserve(&mut self, bytes: usize, ids: usize) {
+        self.bytes.reserve(bytes);
+        self.ends.reserve(ids);
+        let (all, at) = (&self.bytes, &self.ends);
+        self.table.reserve(ids, |&j| hash(name_in(all, at, j)));
+    }
+
     /// Adds ids known to be new (none is here, and each once), given as a buffer and where
     /// each ends in it: no lookup, only the insert. A checkpoint's ids are.
     pub fn extend_new(&mut self, bytes: &str, ends: &[usize]) {

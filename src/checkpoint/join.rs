@@ -14,9 +14,28 @@ use crate::tables::Table;
 pub struct Joined {
     pub ledger: Ledger,
     pub raw: Vec<RawTable>,
-    /// The sorted hashes of every event table's ids, the checkpoint's and the new rows': what a
-    /// segment of all the rows holds.
-    pub hashes: Vec<(Table, Vec<u64>)>,
+    /// The checkpoint's sorted hashes of the event tables' ids, per segment.
+    held_hashes: Vec<(Table, Vec<Vec<u64>>)>,
+}
+
+impl Joined {
+    /// The sorted hashes of every event table's ids, the checkpoint's and the new rows'
+    /// (`new`): what a segment of all the rows holds. Merged only for such a segment (a year of
+    /// monthly runs), as sorting them all is most of what joining costs.
+    pub fn all_hashes(&self, new: &[(Table, Vec<u64>)]) -> Vec<(Table, Vec<u64>)> {
+        [Table::Collections, Table::WriteOffs, Table::Fees]
+            .into_iter()
+            .map(|t| {
+                let old = self.held_hashes.iter().filter(|h| h.0 == t);
+                let new = new.iter().filter(|h| h.0 == t);
+                let mut all: Vec<u64> = old.flat_map(|h| h.1.concat()).collect();
+                all.extend(new.flat_map(|h| h.1.iter().copied()));
+                all.sort_unstable();
+                (t, all)
+            })
+            .filter(|h| !h.1.is_empty())
+            .collect()
+    }
 }
 
 impl Prior {
@@ -63,22 +82,10 @@ impl Prior {
                 *r = append(old, new)?;
             }
         }
-        let hashes = [Table::Collections, Table::WriteOffs, Table::Fees]
-            .into_iter()
-            .map(|t| {
-                let old = self.hashes.iter().filter(|h| h.0 == t);
-                let new = hashes.iter().filter(|h| h.0 == t);
-                let mut all: Vec<u64> = old.flat_map(|h| h.1.concat()).collect();
-                all.extend(new.flat_map(|h| h.1.iter().copied()));
-                all.sort_unstable();
-                (t, all)
-            })
-            .filter(|h| !h.1.is_empty())
-            .collect();
         Ok(Joined {
             ledger: l,
             raw,
-            hashes,
+            held_hashes: std::mem::take(&mut self.hashes),
         })
     }
 

@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 
-use super::codec::{Corrupt, Reader, Writer};
+use super::codec::{room, Corrupt, Reader, Writer};
 use crate::model::{Applications, Decision, Interner, InvoiceEvents, Invoices, Ledger};
 
 /// Where a segment's rows start in each held table and its interners: the sizes before it.
@@ -182,9 +182,13 @@ pub fn read<R: Read>(
     read_events(r, &mut l.fees, n)
 }
 
-/// Each value of `v` through `f`, into a vector allocated once.
+/// Each value of `v` through `f`, into a vector allocated once, with [`room`] for more.
 fn mapped<T, U>(v: Vec<T>, f: impl Fn(T) -> Result<U, Corrupt>) -> Result<Vec<U>, Corrupt> {
-    v.into_iter().map(f).collect()
+    let mut out = Vec::with_capacity(room(v.len()));
+    for x in v {
+        out.push(f(x)?);
+    }
+    Ok(out)
 }
 
 /// Adds `v` after `dst`'s values: moved in when there are none yet.
@@ -199,12 +203,16 @@ fn put<T>(dst: &mut Vec<T>, mut v: Vec<T>) {
 /// Adds a segment's new names to `ids` (new by construction: the file's checksum holds).
 fn add_names<R: Read>(r: &mut Reader<R>, ids: &mut Interner) -> Result<(), Corrupt> {
     let (bytes, ends) = r.names()?;
+    ids.reserve(room(bytes.len()), room(ends.len()));
     ids.extend_new(&bytes, &ends);
     Ok(())
 }
 
 /// Numbers the rows added up to `n`: each the raw row at its index.
 fn extend_rows(rows: &mut Vec<u32>, n: usize) {
+    if rows.capacity() < n {
+        rows.reserve_exact(room(n) - rows.len());
+    }
     let from = rows.len() as u32;
     rows.extend(from..n as u32);
 }

@@ -172,15 +172,16 @@ fn on_checkpoint(
         Err(why) => return Ok(Err(why)),
     };
     timings.lap("join checkpoint", &mut t);
+    // After a year of segments, one of all the rows replaces them.
+    let whole = (segments >= MERGE_AFTER).then(|| joined.all_hashes(&c.hashes));
     let loaded = apply_events(joined.raw, joined.ledger, c.problems, timings);
     if !loaded.problems.is_empty() {
         return Ok(Err(LEFT_OUT.into()));
     }
-    // After a year of segments, one of all the rows replaces them.
-    if segments >= MERGE_AFTER {
+    if let Some(hashes) = whole {
         return Ok(Ok(Done {
             loaded,
-            hashes: joined.hashes,
+            hashes,
             from: Marks::default(),
             skip: [0; 5],
         }));

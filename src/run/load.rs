@@ -159,8 +159,20 @@ pub(super) fn score_window_timed<'l>(
     window: Window,
     timings: &mut Timings,
 ) -> Result<Scorecards<'l>, Error> {
+    let facts = window_facts(plan, loaded, window, timings)?;
+    score_facts(plan, loaded, facts, timings)
+}
+
+/// The facts [`score_facts`] scores: of `window` and the periods before it that scoring reads
+/// (one for the review flag, and as many more as `lag` reads back). Only these read the
+/// sweep's amounts.
+pub(super) fn window_facts(
+    plan: &Plan,
+    loaded: &Loaded,
+    window: Window,
+    timings: &mut Timings,
+) -> Result<Facts, Error> {
     let mut t = std::time::Instant::now();
-    // One period before the window for the review flag, and as many more as `lag` reads back.
     let before = 1 + custom::derived::lag_depth(&plan.catalogue);
     let scored_window = Window {
         first: window.first - before as i32,
@@ -168,6 +180,19 @@ pub(super) fn score_window_timed<'l>(
     };
     let facts = facts(plan, loaded, scored_window)?;
     timings.lap("metrics", &mut t);
+    Ok(facts)
+}
+
+/// Scores every row of the facts' window (see [`window_facts`]).
+pub(super) fn score_facts<'l>(
+    plan: &Plan,
+    loaded: &'l Loaded,
+    facts: Facts,
+    timings: &mut Timings,
+) -> Result<Scorecards<'l>, Error> {
+    let mut t = std::time::Instant::now();
+    let before = 1 + custom::derived::lag_depth(&plan.catalogue);
+    let scored_window = facts.window;
     let cards = crate::cards::cards(&loaded.ledger, &scored_window);
     let custom_groups = facts
         .custom

@@ -21,7 +21,7 @@ use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{fingerprint_sources, score_window_timed};
+use load::{fingerprint_sources, score_facts, window_facts};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
 /// many threads as there are cores, a run of periods each, each encoded as Parquet as soon as it
@@ -247,7 +247,7 @@ fn run_timed(
             fingerprinted = Some(inputs);
         }
     }
-    let (loaded, checkpoint) =
+    let (mut loaded, checkpoint) =
         incremental::load(plan, (output, run_id), (full, fingerprinted), timings)?;
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
@@ -255,7 +255,11 @@ fn run_timed(
             return Ok(u);
         }
     }
-    let sc = score_window_timed(plan, &loaded, window, timings)?;
+    let facts = window_facts(plan, &loaded, window, timings)?;
+    // Only the facts read the sweep's amounts: freed before scoring and the output tables,
+    // which reuse its memory rather than touch new pages (S10: 270 MB).
+    loaded.swept = crate::ledger::Swept::default();
+    let sc = score_facts(plan, &loaded, facts, timings)?;
     let mut problems = loaded.problems.clone();
     problems.extend(sc.problems.clone());
     let problems = problems.into_result().map_err(Error::Rules)?;
