@@ -56,6 +56,14 @@ impl RunHeader {
     }
 }
 
+/// The periods a run was asked for: each end named (`--period`, `--from`/`--to`, the pipeline's
+/// `periods`, `previous` as it resolved), or `None` where the ledger's extent gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Asked {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
 /// The record of a successful run.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -64,6 +72,10 @@ pub struct Manifest {
     pub run: RunHeader,
     pub grain: String,
     pub periods: Vec<String>,
+    /// The periods the run was asked for, before the data gave what was left open. Absent in
+    /// manifests of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<Asked>,
     /// Rows read, used and rejected per input table, with every file and its fingerprint.
     pub inputs: Vec<InputReport>,
     pub scorecard_rows: usize,
@@ -127,6 +139,7 @@ impl Manifest {
             metrics: plan.catalogue.custom.iter().map(Into::into).collect(),
             guidance: Vec::new(),
             checkpoint: None,
+            asked: None,
             files,
             started_at: started.to_rfc3339(),
             finished_at: chrono::Utc::now().to_rfc3339(),

@@ -163,7 +163,8 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
 
 /// A run once its output folder is locked. Unless `force`, a run whose periods, inputs and
 /// pipeline are those of the last run stops as soon as it knows: after reading the files when
-/// the periods are named, after checking them when the data gives the periods.
+/// the periods are named or the last run was asked the same, after checking them when the data
+/// gives the periods of another request.
 #[allow(clippy::too_many_arguments)]
 fn run_locked(
     plan: &Plan,
@@ -208,12 +209,11 @@ fn run_timed(
     let committed = output.committed_run(last.as_ref().map(|m| m.run.run_id.as_str()))?;
     // Unchanged also means the tables hold what that manifest says was written, no more and
     // no less: a file copied into a partition by hand is gone after a run, not kept by a skip.
-    let unchanged = |window: Window, inputs: &[InputFiles]| -> Result<Option<Ran>, Error> {
-        let periods = window.labels();
+    let unchanged = |periods: Vec<String>, inputs: &[InputFiles]| -> Result<Option<Ran>, Error> {
         let Some(last) = last.as_ref() else {
             return Ok(None);
         };
-        let same = last.same_run(plan, window.cal.grain.name(), &periods, inputs)
+        let same = last.same_run(plan, spec.cal.grain.name(), &periods, inputs)
             && Some(&last.run.run_id) == committed.as_ref();
         if !same {
             return Ok(None);
@@ -226,22 +226,38 @@ fn run_timed(
     // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's
     // files against them rather than reading every file again.
     let mut fingerprinted = None;
-    if let (false, Some(first), Some(to)) = (force, spec.from, spec.to) {
-        let window = Window {
-            cal: spec.cal,
-            first,
-            last: to,
-        };
+    let asked = spec.asked();
+    // The periods the run would write, when known before reading a row: named, or given by the
+    // data when the last run was asked the same (the same files and pipeline give the same
+    // extent, so a scheduler's retry of a job without periods skips as early).
+    let known = match (spec.from, spec.to) {
+        (Some(first), Some(to)) => {
+            let cal = spec.cal;
+            Some(
+                Window {
+                    cal,
+                    first,
+                    last: to,
+                }
+                .labels(),
+            )
+        }
+        _ => last
+            .as_ref()
+            .filter(|m| m.asked.as_ref() == Some(&asked))
+            .map(|m| m.periods.clone()),
+    };
+    if let (false, Some(periods)) = (force, known) {
         // Asked again for the periods the last run wrote: the inputs are fingerprinted, one
         // file at a time, before any is decoded; a run with nothing to do stops there.
         let again = last
             .as_ref()
-            .is_some_and(|m| m.same_request(plan, window.cal.grain.name(), &window.labels()));
+            .is_some_and(|m| m.same_request(plan, spec.cal.grain.name(), &periods));
         if again {
             let mut t = std::time::Instant::now();
             let inputs = fingerprint_sources(plan)?;
             timings.lap("fingerprint inputs", &mut t);
-            if let Some(u) = unchanged(window, &inputs)? {
+            if let Some(u) = unchanged(periods, &inputs)? {
                 return Ok(u);
             }
             fingerprinted = Some(inputs);
@@ -251,7 +267,7 @@ fn run_timed(
         incremental::load(plan, (output, run_id), (full, fingerprinted), timings)?;
     let window = spec.window(&loaded.ledger)?;
     if !force && (spec.from.is_none() || spec.to.is_none()) {
-        if let Some(u) = unchanged(window, &crate::manifest::input_files(&loaded.raw))? {
+        if let Some(u) = unchanged(window.labels(), &crate::manifest::input_files(&loaded.raw))? {
             return Ok(u);
         }
     }
@@ -305,6 +321,7 @@ fn run_timed(
     );
     manifest.guidance = guidance(plan, &sc);
     manifest.checkpoint = Some(checkpoint);
+    manifest.asked = Some(asked);
     manifest.write(output)?;
     Ok(Ran::Wrote(Box::new(manifest)))
 }

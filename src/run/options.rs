@@ -98,6 +98,15 @@ impl RunOptions {
 }
 
 impl PeriodSpec {
+    /// The periods asked for, as the manifest records them: `None` at an end the data gives.
+    pub fn asked(&self) -> crate::manifest::Asked {
+        let label = |p: Option<i32>| p.map(|p| self.cal.label(p));
+        crate::manifest::Asked {
+            from: label(self.from),
+            to: label(self.to),
+        }
+    }
+
     /// The window, taking what the options leave open from the ledger's extent.
     pub fn window(&self, l: &Ledger) -> Result<Window, Error> {
         let cal = self.cal;

@@ -182,6 +182,75 @@ fn an_unchanged_rerun_does_nothing_unless_forced() {
 }
 
 #[test]
+fn an_unchanged_rerun_without_periods_stops_after_hashing_the_files() {
+    let dir = case();
+    // The data gives the periods: the pipeline names none.
+    let pipeline = dir.path().join("pipeline.yaml");
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    std::fs::write(
+        &pipeline,
+        text.replace("periods: { from: 2024-01, to: 2024-02 }\n", ""),
+    )
+    .unwrap();
+    let records = |dir: &Path| std::fs::read_dir(dir.join("out/_runs")).unwrap().count();
+    let stdout = |o: &std::process::Output| String::from_utf8(o.stdout.clone()).unwrap();
+    let stderr = |o: &std::process::Output| String::from_utf8(o.stderr.clone()).unwrap();
+    assert_eq!(run(dir.path(), &[]).status.code(), Some(0));
+    assert_eq!(
+        manifest(dir.path())["asked"],
+        serde_json::json!({"from": null, "to": null})
+    );
+    // Asked the same as the last run, the data giving the periods: the same files and pipeline
+    // give the same periods, so it stops once the files are hashed, before any is decoded.
+    let again = run(dir.path(), &[]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stdout(&again).starts_with("nothing to do: run ")
+            && stdout(&again).contains(" from the same input files and pipeline"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(stderr(&again).contains("phase  fingerprint inputs"));
+    assert!(
+        !stderr(&again).contains("phase  read "),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(records(dir.path()), 1);
+    // Asked otherwise (the end left to the data, the start named): the periods are known only
+    // once the rows are checked; they and the files are the same, so nothing is written.
+    let first = manifest(dir.path())["periods"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let from = run(dir.path(), &["--from", &first]);
+    assert!(
+        stdout(&from).starts_with("nothing to do: run "),
+        "{}",
+        stdout(&from)
+    );
+    assert!(stderr(&from).contains("phase  read "));
+    assert_eq!(records(dir.path()), 1);
+    // A changed file runs, and the run records what it was asked.
+    edit_input(
+        dir.path(),
+        "fees.csv",
+        "F2,I4,2024-01-06,1.20",
+        "F2,I4,2024-01-06,1.30",
+    );
+    let changed = run(dir.path(), &[]);
+    assert!(
+        stdout(&changed).starts_with("wrote "),
+        "{}",
+        stdout(&changed)
+    );
+    assert_eq!(records(dir.path()), 2);
+    let again = run(dir.path(), &[]);
+    assert!(stdout(&again).starts_with("nothing to do: run "));
+    assert!(!stderr(&again).contains("phase  read "));
+}
+
+#[test]
 fn quiet_says_nothing_but_errors() {
     let dir = case();
     let o = run(dir.path(), &["--quiet"]);
