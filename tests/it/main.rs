@@ -29,4 +29,5 @@ mod rule_catalogue;
 mod schedule;
 mod score_messages;
 mod scoring;
+mod shards;
 mod worked_example;
