@@ -139,9 +139,9 @@ fn figures(
     // Losses over the last (up to) 12 months, over the mean of their month-end balances.
     let span = 12.min(n - 1).max(1);
     let from = n - span;
-    let (wo, rec): (i64, i64) = months[from..]
-        .iter()
-        .fold((0, 0), |a, m| (a.0 + m.written_off, a.1 + m.recoveries));
+    let (wo, rec): (i64, i64) = months[from..].iter().fold((0, 0), |a, m| {
+        (a.0 + m.flow.written_off, a.1 + m.flow.recoveries)
+    });
     let avg_out = months[from - 1..]
         .iter()
         .map(|m| m.outstanding as f64)
@@ -216,8 +216,8 @@ fn figures(
         format!(
             "  write-offs                 {} rows, {}; recoveries {}",
             loaded.ledger.write_offs.len(),
-            money(total.written_off),
-            money(total.recoveries)
+            money(total.flow.written_off),
+            money(total.flow.recoveries)
         ),
     ]
 }

@@ -73,10 +73,6 @@ pub struct Sums {
     pub par30: i64,
     pub par60: i64,
     pub par90: i64,
-    pub cash_collected: i64,
-    pub written_off: i64,
-    pub recoveries: i64,
-    pub fee_income: i64,
     /// Sum of BR_i, S_i, ER_i, ECR_i and C_i over the invoices credited at period end.
     pub br: i64,
     pub s: i64,
@@ -88,6 +84,23 @@ pub struct Sums {
     pub rcr_face: i64,
     /// Sum of the month-end balances of the months of the period and the month before.
     pub month_end_balances: i64,
+    /// Applications decided (approved or rejected) by the entity as `decided_by`.
+    pub decisions_made: i64,
+    /// Face and unpaid amount of the invoices under the entity's approvals maturing in the period.
+    pub approved_matured_face: i64,
+    pub approved_defaulted: i64,
+    /// The flows, origination and review facts.
+    pub flow: Flows,
+}
+
+/// The facts of one entity and period that one thread computes beside the balances (see
+/// [`compute`]), into a table of these alone.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Flows {
+    pub cash_collected: i64,
+    pub written_off: i64,
+    pub recoveries: i64,
+    pub fee_income: i64,
     pub applications_received: i64,
     pub applications_decided: i64,
     pub applications_approved: i64,
@@ -97,11 +110,6 @@ pub struct Sums {
     pub new_clients: i64,
     pub review_sum: [f64; 3],
     pub review_count: [i64; 3],
-    /// Applications decided (approved or rejected) by the entity as `decided_by`.
-    pub decisions_made: i64,
-    /// Face and unpaid amount of the invoices under the entity's approvals maturing in the period.
-    pub approved_matured_face: i64,
-    pub approved_defaulted: i64,
 }
 
 impl Sums {
@@ -113,10 +121,6 @@ impl Sums {
             (&mut self.par30, o.par30),
             (&mut self.par60, o.par60),
             (&mut self.par90, o.par90),
-            (&mut self.cash_collected, o.cash_collected),
-            (&mut self.written_off, o.written_off),
-            (&mut self.recoveries, o.recoveries),
-            (&mut self.fee_income, o.fee_income),
             (&mut self.br, o.br),
             (&mut self.s, o.s),
             (&mut self.er, o.er),
@@ -125,6 +129,25 @@ impl Sums {
             (&mut self.rcr_collected, o.rcr_collected),
             (&mut self.rcr_face, o.rcr_face),
             (&mut self.month_end_balances, o.month_end_balances),
+            (&mut self.decisions_made, o.decisions_made),
+            (&mut self.approved_matured_face, o.approved_matured_face),
+            (&mut self.approved_defaulted, o.approved_defaulted),
+        ];
+        for (a, b) in pairs {
+            *a += b;
+        }
+        self.flow.add(&o.flow);
+    }
+}
+
+impl Flows {
+    /// Adds another entity-period's flows to these.
+    pub fn add(&mut self, o: &Flows) {
+        let pairs = [
+            (&mut self.cash_collected, o.cash_collected),
+            (&mut self.written_off, o.written_off),
+            (&mut self.recoveries, o.recoveries),
+            (&mut self.fee_income, o.fee_income),
             (&mut self.applications_received, o.applications_received),
             (&mut self.applications_decided, o.applications_decided),
             (&mut self.applications_approved, o.applications_approved),
@@ -132,9 +155,6 @@ impl Sums {
             (&mut self.funded_volume, o.funded_volume),
             (&mut self.purchased_face, o.purchased_face),
             (&mut self.new_clients, o.new_clients),
-            (&mut self.decisions_made, o.decisions_made),
-            (&mut self.approved_matured_face, o.approved_matured_face),
-            (&mut self.approved_defaulted, o.approved_defaulted),
         ];
         for (a, b) in pairs {
             *a += b;
@@ -143,6 +163,37 @@ impl Sums {
             self.review_sum[k] += o.review_sum[k];
             self.review_count[k] += o.review_count[k];
         }
+    }
+}
+
+/// What the thread beside the balances computes: [`Flows`] per entity and period (laid out as
+/// [`Facts::sums`]), the time-to-fund samples and the entity of each event.
+pub(super) struct FlowFacts {
+    window: Window,
+    entities: usize,
+    flows: Vec<Flows>,
+    time_to_fund: HashMap<(u32, u32), Vec<f64>>,
+    credited: Credited,
+}
+
+impl FlowFacts {
+    fn new(window: Window, entities: usize) -> Self {
+        FlowFacts {
+            window,
+            entities,
+            flows: vec![Flows::default(); entities * window.len()],
+            time_to_fund: HashMap::new(),
+            credited: Credited::default(),
+        }
+    }
+
+    fn unassigned(&self) -> u32 {
+        (self.entities - 1) as u32
+    }
+
+    fn at_mut(&mut self, entity: u32, k: usize) -> &mut Flows {
+        let n = self.window.len();
+        &mut self.flows[entity as usize * n + k]
     }
 }
 
@@ -241,8 +292,8 @@ impl Facts {
 
 /// Computes every additive fact of the window in one pass over the ledger.
 ///
-/// Balances and decisions run on one thread and flows, origination and reviews on another, each
-/// into its own table; the two are then added.
+/// Balances and decisions run on one thread into the table of [`Sums`]; flows, origination and
+/// reviews on another into a table of [`Flows`] alone, then set into it.
 pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
     let entities = l.employees.ids.len() + 1;
     let empty = || Facts {
@@ -256,7 +307,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
     };
     let (mut f, other) = std::thread::scope(|scope| {
         let flows = scope.spawn(|| {
-            let mut f = empty();
+            let mut f = FlowFacts::new(window, entities);
             portfolio::flows(l, s, &mut f);
             origination::origination(l, s, &mut f);
             origination::reviews(l, &mut f);
@@ -272,8 +323,8 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e)),
         )
     });
-    for (a, b) in f.sums.iter_mut().zip(&other.sums) {
-        a.add(b);
+    for (a, b) in f.sums.iter_mut().zip(other.flows) {
+        a.flow = b;
     }
     f.time_to_fund = other.time_to_fund;
     f.credited = other.credited;
@@ -299,10 +350,6 @@ mod tests {
             par30: 3,
             par60: 4,
             par90: 5,
-            cash_collected: 6,
-            written_off: 7,
-            recoveries: 8,
-            fee_income: 9,
             br: 10,
             s: 11,
             er: 12,
@@ -311,25 +358,32 @@ mod tests {
             rcr_collected: 15,
             rcr_face: 16,
             month_end_balances: 17,
-            applications_received: 18,
-            applications_decided: 19,
-            applications_approved: 20,
-            applications_funded: 21,
-            funded_volume: 22,
-            purchased_face: 23,
-            new_clients: 24,
-            review_sum: [25.0, 26.0, 27.0],
-            review_count: [28, 29, 30],
             decisions_made: 31,
             approved_matured_face: 32,
             approved_defaulted: 33,
+            flow: super::Flows {
+                cash_collected: 6,
+                written_off: 7,
+                recoveries: 8,
+                fee_income: 9,
+                applications_received: 18,
+                applications_decided: 19,
+                applications_approved: 20,
+                applications_funded: 21,
+                funded_volume: 22,
+                purchased_face: 23,
+                new_clients: 24,
+                review_sum: [25.0, 26.0, 27.0],
+                review_count: [28, 29, 30],
+            },
         };
         let mut total = Sums::default();
         total.add(&one);
         assert_eq!(total, one);
         total.add(&one);
-        assert_eq!(total.new_clients, 48);
-        assert_eq!(total.review_sum, [50.0, 52.0, 54.0]);
+        assert_eq!(total.flow.new_clients, 48);
+        assert_eq!(total.flow.cash_collected, 12);
+        assert_eq!(total.flow.review_sum, [50.0, 52.0, 54.0]);
         assert_eq!(total.month_end_balances, 34);
         assert_eq!(total.decisions_made, 62);
         assert_eq!(total.approved_matured_face, 64);

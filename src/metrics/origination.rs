@@ -1,12 +1,12 @@
 //! Origination and review facts, credited to the named employee.
 
-use super::Facts;
+use super::FlowFacts;
 use crate::ledger::Swept;
 use crate::model::{Decision, Ledger};
 
 pub(super) const MICROS_PER_HOUR: f64 = 3_600_000_000.0;
 
-pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut Facts) {
+pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut FlowFacts) {
     let w = f.window;
     let inv = &l.invoices;
     // A client's first invoice: earliest purchase date, then smallest invoice id.
@@ -60,7 +60,7 @@ pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut Facts) {
     }
 }
 
-pub(super) fn reviews(l: &Ledger, f: &mut Facts) {
+pub(super) fn reviews(l: &Ledger, f: &mut FlowFacts) {
     let w = f.window;
     let r = &l.reviews;
     for j in 0..r.employee.len() {

@@ -1,6 +1,6 @@
 //! Balances, flows and portfolio ratios, credited to the client's account manager.
 
-use super::{Credited, Facts};
+use super::{Credited, Facts, FlowFacts};
 use crate::ledger::Swept;
 use crate::model::Ledger;
 use crate::periods::{month_end, month_of, Day};
@@ -154,7 +154,7 @@ pub(super) fn balances(l: &Ledger, s: &Swept, f: &mut Facts) {
 
 /// Cash collected, write-offs, recoveries and fees, credited to the account manager on the day;
 /// the entity of each event is kept ([`Facts::credited`]).
-pub(super) fn flows(l: &Ledger, s: &Swept, f: &mut Facts) {
+pub(super) fn flows(l: &Ledger, s: &Swept, f: &mut FlowFacts) {
     let w = f.window;
     let unassigned = f.unassigned();
     let inv = &l.invoices;

@@ -72,7 +72,9 @@ fn collectible(s: &Sums) -> i64 {
 }
 
 fn review_mean(s: &Sums, k: usize) -> Val {
-    Val::Float((s.review_count[k] > 0).then(|| s.review_sum[k] / s.review_count[k] as f64))
+    Val::Float(
+        (s.flow.review_count[k] > 0).then(|| s.flow.review_sum[k] / s.flow.review_count[k] as f64),
+    )
 }
 
 const OUTSTANDING: Part = Part {
@@ -85,7 +87,7 @@ const COLLECTIBLE: Part = Part {
 };
 const WRITTEN_OFF: Part = Part {
     label: "written off in the period",
-    value: |c| Val::Money(c.s.written_off),
+    value: |c| Val::Money(c.s.flow.written_off),
 };
 const AVERAGE: Part = Part {
     label: "average outstanding",
@@ -93,7 +95,7 @@ const AVERAGE: Part = Part {
 };
 const DECIDED: Part = Part {
     label: "applications decided",
-    value: |c| Val::Count(c.s.applications_decided),
+    value: |c| Val::Count(c.s.flow.applications_decided),
 };
 const DECISIONS: Part = Part {
     label: "decisions made",
@@ -105,7 +107,7 @@ const MATURED_FACE: Part = Part {
 };
 const FUNDED: Part = Part {
     label: "applications funded",
-    value: |c| Val::Count(c.s.applications_funded),
+    value: |c| Val::Count(c.s.flow.applications_funded),
 };
 
 fn average_outstanding(c: &Ctx) -> Val {
@@ -131,11 +133,11 @@ const PARTS_PAR30_RATE: &[Part] = &[
 const PARTS_PROFIT_CONTRIBUTION: &[Part] = &[
     Part {
         label: "fee income",
-        value: |c| Val::Money(c.s.fee_income),
+        value: |c| Val::Money(c.s.flow.fee_income),
     },
     Part {
         label: "recoveries",
-        value: |c| Val::Money(c.s.recoveries),
+        value: |c| Val::Money(c.s.flow.recoveries),
     },
     WRITTEN_OFF,
 ];
@@ -202,14 +204,14 @@ const PARTS_NET_LOSS_RATE: &[Part] = &[
     WRITTEN_OFF,
     Part {
         label: "recoveries",
-        value: |c| Val::Money(c.s.recoveries),
+        value: |c| Val::Money(c.s.flow.recoveries),
     },
     AVERAGE,
 ];
 const PARTS_APPROVAL_RATE: &[Part] = &[
     Part {
         label: "applications approved",
-        value: |c| Val::Count(c.s.applications_approved),
+        value: |c| Val::Count(c.s.flow.applications_approved),
     },
     DECIDED,
 ];
@@ -222,15 +224,15 @@ const PARTS_APPROVED_DEFAULT_RATE: &[Part] = &[
 ];
 const PARTS_CUSTOMER_SATISFACTION: &[Part] = &[Part {
     label: "customer reviews",
-    value: |c| Val::Count(c.s.review_count[0]),
+    value: |c| Val::Count(c.s.flow.review_count[0]),
 }];
 const PARTS_PEER_REVIEW: &[Part] = &[Part {
     label: "peer reviews",
-    value: |c| Val::Count(c.s.review_count[1]),
+    value: |c| Val::Count(c.s.flow.review_count[1]),
 }];
 const PARTS_MANAGER_REVIEW: &[Part] = &[Part {
     label: "manager reviews",
-    value: |c| Val::Count(c.s.review_count[2]),
+    value: |c| Val::Count(c.s.flow.review_count[2]),
 }];
 
 /// The value of built-in metric `b` for one entity and period.
@@ -243,12 +245,12 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::Par90 => Val::Money(c.s.par90),
         Builtin::OverdueRate => ratio(c.s.overdue, c.s.outstanding),
         Builtin::Par30Rate => ratio(c.s.par30, c.s.outstanding),
-        Builtin::CashCollected => Val::Money(c.s.cash_collected),
-        Builtin::WrittenOff => Val::Money(c.s.written_off),
-        Builtin::Recoveries => Val::Money(c.s.recoveries),
-        Builtin::FeeIncome => Val::Money(c.s.fee_income),
+        Builtin::CashCollected => Val::Money(c.s.flow.cash_collected),
+        Builtin::WrittenOff => Val::Money(c.s.flow.written_off),
+        Builtin::Recoveries => Val::Money(c.s.flow.recoveries),
+        Builtin::FeeIncome => Val::Money(c.s.flow.fee_income),
         Builtin::ProfitContribution => {
-            Val::Money(c.s.fee_income + c.s.recoveries - c.s.written_off)
+            Val::Money(c.s.flow.fee_income + c.s.flow.recoveries - c.s.flow.written_off)
         }
         Builtin::Collectible => Val::Money(collectible(c.s)),
         Builtin::CashRecoveryRate => ratio(c.s.c, collectible(c.s)),
@@ -256,21 +258,24 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::ReceivablesCollectionRate => ratio(c.s.rcr_collected, c.s.rcr_face),
         Builtin::Dso => ratio(c.s.outstanding * c.days, c.s.s),
         Builtin::AverageOutstanding => average_outstanding(c),
-        Builtin::BadDebtRate => ratio(c.s.written_off * c.points, c.s.month_end_balances),
+        Builtin::BadDebtRate => ratio(c.s.flow.written_off * c.points, c.s.month_end_balances),
         Builtin::NetLossRate => ratio(
-            (c.s.written_off - c.s.recoveries) * c.points,
+            (c.s.flow.written_off - c.s.flow.recoveries) * c.points,
             c.s.month_end_balances,
         ),
-        Builtin::ApplicationsReceived => Val::Count(c.s.applications_received),
-        Builtin::ApplicationsDecided => Val::Count(c.s.applications_decided),
-        Builtin::ApplicationsApproved => Val::Count(c.s.applications_approved),
-        Builtin::ApprovalRate => ratio(c.s.applications_approved, c.s.applications_decided),
-        Builtin::ApplicationsFunded => Val::Count(c.s.applications_funded),
+        Builtin::ApplicationsReceived => Val::Count(c.s.flow.applications_received),
+        Builtin::ApplicationsDecided => Val::Count(c.s.flow.applications_decided),
+        Builtin::ApplicationsApproved => Val::Count(c.s.flow.applications_approved),
+        Builtin::ApprovalRate => ratio(
+            c.s.flow.applications_approved,
+            c.s.flow.applications_decided,
+        ),
+        Builtin::ApplicationsFunded => Val::Count(c.s.flow.applications_funded),
         Builtin::TimeToFundMedianHours => Val::Float(quantile_cont(c.ttf, 0.5)),
         Builtin::TimeToFundP90Hours => Val::Float(quantile_cont(c.ttf, 0.9)),
-        Builtin::FundedVolume => Val::Money(c.s.funded_volume),
-        Builtin::PurchasedFace => Val::Money(c.s.purchased_face),
-        Builtin::NewClients => Val::Count(c.s.new_clients),
+        Builtin::FundedVolume => Val::Money(c.s.flow.funded_volume),
+        Builtin::PurchasedFace => Val::Money(c.s.flow.purchased_face),
+        Builtin::NewClients => Val::Count(c.s.flow.new_clients),
         Builtin::CustomerSatisfaction => review_mean(c.s, 0),
         Builtin::PeerReview => review_mean(c.s, 1),
         Builtin::ManagerReview => review_mean(c.s, 2),

@@ -158,7 +158,7 @@ fn check_parts(seed: u64, n: u64) {
     let mut nonempty = 0;
     for k in 0..n {
         let f = part_facts(&pipeline, &whole, k, n);
-        nonempty += usize::from(f.sums.iter().any(|s| s.purchased_face != 0));
+        nonempty += usize::from(f.sums.iter().any(|s| s.flow.purchased_face != 0));
         for (a, b) in sums.iter_mut().zip(&f.sums) {
             a.add(b);
         }
