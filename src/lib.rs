@@ -19,6 +19,7 @@ pub mod generate;
 pub mod kpi_scores;
 pub mod ledger;
 pub mod manifest;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod money;

@@ -80,7 +80,7 @@ pub(super) fn load(
         }
         Err(why) => Err(why),
     };
-    let mut done = match done {
+    let done = match done {
         Ok(done) => {
             note.used = true;
             done
@@ -94,9 +94,12 @@ pub(super) fn load(
         }
     };
     note.written = write_segment(plan, dir, run_id, &done, timings)?;
-    let l = &mut done.loaded;
-    free_event_ids(plan, &mut l.raw, &l.problems);
-    Ok((done.loaded, note))
+    // The id hashes, the event ids and what writing the segment took are freed and given back
+    // before the metrics take memory of their own.
+    let Done { mut loaded, .. } = done;
+    free_event_ids(plan, &mut loaded.raw, &loaded.problems);
+    crate::memory::give_back();
+    Ok((loaded, note))
 }
 
 /// Reads and checks every file, keeping the event tables' id hashes for a segment of all rows.

@@ -67,6 +67,8 @@ pub(super) fn apply_events(
     timings: &mut Timings,
 ) -> Loaded {
     let mut t = std::time::Instant::now();
+    // The checks freed the text of the tables they checked.
+    crate::memory::give_back();
     let empty = |t: Table| RawTable::empty(t);
     let find = |t: Table| raw.iter().find(|r| r.table == t);
     let (ec, ew) = (empty(Table::Collections), empty(Table::WriteOffs));

@@ -272,9 +272,10 @@ fn run_timed(
         }
     }
     let facts = window_facts(plan, &loaded, window, timings)?;
-    // Only the facts read the sweep's amounts: freed before scoring and the output tables,
-    // which reuse its memory rather than touch new pages (S10: 270 MB).
+    // Only the facts read the sweep's amounts: freed, and given back, before scoring and the
+    // output tables take memory of their own (S10: 270 MB).
     loaded.swept = crate::ledger::Swept::default();
+    crate::memory::give_back();
     let sc = score_facts(plan, &loaded, facts, timings)?;
     let mut problems = loaded.problems.clone();
     problems.extend(sc.problems.clone());

@@ -156,6 +156,8 @@ pub(super) fn read_and_check(
                     free_checked(plan, &mut r.raw, &problems);
                 }
             }
+            // Given back at once: the reader's next table is already read (it is one ahead).
+            crate::memory::give_back();
         }
         Ok::<_, Error>(())
     })?;
@@ -180,8 +182,8 @@ pub(super) fn read_and_check(
     })
 }
 
-/// Drops the columns of a checked table that the rest of the run does not read, so that their
-/// memory is reused rather than fresh pages the kernel must zero. Kept: the ids that order
+/// Drops the columns of a checked table that the rest of the run does not read (their memory is
+/// then given back, see [`crate::memory`]). Kept: the ids that order
 /// same-day events (until the events are applied, see [`free_event_ids`]), the columns custom
 /// metrics read, and every column of the rows to reject: of a table with rows left out, of the
 /// scoring tables, which scoring checks, and, when they quarantine, of collections and
