@@ -168,7 +168,7 @@ impl Flows {
 
 /// What the thread beside the balances computes: [`Flows`] per entity and period (laid out as
 /// [`Facts::sums`]), the time-to-fund samples and the entity of each event.
-pub(super) struct FlowFacts {
+struct FlowFacts {
     window: Window,
     entities: usize,
     flows: Vec<Flows>,

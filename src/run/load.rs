@@ -175,14 +175,19 @@ pub(super) fn window_facts(
     timings: &mut Timings,
 ) -> Result<Facts, Error> {
     let mut t = std::time::Instant::now();
-    let before = 1 + custom::derived::lag_depth(&plan.catalogue);
     let scored_window = Window {
-        first: window.first - before as i32,
+        first: window.first - periods_before(plan) as i32,
         ..window
     };
     let facts = facts(plan, loaded, scored_window)?;
     timings.lap("metrics", &mut t);
     Ok(facts)
+}
+
+/// The periods before a window whose facts scoring reads: one for the review flag, and as many
+/// more as `lag` reads back.
+fn periods_before(plan: &Plan) -> usize {
+    1 + custom::derived::lag_depth(&plan.catalogue)
 }
 
 /// Scores every row of the facts' window (see [`window_facts`]).
@@ -193,7 +198,7 @@ pub(super) fn score_facts<'l>(
     timings: &mut Timings,
 ) -> Result<Scorecards<'l>, Error> {
     let mut t = std::time::Instant::now();
-    let before = 1 + custom::derived::lag_depth(&plan.catalogue);
+    let before = periods_before(plan);
     let scored_window = facts.window;
     let cards = crate::cards::cards(&loaded.ledger, &scored_window);
     let custom_groups = facts
