@@ -35,6 +35,12 @@ impl Window {
         self.len() == 0
     }
 
+    /// Where the facts of `entity` in the `k`-th period are in a table laid out entity by entity,
+    /// each the window's periods in order ([`Facts::sums`]).
+    pub fn cell(&self, entity: u32, k: usize) -> usize {
+        entity as usize * self.len() + k
+    }
+
     /// Index of the period holding `d`, if it is in the window.
     pub fn index_of_day(&self, d: Day) -> Option<usize> {
         self.index_of_period(self.cal.period_of_day(d))
@@ -192,8 +198,7 @@ impl FlowFacts {
     }
 
     fn at_mut(&mut self, entity: u32, k: usize) -> &mut Flows {
-        let n = self.window.len();
-        &mut self.flows[entity as usize * n + k]
+        &mut self.flows[self.window.cell(entity, k)]
     }
 }
 
@@ -235,7 +240,7 @@ impl Facts {
     }
 
     pub fn at(&self, entity: u32, k: usize) -> &Sums {
-        &self.sums[entity as usize * self.window.len() + k]
+        &self.sums[self.window.cell(entity, k)]
     }
 
     /// Days in the window's `k`-th period and the number of month ends in its average.
@@ -285,8 +290,7 @@ impl Facts {
     }
 
     fn at_mut(&mut self, entity: u32, k: usize) -> &mut Sums {
-        let n = self.window.len();
-        &mut self.sums[entity as usize * n + k]
+        &mut self.sums[self.window.cell(entity, k)]
     }
 }
 

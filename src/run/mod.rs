@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::manifest::{FailedRun, InputFiles, Manifest};
-use crate::metrics::Window;
 use crate::model::Ledger;
 use crate::output::{Encoded, Output, Partition, WholeTable};
 use crate::outputs::OutputTable;
@@ -230,23 +229,11 @@ fn run_timed(
     // The periods the run would write, when known before reading a row: named, or given by the
     // data when the last run was asked the same (the same files and pipeline give the same
     // extent, so a scheduler's retry of a job without periods skips as early).
-    let known = match (spec.from, spec.to) {
-        (Some(first), Some(to)) => {
-            let cal = spec.cal;
-            Some(
-                Window {
-                    cal,
-                    first,
-                    last: to,
-                }
-                .labels(),
-            )
-        }
-        _ => last
-            .as_ref()
+    let known = spec.named().map(|w| w.labels()).or_else(|| {
+        last.as_ref()
             .filter(|m| m.asked.as_ref() == Some(&asked))
-            .map(|m| m.periods.clone()),
-    };
+            .map(|m| m.periods.clone())
+    });
     if let (false, Some(periods)) = (force, known) {
         // Asked again for the periods the last run wrote: the inputs are fingerprinted, one
         // file at a time, before any is decoded; a run with nothing to do stops there.

@@ -98,6 +98,15 @@ impl RunOptions {
 }
 
 impl PeriodSpec {
+    /// The window, when the options name both its ends.
+    pub fn named(&self) -> Option<Window> {
+        Some(Window {
+            cal: self.cal,
+            first: self.from?,
+            last: self.to?,
+        })
+    }
+
     /// The periods asked for, as the manifest records them: `None` at an end the data gives.
     pub fn asked(&self) -> crate::manifest::Asked {
         let label = |p: Option<i32>| p.map(|p| self.cal.label(p));
