@@ -30,7 +30,7 @@ struct Group {
 
 impl Group {
     fn add(&mut self, f: &Facts, entity: u32, k: usize) {
-        self.sums.add(f.at(entity, k));
+        self.sums.add(&f.at(entity, k));
         if let Some(t) = f.time_to_fund.get(&(entity, k as u32)) {
             self.ttf.extend_from_slice(t);
         }
@@ -112,7 +112,7 @@ fn base_values(
             let mut decision_hours = r.g.decision_hours.clone();
             decision_hours.sort_by(f64::total_cmp);
             let ctx = Ctx {
-                s: &r.g.sums,
+                s: r.g.sums,
                 days,
                 points,
                 ttf: &ttf,

@@ -79,7 +79,7 @@ fn figures(
     let mut months = vec![Sums::default(); n];
     for e in 0..facts.entities as u32 {
         for (k, m) in months.iter_mut().enumerate() {
-            m.add(facts.at(e, k));
+            m.add(&facts.at(e, k));
         }
     }
     let mut hours: Vec<f64> = facts.time_to_fund.values().flatten().copied().collect();
@@ -92,7 +92,7 @@ fn figures(
         registry::value(
             b,
             &Ctx {
-                s,
+                s: *s,
                 days,
                 points,
                 ttf,
@@ -144,14 +144,14 @@ fn figures(
     });
     let avg_out = months[from - 1..]
         .iter()
-        .map(|m| m.outstanding as f64)
+        .map(|m| m.bal.outstanding as f64)
         .sum::<f64>()
         / (span + 1) as f64;
     let per_year = 12.0 / span as f64;
     let base = steady.min(last);
     let (o0, o1) = (
-        months[base].outstanding as f64,
-        months[last].outstanding as f64,
+        months[base].bal.outstanding as f64,
+        months[last].bal.outstanding as f64,
     );
     let years = (last - base) as f64 / 12.0;
     let growth = (years > 0.0 && o0 > 0.0).then(|| (o1 / o0).powf(1.0 / years) - 1.0);
@@ -167,7 +167,7 @@ fn figures(
         format!(
             "  outstanding at {}      {}",
             label(last),
-            money(months[last].outstanding)
+            money(months[last].bal.outstanding)
         ),
         format!(
             "  PAR30 rate at {}       {}   (month ends from {}: {})",
@@ -209,9 +209,9 @@ fn figures(
             "  outstanding growth         {} a year   ({} {} -> {} {})",
             pct(growth),
             label(base),
-            money(months[base].outstanding),
+            money(months[base].bal.outstanding),
             label(last),
-            money(months[last].outstanding)
+            money(months[last].bal.outstanding)
         ),
         format!(
             "  write-offs                 {} rows, {}; recoveries {}",

@@ -39,31 +39,23 @@ pub(super) fn decisions(l: &Ledger, s: &Swept, f: &mut Facts) {
     // The invoices maturing in the window under an approval with a decider: who is credited,
     // in which period, and the invoice's unpaid amount in its own currency.
     let inv = &l.invoices;
-    let mut slot = vec![u32::MAX; inv.face.len()];
-    let mut matured: Vec<(usize, u32, usize, i64)> = Vec::new();
-    for (i, app) in inv.application.iter().enumerate() {
-        let Some(e) = app.and_then(|j| a.decided_by[j as usize]) else {
-            continue;
-        };
-        if let Some(k) = w.index_of_day(inv.due[i] + MATURITY_DAYS) {
-            slot[i] = matured.len() as u32;
-            matured.push((i, e, k, inv.face[i]));
-        }
-    }
-    if matured.is_empty() {
-        return;
-    }
+    let credited = |i: usize| -> Option<(u32, usize)> {
+        let e = inv.application[i].and_then(|j| a.decided_by[j as usize])?;
+        Some((e, w.index_of_day(inv.due[i] + MATURITY_DAYS)?))
+    };
+    let mut unpaid = inv.face.clone();
     let col = &l.collections;
     for j in 0..col.len() {
         let i = col.invoice[j] as usize;
-        let m = slot[i];
-        if m != u32::MAX && col.date[j] <= inv.due[i] + MATURITY_DAYS {
-            matured[m as usize].3 -= s.applied[j];
+        if col.date[j] <= inv.due[i] + MATURITY_DAYS && credited(i).is_some() {
+            unpaid[i] -= s.applied[j];
         }
     }
-    for (i, e, k, unpaid) in matured {
-        let t = f.at_mut(e, k);
-        t.approved_matured_face += s.face_base[i];
-        t.approved_defaulted += convert(unpaid, inv.rate[i]);
+    for (i, &unpaid) in unpaid.iter().enumerate() {
+        if let Some((e, k)) = credited(i) {
+            let t = f.at_mut(e, k);
+            t.approved_matured_face += s.face_base[i];
+            t.approved_defaulted += convert(unpaid, inv.rate[i]);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Contract section 3: every metric per entity (employee or `UNASSIGNED`) and period, in one pass
 //! over the facts with the integer period as the group key.
 //!
-//! Sums are accumulated in a dense `entities × periods` table of [`Sums`]; ratios are derived
+//! Sums are accumulated in dense `entities × periods` tables ([`Facts`]); ratios are derived
 //! from those sums only when a row is written, so rollups can reuse them.
 
 pub mod custom;
@@ -36,7 +36,7 @@ impl Window {
     }
 
     /// Where the facts of `entity` in the `k`-th period are in a table laid out entity by entity,
-    /// each the window's periods in order ([`Facts::sums`]).
+    /// each the window's periods in order ([`Facts::balances`], [`Facts::flows`]).
     pub fn cell(&self, entity: u32, k: usize) -> usize {
         entity as usize * self.len() + k
     }
@@ -72,8 +72,18 @@ impl Window {
 }
 
 /// Additive facts of one entity and period. Money in base cents.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Sums {
+    /// The balances and decisions.
+    pub bal: Balances,
+    /// The flows, origination and review facts.
+    pub flow: Flows,
+}
+
+/// The facts of one entity and period that one thread computes from the balance grid and the
+/// decisions (see [`compute`]), into a table of these alone.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Balances {
     pub outstanding: i64,
     pub overdue: i64,
     pub par30: i64,
@@ -95,13 +105,11 @@ pub struct Sums {
     /// Face and unpaid amount of the invoices under the entity's approvals maturing in the period.
     pub approved_matured_face: i64,
     pub approved_defaulted: i64,
-    /// The flows, origination and review facts.
-    pub flow: Flows,
 }
 
-/// The facts of one entity and period that one thread computes beside the balances (see
-/// [`compute`]), into a table of these alone.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// The facts of one entity and period that the other thread computes (see [`compute`]), into a
+/// table of these alone.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Flows {
     pub cash_collected: i64,
     pub written_off: i64,
@@ -121,6 +129,14 @@ pub struct Flows {
 impl Sums {
     /// Adds another entity-period's sums to these.
     pub fn add(&mut self, o: &Sums) {
+        self.bal.add(&o.bal);
+        self.flow.add(&o.flow);
+    }
+}
+
+impl Balances {
+    /// Adds another entity-period's balances to these.
+    pub fn add(&mut self, o: &Balances) {
         let pairs = [
             (&mut self.outstanding, o.outstanding),
             (&mut self.overdue, o.overdue),
@@ -142,7 +158,6 @@ impl Sums {
         for (a, b) in pairs {
             *a += b;
         }
-        self.flow.add(&o.flow);
     }
 }
 
@@ -173,7 +188,7 @@ impl Flows {
 }
 
 /// What the thread beside the balances computes: [`Flows`] per entity and period (laid out as
-/// [`Facts::sums`]), the time-to-fund samples and the entity of each event.
+/// [`Facts::flows`]), the time-to-fund samples and the entity of each event.
 struct FlowFacts {
     window: Window,
     entities: usize,
@@ -208,14 +223,17 @@ pub struct Facts {
     pub window: Window,
     /// Entities are employees `0..n`, then `UNASSIGNED` at index `n`.
     pub entities: usize,
-    pub sums: Vec<Sums>,
+    /// The two parts of each entity's and period's [`Sums`], in two tables laid out by
+    /// [`Window::cell`]: each is filled by one thread, and neither is copied into the other.
+    pub balances: Vec<Balances>,
+    pub flows: Vec<Flows>,
     /// Hours from received to funded, per (entity, period index), sorted.
     pub time_to_fund: HashMap<(u32, u32), Vec<f64>>,
     /// Hours from received to decided, per (deciding entity, period index), sorted.
     pub decision_hours: HashMap<(u32, u32), Vec<f64>>,
     /// The pipeline's custom metrics (contract 3.1).
     pub custom: custom::CustomFacts,
-    /// The entity each event of the window is credited to.
+    /// The entity each event of the window is credited to, when asked (see [`compute`]).
     pub credited: Credited,
 }
 
@@ -239,8 +257,21 @@ impl Facts {
         (self.entities - 1) as u32
     }
 
-    pub fn at(&self, entity: u32, k: usize) -> &Sums {
-        &self.sums[self.window.cell(entity, k)]
+    /// Every entity's and period's sums, in the order of [`Window::cell`].
+    pub fn sums(&self) -> impl ExactSizeIterator<Item = Sums> + '_ {
+        self.balances
+            .iter()
+            .zip(&self.flows)
+            .map(|(&bal, &flow)| Sums { bal, flow })
+    }
+
+    /// The sums of `entity` in the `k`-th period.
+    pub fn at(&self, entity: u32, k: usize) -> Sums {
+        let i = self.window.cell(entity, k);
+        Sums {
+            bal: self.balances[i],
+            flow: self.flows[i],
+        }
     }
 
     /// Days in the window's `k`-th period and the number of month ends in its average.
@@ -289,21 +320,23 @@ impl Facts {
         }
     }
 
-    fn at_mut(&mut self, entity: u32, k: usize) -> &mut Sums {
-        &mut self.sums[self.window.cell(entity, k)]
+    fn at_mut(&mut self, entity: u32, k: usize) -> &mut Balances {
+        &mut self.balances[self.window.cell(entity, k)]
     }
 }
 
 /// Computes every additive fact of the window in one pass over the ledger.
 ///
-/// Balances and decisions run on one thread into the table of [`Sums`]; flows, origination and
-/// reviews on another into a table of [`Flows`] alone, then set into it.
-pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
+/// Balances and decisions run on one thread into the table of [`Balances`]; flows, origination
+/// and reviews on another into the table of [`Flows`]. The entity of each event
+/// ([`Facts::credited`]) is kept when `keep_credited` (the custom metrics read it).
+pub fn compute(l: &Ledger, s: &Swept, window: Window, keep_credited: bool) -> Facts {
     let entities = l.employees.ids.len() + 1;
     let empty = || Facts {
         window,
         entities,
-        sums: vec![Sums::default(); entities * window.len()],
+        balances: vec![Balances::default(); entities * window.len()],
+        flows: Vec::new(),
         time_to_fund: HashMap::new(),
         decision_hours: HashMap::new(),
         custom: custom::CustomFacts::default(),
@@ -312,7 +345,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
     let (mut f, other) = std::thread::scope(|scope| {
         let flows = scope.spawn(|| {
             let mut f = FlowFacts::new(window, entities);
-            portfolio::flows(l, s, &mut f);
+            portfolio::flows(l, s, &mut f, keep_credited);
             origination::origination(l, s, &mut f);
             origination::reviews(l, &mut f);
             f
@@ -327,9 +360,7 @@ pub fn compute(l: &Ledger, s: &Swept, window: Window) -> Facts {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e)),
         )
     });
-    for (a, b) in f.sums.iter_mut().zip(other.flows) {
-        a.flow = b;
-    }
+    f.flows = other.flows;
     f.time_to_fund = other.time_to_fund;
     f.credited = other.credited;
     for v in f
@@ -349,22 +380,24 @@ mod tests {
     #[test]
     fn adding_sums_adds_every_field() {
         let one = Sums {
-            outstanding: 1,
-            overdue: 2,
-            par30: 3,
-            par60: 4,
-            par90: 5,
-            br: 10,
-            s: 11,
-            er: 12,
-            ecr: 13,
-            c: 14,
-            rcr_collected: 15,
-            rcr_face: 16,
-            month_end_balances: 17,
-            decisions_made: 31,
-            approved_matured_face: 32,
-            approved_defaulted: 33,
+            bal: super::Balances {
+                outstanding: 1,
+                overdue: 2,
+                par30: 3,
+                par60: 4,
+                par90: 5,
+                br: 10,
+                s: 11,
+                er: 12,
+                ecr: 13,
+                c: 14,
+                rcr_collected: 15,
+                rcr_face: 16,
+                month_end_balances: 17,
+                decisions_made: 31,
+                approved_matured_face: 32,
+                approved_defaulted: 33,
+            },
             flow: super::Flows {
                 cash_collected: 6,
                 written_off: 7,
@@ -388,9 +421,9 @@ mod tests {
         assert_eq!(total.flow.new_clients, 48);
         assert_eq!(total.flow.cash_collected, 12);
         assert_eq!(total.flow.review_sum, [50.0, 52.0, 54.0]);
-        assert_eq!(total.month_end_balances, 34);
-        assert_eq!(total.decisions_made, 62);
-        assert_eq!(total.approved_matured_face, 64);
-        assert_eq!(total.approved_defaulted, 66);
+        assert_eq!(total.bal.month_end_balances, 34);
+        assert_eq!(total.bal.decisions_made, 62);
+        assert_eq!(total.bal.approved_matured_face, 64);
+        assert_eq!(total.bal.approved_defaulted, 66);
     }
 }

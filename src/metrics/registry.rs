@@ -46,7 +46,7 @@ impl std::fmt::Display for Val {
 /// What a metric is computed from: an entity's sums over a period, and the period's shape.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
-    pub s: &'a Sums,
+    pub s: Sums,
     /// Days in the period.
     pub days: i64,
     /// Month-end balances in the period's average: its months + 1.
@@ -68,7 +68,7 @@ fn ratio(num: i64, den: i64) -> Val {
 }
 
 fn collectible(s: &Sums) -> i64 {
-    s.br + s.s - s.ecr
+    s.bal.br + s.bal.s - s.bal.ecr
 }
 
 fn review_mean(s: &Sums, k: usize) -> Val {
@@ -79,11 +79,11 @@ fn review_mean(s: &Sums, k: usize) -> Val {
 
 const OUTSTANDING: Part = Part {
     label: "outstanding at period end",
-    value: |c| Val::Money(c.s.outstanding),
+    value: |c| Val::Money(c.s.bal.outstanding),
 };
 const COLLECTIBLE: Part = Part {
     label: "collectible",
-    value: |c| Val::Money(collectible(c.s)),
+    value: |c| Val::Money(collectible(&c.s)),
 };
 const WRITTEN_OFF: Part = Part {
     label: "written off in the period",
@@ -99,11 +99,11 @@ const DECIDED: Part = Part {
 };
 const DECISIONS: Part = Part {
     label: "decisions made",
-    value: |c| Val::Count(c.s.decisions_made),
+    value: |c| Val::Count(c.s.bal.decisions_made),
 };
 const MATURED_FACE: Part = Part {
     label: "face of the approved invoices maturing in the period",
-    value: |c| Val::Money(c.s.approved_matured_face),
+    value: |c| Val::Money(c.s.bal.approved_matured_face),
 };
 const FUNDED: Part = Part {
     label: "applications funded",
@@ -112,21 +112,21 @@ const FUNDED: Part = Part {
 
 fn average_outstanding(c: &Ctx) -> Val {
     Val::Float(Some(
-        c.s.month_end_balances as f64 / (100 * c.points) as f64,
+        c.s.bal.month_end_balances as f64 / (100 * c.points) as f64,
     ))
 }
 
 const PARTS_OVERDUE_RATE: &[Part] = &[
     Part {
         label: "overdue",
-        value: |c| Val::Money(c.s.overdue),
+        value: |c| Val::Money(c.s.bal.overdue),
     },
     OUTSTANDING,
 ];
 const PARTS_PAR30_RATE: &[Part] = &[
     Part {
         label: "par30",
-        value: |c| Val::Money(c.s.par30),
+        value: |c| Val::Money(c.s.bal.par30),
     },
     OUTSTANDING,
 ];
@@ -144,46 +144,46 @@ const PARTS_PROFIT_CONTRIBUTION: &[Part] = &[
 const PARTS_COLLECTIBLE: &[Part] = &[
     Part {
         label: "opening balance (BR)",
-        value: |c| Val::Money(c.s.br),
+        value: |c| Val::Money(c.s.bal.br),
     },
     Part {
         label: "purchased in the period (S)",
-        value: |c| Val::Money(c.s.s),
+        value: |c| Val::Money(c.s.bal.s),
     },
     Part {
         label: "balance not yet due at pe (ECR)",
-        value: |c| Val::Money(c.s.ecr),
+        value: |c| Val::Money(c.s.bal.ecr),
     },
 ];
 const PARTS_CASH_RECOVERY_RATE: &[Part] = &[
     Part {
         label: "applied collections on the credited invoices (C)",
-        value: |c| Val::Money(c.s.c),
+        value: |c| Val::Money(c.s.bal.c),
     },
     COLLECTIBLE,
 ];
 const PARTS_COLLECTION_EFFECTIVENESS: &[Part] = &[
     Part {
         label: "opening balance + purchases - closing balance",
-        value: |c| Val::Money(c.s.br + c.s.s - c.s.er),
+        value: |c| Val::Money(c.s.bal.br + c.s.bal.s - c.s.bal.er),
     },
     COLLECTIBLE,
 ];
 const PARTS_RECEIVABLES_COLLECTION_RATE: &[Part] = &[
     Part {
         label: "applied collections paid by pe on invoices due in p",
-        value: |c| Val::Money(c.s.rcr_collected),
+        value: |c| Val::Money(c.s.bal.rcr_collected),
     },
     Part {
         label: "face of the invoices due in p",
-        value: |c| Val::Money(c.s.rcr_face),
+        value: |c| Val::Money(c.s.bal.rcr_face),
     },
 ];
 const PARTS_DSO: &[Part] = &[
     OUTSTANDING,
     Part {
         label: "face purchased in the period (S)",
-        value: |c| Val::Money(c.s.s),
+        value: |c| Val::Money(c.s.bal.s),
     },
     Part {
         label: "days in the period",
@@ -193,7 +193,7 @@ const PARTS_DSO: &[Part] = &[
 const PARTS_AVERAGE_OUTSTANDING: &[Part] = &[
     Part {
         label: "sum of the month-end balances",
-        value: |c| Val::Money(c.s.month_end_balances),
+        value: |c| Val::Money(c.s.bal.month_end_balances),
     },
     Part {
         label: "month ends",
@@ -218,7 +218,7 @@ const PARTS_APPROVAL_RATE: &[Part] = &[
 const PARTS_APPROVED_DEFAULT_RATE: &[Part] = &[
     Part {
         label: "unpaid 90 days after due",
-        value: |c| Val::Money(c.s.approved_defaulted),
+        value: |c| Val::Money(c.s.bal.approved_defaulted),
     },
     MATURED_FACE,
 ];
@@ -238,13 +238,13 @@ const PARTS_MANAGER_REVIEW: &[Part] = &[Part {
 /// The value of built-in metric `b` for one entity and period.
 pub fn value(b: Builtin, c: &Ctx) -> Val {
     match b {
-        Builtin::Outstanding => Val::Money(c.s.outstanding),
-        Builtin::Overdue => Val::Money(c.s.overdue),
-        Builtin::Par30 => Val::Money(c.s.par30),
-        Builtin::Par60 => Val::Money(c.s.par60),
-        Builtin::Par90 => Val::Money(c.s.par90),
-        Builtin::OverdueRate => ratio(c.s.overdue, c.s.outstanding),
-        Builtin::Par30Rate => ratio(c.s.par30, c.s.outstanding),
+        Builtin::Outstanding => Val::Money(c.s.bal.outstanding),
+        Builtin::Overdue => Val::Money(c.s.bal.overdue),
+        Builtin::Par30 => Val::Money(c.s.bal.par30),
+        Builtin::Par60 => Val::Money(c.s.bal.par60),
+        Builtin::Par90 => Val::Money(c.s.bal.par90),
+        Builtin::OverdueRate => ratio(c.s.bal.overdue, c.s.bal.outstanding),
+        Builtin::Par30Rate => ratio(c.s.bal.par30, c.s.bal.outstanding),
         Builtin::CashCollected => Val::Money(c.s.flow.cash_collected),
         Builtin::WrittenOff => Val::Money(c.s.flow.written_off),
         Builtin::Recoveries => Val::Money(c.s.flow.recoveries),
@@ -252,16 +252,18 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::ProfitContribution => {
             Val::Money(c.s.flow.fee_income + c.s.flow.recoveries - c.s.flow.written_off)
         }
-        Builtin::Collectible => Val::Money(collectible(c.s)),
-        Builtin::CashRecoveryRate => ratio(c.s.c, collectible(c.s)),
-        Builtin::CollectionEffectiveness => ratio(c.s.br + c.s.s - c.s.er, collectible(c.s)),
-        Builtin::ReceivablesCollectionRate => ratio(c.s.rcr_collected, c.s.rcr_face),
-        Builtin::Dso => ratio(c.s.outstanding * c.days, c.s.s),
+        Builtin::Collectible => Val::Money(collectible(&c.s)),
+        Builtin::CashRecoveryRate => ratio(c.s.bal.c, collectible(&c.s)),
+        Builtin::CollectionEffectiveness => {
+            ratio(c.s.bal.br + c.s.bal.s - c.s.bal.er, collectible(&c.s))
+        }
+        Builtin::ReceivablesCollectionRate => ratio(c.s.bal.rcr_collected, c.s.bal.rcr_face),
+        Builtin::Dso => ratio(c.s.bal.outstanding * c.days, c.s.bal.s),
         Builtin::AverageOutstanding => average_outstanding(c),
-        Builtin::BadDebtRate => ratio(c.s.flow.written_off * c.points, c.s.month_end_balances),
+        Builtin::BadDebtRate => ratio(c.s.flow.written_off * c.points, c.s.bal.month_end_balances),
         Builtin::NetLossRate => ratio(
             (c.s.flow.written_off - c.s.flow.recoveries) * c.points,
-            c.s.month_end_balances,
+            c.s.bal.month_end_balances,
         ),
         Builtin::ApplicationsReceived => Val::Count(c.s.flow.applications_received),
         Builtin::ApplicationsDecided => Val::Count(c.s.flow.applications_decided),
@@ -276,14 +278,16 @@ pub fn value(b: Builtin, c: &Ctx) -> Val {
         Builtin::FundedVolume => Val::Money(c.s.flow.funded_volume),
         Builtin::PurchasedFace => Val::Money(c.s.flow.purchased_face),
         Builtin::NewClients => Val::Count(c.s.flow.new_clients),
-        Builtin::CustomerSatisfaction => review_mean(c.s, 0),
-        Builtin::PeerReview => review_mean(c.s, 1),
-        Builtin::ManagerReview => review_mean(c.s, 2),
-        Builtin::DecisionsMade => Val::Count(c.s.decisions_made),
+        Builtin::CustomerSatisfaction => review_mean(&c.s, 0),
+        Builtin::PeerReview => review_mean(&c.s, 1),
+        Builtin::ManagerReview => review_mean(&c.s, 2),
+        Builtin::DecisionsMade => Val::Count(c.s.bal.decisions_made),
         Builtin::DecisionTimeMedianHours => Val::Float(quantile_cont(c.decision_hours, 0.5)),
-        Builtin::ApprovedMaturedFace => Val::Money(c.s.approved_matured_face),
-        Builtin::ApprovedDefaulted => Val::Money(c.s.approved_defaulted),
-        Builtin::ApprovedDefaultRate => ratio(c.s.approved_defaulted, c.s.approved_matured_face),
+        Builtin::ApprovedMaturedFace => Val::Money(c.s.bal.approved_matured_face),
+        Builtin::ApprovedDefaulted => Val::Money(c.s.bal.approved_defaulted),
+        Builtin::ApprovedDefaultRate => {
+            ratio(c.s.bal.approved_defaulted, c.s.bal.approved_matured_face)
+        }
     }
 }
 

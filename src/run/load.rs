@@ -101,8 +101,9 @@ pub(super) fn apply_events(
 /// pipeline's custom metrics.
 pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Error> {
     let l = &loaded.ledger;
-    let mut f = compute(l, &loaded.swept, window);
-    if plan.catalogue.custom.is_empty() {
+    let custom = !plan.catalogue.custom.is_empty();
+    let mut f = compute(l, &loaded.swept, window, custom);
+    if !custom {
         return Ok(f);
     }
     let src = Source {

@@ -303,9 +303,9 @@ fn check_event_order(seed: u64) {
     reorder_events(tmp.path(), seed);
     let (_, shuffled) = compute(&pipeline, &RunOptions::default());
     assert_eq!(listed.window, shuffled.window);
-    assert!(listed.sums.iter().any(|s| s.flow.cash_collected != 0));
+    assert!(listed.sums().any(|s| s.flow.cash_collected != 0));
     assert!(
-        listed.sums == shuffled.sums,
+        listed.sums().eq(shuffled.sums()),
         "the figures depend on the order of the events"
     );
 }

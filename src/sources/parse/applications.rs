@@ -1,7 +1,7 @@
 //! Checks of `applications`, and of the application an invoice names.
 
 use super::fx::{no_rate, rate_left_out};
-use super::parts::{dups_from, in_parts, record_left_out, Part};
+use super::parts::{dups_from, gather, in_parts, record_left_out, KeptText, Part};
 use super::{show, Row, Rows};
 use crate::model::*;
 use crate::money;
@@ -28,28 +28,33 @@ pub(super) fn applications(
     if a.ids.is_empty() {
         a.ids = Interner::with_capacity(t.height());
     }
+    let (mut ids, mut clients) = (
+        KeptText::new(t, "application_id"),
+        KeptText::new(t, "client_id"),
+    );
+    let mut cols = Vec::with_capacity(parts.len());
     for part in parts {
         record_left_out(&mut l.left_out.applications, part.left_out);
-        let c = part.cols;
-        for id in part.ids {
-            a.ids.intern(id);
-        }
-        for client in part.clients {
-            let ci = a.clients.intern(client);
-            a.client.push(ci);
-        }
-        a.row.extend(c.row);
-        a.employee.extend(c.employee);
-        a.received_at.extend(c.received_at);
-        a.received_day.extend(c.received_day);
-        a.decided_at.extend(c.decided_at);
-        a.decided_day.extend(c.decided_day);
-        a.decided_by.extend(c.decided_by);
-        a.decision.extend(c.decision);
-        a.funded_at.extend(c.funded_at);
-        a.funded_day.extend(c.funded_day);
-        a.requested_base.extend(c.requested_base);
+        cols.push(part.cols);
     }
+    a.client
+        .reserve_exact(cols.iter().map(|c| c.row.len()).sum());
+    for &row in cols.iter().flat_map(|c| &c.row) {
+        a.ids.intern(ids.at(row));
+        let ci = a.clients.intern(clients.at(row));
+        a.client.push(ci);
+    }
+    gather(&mut a.row, &mut cols, |c| &mut c.row);
+    gather(&mut a.employee, &mut cols, |c| &mut c.employee);
+    gather(&mut a.received_at, &mut cols, |c| &mut c.received_at);
+    gather(&mut a.received_day, &mut cols, |c| &mut c.received_day);
+    gather(&mut a.decided_at, &mut cols, |c| &mut c.decided_at);
+    gather(&mut a.decided_day, &mut cols, |c| &mut c.decided_day);
+    gather(&mut a.decided_by, &mut cols, |c| &mut c.decided_by);
+    gather(&mut a.decision, &mut cols, |c| &mut c.decision);
+    gather(&mut a.funded_at, &mut cols, |c| &mut c.funded_at);
+    gather(&mut a.funded_day, &mut cols, |c| &mut c.funded_day);
+    gather(&mut a.requested_base, &mut cols, |c| &mut c.requested_base);
     l.applications = a;
 }
 
@@ -106,23 +111,14 @@ fn application_rows<'t>(
                 format!("is not unique: {} has it too", t.row_ref(other)),
             );
         }
-        let (
-            Some(id),
-            Some(client),
-            Some(e),
-            Some((rec_us, rec_day)),
-            Some(rate),
-            Some(amount),
-            false,
-        ) = (id, client, e, rec, rate, amount, r.broke)
+        let (Some(_), Some(_), Some(e), Some((rec_us, rec_day)), Some(rate), Some(amount), false) =
+            (id, client, e, rec, rate, amount, r.broke)
         else {
             if let (Some(id), true) = (id, r.broke) {
                 part.left_out.push((id, r.why()));
             }
             continue;
         };
-        part.ids.push(id);
-        part.clients.push(client);
         let a = &mut part.cols;
         a.row.push(i as u32);
         a.employee.push(e);

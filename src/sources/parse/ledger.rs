@@ -2,7 +2,7 @@
 
 use super::applications::application_of;
 use super::fx::{no_rate, rate_left_out};
-use super::parts::{dups_from, in_parts, record_left_out, Part};
+use super::parts::{dups_from, gather, in_parts, record_left_out, KeptText, Part};
 use super::{cells, next, show, Row, Rows};
 use crate::diag::cut;
 use crate::model::*;
@@ -21,24 +21,31 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
     if l.invoices.ids.is_empty() {
         l.invoices.ids = Interner::with_capacity(t.height());
     }
+    let mut cols = Vec::with_capacity(parts.len());
     for part in parts {
         record_left_out(&mut l.left_out.invoices, part.left_out);
-        let (inv, c) = (&mut l.invoices, part.cols);
-        for id in part.ids {
-            inv.ids.intern(id);
-        }
-        inv.client
-            .extend(part.clients.into_iter().map(|c| l.clients.intern(c)));
-        inv.currency.extend(c.currency);
-        inv.face.extend(c.face);
-        inv.advance.extend(c.advance);
-        inv.purchase.extend(c.purchase);
-        inv.due.extend(c.due);
-        inv.originator.extend(c.originator);
-        inv.rate.extend(c.rate);
-        inv.row.extend(c.row);
-        inv.application.extend(c.application);
+        cols.push(part.cols);
     }
+    let (mut ids, mut clients) = (
+        KeptText::new(t, "invoice_id"),
+        KeptText::new(t, "client_id"),
+    );
+    let inv = &mut l.invoices;
+    inv.client
+        .reserve_exact(cols.iter().map(|c| c.row.len()).sum());
+    for &row in cols.iter().flat_map(|c| &c.row) {
+        inv.ids.intern(ids.at(row));
+        inv.client.push(l.clients.intern(clients.at(row)));
+    }
+    gather(&mut inv.currency, &mut cols, |c| &mut c.currency);
+    gather(&mut inv.face, &mut cols, |c| &mut c.face);
+    gather(&mut inv.advance, &mut cols, |c| &mut c.advance);
+    gather(&mut inv.purchase, &mut cols, |c| &mut c.purchase);
+    gather(&mut inv.due, &mut cols, |c| &mut c.due);
+    gather(&mut inv.originator, &mut cols, |c| &mut c.originator);
+    gather(&mut inv.rate, &mut cols, |c| &mut c.rate);
+    gather(&mut inv.row, &mut cols, |c| &mut c.row);
+    gather(&mut inv.application, &mut cols, |c| &mut c.application);
 }
 
 /// Checks the invoices of `rows`.
@@ -127,8 +134,6 @@ fn invoice_rows<'t>(
             part.left_out.push((id, r.why()));
             continue;
         }
-        part.ids.push(id);
-        part.clients.push(client.unwrap_or(""));
         let inv = &mut part.cols;
         inv.currency.push(ci);
         inv.face.push(face.unwrap_or(0));

@@ -4,8 +4,9 @@
 
 use std::ops::Range;
 
-use super::joined;
+use super::{cells, joined, Cell, Cells};
 use crate::problems::Problems;
+use crate::raw::RawTable;
 
 /// The rows of repeated ids (see [`super::duplicate_rows`]) from row `start` on, to be taken in row
 /// order as the rows are checked.
@@ -18,12 +19,10 @@ pub(super) fn dups_from(
         .peekable()
 }
 
-/// The checked rows of one range of a table, to be added to the ledger in row order: the ids and
-/// clients as read (interned when added), the typed columns, and the ids of the rows left out
-/// with why.
+/// The checked rows of one range of a table, to be added to the ledger in row order: the typed
+/// columns (with the row of each, whose ids [`KeptText`] finds when they are interned), and the
+/// ids of the rows left out with why.
 pub(super) struct Part<'t, C> {
-    pub(super) ids: Vec<&'t str>,
-    pub(super) clients: Vec<&'t str>,
     pub(super) cols: C,
     pub(super) left_out: Vec<(&'t str, String)>,
 }
@@ -31,11 +30,52 @@ pub(super) struct Part<'t, C> {
 impl<C: Default> Part<'_, C> {
     pub(super) fn new() -> Self {
         Part {
-            ids: Vec::new(),
-            clients: Vec::new(),
             cols: C::default(),
             left_out: Vec::new(),
         }
+    }
+}
+
+/// The text of one column at the rows kept, asked in row order: one pass over the column, rather
+/// than a list of every kept row's text held while the parts are checked.
+pub(super) struct KeptText<'t> {
+    cells: Cells<'t>,
+    next: usize,
+}
+
+impl<'t> KeptText<'t> {
+    pub(super) fn new(t: &'t RawTable, column: &str) -> Self {
+        KeptText {
+            cells: cells(t, column),
+            next: 0,
+        }
+    }
+
+    /// The text at `row`, which is after the row asked before. A kept row's id is text (the
+    /// checks leave out a row whose id is not).
+    pub(super) fn at(&mut self, row: u32) -> &'t str {
+        let row = row as usize;
+        debug_assert!(row >= self.next, "rows asked in order");
+        let cell = self.cells.nth(row - self.next).flatten();
+        self.next = row + 1;
+        match cell {
+            Some(Cell::Text(s)) => s,
+            _ => "",
+        }
+    }
+}
+
+/// Appends one column of every part to `into`, in part order, freeing each part's column once
+/// it is copied: gathered a column at a time, the checked rows are held twice only one column
+/// at a time, not all of them.
+pub(super) fn gather<C, T>(
+    into: &mut Vec<T>,
+    parts: &mut [C],
+    column: impl Fn(&mut C) -> &mut Vec<T>,
+) {
+    into.reserve_exact(parts.iter_mut().map(|c| column(c).len()).sum());
+    for c in parts {
+        into.extend(std::mem::take(column(c)));
     }
 }
 
