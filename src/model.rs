@@ -190,6 +190,25 @@ pub struct Invoices {
     pub application: Vec<Option<u32>>,
 }
 
+impl Invoices {
+    /// Room for `n` rows in every typed column (the ids are interned apart).
+    pub fn with_capacity(n: usize) -> Self {
+        Invoices {
+            ids: Interner::default(),
+            client: Vec::with_capacity(n),
+            currency: Vec::with_capacity(n),
+            face: Vec::with_capacity(n),
+            advance: Vec::with_capacity(n),
+            purchase: Vec::with_capacity(n),
+            due: Vec::with_capacity(n),
+            originator: Vec::with_capacity(n),
+            rate: Vec::with_capacity(n),
+            row: Vec::with_capacity(n),
+            application: Vec::with_capacity(n),
+        }
+    }
+}
+
 /// Dated money events tied to an invoice: collections, write-offs or fees.
 #[derive(Debug, Default)]
 pub struct InvoiceEvents {

@@ -153,7 +153,10 @@ pub(super) fn read_and_check(
             timings.lap(stage.phase(), &mut t);
             for &table in stage.checks() {
                 if let Some(r) = slots[table as usize].get_mut() {
-                    free_checked(plan, &mut r.raw, &problems);
+                    // Rows with a repeated id leave in a later stage (collections'), whole.
+                    if r.dups.is_empty() {
+                        free_checked(plan, &mut r.raw, &problems);
+                    }
                 }
             }
             // Given back at once: the reader's next table is already read (it is one ahead).

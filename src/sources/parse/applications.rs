@@ -28,6 +28,7 @@ pub(super) fn applications(
     if a.ids.is_empty() {
         a.ids = Interner::with_capacity(t.height());
     }
+    KeptText::reserve_in(t, "application_id", &mut a.ids);
     let (mut ids, mut clients) = (
         KeptText::new(t, "application_id"),
         KeptText::new(t, "client_id"),

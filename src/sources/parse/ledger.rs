@@ -3,7 +3,7 @@
 use super::applications::application_of;
 use super::fx::{no_rate, rate_left_out};
 use super::parts::{dups_from, gather, in_parts, record_left_out, KeptText, Part};
-use super::{cells, next, show, Row, Rows};
+use super::{cells_from, next, show, Row, Rows};
 use crate::diag::cut;
 use crate::model::*;
 use crate::money;
@@ -21,6 +21,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
     if l.invoices.ids.is_empty() {
         l.invoices.ids = Interner::with_capacity(t.height());
     }
+    KeptText::reserve_in(t, "invoice_id", &mut l.invoices.ids);
     let mut cols = Vec::with_capacity(parts.len());
     for part in parts {
         record_left_out(&mut l.left_out.invoices, part.left_out);
@@ -73,7 +74,7 @@ fn invoice_rows<'t>(
         ],
         rows.start,
     );
-    let mut part: Part<Invoices> = Part::new();
+    let mut part = Part::of(Invoices::with_capacity(rows.len()));
     // Which of two invoices with one id is right cannot be told: both leave, and their events.
     let mut dup = dups_from(dups, rows.start);
     for i in rows {
@@ -171,6 +172,8 @@ fn booking_rate(r: &mut Row<'_, '_>, l: &Ledger, cur: &str, pd: Day) -> (u32, i6
     (0, money::RATE_SCALE)
 }
 
+/// Checks the rows of an event table (collections, write-offs or fees) in one range of rows per
+/// core, and gathers the rows kept.
 pub(super) fn invoice_events(
     p: &mut Problems,
     l: &Ledger,
@@ -178,16 +181,39 @@ pub(super) fn invoice_events(
     col_id: &'static str,
     col_date: &'static str,
 ) -> InvoiceEvents {
+    let mut parts = in_parts(p, t.height(), |p, rows| {
+        invoice_event_rows(p, l, t, col_id, col_date, rows)
+    });
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let mut ev = InvoiceEvents::default();
+    gather(&mut ev.invoice, &mut parts, |c| &mut c.invoice);
+    gather(&mut ev.date, &mut parts, |c| &mut c.date);
+    gather(&mut ev.amount, &mut parts, |c| &mut c.amount);
+    gather(&mut ev.row, &mut parts, |c| &mut c.row);
+    ev
+}
+
+/// Checks the events of `rows`.
+fn invoice_event_rows(
+    p: &mut Problems,
+    l: &Ledger,
+    t: &RawTable,
+    col_id: &'static str,
+    col_date: &'static str,
+    rows: std::ops::Range<usize>,
+) -> InvoiceEvents {
     let is_fee = t.table == Table::Fees;
     let (mut id, mut inv, mut day, mut amt) = (
-        cells(t, col_id),
-        cells(t, "invoice_id"),
-        cells(t, col_date),
-        cells(t, "amount"),
+        cells_from(t, col_id, rows.start),
+        cells_from(t, "invoice_id", rows.start),
+        cells_from(t, col_date, rows.start),
+        cells_from(t, "amount", rows.start),
     );
-    let mut ev = InvoiceEvents::with_capacity(t.height());
+    let mut ev = InvoiceEvents::with_capacity(rows.len());
     let mut last: Option<(&str, u32)> = None;
-    for i in 0..t.height() {
+    for i in rows {
         let mut r = Row::new(p, t, i);
         r.req(col_id, next(&mut id));
         let iv = r.req("invoice_id", next(&mut inv));

@@ -50,7 +50,7 @@ pub(super) fn cells<'a>(t: &'a RawTable, name: &str) -> Cells<'a> {
 }
 
 /// A column's cells from row `start` on.
-fn cells_from<'a>(t: &'a RawTable, name: &str, start: usize) -> Cells<'a> {
+pub(super) fn cells_from<'a>(t: &'a RawTable, name: &str, start: usize) -> Cells<'a> {
     let rest = t.height().saturating_sub(start);
     let Ok(col) = t.df.column(name) else {
         return Box::new(std::iter::repeat_n(None, rest));
@@ -414,8 +414,25 @@ pub(super) fn duplicate_rows(t: &RawTable, column: &str) -> Vec<(usize, usize)> 
     duplicates_of(t, column, &id_hashes(t, column))
 }
 
+/// The 64-bit hash of each non-empty id of `column` (trimmed), sorted: when no two are equal,
+/// no id repeats, and the rows of [`id_hashes`] need not be found.
+pub(super) fn sorted_hashes(t: &RawTable, column: &str) -> Vec<u64> {
+    let Some(ca) = t.column(column) else {
+        return Vec::new();
+    };
+    let mut hashes: Vec<u64> = ca
+        .iter()
+        .filter_map(|v| {
+            let v = v?.trim();
+            (!v.is_empty()).then(|| xxhash_rust::xxh3::xxh3_64(v.as_bytes()))
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes
+}
+
 /// The 64-bit hash of each non-empty id of `column` (trimmed) with its row, sorted.
-pub fn id_hashes(t: &RawTable, column: &str) -> Vec<(u64, u32)> {
+pub(super) fn id_hashes(t: &RawTable, column: &str) -> Vec<(u64, u32)> {
     let Some(ca) = t.column(column) else {
         return Vec::new();
     };

@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use super::{cells, joined, Cell, Cells};
+use crate::model::Interner;
 use crate::problems::Problems;
 use crate::raw::RawTable;
 
@@ -29,8 +30,15 @@ pub(super) struct Part<'t, C> {
 
 impl<C: Default> Part<'_, C> {
     pub(super) fn new() -> Self {
+        Part::of(C::default())
+    }
+}
+
+impl<C> Part<'_, C> {
+    /// A part filling `cols` (made with room for its rows).
+    pub(super) fn of(cols: C) -> Self {
         Part {
-            cols: C::default(),
+            cols,
             left_out: Vec::new(),
         }
     }
@@ -49,6 +57,15 @@ impl<'t> KeptText<'t> {
             cells: cells(t, column),
             next: 0,
         }
+    }
+
+    /// Makes room in `ids` for the text of every row of the column: interned one by one, the
+    /// ids' buffer would otherwise grow by doubling, to up to twice their size.
+    pub(super) fn reserve_in(t: &RawTable, column: &str, ids: &mut Interner) {
+        let bytes = t.column(column).map_or(0, |ca| {
+            ca.iter().map(|v| v.map_or(0, |s| s.trim().len())).sum()
+        });
+        ids.reserve(bytes, t.height());
     }
 
     /// The text at `row`, which is after the row asked before. A kept row's id is text (the

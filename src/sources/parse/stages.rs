@@ -1,7 +1,8 @@
-//! The checks of section 1 in three stages, in the order the tables name one another: people
-//! and applications, then invoices, then the invoices' events and the rest. A run reads each
-//! table just before the stage that checks it (while the stage before is checked) and frees its
-//! cells after, so that about two large tables are held as text at once rather than all of them.
+//! The checks of section 1 in four stages, in the order the tables name one another: people
+//! and applications, then invoices, then collections, then the other events and the rest. A run
+//! reads each table just before the stage that checks it (while the stage before is checked) and
+//! frees its cells after, so that about two large tables are held as text at once rather than
+//! all of them.
 
 use crate::catalogue::Catalogue;
 use crate::error::Error;
@@ -10,7 +11,9 @@ use crate::problems::Problems;
 use crate::raw::RawTable;
 use crate::tables::Table;
 
-use super::{applications, check_unique, duplicates_of, fx, goals, hr, id_hashes, joined, ledger};
+use super::{
+    applications, check_unique, duplicates_of, fx, goals, hr, id_hashes, ledger, sorted_hashes,
+};
 
 /// A stage of the checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,16 +22,25 @@ pub enum Stage {
     People,
     /// Invoices, which name applications, employees and currencies.
     Invoices,
-    /// Collections, write-offs and fees, which name invoices; reviews, targets, adjustments and
-    /// assignments.
+    /// Collections, which name invoices: the largest table, checked alone so that its text is
+    /// freed before the other events are checked.
+    Collections,
+    /// Write-offs and fees, which name invoices; reviews, targets, adjustments and assignments;
+    /// and the repeated ids of all three event tables.
     Events,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 3] = [Stage::People, Stage::Invoices, Stage::Events];
+    pub const ALL: [Stage; 4] = [
+        Stage::People,
+        Stage::Invoices,
+        Stage::Collections,
+        Stage::Events,
+    ];
 
     /// The tables the stage checks. Rows of these tables break rules in this stage only (or,
-    /// for collections, write-offs, targets and adjustments, later in the run too).
+    /// for collections, write-offs, targets and adjustments, later in the run too: collections'
+    /// repeated ids in [`Stage::Events`], the balance rules and the scoring rules after the checks).
     pub fn checks(self) -> &'static [Table] {
         match self {
             Stage::People => &[
@@ -38,8 +50,8 @@ impl Stage {
                 Table::Applications,
             ],
             Stage::Invoices => &[Table::Invoices],
+            Stage::Collections => &[Table::Collections],
             Stage::Events => &[
-                Table::Collections,
                 Table::WriteOffs,
                 Table::Fees,
                 Table::Reviews,
@@ -55,6 +67,7 @@ impl Stage {
         match self {
             Stage::People => "check people and applications",
             Stage::Invoices => "check invoices",
+            Stage::Collections => "check collections",
             Stage::Events => "check invoice events and goals",
         }
     }
@@ -72,8 +85,8 @@ pub const READ_ORDER: [Table; 12] = [
     Table::Applications,
     Table::Invoices,
     Table::Collections,
-    Table::WriteOffs,
     Table::Fees,
+    Table::WriteOffs,
     Table::Reviews,
 ];
 
@@ -102,17 +115,18 @@ impl Read {
                 hashes: Vec::new(),
             };
         };
-        let keyed = id_hashes(&raw, c);
-        let dups = duplicates_of(&raw, c, &keyed);
+        // The rows of equal hashes are found only when two hashes are equal (rarely).
+        let hashes = sorted_hashes(&raw, c);
+        let dups = if hashes.windows(2).any(|w| w[0] == w[1]) {
+            duplicates_of(&raw, c, &id_hashes(&raw, c))
+        } else {
+            Vec::new()
+        };
         let events = matches!(
             raw.table,
             Table::Collections | Table::WriteOffs | Table::Fees
         );
-        let hashes = if keep && events {
-            keyed.iter().map(|k| k.0).collect()
-        } else {
-            Vec::new()
-        };
+        let hashes = if keep && events { hashes } else { Vec::new() };
         Read { raw, dups, hashes }
     }
 }
@@ -174,6 +188,13 @@ pub fn check<'r>(
             ledger::invoices(p, l, &inv.raw, &inv.dups);
             Ok(())
         }
+        Stage::Collections => {
+            let col = src.get(Table::Collections)?;
+            let collections = ledger::invoice_events(p, l, &col.raw, "collection_id", "paid_on");
+            // After the rows of a checkpoint, if any.
+            l.collections.append(collections);
+            Ok(())
+        }
         Stage::Events => events(src, cx, l, p),
     }
 }
@@ -197,45 +218,29 @@ fn people<'r>(
     Ok(())
 }
 
-/// The events, which only read what is checked so far: collections on one thread, as soon as
-/// they are read; write-offs, fees, reviews and goals on this one, each as it arrives.
+/// The events but collections, which only read what is checked so far, each table as it
+/// arrives; then the repeated ids of the three event tables.
 fn events<'r>(
     src: &dyn Tables<'r>,
     cx: &Context,
     l: &mut Ledger,
     p: &mut Problems,
 ) -> Result<(), Error> {
-    let (mut pa, mut pb) = (p.child(), p.child());
-    let col = src.get(Table::Collections)?;
-    let (collections, rest) = std::thread::scope(|scope| {
-        let lr = &*l;
-        let a = scope
-            .spawn(|| ledger::invoice_events(&mut pa, lr, &col.raw, "collection_id", "paid_on"));
-        let rest = (|| {
-            let wo = src.get(Table::WriteOffs)?;
-            let w = ledger::invoice_events(&mut pb, lr, &wo.raw, "write_off_id", "written_off_on");
-            let fees = src.get(Table::Fees)?;
-            let f = ledger::invoice_events(&mut pb, lr, &fees.raw, "fee_id", "booked_on");
-            let (revs, tg, adj) = (
-                src.get(Table::Reviews)?,
-                src.get(Table::Targets)?,
-                src.get(Table::Adjustments)?,
-            );
-            let reviews = hr::reviews(&mut pb, lr, &revs.raw);
-            let targets = goals::targets(&mut pb, lr, &tg.raw, cx.catalogue);
-            let adjustments = goals::adjustments(&mut pb, lr, &adj.raw, cx.catalogue);
-            Ok::<_, Error>((w, f, reviews, targets, adjustments))
-        })();
-        (joined(a.join()), rest)
-    });
+    let wo = src.get(Table::WriteOffs)?;
+    let w = ledger::invoice_events(p, l, &wo.raw, "write_off_id", "written_off_on");
+    let fees = src.get(Table::Fees)?;
+    let f = ledger::invoice_events(p, l, &fees.raw, "fee_id", "booked_on");
+    let (revs, tg, adj) = (
+        src.get(Table::Reviews)?,
+        src.get(Table::Targets)?,
+        src.get(Table::Adjustments)?,
+    );
+    l.reviews = hr::reviews(p, l, &revs.raw);
+    l.targets = goals::targets(p, l, &tg.raw, cx.catalogue);
+    l.adjustments = goals::adjustments(p, l, &adj.raw, cx.catalogue);
     // After the rows of a checkpoint, if any.
-    l.collections.append(collections);
-    let (w, f);
-    (w, f, l.reviews, l.targets, l.adjustments) = rest?;
     l.write_offs.append(w);
     l.fees.append(f);
-    p.extend(pa);
-    p.extend(pb);
     // Repeated ids are found beside the rows' other checks; their rows leave afterwards.
     for t in [Table::Collections, Table::WriteOffs, Table::Fees] {
         let r = src.get(t)?;
