@@ -9,92 +9,87 @@ use crate::periods::{month_end, month_of, Day};
 const SERIES: usize = 5;
 const AGE_FROM_DUE: [Option<i32>; SERIES] = [None, Some(1), Some(31), Some(61), Some(91)];
 
-/// Each client's invoices, and where each invoice's balance changes are in [`Swept::deltas`]
-/// (which lists an invoice's changes together, the invoices in order), so that the balances can
-/// be summed one client at a time.
-struct ByClient {
-    /// Client `c`'s invoices are `invoices[start[c]..start[c + 1]]`.
-    start: Vec<u32>,
-    invoices: Vec<u32>,
-    /// Invoice `i`'s changes are `deltas[changes[i]..changes[i + 1]]`.
-    changes: Vec<u32>,
-}
-
-impl ByClient {
-    fn new(l: &Ledger, s: &Swept) -> ByClient {
-        let (nc, n) = (l.clients.len(), l.invoices.client.len());
-        let mut start = vec![0u32; nc + 1];
-        for &c in &l.invoices.client {
-            start[c as usize + 1] += 1;
-        }
-        for c in 0..nc {
-            start[c + 1] += start[c];
-        }
-        let mut fill = start.clone();
-        let mut invoices = vec![0u32; n];
-        for (i, &c) in l.invoices.client.iter().enumerate() {
-            invoices[fill[c as usize] as usize] = i as u32;
-            fill[c as usize] += 1;
-        }
-        let mut changes = vec![0u32; n + 1];
-        for d in &s.deltas {
-            changes[d.invoice as usize + 1] += 1;
-        }
-        for i in 0..n {
-            changes[i + 1] += changes[i];
-        }
-        debug_assert!(s.deltas.windows(2).all(|w| w[0].invoice <= w[1].invoice));
-        ByClient {
-            start,
-            invoices,
-            changes,
-        }
-    }
-
-    fn invoices(&self, c: usize) -> &[u32] {
-        &self.invoices[self.start[c] as usize..self.start[c + 1] as usize]
-    }
-}
-
-/// One client's month-end balances, from running sums of its invoices' signed balance changes.
+/// Month-end balances per client, for the months of one block, from running sums of signed
+/// balance changes.
 ///
 /// A change of amount δ on day d counts in series k from day `max(d, due + age_k)`: from then on
 /// the invoice's balance is at least that old. The cumulative sum over months of these dated
-/// changes is the client's month-end balance per series, with no invoice × month product.
-/// `row` holds the months `m0..=m1`.
-fn client_row(l: &Ledger, s: &Swept, by: &ByClient, c: usize, m0: i32, row: &mut [[i64; SERIES]]) {
-    let m1 = m0 + row.len() as i32 - 1;
-    row.fill([0; SERIES]);
-    for &i in by.invoices(c) {
-        let i = i as usize;
+/// changes, from each client's balances at the end of the month before the block (`carry`), is
+/// each client's month-end balance per series, with no invoice × month product.
+struct Grid {
+    m0: i32,
+    months: usize,
+    cells: Vec<[i64; SERIES]>,
+}
+
+impl Grid {
+    /// The block of months `m0..=m1`. The first block of a window also holds the changes that
+    /// count before it, in its first month; a later block leaves them to `carry`.
+    fn build(
+        l: &Ledger,
+        s: &Swept,
+        (m0, m1): (i32, i32),
+        first: bool,
+        carry: &[[i64; SERIES]],
+    ) -> Grid {
+        let months = (m1 - m0 + 1) as usize;
+        let mut cells = vec![[0i64; SERIES]; l.clients.len() * months];
         // The month a change counts from in series k is the later of its own month and the
-        // month the invoice reaches age k (the month of a later day is never earlier).
-        let due = l.invoices.due[i];
-        let age_months = AGE_FROM_DUE.map(|a| a.map_or(i32::MIN, |a| month_of(due + a)));
-        for d in &s.deltas[by.changes[i] as usize..by.changes[i + 1] as usize] {
+        // month the invoice reaches age k (the month of a later day is never earlier). An
+        // invoice's changes come together, so its age months are found once.
+        let mut invoice = u32::MAX;
+        let mut age_months = [i32::MIN; SERIES];
+        for d in &s.deltas {
             let month = month_of(d.day);
             if month > m1 {
                 continue;
             }
+            let i = d.invoice as usize;
+            if d.invoice != invoice {
+                invoice = d.invoice;
+                let due = l.invoices.due[i];
+                age_months = AGE_FROM_DUE.map(|a| a.map_or(i32::MIN, |a| month_of(due + a)));
+            }
+            let row = &mut cells[l.invoices.client[i] as usize * months..][..months];
             for (k, &aged) in age_months.iter().enumerate() {
                 let m = month.max(aged);
-                if m <= m1 {
+                if m <= m1 && (first || m >= m0) {
                     row[(m - m0).max(0) as usize][k] += d.amount;
                 }
             }
         }
-    }
-    for m in 1..row.len() {
-        let prev = row[m - 1];
-        for (cell, p) in row[m].iter_mut().zip(prev) {
-            *cell += p;
+        for (row, carried) in cells.chunks_mut(months).zip(carry) {
+            let mut prev = *carried;
+            for cell in row {
+                for (c, p) in cell.iter_mut().zip(prev) {
+                    *c += p;
+                }
+                prev = *cell;
+            }
         }
+        Grid { m0, months, cells }
+    }
+
+    fn at(&self, c: usize, m: i32) -> &[i64; SERIES] {
+        &self.cells[c * self.months + (m - self.m0) as usize]
+    }
+
+    fn last(&self, c: usize) -> &[i64; SERIES] {
+        &self.cells[(c + 1) * self.months - 1]
     }
 }
 
+/// Months of the balance grid held at once: the grid is built a block of months at a time, each
+/// block one sequential pass over the balance changes, so that its memory stays within a quarter
+/// of the changes' own (a handful of passes for any backfill, one for a monthly run).
+fn block_months(s: &Swept, clients: usize) -> i32 {
+    let cell = std::mem::size_of::<[i64; SERIES]>();
+    (s.deltas.len() * 4 / (clients.max(1) * cell)).clamp(12, i32::MAX as usize) as i32
+}
+
 /// Balances at period ends, the collectible-based ratios, and the month-end balances behind
-/// `average_outstanding`. Each client's month-end balances are summed in turn and credited to
-/// its account manager at each month and period end.
+/// `average_outstanding`, each client's credited to its account manager at the month's or the
+/// period's end.
 pub(super) fn balances(l: &Ledger, s: &Swept, f: &mut Facts) {
     let w = f.window;
     let np = w.len();
@@ -103,44 +98,63 @@ pub(super) fn balances(l: &Ledger, s: &Swept, f: &mut Facts) {
     }
     let (m0, m1) = w.grid_months();
     let months = (m1 - m0 + 1) as usize;
-    let by = ByClient::new(l, s);
     let nc = l.clients.len();
     let unassigned = f.unassigned();
     let credit = |c: usize, d: Day| l.assignee(c as u32, d).unwrap_or(unassigned);
+    // Who each client's period is credited to: its account manager at the period's end.
+    let mut owner = vec![unassigned; nc * np];
+    for (c, owners) in owner.chunks_mut(np).enumerate() {
+        for (o, p) in owners.iter_mut().zip(w.periods()) {
+            *o = credit(c, month_end(w.cal.last_month(p)));
+        }
+    }
 
     // Month-end balances per entity, for average_outstanding.
     let mut by_month = vec![0i64; f.entities * months];
-    // Who each client's period is credited to: its account manager at the period's end.
-    let mut owner = vec![unassigned; nc * np];
-    let mut row = vec![[0i64; SERIES]; months];
-    for c in 0..nc {
-        client_row(l, s, &by, c, m0, &mut row);
-        for (m, b) in (m0..=m1).zip(&row) {
-            if b[0] != 0 {
-                by_month[credit(c, month_end(m)) as usize * months + (m - m0) as usize] += b[0];
+    let mut carry = vec![[0i64; SERIES]; nc];
+    let block = block_months(s, nc);
+    let mut start = m0;
+    while start <= m1 {
+        let end = (start + block - 1).min(m1);
+        let grid = Grid::build(l, s, (start, end), start == m0, &carry);
+        for (c, carried) in carry.iter_mut().enumerate() {
+            for m in start..=end {
+                let b = grid.at(c, m)[0];
+                if b != 0 {
+                    by_month[credit(c, month_end(m)) as usize * months + (m - m0) as usize] += b;
+                }
             }
+            *carried = *grid.last(c);
         }
+        let within = |m: i32| (start..=end).contains(&m);
         for (k, p) in w.periods().enumerate() {
-            let last = w.cal.last_month(p);
-            let e = credit(c, month_end(last));
-            owner[c * np + k] = e;
-            let end = row[(last - m0) as usize];
-            let br = row[(w.cal.first_month(p) - 1 - m0) as usize][0];
-            if end.iter().all(|&x| x == 0) && br == 0 {
-                continue;
+            let (last, before) = (w.cal.last_month(p), w.cal.first_month(p) - 1);
+            if within(last) {
+                for c in 0..nc {
+                    let end = grid.at(c, last);
+                    if end.iter().any(|&x| x != 0) {
+                        let t = f.at_mut(owner[c * np + k], k);
+                        t.outstanding += end[0];
+                        t.overdue += end[1];
+                        t.par30 += end[2];
+                        t.par60 += end[3];
+                        t.par90 += end[4];
+                        t.er += end[0];
+                        t.ecr += end[0] - end[1];
+                    }
+                }
             }
-            let t = f.at_mut(e, k);
-            t.outstanding += end[0];
-            t.overdue += end[1];
-            t.par30 += end[2];
-            t.par60 += end[3];
-            t.par90 += end[4];
-            t.br += br;
-            t.er += end[0];
-            t.ecr += end[0] - end[1];
+            if within(before) {
+                for c in 0..nc {
+                    let br = grid.at(c, before)[0];
+                    if br != 0 {
+                        f.at_mut(owner[c * np + k], k).br += br;
+                    }
+                }
+            }
         }
+        start = end + 1;
     }
-    drop(by);
 
     // Per client and period, credited at the period's end: purchases (S), applied collections
     // (C), and the receivables collection rate's parts for invoices due in the period.
