@@ -2,7 +2,8 @@
 //! repeated ids, handing each table over as the checks ask for it; this thread runs the stages of
 //! the checks and, after each, frees the cells of the tables it checked that the rest of the run
 //! does not read. The reader is one table ahead at most (it waits for the table it read to be
-//! taken), so the text of about two large tables is held at once, not of all of them.
+//! taken), and collections wait for the invoices to be checked ([`stages_before_read`]), so the
+//! text of about two large tables is held at once, never of invoices and collections together.
 
 use std::cell::RefCell;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -15,7 +16,9 @@ use crate::model::Ledger;
 use crate::problems::Problems;
 use crate::raw::RawTable;
 use crate::sources;
-use crate::sources::parse::stages::{self, Context, Read, Stage, Tables, READ_ORDER};
+use crate::sources::parse::stages::{
+    self, stages_before_read, Context, Read, Stage, Tables, READ_ORDER,
+};
 use crate::tables::Table;
 use crate::timings::Timings;
 
@@ -121,8 +124,18 @@ pub(super) fn read_and_check(
     let mut problems = Problems::new(plan.policy());
     std::thread::scope(|scope| {
         let (tx, mut rx) = sync_channel::<Handed>(0);
+        // One message per stage of the checks done.
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         scope.spawn(move || {
+            let mut done = 0;
             for src in order {
+                while done < stages_before_read(src.table) {
+                    // An error: the checks stopped and dropped their end.
+                    if done_rx.recv().is_err() {
+                        return;
+                    }
+                    done += 1;
+                }
                 let t = Instant::now();
                 let read = sources::read_after(plan, src, held_files(&skip, src.table))
                     .map(|r| Read::keeping_hashes(r, keep_hashes));
@@ -161,6 +174,8 @@ pub(super) fn read_and_check(
             }
             // Given back at once: the reader's next table is already read (it is one ahead).
             crate::memory::give_back();
+            // The receiver is gone only once the reader is done.
+            let _ = done_tx.send(());
         }
         Ok::<_, Error>(())
     })?;

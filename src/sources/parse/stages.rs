@@ -73,6 +73,17 @@ impl Stage {
     }
 }
 
+/// How many stages of the checks are done before the reader reads table `t`. Collections wait
+/// for the invoices' checks, so that the text of the two largest tables is never held at once
+/// (it was a run's peak); every other table is read as soon as the reader gets to it, one
+/// table ahead of the checks.
+pub fn stages_before_read(t: Table) -> usize {
+    match t {
+        Table::Collections => Stage::Collections as usize,
+        _ => 0,
+    }
+}
+
 /// The order tables are read in: the small ones first, then each large one just before the
 /// stage that checks it. Every table once.
 pub const READ_ORDER: [Table; 12] = [
@@ -279,5 +290,11 @@ mod tests {
         assert!(at(Table::Applications) < at(Table::Invoices));
         assert!(at(Table::Invoices) < at(Table::Collections));
         assert!(at(Table::Collections) < at(Table::Fees));
+        // A table is read only once the stages before its own are done, never later.
+        for t in Table::ALL {
+            let own = Stage::ALL.iter().position(|s| s.checks().contains(&t));
+            assert!(Some(stages_before_read(t)) <= own, "{t:?}");
+        }
+        assert_eq!(stages_before_read(Table::Collections), 2);
     }
 }
