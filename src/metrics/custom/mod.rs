@@ -241,6 +241,11 @@ type TableFacts = (Vec<(usize, Vec<Val>)>, Option<TableRows>);
 /// The custom aggregates `metrics` over `table`: its rows are built once, each aggregate's
 /// value column is masked by its filter, then the folded aggregates are folded and the others
 /// grouped by entity and period in one grouping.
+///
+/// The balances have a row per open invoice and period end, the most rows of any table: when
+/// all their aggregates fold, their rows are built and folded a block of periods at a time
+/// ([`BALANCE_PERIODS`]), so that one block's rows are held rather than the window's. Each
+/// slot is one entity and period, so the blocks fold into different slots.
 fn table_facts(
     cat: &Catalogue,
     src: &Source,
@@ -248,46 +253,65 @@ fn table_facts(
     metrics: &[usize],
     slots: usize,
 ) -> PolarsResult<TableFacts> {
-    let rows = rows::rows(src, table, &columns_needed(cat, table))?;
-    let mut masked: Vec<Option<Column>> = vec![None; cat.custom.len()];
-    for &i in metrics {
-        if let Some(a) = cat.custom[i].aggregate() {
-            masked[i] = Some(masked_values(a, table, &rows)?);
-        }
-    }
-    let value = |i: usize| -> PolarsResult<&Column> {
-        masked[i]
-            .as_ref()
-            .ok_or_else(|| polars_err!(ComputeError: "custom metric {i} is not an aggregate"))
-    };
     let (folded, grouped): (Vec<usize>, Vec<usize>) =
         metrics.iter().partition(|&&i| is_folded(cat, i));
-    let keys = rows.column(GROUP)?.u32()?;
-    let mut out = Vec::with_capacity(metrics.len());
-    for &i in &folded {
-        if let Some(a) = cat.custom[i].aggregate() {
-            let mut column = vec![empty(a, cat.custom[i].kind); slots];
-            fold::fold(a.agg, keys, value(i)?, &mut column, 1, 0)?;
-            out.push((i, column));
+    let np = src.window.len();
+    let block = if grouped.is_empty() && table == CustomTable::Balances {
+        BALANCE_PERIODS
+    } else {
+        np.max(1)
+    };
+    let mut out: Vec<(usize, Vec<Val>)> = folded
+        .iter()
+        .filter_map(|&i| {
+            let a = cat.custom[i].aggregate()?;
+            Some((i, vec![empty(a, cat.custom[i].kind); slots]))
+        })
+        .collect();
+    let mut kept = None;
+    let columns = columns_needed(cat, table);
+    for start in (0..np.max(1)).step_by(block) {
+        let rows = rows::rows(src, table, &columns, start..(start + block).min(np))?;
+        let mut masked: Vec<Option<Column>> = vec![None; cat.custom.len()];
+        for &i in metrics {
+            if let Some(a) = cat.custom[i].aggregate() {
+                masked[i] = Some(masked_values(a, table, &rows)?);
+            }
         }
-    }
-    if grouped.is_empty() {
-        return Ok((out, None));
-    }
-    let keys: Vec<u32> = keys.into_no_null_iter().collect();
-    let by_slot = grouped::Grouping::new(keys.len(), |r| Some(keys[r]), slots);
-    let mut values = Vec::with_capacity(grouped.len());
-    for &i in &grouped {
-        let (m, Some(a)) = (&cat.custom[i], cat.custom[i].aggregate()) else {
-            continue;
+        let value = |i: usize| -> PolarsResult<&Column> {
+            masked[i]
+                .as_ref()
+                .ok_or_else(|| polars_err!(ComputeError: "custom metric {i} is not an aggregate"))
         };
-        let v = grouped::Values::of(a.agg, value(i)?)?;
-        // The slots are the values' own layout.
-        out.push((i, by_slot.aggregate(a.agg, a.q, m.kind, &v)));
-        values.push((i, v));
+        let keys = rows.column(GROUP)?.u32()?;
+        for (i, column) in &mut out {
+            if let Some(a) = cat.custom[*i].aggregate() {
+                fold::fold(a.agg, keys, value(*i)?, column, 1, 0)?;
+            }
+        }
+        if grouped.is_empty() {
+            continue;
+        }
+        // Grouped aggregates: one block, the whole window.
+        let keys: Vec<u32> = keys.into_no_null_iter().collect();
+        let by_slot = grouped::Grouping::new(keys.len(), |r| Some(keys[r]), slots);
+        let mut values = Vec::with_capacity(grouped.len());
+        for &i in &grouped {
+            let (m, Some(a)) = (&cat.custom[i], cat.custom[i].aggregate()) else {
+                continue;
+            };
+            let v = grouped::Values::of(a.agg, value(i)?)?;
+            // The slots are the values' own layout.
+            out.push((i, by_slot.aggregate(a.agg, a.q, m.kind, &v)));
+            values.push((i, v));
+        }
+        kept = Some(TableRows { keys, values });
     }
-    Ok((out, Some(TableRows { keys, values })))
+    Ok((out, kept))
 }
+
+/// Periods of the balances' rows built and folded at once (see [`table_facts`]).
+const BALANCE_PERIODS: usize = 24;
 
 /// Evaluates every derived metric for every entity, period by period, so that `lag` reads
 /// values already computed.

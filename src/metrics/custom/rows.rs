@@ -4,6 +4,8 @@
 //! as section 2 converts it, dates and text as read, timestamps as the wall-clock time in the
 //! pipeline's timezone.
 
+use std::ops::Range;
+
 use polars::prelude::*;
 
 pub use crate::catalogue::custom::{cents_name, GROUP};
@@ -37,12 +39,18 @@ struct RowAt {
     pe: Day,
 }
 
-/// The rows of `table` dated in the window with `columns` (names as a filter or metric reads
-/// them), plus each row's entity and period as one key ([`GROUP`]), each column typed as
-/// `table.rows_schema(columns)` says: a money column as its exact cents ([`cents_name`]).
-pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResult<DataFrame> {
+/// The rows of `table` dated in the window's periods `periods` (indexes into the window) with
+/// `columns` (names as a filter or metric reads them), plus each row's entity and period as one
+/// key ([`GROUP`]), each column typed as `table.rows_schema(columns)` says: a money column as its
+/// exact cents ([`cents_name`]).
+pub fn rows(
+    src: &Source,
+    table: CustomTable,
+    columns: &[String],
+    periods: Range<usize>,
+) -> PolarsResult<DataFrame> {
     let schema = table.rows_schema(columns);
-    let (at, g) = placed(src, table);
+    let (at, g) = placed(src, table, periods);
     let mut cols = vec![Column::new(GROUP.into(), g)];
     for name in columns {
         let kind = table.column(name).unwrap_or(ColKind::Text);
@@ -64,8 +72,9 @@ pub fn rows(src: &Source, table: CustomTable, columns: &[String]) -> PolarsResul
     DataFrame::new(at.len(), cols)
 }
 
-/// The rows dated in the window, each with its entity and period as one key ([`GROUP`]).
-fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>) {
+/// The rows dated in the window's periods `periods`, each with its entity and period as one key
+/// ([`GROUP`]).
+fn placed(src: &Source, table: CustomTable, periods: Range<usize>) -> (Vec<RowAt>, Vec<u32>) {
     let (l, w) = (src.l, src.window);
     let mut p = Placed {
         periods: w.len() as u32,
@@ -84,7 +93,7 @@ fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>) {
     p.at.reserve(facts);
     p.keys.reserve(facts);
     let mut push = |idx: usize, d: Day, e: u32| {
-        if let Some(k) = w.index_of_day(d) {
+        if let Some(k) = w.index_of_day(d).filter(|k| periods.contains(k)) {
             p.push(idx, e, k, 0, d);
         }
     };
@@ -119,7 +128,7 @@ fn placed(src: &Source, table: CustomTable) -> (Vec<RowAt>, Vec<u32>) {
                 push(j, r.day[j], r.employee[j]);
             }
         }
-        CustomTable::Balances => open_balances(src, &mut p),
+        CustomTable::Balances => open_balances(src, &mut p, periods),
     }
     (p.at, p.keys)
 }
@@ -156,7 +165,7 @@ fn events(l: &Ledger, table: CustomTable) -> &crate::model::InvoiceEvents {
 /// its own currency is above 0 (contract 3.1's `bal_i(pe) > 0`); the running sum of the sweep's
 /// balance changes is that balance converted, which may round to 0.00 for a tiny balance in a
 /// currency worth little.
-fn open_balances(src: &Source, p: &mut Placed) {
+fn open_balances(src: &Source, p: &mut Placed, periods: Range<usize>) {
     let (l, w) = (src.l, src.window);
     let ends: Vec<Day> = w.periods().map(|p| w.cal.end(p)).collect();
     let np = ends.len();
@@ -178,7 +187,8 @@ fn open_balances(src: &Source, p: &mut Placed) {
         let first = ends.partition_point(|&pe| pe < changes[0].day);
         let mut bal = 0i64;
         let mut next = 0;
-        for (k, &pe) in ends.iter().enumerate().skip(first) {
+        let from = first.max(periods.start);
+        for (k, &pe) in ends.iter().enumerate().take(periods.end).skip(from) {
             if pe >= paid_off {
                 break;
             }
