@@ -87,84 +87,124 @@ fn block_months(s: &Swept, clients: usize) -> i32 {
     (s.deltas.len() * 4 / (clients.max(1) * cell)).clamp(12, i32::MAX as usize) as i32
 }
 
+/// Who each client's period is credited to: its account manager at the period's end.
+struct Owners {
+    periods: usize,
+    owner: Vec<u32>,
+}
+
+impl Owners {
+    fn new(l: &Ledger, f: &Facts) -> Owners {
+        let (w, unassigned) = (f.window, f.unassigned());
+        let periods = w.len();
+        let mut owner = vec![unassigned; l.clients.len() * periods];
+        for (c, owners) in owner.chunks_mut(periods).enumerate() {
+            for (o, p) in owners.iter_mut().zip(w.periods()) {
+                let end = month_end(w.cal.last_month(p));
+                *o = l.assignee(c as u32, end).unwrap_or(unassigned);
+            }
+        }
+        Owners { periods, owner }
+    }
+
+    fn of(&self, c: usize, k: usize) -> u32 {
+        self.owner[c * self.periods + k]
+    }
+
+    fn clients(&self) -> usize {
+        self.owner.len() / self.periods.max(1)
+    }
+}
+
 /// Balances at period ends, the collectible-based ratios, and the month-end balances behind
 /// `average_outstanding`, each client's credited to its account manager at the month's or the
 /// period's end.
 pub(super) fn balances(l: &Ledger, s: &Swept, f: &mut Facts) {
-    let w = f.window;
-    let np = w.len();
-    if np == 0 {
+    if f.window.is_empty() {
         return;
     }
-    let (m0, m1) = w.grid_months();
+    let (m0, m1) = f.window.grid_months();
     let months = (m1 - m0 + 1) as usize;
-    let nc = l.clients.len();
-    let unassigned = f.unassigned();
-    let credit = |c: usize, d: Day| l.assignee(c as u32, d).unwrap_or(unassigned);
-    // Who each client's period is credited to: its account manager at the period's end.
-    let mut owner = vec![unassigned; nc * np];
-    for (c, owners) in owner.chunks_mut(np).enumerate() {
-        for (o, p) in owners.iter_mut().zip(w.periods()) {
-            *o = credit(c, month_end(w.cal.last_month(p)));
-        }
-    }
-
-    // Month-end balances per entity, for average_outstanding.
+    let owners = Owners::new(l, f);
+    // Month-end balances per entity and month of the grid, for average_outstanding.
     let mut by_month = vec![0i64; f.entities * months];
-    let mut carry = vec![[0i64; SERIES]; nc];
-    let block = block_months(s, nc);
+    let mut carry = vec![[0i64; SERIES]; l.clients.len()];
+    let block = block_months(s, l.clients.len());
     let mut start = m0;
     while start <= m1 {
         let end = (start + block - 1).min(m1);
         let grid = Grid::build(l, s, (start, end), start == m0, &carry);
+        let unassigned = f.unassigned();
         for (c, carried) in carry.iter_mut().enumerate() {
             for m in start..=end {
                 let b = grid.at(c, m)[0];
                 if b != 0 {
-                    by_month[credit(c, month_end(m)) as usize * months + (m - m0) as usize] += b;
+                    let e = l.assignee(c as u32, month_end(m)).unwrap_or(unassigned);
+                    by_month[e as usize * months + (m - m0) as usize] += b;
                 }
             }
             *carried = *grid.last(c);
         }
-        let within = |m: i32| (start..=end).contains(&m);
+        credit_period_ends(f, &grid, &owners, (start, end));
+        start = end + 1;
+    }
+    credit_period_flows(l, s, f, &owners);
+    for e in 0..f.entities {
+        let w = f.window;
         for (k, p) in w.periods().enumerate() {
-            let (last, before) = (w.cal.last_month(p), w.cal.first_month(p) - 1);
-            if within(last) {
-                for c in 0..nc {
-                    let end = grid.at(c, last);
-                    if end.iter().any(|&x| x != 0) {
-                        let t = f.at_mut(owner[c * np + k], k);
-                        t.outstanding += end[0];
-                        t.overdue += end[1];
-                        t.par30 += end[2];
-                        t.par60 += end[3];
-                        t.par90 += end[4];
-                        t.er += end[0];
-                        t.ecr += end[0] - end[1];
-                    }
-                }
-            }
-            if within(before) {
-                for c in 0..nc {
-                    let br = grid.at(c, before)[0];
-                    if br != 0 {
-                        f.at_mut(owner[c * np + k], k).br += br;
-                    }
+            let from = (w.cal.first_month(p) - 1 - m0) as usize;
+            let to = (w.cal.last_month(p) - m0) as usize;
+            let total: i64 = by_month[e * months + from..=e * months + to].iter().sum();
+            f.at_mut(e as u32, k).month_end_balances = total;
+        }
+    }
+}
+
+/// The balances at the end of each period (and of the month before it) that fall in the grid's
+/// block of months `start..=end`, credited to the period's owners.
+fn credit_period_ends(f: &mut Facts, grid: &Grid, owners: &Owners, (start, end): (i32, i32)) {
+    let w = f.window;
+    let clients = owners.clients();
+    let within = |m: i32| (start..=end).contains(&m);
+    for (k, p) in w.periods().enumerate() {
+        let (last, before) = (w.cal.last_month(p), w.cal.first_month(p) - 1);
+        if within(last) {
+            for c in 0..clients {
+                let end = grid.at(c, last);
+                if end.iter().any(|&x| x != 0) {
+                    let t = f.at_mut(owners.of(c, k), k);
+                    t.outstanding += end[0];
+                    t.overdue += end[1];
+                    t.par30 += end[2];
+                    t.par60 += end[3];
+                    t.par90 += end[4];
+                    t.er += end[0];
+                    t.ecr += end[0] - end[1];
                 }
             }
         }
-        start = end + 1;
+        if within(before) {
+            for c in 0..clients {
+                let br = grid.at(c, before)[0];
+                if br != 0 {
+                    f.at_mut(owners.of(c, k), k).br += br;
+                }
+            }
+        }
     }
+}
 
-    // Per client and period, credited at the period's end: purchases (S), applied collections
-    // (C), and the receivables collection rate's parts for invoices due in the period.
+/// Per client and period, credited at the period's end: purchases (S), applied collections
+/// (C), and the receivables collection rate's parts for invoices due in the period.
+fn credit_period_flows(l: &Ledger, s: &Swept, f: &mut Facts, owners: &Owners) {
+    let w = f.window;
     for (i, &c) in l.invoices.client.iter().enumerate() {
         let c = c as usize;
         if let Some(k) = w.index_of_day(l.invoices.purchase[i]) {
-            f.at_mut(owner[c * np + k], k).s += s.face_base[i];
+            f.at_mut(owners.of(c, k), k).s += s.face_base[i];
         }
         if let Some(k) = w.index_of_day(l.invoices.due[i]) {
-            f.at_mut(owner[c * np + k], k).rcr_face += s.face_base[i];
+            f.at_mut(owners.of(c, k), k).rcr_face += s.face_base[i];
         }
     }
     let col = &l.collections;
@@ -172,21 +212,12 @@ pub(super) fn balances(l: &Ledger, s: &Swept, f: &mut Facts) {
         let i = col.invoice[j] as usize;
         let c = l.invoices.client[i] as usize;
         if let Some(k) = w.index_of_day(col.date[j]) {
-            f.at_mut(owner[c * np + k], k).c += s.applied_base[j];
+            f.at_mut(owners.of(c, k), k).c += s.applied_base[j];
         }
         if let Some(k) = w.index_of_day(l.invoices.due[i]) {
             if col.date[j] <= w.cal.end(w.first + k as i32) {
-                f.at_mut(owner[c * np + k], k).rcr_collected += s.applied_base[j];
+                f.at_mut(owners.of(c, k), k).rcr_collected += s.applied_base[j];
             }
-        }
-    }
-
-    for e in 0..f.entities {
-        for (k, p) in w.periods().enumerate() {
-            let from = (w.cal.first_month(p) - 1 - m0) as usize;
-            let to = (w.cal.last_month(p) - m0) as usize;
-            let total: i64 = by_month[e * months + from..=e * months + to].iter().sum();
-            f.at_mut(e as u32, k).month_end_balances = total;
         }
     }
 }
