@@ -166,7 +166,8 @@ pub(super) fn read_and_check(
             timings.lap(stage.phase(), &mut t);
             for &table in stage.checks() {
                 if let Some(r) = slots[table as usize].get_mut() {
-                    // Rows with a repeated id leave in a later stage (collections'), whole.
+                    // A table whose ids repeat keeps every column: collections' repeated rows
+                    // are reported in the stage after theirs, with their cells.
                     if r.dups.is_empty() {
                         free_checked(plan, &mut r.raw, &problems);
                     }

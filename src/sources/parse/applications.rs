@@ -1,7 +1,7 @@
 //! Checks of `applications`, and of the application an invoice names.
 
 use super::fx::{no_rate, rate_left_out};
-use super::parts::{dups_from, gather, in_parts, record_left_out, KeptText, Part};
+use super::parts::{dups_from, gather, in_parts, record_left_out, reserve_ids, KeptText, Part};
 use super::{show, Row, Rows};
 use crate::model::*;
 use crate::money;
@@ -28,7 +28,7 @@ pub(super) fn applications(
     if a.ids.is_empty() {
         a.ids = Interner::with_capacity(t.height());
     }
-    KeptText::reserve_in(t, "application_id", &mut a.ids);
+    reserve_ids(t, "application_id", &mut a.ids);
     let (mut ids, mut clients) = (
         KeptText::new(t, "application_id"),
         KeptText::new(t, "client_id"),

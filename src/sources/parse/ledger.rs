@@ -2,7 +2,7 @@
 
 use super::applications::application_of;
 use super::fx::{no_rate, rate_left_out};
-use super::parts::{dups_from, gather, in_parts, record_left_out, KeptText, Part};
+use super::parts::{dups_from, gather, in_parts, record_left_out, reserve_ids, KeptText, Part};
 use super::{cells_from, next, show, Row, Rows};
 use crate::diag::cut;
 use crate::model::*;
@@ -21,7 +21,7 @@ pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(
     if l.invoices.ids.is_empty() {
         l.invoices.ids = Interner::with_capacity(t.height());
     }
-    KeptText::reserve_in(t, "invoice_id", &mut l.invoices.ids);
+    reserve_ids(t, "invoice_id", &mut l.invoices.ids);
     let mut cols = Vec::with_capacity(parts.len());
     for part in parts {
         record_left_out(&mut l.left_out.invoices, part.left_out);

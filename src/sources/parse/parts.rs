@@ -59,15 +59,6 @@ impl<'t> KeptText<'t> {
         }
     }
 
-    /// Makes room in `ids` for the text of every row of the column: interned one by one, the
-    /// ids' buffer would otherwise grow by doubling, to up to twice their size.
-    pub(super) fn reserve_in(t: &RawTable, column: &str, ids: &mut Interner) {
-        let bytes = t.column(column).map_or(0, |ca| {
-            ca.iter().map(|v| v.map_or(0, |s| s.trim().len())).sum()
-        });
-        ids.reserve(bytes, t.height());
-    }
-
     /// The text at `row`, which is after the row asked before. A kept row's id is text (the
     /// checks leave out a row whose id is not).
     pub(super) fn at(&mut self, row: u32) -> &'t str {
@@ -80,6 +71,15 @@ impl<'t> KeptText<'t> {
             _ => "",
         }
     }
+}
+
+/// Makes room in `ids` for the text of every row of `column`: interned one by one, the ids'
+/// buffer would otherwise grow by doubling, to up to twice their size.
+pub(super) fn reserve_ids(t: &RawTable, column: &str, ids: &mut Interner) {
+    let bytes = t.column(column).map_or(0, |ca| {
+        ca.iter().map(|v| v.map_or(0, |s| s.trim().len())).sum()
+    });
+    ids.reserve(bytes, t.height());
 }
 
 /// Appends one column of every part to `into`, in part order, freeing each part's column once
