@@ -212,19 +212,29 @@ struct Target<'a, 'b> {
     name: &'b str,
     kind: ColKind,
     at: &'b [RowAt],
+    /// For an event's `invoice.` column: each event's invoice, which the column is read from.
+    via: Option<&'b [u32]>,
 }
 
 impl<'a> Target<'a, '_> {
+    /// The fact a row's column is read from: its own, or its event's invoice.
+    fn fact(&self, r: &RowAt) -> usize {
+        match self.via {
+            Some(invoice) => invoice[r.idx as usize] as usize,
+            None => r.idx as usize,
+        }
+    }
+
     /// Money as exact cents.
     fn money(&self, get: &dyn Fn(usize) -> i64) -> PolarsResult<Column> {
         Ok(cents(
             self.name,
-            self.at.iter().map(|r| get(r.idx as usize)).collect(),
+            self.at.iter().map(|r| get(self.fact(r))).collect(),
         ))
     }
 
     fn day(&self, get: &dyn Fn(usize) -> Day) -> PolarsResult<Column> {
-        days(self.name, self.at.iter().map(|r| Some(get(r.idx as usize))))
+        days(self.name, self.at.iter().map(|r| Some(get(self.fact(r)))))
     }
 
     /// Ids as text: each row's index into `ids`, gathered from one column of the names, so
@@ -234,14 +244,19 @@ impl<'a> Target<'a, '_> {
         let idx: Vec<IdxSize> = self
             .at
             .iter()
-            .map(|r| index(r.idx as usize) as IdxSize)
+            .map(|r| index(self.fact(r)) as IdxSize)
             .collect();
         names.take_slice(&idx)
     }
 
-    /// The column as the raw table `table` holds it, row `row(idx)` of each fact.
+    /// The column as the raw table `table` holds it, row `row(fact)` of each row's fact.
     fn raw(&self, table: Table, row: &dyn Fn(usize) -> u32) -> PolarsResult<Column> {
-        raw(self.src, table, self.name, self.kind, self.at, row)
+        let idx: Vec<IdxSize> = self
+            .at
+            .iter()
+            .map(|r| row(self.fact(r)) as IdxSize)
+            .collect();
+        raw(self.src, table, self.name, self.kind, idx)
     }
 }
 
@@ -254,22 +269,22 @@ fn column(
     at: &[RowAt],
 ) -> PolarsResult<Column> {
     if let Some(inner) = name.strip_prefix(INVOICE_PREFIX) {
-        let ev = events(src.l, table);
-        let inv: Vec<RowAt> = at
-            .iter()
-            .map(|r| RowAt {
-                idx: ev.invoice[r.idx as usize],
-                ..*r
-            })
-            .collect();
-        let c = column(src, CustomTable::Invoices, inner, kind, &inv)?;
-        return Ok(c.with_name(name.into()));
+        // Read from each event's invoice, without a copy of the rows.
+        let t = Target {
+            src,
+            name: inner,
+            kind,
+            at,
+            via: Some(&events(src.l, table).invoice),
+        };
+        return Ok(invoice_column(&t)?.with_name(name.into()));
     }
     let t = Target {
         src,
         name,
         kind,
         at,
+        via: None,
     };
     match table {
         CustomTable::Invoices | CustomTable::Balances => invoice_column(&t),
@@ -289,7 +304,7 @@ fn invoice_column(t: &Target) -> PolarsResult<Column> {
         "days_past_due" => Ok(Column::new(
             t.name.into(),
             t.at.iter()
-                .map(|r| f64::from((r.pe - l.invoices.due[r.idx as usize]).max(0)))
+                .map(|r| f64::from((r.pe - l.invoices.due[t.fact(r)]).max(0)))
                 .collect::<Vec<_>>(),
         )),
         "invoice_id" => t.text(&l.invoices.ids, &|i| i as u32),
@@ -374,17 +389,15 @@ fn review_column(t: &Target) -> PolarsResult<Column> {
     }
 }
 
-/// A column read as the raw table holds it (row `row(idx)` of each fact), typed by its kind.
+/// A column read as the raw table holds it (row `idx[r]` for each row r), typed by its kind.
 fn raw(
     src: &Source,
     table: Table,
     name: &str,
     kind: ColKind,
-    at: &[RowAt],
-    row: &dyn Fn(usize) -> u32,
+    idx: Vec<IdxSize>,
 ) -> PolarsResult<Column> {
     let raw = src.raw.iter().find(|r| r.table == table);
-    let idx: Vec<IdxSize> = at.iter().map(|r| row(r.idx as usize) as IdxSize).collect();
     let whole = raw.and_then(|r| r.df.column(name).ok());
     if let Some(col) = whole {
         // Text to parse, read by more rows than half the table (events reading their invoice's
@@ -398,7 +411,7 @@ fn raw(
         Some(col) => Some(col.take_slice(&idx)?),
         None => None,
     };
-    convert(src, name, kind, taken, at.len())
+    convert(src, name, kind, taken, idx.len())
 }
 
 /// A raw column (or none: all null) of `len` rows read as `kind`.
