@@ -201,7 +201,7 @@ fn check_company(seed: u64, grain: Grain) {
 }
 
 /// Checks of the scores of a generated company: every composite is the sum of its KPIs'
-/// weighted scores, and a one-period run gives every period the backfill's scores.
+/// weighted scores, and a one-period run gives every period the backfill's scores and sums.
 fn check_scores(seed: u64, grain: Grain) {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = GenConfig::preset("tiny", seed).unwrap();
@@ -255,6 +255,17 @@ fn check_scores(seed: u64, grain: Grain) {
         let a: Vec<_> = rows.iter().map(key).collect();
         let b: Vec<_> = one.scored.rows[1].iter().map(key).collect();
         assert_eq!(a, b, "period {} alone", w.cal.label(p));
+        // So are its sums: the backfill's balance grid, built a block of months at a time and
+        // carried from block to block, gives each period end the balances of a grid of the
+        // period alone.
+        for e in 0..full.facts.entities as u32 {
+            assert_eq!(
+                full.facts.at(e, k),
+                one.facts.at(e, 1),
+                "sums of entity {e} in {} alone",
+                w.cal.label(p)
+            );
+        }
     }
     assert!(rated > 0, "the plans rate some rows");
 }
