@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Plan;
 use crate::error::Error;
-use crate::model::Ledger;
+use crate::model::{Ledger, RowCounts};
 use crate::problems::Problems;
 use crate::raw::{FileInfo, RawTable};
 use crate::tables::Table;
@@ -37,18 +37,19 @@ impl From<&FileInfo> for FileReport {
     }
 }
 
-/// Rows of `t` in the checked ledger, the rows scoring left out (`scoring`) aside.
-pub fn rows_used(l: &Ledger, t: Table, scoring: &Problems) -> usize {
+/// Rows of `t` in the checked ledger, the rows scoring left out (`scoring`) aside. `held` counts
+/// the tables the run freed once it had the facts.
+pub fn rows_used(l: &Ledger, held: &RowCounts, t: Table, scoring: &Problems) -> usize {
     let kept = |rows: &mut dyn Iterator<Item = u32>| {
         let gone = scoring.rejected_rows(t);
         rows.filter(|r| gone.binary_search(r).is_err()).count()
     };
     match t {
-        Table::Invoices => l.invoices.face.len(),
-        Table::Collections => l.collections.len(),
-        Table::WriteOffs => l.write_offs.len(),
-        Table::Fees => l.fees.len(),
-        Table::Applications => l.applications.len(),
+        Table::Invoices => held.invoices,
+        Table::Collections => held.collections,
+        Table::WriteOffs => held.write_offs,
+        Table::Fees => held.fees,
+        Table::Applications => held.applications,
         Table::Assignments => l.assignments.iter().map(Vec::len).sum(),
         Table::Employees => l.employees.ids.len(),
         Table::OrgHistory => l.org.iter().map(Vec::len).sum(),
@@ -65,7 +66,7 @@ pub fn rows_used(l: &Ledger, t: Table, scoring: &Problems) -> usize {
 pub fn inputs(
     plan: &Plan,
     raw: &[RawTable],
-    l: &Ledger,
+    (l, held): (&Ledger, &RowCounts),
     problems: &Problems,
     scoring: &Problems,
 ) -> Result<Vec<InputReport>, Error> {
@@ -76,7 +77,7 @@ pub fn inputs(
         let report = InputReport {
             table: r.table.name().to_string(),
             rows_read: r.height(),
-            rows_used: rows_used(l, r.table, scoring),
+            rows_used: rows_used(l, held, r.table, scoring),
             rows_rejected: rejected,
             files: r.files.iter().map(FileReport::from).collect(),
         };

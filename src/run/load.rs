@@ -100,15 +100,32 @@ pub(super) fn apply_events(
 /// Computes the facts of a window from loaded input: the built-in metrics' sums, then the
 /// pipeline's custom metrics.
 pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Error> {
-    let l = &loaded.ledger;
     let custom = !plan.catalogue.custom.is_empty();
-    let mut f = compute(l, &loaded.swept, window, custom);
-    if !custom {
+    let f = compute(&loaded.ledger, &loaded.swept, window, custom);
+    custom_facts(plan, loaded, &loaded.swept, f)
+}
+
+/// [`facts`], taking the sweep's amounts from `loaded` and freeing them as soon as they are
+/// read: those the custom metrics do not read once the built-in facts are computed, the rest
+/// after the custom metrics.
+fn facts_freeing(plan: &Plan, loaded: &mut Loaded, window: Window) -> Result<Facts, Error> {
+    let mut swept = std::mem::take(&mut loaded.swept);
+    let custom = !plan.catalogue.custom.is_empty();
+    let f = compute(&loaded.ledger, &swept, window, custom);
+    custom::rows::free_unread(&plan.catalogue, &mut swept);
+    crate::memory::give_back();
+    custom_facts(plan, loaded, &swept, f)
+}
+
+/// The custom metrics' facts, added to `f`, the built-in facts of the same window.
+fn custom_facts(plan: &Plan, loaded: &Loaded, swept: &Swept, mut f: Facts) -> Result<Facts, Error> {
+    if plan.catalogue.custom.is_empty() {
         return Ok(f);
     }
+    let (l, window) = (&loaded.ledger, f.window);
     let src = Source {
         l,
-        s: &loaded.swept,
+        s: swept,
         raw: &loaded.raw,
         tz: plan.timezone,
         window,
@@ -124,6 +141,8 @@ pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Erro
     };
     f.custom = custom::compute(&plan.catalogue, &src, &f, &has_row)
         .map_err(Error::polars("computing the custom metrics"))?;
+    // Read by the custom metrics only.
+    f.credited = Default::default();
     Ok(f)
 }
 
@@ -176,13 +195,31 @@ pub(super) fn window_facts(
     timings: &mut Timings,
 ) -> Result<Facts, Error> {
     let mut t = std::time::Instant::now();
-    let scored_window = Window {
-        first: window.first - periods_before(plan) as i32,
-        ..window
-    };
-    let facts = facts(plan, loaded, scored_window)?;
+    let facts = facts(plan, loaded, scored_window(plan, window))?;
     timings.lap("metrics", &mut t);
     Ok(facts)
+}
+
+/// [`window_facts`] for a run, which frees the sweep's amounts as the facts read them: `loaded`
+/// has none left after.
+pub(super) fn window_facts_freeing(
+    plan: &Plan,
+    loaded: &mut Loaded,
+    window: Window,
+    timings: &mut Timings,
+) -> Result<Facts, Error> {
+    let mut t = std::time::Instant::now();
+    let facts = facts_freeing(plan, loaded, scored_window(plan, window))?;
+    timings.lap("metrics", &mut t);
+    Ok(facts)
+}
+
+/// The window whose facts scoring reads: `window` and the periods before it.
+fn scored_window(plan: &Plan, window: Window) -> Window {
+    Window {
+        first: window.first - periods_before(plan) as i32,
+        ..window
+    }
 }
 
 /// The periods before a window whose facts scoring reads: one for the review flag, and as many

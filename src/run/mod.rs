@@ -20,7 +20,7 @@ use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{fingerprint_sources, score_facts, window_facts};
+use load::{fingerprint_sources, score_facts, window_facts_freeing};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
 /// many threads as there are cores, a run of periods each, each encoded as Parquet as soon as it
@@ -258,16 +258,23 @@ fn run_timed(
             return Ok(u);
         }
     }
-    let facts = window_facts(plan, &loaded, window, timings)?;
-    // Only the facts read the sweep's amounts: freed, and given back, before scoring and the
-    // output tables take memory of their own (S10: 270 MB).
-    loaded.swept = crate::ledger::Swept::default();
+    let facts = window_facts_freeing(plan, &mut loaded, window, timings)?;
+    // Only the facts read the sweep's amounts (freed as they were read) and the invoices' and
+    // events' rows: freed, and given back, before scoring and the output tables take memory of
+    // their own (S10: 420 MB).
+    let held = loaded.ledger.free_rows();
     crate::memory::give_back();
     let sc = score_facts(plan, &loaded, facts, timings)?;
     let mut problems = loaded.problems.clone();
     problems.extend(sc.problems.clone());
     let problems = problems.into_result().map_err(Error::Rules)?;
-    let inputs = reconcile::inputs(plan, &loaded.raw, &loaded.ledger, &problems, &sc.problems)?;
+    let inputs = reconcile::inputs(
+        plan,
+        &loaded.raw,
+        (&loaded.ledger, &held),
+        &problems,
+        &sc.problems,
+    )?;
     let mut t = std::time::Instant::now();
     let mut files = partitions(plan, &loaded.ledger, &sc)?;
     let rejects = WholeTable {
