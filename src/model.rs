@@ -439,7 +439,7 @@ pub struct RowCounts {
 impl Ledger {
     /// Frees the invoices, their events and the applications, and says how many rows each
     /// held. Once the facts are computed a run reads only the people, the plans' inputs and
-    /// these counts (S10: 420 MB freed before scoring and the output tables).
+    /// these counts (S10: the output tables' peak went from 1,251 to 876 MiB).
     pub fn free_rows(&mut self) -> RowCounts {
         let counts = RowCounts {
             invoices: self.invoices.face.len(),

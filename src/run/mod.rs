@@ -261,7 +261,7 @@ fn run_timed(
     let facts = window_facts_freeing(plan, &mut loaded, window, timings)?;
     // Only the facts read the sweep's amounts (freed as they were read) and the invoices' and
     // events' rows: freed, and given back, before scoring and the output tables take memory of
-    // their own (S10: 420 MB).
+    // their own (see `Ledger::free_rows`).
     let held = loaded.ledger.free_rows();
     crate::memory::give_back();
     let sc = score_facts(plan, &loaded, facts, timings)?;
