@@ -112,7 +112,7 @@ fn facts_freeing(plan: &Plan, loaded: &mut Loaded, window: Window) -> Result<Fac
     let mut swept = std::mem::take(&mut loaded.swept);
     let custom = !plan.catalogue.custom.is_empty();
     let f = compute(&loaded.ledger, &swept, window, custom);
-    custom::rows::free_unread(&plan.catalogue, &mut swept);
+    custom::amounts::free_unread(&plan.catalogue, &mut swept);
     crate::memory::give_back();
     custom_facts(plan, loaded, &swept, f)
 }
@@ -194,10 +194,7 @@ pub(super) fn window_facts(
     window: Window,
     timings: &mut Timings,
 ) -> Result<Facts, Error> {
-    let mut t = std::time::Instant::now();
-    let facts = facts(plan, loaded, scored_window(plan, window))?;
-    timings.lap("metrics", &mut t);
-    Ok(facts)
+    timed(timings, || facts(plan, loaded, scored_window(plan, window)))
 }
 
 /// [`window_facts`] for a run, which frees the sweep's amounts as the facts read them: `loaded`
@@ -208,8 +205,18 @@ pub(super) fn window_facts_freeing(
     window: Window,
     timings: &mut Timings,
 ) -> Result<Facts, Error> {
+    timed(timings, || {
+        facts_freeing(plan, loaded, scored_window(plan, window))
+    })
+}
+
+/// The facts `compute` gives, timed as the `metrics` phase.
+fn timed(
+    timings: &mut Timings,
+    compute: impl FnOnce() -> Result<Facts, Error>,
+) -> Result<Facts, Error> {
     let mut t = std::time::Instant::now();
-    let facts = facts_freeing(plan, loaded, scored_window(plan, window))?;
+    let facts = compute()?;
     timings.lap("metrics", &mut t);
     Ok(facts)
 }

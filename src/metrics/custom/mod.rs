@@ -10,6 +10,7 @@
 //! The tables are worked on in parallel. Derived metrics are evaluated on each row's values
 //! ([`derived`]), entity by entity and group by group, with `lag` reading the previous period.
 
+pub mod amounts;
 pub mod derived;
 pub mod filter;
 mod fold;
