@@ -71,7 +71,7 @@ pub fn sweep(
     };
     let mut s = converted(l);
     let raw = (raw_collections, raw_write_offs);
-    for i in 0..l.invoices.face.len() {
+    for i in 0..l.invoices.len() {
         let slice = &mut evs[start[i] as usize..start[i + 1] as usize];
         if slice.len() > 1 {
             slice.sort_by(|a, b| {
@@ -90,7 +90,7 @@ pub fn sweep(
 /// Every collection and write-off, bucketed by invoice (a counting sort): invoice `i`'s events
 /// are `evs[start[i]..start[i + 1]]`, in no particular order yet.
 fn by_invoice(l: &Ledger) -> (Vec<u32>, Vec<Ev>) {
-    let n = l.invoices.face.len();
+    let n = l.invoices.len();
     let (col, wo) = (&l.collections, &l.write_offs);
     let mut start = vec![0u32; n + 1];
     for &i in col.invoice.iter().chain(wo.invoice.iter()) {
@@ -126,7 +126,7 @@ fn by_invoice(l: &Ledger) -> (Vec<u32>, Vec<Ev>) {
 /// events (fees, face and advance in base currency), and room for the rest.
 fn converted(l: &Ledger) -> Swept {
     let inv = &l.invoices;
-    let (n, nc, nw) = (inv.face.len(), l.collections.len(), l.write_offs.len());
+    let (n, nc, nw) = (inv.len(), l.collections.len(), l.write_offs.len());
     Swept {
         applied: vec![0; nc],
         collection_base: vec![0; nc],

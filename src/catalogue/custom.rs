@@ -171,6 +171,40 @@ impl CustomTable {
         out
     }
 
+    /// Whether column `name` (no `invoice.` prefix) is built from the checked ledger, not read
+    /// from the raw table: ids, dates, amounts in base cents, balances. The run keeps only the
+    /// other columns of the raw tables for the custom metrics ([`super::Catalogue::raw_columns`]);
+    /// `metrics::custom::rows` builds these (a test of `tests/it/custom_metrics.rs` holds the two
+    /// together).
+    pub fn from_ledger(self, name: &str) -> bool {
+        let names: &[&str] = match self {
+            CustomTable::Invoices | CustomTable::Balances => &[
+                "invoice_id",
+                "client_id",
+                "currency",
+                "face_amount",
+                "advance_amount",
+                "purchase_date",
+                "due_date",
+                "originator_id",
+                "balance",
+                "days_past_due",
+            ],
+            CustomTable::Collections => &["invoice_id", "paid_on", "amount", "applied", "recovery"],
+            CustomTable::WriteOffs => &["invoice_id", "written_off_on", "amount"],
+            CustomTable::Fees => &["invoice_id", "booked_on", "amount"],
+            CustomTable::Applications => &[
+                "employee_id",
+                "requested_amount",
+                "received_at",
+                "funded_at",
+                "decision",
+            ],
+            CustomTable::Reviews => &["employee_id", "reviewed_on", "score"],
+        };
+        names.contains(&name)
+    }
+
     pub fn column(self, name: &str) -> Option<ColKind> {
         self.columns()
             .into_iter()

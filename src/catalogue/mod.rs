@@ -198,20 +198,23 @@ impl Catalogue {
         }
     }
 
-    /// The columns of canonical table `table` that the custom aggregates read (a superset is
-    /// harmless): the run keeps them when it frees the rest of the raw tables.
+    /// The columns of canonical table `table` that the custom aggregates read from the raw table
+    /// (a superset is harmless; those built from the ledger are left out, see
+    /// [`CustomTable::from_ledger`]): the run keeps them when it frees the rest of the raw tables.
     pub fn raw_columns(&self, table: crate::tables::Table) -> Vec<&str> {
         let mut out = Vec::new();
         for a in self.custom.iter().filter_map(|m| m.aggregate()) {
             for c in a.column.iter().chain(&a.reads) {
-                let (t, name) = match c.strip_prefix(custom::INVOICE_PREFIX) {
-                    Some(inner) => (Some(crate::tables::Table::Invoices), inner),
-                    None if a.table == CustomTable::Balances => {
-                        (Some(crate::tables::Table::Invoices), c.as_str())
-                    }
-                    None => (a.table.canonical(), c.as_str()),
+                let (of, name) = match c.strip_prefix(custom::INVOICE_PREFIX) {
+                    Some(inner) => (CustomTable::Invoices, inner),
+                    None => (a.table, c.as_str()),
                 };
-                if t == Some(table) && !out.contains(&name) {
+                // A balance's columns are its invoice's.
+                let t = match of {
+                    CustomTable::Balances => Some(crate::tables::Table::Invoices),
+                    _ => of.canonical(),
+                };
+                if t == Some(table) && !of.from_ledger(name) && !out.contains(&name) {
                     out.push(name);
                 }
             }

@@ -38,8 +38,9 @@ use segment::Names;
 pub const DIR: &str = "_checkpoint";
 const META: &str = "meta.json";
 const ROWS: &str = "rows.bin";
-/// Bumped whenever what a segment holds changes: an older checkpoint is then not used.
-const FORMAT: u32 = 1;
+/// Bumped whenever what a segment holds changes: an older checkpoint is then not used. 2: the
+/// raw columns a custom metric reads leave out those built from the ledger.
+const FORMAT: u32 = 2;
 
 /// The tables a checkpoint holds. The others are small and read whole by every run.
 pub const HELD: [Table; 5] = [
@@ -496,10 +497,16 @@ fn read_meta(dir: &Path, plan: &Plan) -> Result<Meta, WhyNot> {
         .map_err(|e| format!("{} cannot be read ({e})", dir.join(META).display()))?;
     let meta: Meta = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{} cannot be read ({e})", dir.join(META).display()))?;
-    if meta.format != FORMAT || meta.version != env!("CARGO_PKG_VERSION") {
+    if meta.version != env!("CARGO_PKG_VERSION") {
         return Err(format!(
             "the checkpoint was written by factorscore {}",
             meta.version
+        ));
+    }
+    if meta.format != FORMAT {
+        return Err(format!(
+            "the checkpoint is of format {}, this build's is {FORMAT}",
+            meta.format
         ));
     }
     if meta.pipeline_sha256 != plan.hash {

@@ -11,7 +11,7 @@ pub(super) fn origination(l: &Ledger, s: &Swept, f: &mut FlowFacts) {
     let inv = &l.invoices;
     // A client's first invoice: earliest purchase date, then smallest invoice id.
     let mut first: Vec<Option<usize>> = vec![None; l.clients.len()];
-    for i in 0..inv.face.len() {
+    for i in 0..inv.len() {
         let c = inv.client[i] as usize;
         let better = match first[c] {
             None => true,

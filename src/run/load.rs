@@ -113,6 +113,7 @@ fn facts_freeing(plan: &Plan, loaded: &mut Loaded, window: Window) -> Result<Fac
     let custom = !plan.catalogue.custom.is_empty();
     let f = compute(&loaded.ledger, &swept, window, custom);
     custom::amounts::free_unread(&plan.catalogue, &mut swept);
+    loaded.ledger.free_amounts();
     crate::memory::give_back();
     custom_facts(plan, loaded, &swept, f)
 }

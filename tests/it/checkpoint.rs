@@ -290,6 +290,26 @@ fn a_pipeline_changed_makes_the_run_read_every_file() {
     );
 }
 
+#[test]
+fn a_checkpoint_of_an_older_format_is_not_read_and_the_run_says_so() {
+    let (tmp, out, _) = backfilled(9, 1);
+    let segs = out.join("_current").join(factorscore::checkpoint::DIR);
+    for seg in std::fs::read_dir(&segs).unwrap() {
+        let meta = seg.unwrap().path().join("meta.json");
+        let text = std::fs::read_to_string(&meta).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["format"] = 1.into();
+        std::fs::write(&meta, v.to_string()).unwrap();
+    }
+    let why = same_as_full(tmp.path(), &out, None).unwrap();
+    assert!(!why.used);
+    let because = why.read_all_because.unwrap();
+    assert!(
+        because.contains("the checkpoint is of format 1, this build's is 2"),
+        "{because}"
+    );
+}
+
 /// The first of table `t`'s monthly files.
 fn first_file(dir: &Path, t: &str) -> String {
     files(dir, t).remove(0)

@@ -398,3 +398,58 @@ fn custom_metrics_match_the_hand_computed_fixture() {
     assert_eq!(qv("E2", "cash_growth"), "null");
     assert_eq!(qv("E1", "median_requested"), "1750");
 }
+
+/// The columns a run builds from the ledger are not kept raw (`CustomTable::from_ledger`): each
+/// must then really be built from the ledger. A name listed there but read raw would be freed
+/// after the checks and read as null: its count of non-null rows over the sample would be 0.
+#[test]
+fn every_column_built_from_the_ledger_has_values_once_the_raw_tables_are_freed() {
+    use factorscore::catalogue::custom::{CustomTable, INVOICE_PREFIX};
+    let mut metrics = String::new();
+    let mut names = Vec::new();
+    for t in CustomTable::ALL {
+        for (col, _) in t.columns() {
+            let inner = col.strip_prefix(INVOICE_PREFIX);
+            let of = if inner.is_some() {
+                CustomTable::Invoices
+            } else {
+                t
+            };
+            if !of.from_ledger(inner.unwrap_or(&col)) {
+                continue;
+            }
+            let name = format!("nn_{}_{}", t.name(), col.replace('.', "_"));
+            metrics.push_str(&format!(
+                "  - {{ name: {name}, table: {}, agg: count, filter: \"{col} IS NOT NULL\" }}\n",
+                t.name()
+            ));
+            names.push((name, t, col));
+        }
+    }
+    assert!(names.len() > 30, "{names:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let plan = factorscore::config::load(&sample_with(dir.path(), &metrics)).expect("loads");
+    let loaded = factorscore::run::load(&plan).expect("input is valid");
+    for t in factorscore::checkpoint::HELD {
+        let raw = loaded.raw.iter().find(|r| r.table == t).unwrap();
+        assert!(
+            raw.df.width() <= 2,
+            "{t:?} still holds {:?}: the test would not see a column freed",
+            raw.df.get_column_names()
+        );
+    }
+    let w = factorscore::run::window(&plan, &loaded.ledger, &RunOptions::default()).unwrap();
+    let sc = factorscore::run::score_window(&plan, &loaded, w).unwrap();
+    let (cat, f) = (&plan.catalogue, &sc.facts);
+    for (name, t, col) in &names {
+        let id = cat.id(name).unwrap();
+        let total: i64 = (0..f.entities as u32)
+            .flat_map(|e| (0..f.window.len()).map(move |k| (e, k)))
+            .map(|(e, k)| match f.value(cat, e, k, id) {
+                Val::Count(n) => n,
+                v => panic!("{name}: {v:?}"),
+            })
+            .sum();
+        assert!(total > 0, "{}.{col}: no row has a value", t.name());
+    }
+}

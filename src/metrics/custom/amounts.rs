@@ -97,3 +97,19 @@ pub fn free_unread(cat: &Catalogue, s: &mut Swept) {
         s.paid_off = Vec::new();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_read_from_the_sweep_is_built_from_the_ledger() {
+        for t in CustomTable::ALL {
+            for (c, _) in t.columns() {
+                if amounts_of(t, &c).is_some() {
+                    assert!(t.from_ledger(&c), "{}.{c}", t.name());
+                }
+            }
+        }
+    }
+}

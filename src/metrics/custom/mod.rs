@@ -221,6 +221,8 @@ fn in_parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> R + Sync) -> V
                         let j = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(job) = jobs.get(j) else { break };
                         out.push((j, work(job)));
+                        // The job's rows, freed in this thread: given back before the next.
+                        crate::memory::give_back();
                     }
                     out
                 })

@@ -31,13 +31,27 @@ pub struct Source<'a> {
     pub credited: &'a Credited,
 }
 
-/// One row of a table: the model index of its fact (invoice, event, application or review) and,
-/// for `balances`, the balance and the period end.
-#[derive(Clone, Copy)]
-struct RowAt {
-    idx: u32,
-    balance: i64,
-    pe: Day,
+/// The rows of a table, placed: each row's fact (the model index of its invoice, event,
+/// application or review), its entity and period as one key (entity × periods + period index),
+/// and, for `balances` only, its balance in base cents. A row is 8 bytes (12 for a balance).
+#[derive(Default)]
+struct Placed {
+    periods: u32,
+    idx: Vec<u32>,
+    keys: Vec<u32>,
+    balance: Vec<i64>,
+}
+
+impl Placed {
+    fn push(&mut self, idx: usize, e: u32, k: usize) {
+        self.idx.push(idx as u32);
+        self.keys.push(e * self.periods + k as u32);
+    }
+
+    /// The window index of row `j`'s period.
+    fn period(&self, j: usize) -> usize {
+        (self.keys[j] % self.periods) as usize
+    }
 }
 
 /// The rows of `table` dated in the window's periods `periods` (indexes into the window) with
@@ -51,8 +65,8 @@ pub fn rows(
     periods: Range<usize>,
 ) -> PolarsResult<DataFrame> {
     let schema = table.rows_schema(columns);
-    let (at, g) = placed(src, table, periods);
-    let mut cols = vec![Column::new(GROUP.into(), g)];
+    let mut at = placed(src, table, periods);
+    let mut cols = Vec::with_capacity(columns.len() + 1);
     for name in columns {
         let kind = table.column(name).unwrap_or(ColKind::Text);
         let c = column(src, table, name, kind, &at)?;
@@ -62,6 +76,10 @@ pub fn rows(
             cols.push(c);
         }
     }
+    let n = at.idx.len();
+    let keys = UInt32Chunked::from_vec(GROUP.into(), std::mem::take(&mut at.keys));
+    drop(at);
+    cols.insert(0, keys.into_column());
     // Each column as the schema types it (a no-op for the columns built above).
     let cols = cols
         .into_iter()
@@ -70,19 +88,19 @@ pub fn rows(
             _ => Ok(c),
         })
         .collect::<PolarsResult<Vec<_>>>()?;
-    DataFrame::new(at.len(), cols)
+    DataFrame::new(n, cols)
 }
 
 /// The rows dated in the window's periods `periods`, each with its entity and period as one key
 /// ([`GROUP`]).
-fn placed(src: &Source, table: CustomTable, periods: Range<usize>) -> (Vec<RowAt>, Vec<u32>) {
+fn placed(src: &Source, table: CustomTable, periods: Range<usize>) -> Placed {
     let (l, w) = (src.l, src.window);
     let mut p = Placed {
         periods: w.len() as u32,
         ..Placed::default()
     };
     let facts = match table {
-        CustomTable::Invoices => l.invoices.face.len(),
+        CustomTable::Invoices => l.invoices.len(),
         CustomTable::Collections | CustomTable::WriteOffs | CustomTable::Fees => {
             events(l, table).len()
         }
@@ -91,16 +109,16 @@ fn placed(src: &Source, table: CustomTable, periods: Range<usize>) -> (Vec<RowAt
         CustomTable::Balances => 0,
     };
     // At most a row per fact (most are in the window): grown once, not by doubling.
-    p.at.reserve(facts);
+    p.idx.reserve(facts);
     p.keys.reserve(facts);
     let mut push = |idx: usize, d: Day, e: u32| {
         if let Some(k) = w.index_of_day(d).filter(|k| periods.contains(k)) {
-            p.push(idx, e, k, 0, d);
+            p.push(idx, e, k);
         }
     };
     match table {
         CustomTable::Invoices => {
-            for i in 0..l.invoices.face.len() {
+            for i in 0..l.invoices.len() {
                 push(i, l.invoices.purchase[i], l.invoices.originator[i]);
             }
         }
@@ -131,26 +149,7 @@ fn placed(src: &Source, table: CustomTable, periods: Range<usize>) -> (Vec<RowAt
         }
         CustomTable::Balances => open_balances(src, &mut p, periods),
     }
-    (p.at, p.keys)
-}
-
-/// Rows being placed: each row's fact, and its entity and period as one key.
-#[derive(Default)]
-struct Placed {
-    periods: u32,
-    at: Vec<RowAt>,
-    keys: Vec<u32>,
-}
-
-impl Placed {
-    fn push(&mut self, idx: usize, e: u32, k: usize, balance: i64, pe: Day) {
-        self.at.push(RowAt {
-            idx: idx as u32,
-            balance,
-            pe,
-        });
-        self.keys.push(e * self.periods + k as u32);
-    }
+    p
 }
 
 fn events(l: &Ledger, table: CustomTable) -> &crate::model::InvoiceEvents {
@@ -201,7 +200,8 @@ fn open_balances(src: &Source, p: &mut Placed, periods: Range<usize>) {
             if *e == UNKNOWN {
                 *e = l.assignee(c, pe).unwrap_or(src.unassigned);
             }
-            p.push(i as usize, *e, k, bal, pe);
+            p.push(i as usize, *e, k);
+            p.balance.push(bal);
         }
         j = end;
     }
@@ -212,51 +212,45 @@ struct Target<'a, 'b> {
     src: &'b Source<'a>,
     name: &'b str,
     kind: ColKind,
-    at: &'b [RowAt],
+    at: &'b Placed,
     /// For an event's `invoice.` column: each event's invoice, which the column is read from.
     via: Option<&'b [u32]>,
 }
 
 impl<'a> Target<'a, '_> {
     /// The fact a row's column is read from: its own, or its event's invoice.
-    fn fact(&self, r: &RowAt) -> usize {
+    fn fact(&self, idx: u32) -> usize {
         match self.via {
-            Some(invoice) => invoice[r.idx as usize] as usize,
-            None => r.idx as usize,
+            Some(invoice) => invoice[idx as usize] as usize,
+            None => idx as usize,
         }
+    }
+
+    /// Each row's fact.
+    fn facts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.at.idx.iter().map(|&i| self.fact(i))
     }
 
     /// Money as exact cents.
     fn money(&self, get: &dyn Fn(usize) -> i64) -> PolarsResult<Column> {
-        Ok(cents(
-            self.name,
-            self.at.iter().map(|r| get(self.fact(r))).collect(),
-        ))
+        Ok(cents(self.name, self.facts().map(get).collect()))
     }
 
     fn day(&self, get: &dyn Fn(usize) -> Day) -> PolarsResult<Column> {
-        days(self.name, self.at.iter().map(|r| Some(get(self.fact(r)))))
+        days(self.name, self.facts().map(|i| Some(get(i))))
     }
 
     /// Ids as text: each row's index into `ids`, gathered from one column of the names, so
     /// that a few names repeated over millions of rows are not copied row by row.
     fn text(&self, ids: &Interner, index: &dyn Fn(usize) -> u32) -> PolarsResult<Column> {
         let names = Column::new(self.name.into(), ids.names().collect::<Vec<_>>());
-        let idx: Vec<IdxSize> = self
-            .at
-            .iter()
-            .map(|r| index(self.fact(r)) as IdxSize)
-            .collect();
+        let idx: Vec<IdxSize> = self.facts().map(|i| index(i) as IdxSize).collect();
         names.take_slice(&idx)
     }
 
     /// The column as the raw table `table` holds it, row `row(fact)` of each row's fact.
     fn raw(&self, table: Table, row: &dyn Fn(usize) -> u32) -> PolarsResult<Column> {
-        let idx: Vec<IdxSize> = self
-            .at
-            .iter()
-            .map(|r| row(self.fact(r)) as IdxSize)
-            .collect();
+        let idx: Vec<IdxSize> = self.facts().map(|i| row(i) as IdxSize).collect();
         raw(self.src, table, self.name, self.kind, idx)
     }
 }
@@ -267,7 +261,7 @@ fn column(
     table: CustomTable,
     name: &str,
     kind: ColKind,
-    at: &[RowAt],
+    at: &Placed,
 ) -> PolarsResult<Column> {
     if let Some(inner) = name.strip_prefix(INVOICE_PREFIX) {
         // Read from each event's invoice, without a copy of the rows.
@@ -304,13 +298,16 @@ fn invoice_column(t: &Target) -> PolarsResult<Column> {
         return t.money(&|i| a.get(s, i));
     }
     match t.name {
-        "balance" => Ok(cents(t.name, t.at.iter().map(|r| r.balance).collect())),
-        "days_past_due" => Ok(Column::new(
-            t.name.into(),
-            t.at.iter()
-                .map(|r| f64::from((r.pe - l.invoices.due[t.fact(r)]).max(0)))
-                .collect::<Vec<_>>(),
-        )),
+        "balance" => Ok(cents(t.name, t.at.balance.clone())),
+        "days_past_due" => {
+            let w = &t.src.window;
+            let ends: Vec<Day> = w.periods().map(|p| w.cal.end(p)).collect();
+            let days = t.facts().enumerate().map(|(j, i)| {
+                let pe = ends[t.at.period(j)];
+                f64::from((pe - l.invoices.due[i]).max(0))
+            });
+            Ok(Column::new(t.name.into(), days.collect::<Vec<_>>()))
+        }
         "invoice_id" => t.text(&l.invoices.ids, &|i| i as u32),
         "client_id" => t.text(&l.clients, &|i| l.invoices.client[i]),
         "currency" => t.text(&l.fx.currencies, &|i| l.invoices.currency[i]),
@@ -348,17 +345,18 @@ fn application_column(t: &Target) -> PolarsResult<Column> {
         "received_at" => instants(
             t.name,
             t.src.tz,
-            at.iter().map(|r| Some(a.received_at[r.idx as usize])),
+            at.idx.iter().map(|&j| Some(a.received_at[j as usize])),
         ),
         "funded_at" => instants(
             t.name,
             t.src.tz,
-            at.iter().map(|r| a.funded_at[r.idx as usize]),
+            at.idx.iter().map(|&j| a.funded_at[j as usize]),
         ),
         "decision" => Ok(Column::new(
             t.name.into(),
-            at.iter()
-                .map(|r| match a.decision[r.idx as usize] {
+            at.idx
+                .iter()
+                .map(|&j| match a.decision[j as usize] {
                     Decision::Pending => None,
                     Decision::Approved => Some("approved"),
                     Decision::Rejected => Some("rejected"),
@@ -379,8 +377,9 @@ fn review_column(t: &Target) -> PolarsResult<Column> {
         "reviewed_on" => t.day(&|j| r.day[j]),
         "score" => Ok(Column::new(
             t.name.into(),
-            t.at.iter()
-                .map(|x| r.score[x.idx as usize])
+            t.at.idx
+                .iter()
+                .map(|&j| r.score[j as usize])
                 .collect::<Vec<_>>(),
         )),
         _ => t.raw(Table::Reviews, &|j| r.row[j]),
