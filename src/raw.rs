@@ -88,6 +88,9 @@ impl RawTable {
             .cloned()
             .collect();
         self.df = DataFrame::new(self.df.height(), cols).unwrap_or_default();
+        // A source of many files is a chunk per file: the columns kept are copied into one, so
+        // that their chunks do not hold the pages of everything freed around them.
+        self.df.rechunk_mut();
     }
 
     /// Whether the reader found row `i` malformed.
@@ -142,5 +145,33 @@ impl RawTable {
             df: DataFrame::new_infer_height(cols).unwrap_or_default(),
             breaks: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_columns_kept_of_a_table_of_many_files_are_one_chunk_each() {
+        let file = |ids: &[&str]| {
+            let ids = Column::new("collection_id".into(), ids.to_vec());
+            let n = ids.len();
+            let amounts = Column::new("amount".into(), vec!["1.00"; n]);
+            DataFrame::new(n, vec![ids, amounts]).unwrap()
+        };
+        let mut df = file(&["C1", "C2"]);
+        df.vstack_mut(&file(&["C3"])).unwrap();
+        let mut t = RawTable {
+            df,
+            ..RawTable::empty(Table::Collections)
+        };
+        assert_eq!(t.df.column("collection_id").unwrap().n_chunks(), 2);
+        t.retain_columns(&["collection_id"]);
+        let kept = t.column("collection_id").unwrap();
+        assert_eq!(t.df.get_column_names(), ["collection_id"]);
+        assert_eq!(kept.chunks().len(), 1);
+        let ids: Vec<_> = kept.iter().flatten().collect();
+        assert_eq!(ids, ["C1", "C2", "C3"]);
     }
 }
