@@ -26,6 +26,7 @@ pub mod money;
 pub mod numbers;
 pub mod output;
 pub mod outputs;
+pub mod partials;
 pub mod periods;
 pub mod problems;
 pub mod raw;

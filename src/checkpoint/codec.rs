@@ -171,6 +171,11 @@ impl<R: Read> Reader<R> {
     pub fn done(&self, xxh3: u64) -> bool {
         self.left == 0 && self.hash.digest() == xxh3
     }
+
+    /// The xxh3 of the bytes read if every byte was, and the source to read on from.
+    pub fn end(self) -> (Option<u64>, R) {
+        ((self.left == 0).then(|| self.hash.digest()), self.r)
+    }
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ pub struct Sums {
 /// The facts of one entity and period that one thread computes from the balance grid and the
 /// decisions (see [`compute`]), into a table of these alone.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub struct Balances {
     pub outstanding: i64,
     pub overdue: i64,
@@ -110,6 +111,7 @@ pub struct Balances {
 /// The facts of one entity and period that the other thread computes (see [`compute`]), into a
 /// table of these alone.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub struct Flows {
     pub cash_collected: i64,
     pub written_off: i64,

@@ -3,116 +3,18 @@
 //! whole ledger exactly: every sum of every entity and period, and every time-to-fund and
 //! decision-time sample. Reviews, which name no client, are split by the employee's id, so that
 //! one employee's review scores are summed on one part in file order, as one machine sums them.
-
-use std::collections::HashMap;
+//! The parts' facts go through their files (`factorscore::partials`) and are merged from them.
 
 use factorscore::generate::GenConfig;
-use factorscore::metrics::{Facts, Sums};
-use factorscore::model::{Interner, Ledger};
+use factorscore::metrics::Facts;
+use factorscore::partials::split::restrict;
+use factorscore::partials::{merge, MergeError, Partial, Run};
 use factorscore::run::RunOptions;
 use factorscore::tables::Table;
 use proptest::prelude::*;
 
 use crate::common::compute;
 use crate::property::PIPELINE;
-
-/// The part of `n` an id falls in.
-fn part_of(id: &str, n: u64) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(id.as_bytes()) % n
-}
-
-/// Keeps the values whose flag is set.
-fn keep<T>(v: &mut Vec<T>, mask: &[bool]) {
-    let mut flags = mask.iter();
-    v.retain(|_| *flags.next().expect("one flag per value"));
-}
-
-/// The kept ids, interned anew in order, and each old index's new one.
-fn kept_ids(ids: &Interner, mask: &[bool]) -> (Interner, Vec<Option<u32>>) {
-    let mut kept = Interner::default();
-    let new = mask
-        .iter()
-        .enumerate()
-        .map(|(i, &k)| k.then(|| kept.intern(ids.name(i as u32))))
-        .collect();
-    (kept, new)
-}
-
-/// Leaves in `l` only part `k` of `n`: the applications and invoices of its clients, their
-/// events, and the reviews of its employees. Clients and employees keep their indexes.
-fn restrict(l: &mut Ledger, k: u64, n: u64) {
-    let a = &mut l.applications;
-    let mask: Vec<bool> = a
-        .client
-        .iter()
-        .map(|&c| part_of(a.clients.name(c), n) == k)
-        .collect();
-    let (ids, app) = kept_ids(&a.ids, &mask);
-    a.ids = ids;
-    keep(&mut a.client, &mask);
-    keep(&mut a.employee, &mask);
-    keep(&mut a.received_at, &mask);
-    keep(&mut a.received_day, &mask);
-    keep(&mut a.decided_at, &mask);
-    keep(&mut a.decided_day, &mask);
-    keep(&mut a.decided_by, &mask);
-    keep(&mut a.decision, &mask);
-    keep(&mut a.funded_at, &mask);
-    keep(&mut a.funded_day, &mask);
-    keep(&mut a.requested_base, &mask);
-    keep(&mut a.row, &mask);
-
-    let v = &mut l.invoices;
-    let mask: Vec<bool> = v
-        .client
-        .iter()
-        .map(|&c| part_of(l.clients.name(c), n) == k)
-        .collect();
-    let (ids, inv) = kept_ids(&v.ids, &mask);
-    v.ids = ids;
-    keep(&mut v.client, &mask);
-    keep(&mut v.currency, &mask);
-    keep(&mut v.face, &mask);
-    keep(&mut v.advance, &mask);
-    keep(&mut v.purchase, &mask);
-    keep(&mut v.due, &mask);
-    keep(&mut v.originator, &mask);
-    keep(&mut v.rate, &mask);
-    keep(&mut v.row, &mask);
-    keep(&mut v.application, &mask);
-    // An invoice's application is one of its own client's (contract 1), so it is kept too.
-    for x in v.application.iter_mut().flatten() {
-        *x = app[*x as usize].expect("an invoice's application is of its client");
-    }
-
-    for e in [&mut l.collections, &mut l.write_offs, &mut l.fees] {
-        let mask: Vec<bool> = e
-            .invoice
-            .iter()
-            .map(|&i| inv[i as usize].is_some())
-            .collect();
-        keep(&mut e.invoice, &mask);
-        keep(&mut e.date, &mask);
-        keep(&mut e.amount, &mask);
-        keep(&mut e.row, &mask);
-        for i in &mut e.invoice {
-            *i = inv[*i as usize].expect("kept");
-        }
-    }
-
-    let r = &mut l.reviews;
-    let ids = &l.employees.ids;
-    let mask: Vec<bool> = r
-        .employee
-        .iter()
-        .map(|&e| part_of(ids.name(e), n) == k)
-        .collect();
-    keep(&mut r.employee, &mask);
-    keep(&mut r.day, &mask);
-    keep(&mut r.source, &mask);
-    keep(&mut r.score, &mask);
-    keep(&mut r.row, &mask);
-}
 
 /// The facts of part `k` of `n` over `whole`'s window.
 fn part_facts(pipeline: &std::path::Path, whole: &Facts, k: u64, n: u64) -> Facts {
@@ -130,20 +32,19 @@ fn part_facts(pipeline: &std::path::Path, whole: &Facts, k: u64, n: u64) -> Fact
     factorscore::metrics::compute(&loaded.ledger, &swept, whole.window, true)
 }
 
-type Samples = HashMap<(u32, u32), Vec<f64>>;
-
-/// Adds `b`'s samples to `a`'s.
-fn add_samples(a: &mut Samples, b: Samples) {
-    for (key, v) in b {
-        a.entry(key).or_default().extend(v);
+/// The run the parts of `whole` are of, split `count` ways.
+fn run_of(whole: &Facts, count: u64) -> Run {
+    let w = whole.window;
+    Run {
+        version: "test".into(),
+        pipeline_sha256: "p".into(),
+        inputs_xxh3: "i".into(),
+        grain: format!("{:?}", w.cal.grain),
+        first: w.cal.label(w.first),
+        last: w.cal.label(w.last),
+        entities: whole.entities,
+        count,
     }
-}
-
-fn sorted(mut s: Samples) -> Samples {
-    for v in s.values_mut() {
-        v.sort_by(f64::total_cmp);
-    }
-    s
 }
 
 fn check_parts(seed: u64, n: u64) {
@@ -153,28 +54,39 @@ fn check_parts(seed: u64, n: u64) {
     let pipeline = tmp.path().join("pipeline.yaml");
     std::fs::write(&pipeline, PIPELINE).unwrap();
     let (_, whole) = compute(&pipeline, &RunOptions::default());
-    let mut sums = vec![Sums::default(); whole.sums().len()];
-    let (mut ttf, mut hours) = (Samples::new(), Samples::new());
+    let parts_dir = tmp.path().join("parts");
     let mut nonempty = 0;
-    for k in 0..n {
+    let mut paths = Vec::new();
+    // Written last to first: the merge does not depend on the order the parts come in.
+    for k in (0..n).rev() {
         let f = part_facts(&pipeline, &whole, k, n);
         nonempty += usize::from(f.sums().any(|s| s.flow.purchased_face != 0));
-        for (a, b) in sums.iter_mut().zip(f.sums()) {
-            a.add(&b);
-        }
-        add_samples(&mut ttf, f.time_to_fund);
-        add_samples(&mut hours, f.decision_hours);
+        let part = Partial::of(&f, run_of(&whole, n), k);
+        let path = factorscore::partials::write(&parts_dir, &part).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        factorscore::partials::write(&parts_dir, &part).unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "a part written again is the same bytes"
+        );
+        paths.push(path);
     }
     assert!(
         nonempty > 1 || n == 1,
         "the clients fall in more than one part"
     );
+    let parts = paths
+        .iter()
+        .map(|p| factorscore::partials::read(p).unwrap())
+        .collect();
+    let merged = merge(parts).unwrap().into_facts(whole.window);
     assert!(
-        sums.into_iter().eq(whole.sums()),
+        merged.sums().eq(whole.sums()),
         "the parts' sums add up to the whole's"
     );
-    assert_eq!(sorted(ttf), whole.time_to_fund);
-    assert_eq!(sorted(hours), whole.decision_hours);
+    assert_eq!(merged.time_to_fund, whole.time_to_fund);
+    assert_eq!(merged.decision_hours, whole.decision_hours);
 }
 
 proptest! {
@@ -187,4 +99,76 @@ proptest! {
     ) {
         check_parts(seed, n);
     }
+}
+
+/// Parts that are not exactly one of each index of one run are refused, each with what is wrong.
+#[test]
+fn a_merge_refuses_a_part_missing_twice_out_of_range_or_of_another_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = GenConfig::preset("tiny", 5).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    let pipeline = tmp.path().join("pipeline.yaml");
+    std::fs::write(&pipeline, PIPELINE).unwrap();
+    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let part = |k: u64| Partial::of(&part_facts(&pipeline, &whole, k, 3), run_of(&whole, 3), k);
+    let (p0, p1, p2) = (part(0), part(1), part(2));
+    assert_eq!(
+        merge(vec![p0.clone(), p2.clone()]),
+        Err(MergeError::Missing { index: 1, count: 3 })
+    );
+    assert_eq!(
+        merge(vec![p0.clone(), p1.clone(), p1.clone(), p2.clone()]),
+        Err(MergeError::Duplicated { index: 1 })
+    );
+    let mut other = p2.clone();
+    other.run.pipeline_sha256 = "another".into();
+    let err = merge(vec![p0.clone(), p1.clone(), other]).unwrap_err();
+    assert_eq!(
+        err,
+        MergeError::OtherRun {
+            index: 2,
+            first: 0,
+            what: "the pipeline"
+        }
+    );
+    insta::assert_snapshot!(err.to_string(), @"part 2 is of another run (the pipeline differs from part 0's): merge only the parts written by one run of the same pipeline and inputs");
+    let mut beyond = p2.clone();
+    beyond.index = 3;
+    assert_eq!(
+        merge(vec![p0.clone(), p1.clone(), beyond]),
+        Err(MergeError::OutOfRange { index: 3, count: 3 })
+    );
+    assert_eq!(merge(Vec::new()), Err(MergeError::NoParts { count: 0 }));
+    assert!(merge(vec![p2, p0, p1]).is_ok());
+}
+
+/// A part's file cut short or with a byte changed is refused, never merged.
+#[test]
+fn a_damaged_part_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = GenConfig::preset("tiny", 6).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    let pipeline = tmp.path().join("pipeline.yaml");
+    std::fs::write(&pipeline, PIPELINE).unwrap();
+    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let p = Partial::of(&part_facts(&pipeline, &whole, 0, 1), run_of(&whole, 1), 0);
+    let path = factorscore::partials::write(&tmp.path().join("parts"), &p).unwrap();
+    assert_eq!(factorscore::partials::read(&path).unwrap(), p);
+    let bytes = std::fs::read(&path).unwrap();
+    let mut changed = bytes.clone();
+    let k = bytes.len() - 100;
+    changed[k] ^= 1;
+    std::fs::write(&path, &changed).unwrap();
+    let err = factorscore::partials::read(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "is cut short or changed since it was written"
+    );
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    assert!(factorscore::partials::read(&path).is_err());
+    std::fs::write(&path, b"not a part").unwrap();
+    assert_eq!(
+        factorscore::partials::read(&path).unwrap_err().to_string(),
+        "is not a factorscore part, or of another format"
+    );
 }

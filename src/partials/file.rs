@@ -1,0 +1,145 @@
+//! A part's file: `FSPART` and a format byte pair, the length of the run's description and the
+//! description (JSON), then the tables as the checkpoint's binary columns
+//! ([`crate::checkpoint::codec`]), then the xxh3 of those columns. Nothing in it depends on when
+//! or where it was written: a retried part writes the same bytes, and replaces its file whole
+//! (written beside it, then renamed).
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Partial, Run, Samples};
+use crate::checkpoint::codec::{Reader, Writer};
+use crate::metrics::{Balances, Flows};
+
+const MAGIC: &[u8; 8] = b"FSPART\x00\x01";
+
+// SAFETY: both are `repr(C)` structs of 8-byte integers and floats only (checked below), so they
+// have no padding and every bit pattern is a value.
+unsafe impl bytemuck::Zeroable for Balances {}
+unsafe impl bytemuck::Pod for Balances {}
+unsafe impl bytemuck::Zeroable for Flows {}
+unsafe impl bytemuck::Pod for Flows {}
+const _: () = assert!(std::mem::size_of::<Balances>() == 16 * 8);
+const _: () = assert!(std::mem::size_of::<Flows>() == 17 * 8);
+
+/// Where part `index` of `count` lies in a folder of parts.
+pub fn file_name(index: u64, count: u64) -> String {
+    format!("part-{index:05}-of-{count:05}.fspart")
+}
+
+#[derive(Serialize, Deserialize)]
+struct Head {
+    run: Run,
+    index: u64,
+}
+
+/// Writes `p` into folder `dir` as [`file_name`]; returns the file's path.
+pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(file_name(p.index, p.run.count));
+    let tmp = dir.join(format!(".{}.tmp", file_name(p.index, p.run.count)));
+    let head = serde_json::to_vec(&Head {
+        run: p.run.clone(),
+        index: p.index,
+    })?;
+    let mut out = BufWriter::new(std::fs::File::create(&tmp)?);
+    out.write_all(MAGIC)?;
+    out.write_all(&(head.len() as u64).to_le_bytes())?;
+    out.write_all(&head)?;
+    let mut w = Writer::new(&mut out);
+    w.pod(&p.balances)?;
+    w.pod(&p.flows)?;
+    samples(&mut w, &p.time_to_fund)?;
+    samples(&mut w, &p.decision_hours)?;
+    let xxh3 = w.finish()?;
+    out.write_all(&xxh3.to_le_bytes())?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Samples in the order of their keys: the keys, each one's count, then every value.
+fn samples<W: Write>(w: &mut Writer<W>, s: &Samples) -> std::io::Result<()> {
+    let mut keys: Vec<&(u32, u32)> = s.keys().collect();
+    keys.sort();
+    let flat: Vec<u32> = keys.iter().flat_map(|&&(e, k)| [e, k]).collect();
+    let counts: Vec<u64> = keys.iter().map(|k| s[*k].len() as u64).collect();
+    let values: Vec<f64> = keys.iter().flat_map(|k| s[*k].iter().copied()).collect();
+    w.pod(&flat)?;
+    w.pod(&counts)?;
+    w.pod(&values)
+}
+
+/// Why a part's file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot be read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("is not a factorscore part, or of another format")]
+    NotAPart,
+    #[error("is cut short or changed since it was written")]
+    Corrupt,
+}
+
+/// Reads the part at `path`.
+pub fn read(path: &Path) -> Result<Partial, ReadError> {
+    let size = std::fs::metadata(path)?.len();
+    let mut r = BufReader::new(std::fs::File::open(path)?);
+    let mut magic = [0u8; 8];
+    r.read_exact(&mut magic).map_err(|_| ReadError::NotAPart)?;
+    if &magic != MAGIC {
+        return Err(ReadError::NotAPart);
+    }
+    let mut n = [0u8; 8];
+    r.read_exact(&mut n).map_err(|_| ReadError::Corrupt)?;
+    let n = u64::from_le_bytes(n);
+    let body = size
+        .checked_sub(16 + 8)
+        .and_then(|s| s.checked_sub(n))
+        .ok_or(ReadError::Corrupt)?;
+    let mut head = vec![0u8; n as usize];
+    r.read_exact(&mut head).map_err(|_| ReadError::Corrupt)?;
+    let head: Head = serde_json::from_slice(&head).map_err(|_| ReadError::Corrupt)?;
+    let mut c = Reader::new(&mut r, body);
+    let corrupt = |_| ReadError::Corrupt;
+    let balances = c.pod().map_err(corrupt)?;
+    let flows = c.pod().map_err(corrupt)?;
+    let time_to_fund = read_samples(&mut c)?;
+    let decision_hours = read_samples(&mut c)?;
+    let (digest, r) = c.end();
+    let mut h = [0u8; 8];
+    r.read_exact(&mut h).map_err(|_| ReadError::Corrupt)?;
+    if digest != Some(u64::from_le_bytes(h)) {
+        return Err(ReadError::Corrupt);
+    }
+    Ok(Partial {
+        run: head.run,
+        index: head.index,
+        balances,
+        flows,
+        time_to_fund,
+        decision_hours,
+    })
+}
+
+fn read_samples<R: Read>(c: &mut Reader<R>) -> Result<Samples, ReadError> {
+    let corrupt = |_| ReadError::Corrupt;
+    let flat: Vec<u32> = c.pod().map_err(corrupt)?;
+    let counts: Vec<u64> = c.pod().map_err(corrupt)?;
+    let values: Vec<f64> = c.pod().map_err(corrupt)?;
+    let total: u64 = counts.iter().sum();
+    if flat.len() != 2 * counts.len() || total != values.len() as u64 {
+        return Err(ReadError::Corrupt);
+    }
+    let mut out = Samples::new();
+    let mut at = 0usize;
+    for (key, &n) in flat.chunks(2).zip(&counts) {
+        let n = n as usize;
+        out.insert((key[0], key[1]), values[at..at + n].to_vec());
+        at += n;
+    }
+    Ok(out)
+}
