@@ -124,6 +124,28 @@ pub enum Error {
         /// The first rule breaks, as a listing.
         rows: InputErrors,
     },
+    /// A part's file (`factorscore shard`) cannot be read as one.
+    #[error("the part {path} cannot be read")]
+    Part {
+        path: PathBuf,
+        #[source]
+        source: crate::partials::ReadError,
+    },
+    /// The parts given to `factorscore merge` are not exactly one of each of one run's.
+    #[error(transparent)]
+    Merge(#[from] crate::partials::MergeError),
+    /// A part does not belong to the run `merge` is asked for.
+    #[error(
+        "the parts in {dir} are of another run ({what} differs): run `shard` again with this \
+         pipeline, inputs and period options, then merge"
+    )]
+    PartsOfAnotherRun { dir: PathBuf, what: &'static str },
+    /// A pipeline whose custom metrics aggregate a table is not split yet.
+    #[error(
+        "custom metric `{metric}` aggregates a table, and such metrics are not split across shards \
+         yet: compute this pipeline with `factorscore run`"
+    )]
+    ShardCustomAggregate { metric: String },
     /// Rows went missing between reading and computing: a bug.
     #[error("internal error: {table} does not reconcile: {read} rows read, but {used} used and {rejected} rejected")]
     Unreconciled {
@@ -174,7 +196,11 @@ impl Error {
             | Error::Storage {
                 transient: false, ..
             }
-            | Error::TooManyRejected { .. } => EXIT_BAD_INPUT,
+            | Error::TooManyRejected { .. }
+            | Error::Part { .. }
+            | Error::Merge(_)
+            | Error::PartsOfAnotherRun { .. }
+            | Error::ShardCustomAggregate { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::Storage {
                 transient: true, ..

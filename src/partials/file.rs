@@ -76,11 +76,11 @@ fn samples<W: Write>(w: &mut Writer<W>, s: &Samples) -> std::io::Result<()> {
 /// Why a part's file was not read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot be read: {0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("is not a factorscore part, or of another format")]
+    #[error("it is not a factorscore part, or of another format")]
     NotAPart,
-    #[error("is cut short or changed since it was written")]
+    #[error("it is cut short or changed since it was written")]
     Corrupt,
 }
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Balances, Credited, Facts, Flows, Window};
 
-pub use file::{file_name, read, write};
+pub use file::{file_name, read, write, ReadError};
 
 /// Samples per (entity, period index), as [`Facts::time_to_fund`] holds them.
 pub type Samples = HashMap<(u32, u32), Vec<f64>>;
@@ -166,7 +166,7 @@ fn window_len(run: &Run) -> usize {
 }
 
 /// The first field in which `b` is not of run `a`.
-fn differs(a: &Run, b: &Run) -> Option<&'static str> {
+pub fn differs(a: &Run, b: &Run) -> Option<&'static str> {
     let fields: [(&'static str, bool); 8] = [
         ("the program's version", a.version == b.version),
         ("the pipeline", a.pipeline_sha256 == b.pipeline_sha256),

@@ -119,7 +119,12 @@ fn facts_freeing(plan: &Plan, loaded: &mut Loaded, window: Window) -> Result<Fac
 }
 
 /// The custom metrics' facts, added to `f`, the built-in facts of the same window.
-fn custom_facts(plan: &Plan, loaded: &Loaded, swept: &Swept, mut f: Facts) -> Result<Facts, Error> {
+pub(super) fn custom_facts(
+    plan: &Plan,
+    loaded: &Loaded,
+    swept: &Swept,
+    mut f: Facts,
+) -> Result<Facts, Error> {
     if plan.catalogue.custom.is_empty() {
         return Ok(f);
     }
@@ -223,7 +228,7 @@ fn timed(
 }
 
 /// The window whose facts scoring reads: `window` and the periods before it.
-fn scored_window(plan: &Plan, window: Window) -> Window {
+pub(super) fn scored_window(plan: &Plan, window: Window) -> Window {
     Window {
         first: window.first - periods_before(plan) as i32,
         ..window

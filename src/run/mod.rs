@@ -4,10 +4,12 @@
 mod incremental;
 mod load;
 mod options;
+mod shard;
 mod stream;
 
 pub use load::{facts, load, score_plans, score_window, Loaded, Scorecards, Scoring};
 pub use options::{dry_run, window, DryRun, PeriodSpec, RunOptions};
+pub use shard::{shard, Parts, INDEX_VARIABLES};
 
 use std::collections::BTreeMap;
 
@@ -141,7 +143,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Ran, Error> {
         plan,
         spec,
         (opts.force, opts.full),
-        opts.progress,
+        (opts.progress, opts.merge.as_ref()),
         &output,
         &run_id,
         started,
@@ -169,7 +171,7 @@ fn run_locked(
     plan: &Plan,
     spec: PeriodSpec,
     (force, full): (bool, bool),
-    progress: crate::timings::Progress,
+    (progress, parts): (crate::timings::Progress, Option<&Parts>),
     output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
@@ -178,8 +180,7 @@ fn run_locked(
     let ran = run_timed(
         plan,
         spec,
-        force,
-        full,
+        (force, full, parts),
         output,
         run_id,
         started,
@@ -193,8 +194,7 @@ fn run_locked(
 fn run_timed(
     plan: &Plan,
     spec: PeriodSpec,
-    force: bool,
-    full: bool,
+    (force, full, parts): (bool, bool, Option<&Parts>),
     output: &Output,
     run_id: &str,
     started: chrono::DateTime<chrono::Utc>,
@@ -221,6 +221,11 @@ fn run_timed(
             run_id: last.run.run_id.clone(),
             periods,
         }))
+    };
+    // A merge's parts, read and checked before any input is: a part missing fails at once.
+    let merged = match parts {
+        Some(p) => Some((p.read()?, p.dir.as_path())),
+        None => None,
     };
     // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's
     // files against them rather than reading every file again.
@@ -258,7 +263,15 @@ fn run_timed(
             return Ok(u);
         }
     }
-    let facts = window_facts_freeing(plan, &mut loaded, window, timings)?;
+    let facts = match merged {
+        Some(m) => {
+            let mut t = std::time::Instant::now();
+            let f = shard::merged_facts(plan, &loaded, m, window)?;
+            timings.lap("metrics from the parts", &mut t);
+            f
+        }
+        None => window_facts_freeing(plan, &mut loaded, window, timings)?,
+    };
     // Only the facts read the sweep's amounts (freed as they were read) and the invoices' and
     // events' rows: freed, and given back, before scoring and the output tables take memory of
     // their own (see `Ledger::free_rows`).

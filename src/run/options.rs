@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub to: Option<String>,
     pub grain: Option<Grain>,
     pub out: Option<PathBuf>,
+    /// A merge (`factorscore merge`): the built-in facts are the parts' in this folder, added.
+    pub merge: Option<super::Parts>,
 }
 
 /// The periods named by the options or the pipeline, resolved before any data is read: a bad

@@ -160,7 +160,7 @@ fn run(dir: &Path, out: &Path, period: Option<&str>, full: bool) -> Result<Check
 }
 
 /// Every Parquet file of the committed tables (not the checkpoint), by path, with its bytes.
-fn tables(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub(crate) fn tables(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, acc: &mut BTreeMap<PathBuf, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();

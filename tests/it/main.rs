@@ -29,5 +29,6 @@ mod rule_catalogue;
 mod schedule;
 mod score_messages;
 mod scoring;
+mod shard_merge;
 mod shards;
 mod worked_example;

@@ -15,7 +15,7 @@ fn append(dir: &Path, name: &str, lines: &[&str]) {
 }
 
 /// The worked example with every source quarantining, and `extra` pipeline text.
-fn quarantine_case(extra: &str) -> tempfile::TempDir {
+pub(crate) fn quarantine_case(extra: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("worked_example"), tmp.path());
     let p = tmp.path().join("pipeline.yaml");
@@ -31,7 +31,7 @@ fn quarantine_case(extra: &str) -> tempfile::TempDir {
 /// data: a bad invoice with its collection and fee, an overpayment, a repeated collection id,
 /// an employee with a bad salary with the rows that reference them, a zero fx rate, a bad
 /// review source, a funded application that was not approved, a targets row with a typo.
-fn inject(dir: &Path) {
+pub(crate) fn inject(dir: &Path) {
     append(
         dir,
         "invoices.csv",

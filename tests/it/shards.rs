@@ -162,13 +162,13 @@ fn a_damaged_part_file_is_refused() {
     let err = factorscore::partials::read(&path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "is cut short or changed since it was written"
+        "it is cut short or changed since it was written"
     );
     std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
     assert!(factorscore::partials::read(&path).is_err());
     std::fs::write(&path, b"not a part").unwrap();
     assert_eq!(
         factorscore::partials::read(&path).unwrap_err().to_string(),
-        "is not a factorscore part, or of another format"
+        "it is not a factorscore part, or of another format"
     );
 }

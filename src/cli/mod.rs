@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod shard;
+
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK};
 use crate::periods::Grain;
 use crate::run::RunOptions;
@@ -35,6 +37,16 @@ pub enum Command {
         after_help = "Examples:\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml --from 2025-01 --to 2025-12 --out /tmp/cmp\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml --period 2026-Q3 --grain quarter --format json\n\nThe proposed file holds a `plans` list in the pipeline's shape, nothing else. Periods and grain as for `run`.\nWith --out DIR: DIR/plan_comparison/grain=G/period=P/part-0.parquet and DIR/plan_comparison.html."
     )]
     Compare(CompareArgs),
+    /// Compute one part of a run's clients (of `--count`) and write its facts, for `merge`.
+    #[command(
+        after_help = "Examples:\n  factorscore shard pipelines/monthly.yaml --index 0 --count 4 --out /shared/parts\n  JOB_COMPLETION_INDEX=2 factorscore shard pipelines/monthly.yaml --count 4 --out /shared/parts\n\nA client's part is the xxh3 of its id modulo the count; reviews go by the employee's id.\nEvery part and the merge take the same pipeline, inputs and period options."
+    )]
+    Shard(shard::ShardArgs),
+    /// Add up a run's parts (`shard`) and write the run's outputs exactly as `run` does.
+    #[command(
+        after_help = "Example:\n  factorscore merge pipelines/monthly.yaml --partials /shared/parts --count 4 --out /data/scores\n\nRefused when a part is missing, given twice, damaged, or of another run."
+    )]
+    Merge(shard::MergeArgs),
     /// Print one employee's scorecard statement for a period, writing nothing.
     ///
     /// For every KPI: the actual and the figures behind it, the target and its source, any
@@ -253,6 +265,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run(a),
         Command::Compare(a) => compare_cmd(a),
+        Command::Shard(a) => shard::shard(a),
+        Command::Merge(a) => shard::merge(a),
         Command::Explain(a) => explain(a),
         Command::Report(opts) => report(opts),
         Command::Metrics { pipeline, markdown } => metrics(pipeline, markdown),
@@ -313,6 +327,7 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
         to,
         grain,
         out,
+        merge: None,
     };
     if dry_run {
         let d = crate::run::dry_run(&plan, &opts)?;

@@ -1,0 +1,152 @@
+//! `factorscore shard` and `factorscore merge` (issue 17): their options and what they print.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::parse_grain;
+use crate::error::Error;
+use crate::periods::Grain;
+use crate::run::{Parts, RunOptions, INDEX_VARIABLES};
+use crate::runlog::{LogFormat, RunLog};
+
+/// The period options of `run`, shared by `shard` and `merge`: every part and the merge must be
+/// given the same.
+#[derive(Debug, clap::Args)]
+pub struct PeriodArgs {
+    /// One period: `2026-10`, `2026-Q4` or `2026`, at the run's grain; or `previous`.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub period: Option<String>,
+    /// The day `--period previous` counts back from, `YYYY-MM-DD`.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// First period of a backfill.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last period of a backfill.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Period size; the pipeline's `grain` by default.
+    #[arg(long, value_parser = parse_grain)]
+    pub grain: Option<Grain>,
+}
+
+impl PeriodArgs {
+    fn options(self) -> RunOptions {
+        RunOptions {
+            period: self.period,
+            as_of: self.as_of,
+            from: self.from,
+            to: self.to,
+            grain: self.grain,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// The options of `factorscore shard`.
+#[derive(Debug, clap::Args)]
+pub struct ShardArgs {
+    /// The pipeline file (YAML).
+    pub pipeline: PathBuf,
+    /// Which part, 0 to count - 1. Without it: `JOB_COMPLETION_INDEX` (Kubernetes),
+    /// `AWS_BATCH_JOB_ARRAY_INDEX` (AWS Batch) or `SLURM_ARRAY_TASK_ID` (Slurm), the first set.
+    #[arg(long)]
+    pub index: Option<u64>,
+    /// How many parts the run is split into.
+    #[arg(long)]
+    pub count: u64,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
+    /// The folder of the parts (shared by every part and the merge).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Report nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The options of `factorscore merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The pipeline file (YAML), as the parts were computed with.
+    pub pipeline: PathBuf,
+    /// The folder the parts were written to.
+    #[arg(long)]
+    pub partials: PathBuf,
+    /// How many parts the run was split into.
+    #[arg(long)]
+    pub count: u64,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
+    /// Output folder or object-store URL; the pipeline's `output.path` by default.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Merge even when the last run wrote the same periods from the same inputs and pipeline.
+    #[arg(long)]
+    pub force: bool,
+    /// Report nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The part's index: `--index`, or the array job's variable.
+fn index(given: Option<u64>) -> Result<u64, Error> {
+    if let Some(k) = given {
+        return Ok(k);
+    }
+    for var in INDEX_VARIABLES {
+        if let Ok(v) = std::env::var(var) {
+            return v.trim().parse().map_err(|_| {
+                Error::BadOption(format!("{var} is `{v}`, not a part's index (0, 1, 2, ...)"))
+            });
+        }
+    }
+    Err(Error::BadOption(format!(
+        "no part named: give --index K, or run as an array job that sets {}",
+        INDEX_VARIABLES.join(", ")
+    )))
+}
+
+/// `factorscore shard`: one part's file.
+pub fn shard(a: ShardArgs) -> anyhow::Result<()> {
+    let plan = crate::config::load(&a.pipeline)?;
+    let k = index(a.index)?;
+    let opts = a.periods.options();
+    let path = crate::run::shard(&plan, &opts, (k, a.count), &a.out)
+        .with_context(|| format!("part {k} of {} of {} failed", a.count, a.pipeline.display()))?;
+    if !a.quiet {
+        println!("wrote part {k} of {} to {}", a.count, path.display());
+    }
+    Ok(())
+}
+
+/// `factorscore merge`: the run's outputs from its parts.
+pub fn merge(a: MergeArgs) -> anyhow::Result<()> {
+    let plan = crate::config::load(&a.pipeline)?;
+    let log = RunLog {
+        format: LogFormat::Text,
+        quiet: a.quiet,
+        verbose: false,
+    };
+    let out_dir = a.out.clone().unwrap_or_else(|| plan.output_dir.clone());
+    let opts = RunOptions {
+        force: a.force,
+        progress: log.progress(),
+        out: a.out,
+        merge: Some(Parts {
+            dir: a.partials,
+            count: a.count,
+        }),
+        ..a.periods.options()
+    };
+    match crate::run::run(&plan, &opts)
+        .with_context(|| format!("merge of {} failed", a.pipeline.display()))?
+    {
+        crate::run::Ran::Wrote(m) => log.wrote(&m, &out_dir),
+        crate::run::Ran::Unchanged { run_id, periods } => {
+            log.unchanged(&run_id, &periods, &out_dir)
+        }
+    }
+    Ok(())
+}

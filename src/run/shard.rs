@@ -1,0 +1,161 @@
+//! `factorscore shard` and the facts of `factorscore merge` (issue 17, `docs/partials.md`).
+//!
+//! A shard reads and checks every input, as a run does, so that its rule verdicts are one
+//! machine's; keeps the rows of its part of the clients ([`crate::partials::split`]); applies
+//! their events and computes their built-in facts over the run's window; and writes them as its
+//! part's file. The window is found from all the rows, before they are split, so that every part
+//! is laid out alike. A merge is a run whose built-in facts are the parts' added up rather than
+//! computed from the ledger: everything after them (the metrics' ratios and quantiles, scores,
+//! calibration, review flags, bonus, rollups, outputs, manifest) is the run's own code.
+//!
+//! Not yet: a `bucket` stage that gives each shard only its part's rows (today each shard reads
+//! every input), a merge that reads only the small tables, and custom metrics that aggregate a
+//! table (refused with a message).
+
+use std::path::{Path, PathBuf};
+
+use super::load::{apply_events, custom_facts, scored_window};
+use super::stream::{read_and_check, Start};
+use super::RunOptions;
+use crate::config::Plan;
+use crate::error::Error;
+use crate::metrics::{Facts, Window};
+use crate::partials::{self, split, Partial, Run};
+use crate::timings::Timings;
+
+/// The environment variables an array job gives each task its index in, in the order they are
+/// looked at when `--index` is absent: Kubernetes Indexed Jobs, AWS Batch, Slurm.
+pub const INDEX_VARIABLES: [&str; 3] = [
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+    "SLURM_ARRAY_TASK_ID",
+];
+
+/// The first custom metric that aggregates a table, which the parts do not carry yet.
+fn custom_aggregate(plan: &Plan) -> Result<(), Error> {
+    match plan
+        .catalogue
+        .custom
+        .iter()
+        .find(|m| m.aggregate().is_some())
+    {
+        Some(m) => Err(Error::ShardCustomAggregate {
+            metric: m.name.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What every part of this run shares, from its facts' window and the inputs read.
+fn run_of(
+    plan: &Plan,
+    inputs: &[crate::manifest::InputFiles],
+    (w, entities): (Window, usize),
+    count: u64,
+) -> Run {
+    let inputs = serde_json::to_vec(inputs).unwrap_or_default();
+    Run {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        pipeline_sha256: plan.hash.clone(),
+        inputs_xxh3: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&inputs)),
+        grain: w.cal.grain.name().to_string(),
+        first: w.cal.label(w.first),
+        last: w.cal.label(w.last),
+        entities,
+        count,
+    }
+}
+
+/// Computes part `index` of `count` of a run with `opts`' periods and writes it into `dir`;
+/// returns the file written.
+pub fn shard(
+    plan: &Plan,
+    opts: &RunOptions,
+    (index, count): (u64, u64),
+    dir: &Path,
+) -> Result<PathBuf, Error> {
+    if count == 0 || index >= count {
+        return Err(Error::BadOption(format!(
+            "--index {index} is not a part of --count {count}: parts are numbered 0 to count - 1"
+        )));
+    }
+    custom_aggregate(plan)?;
+    let spec = opts.periods(plan)?;
+    let mut timings = Timings::new(opts.progress);
+    let c = read_and_check(plan, &mut timings, Start::nothing())?;
+    let problems = c.problems.clone().into_result().map_err(Error::Rules)?;
+    let window = scored_window(plan, spec.window(&c.ledger)?);
+    let inputs = crate::manifest::input_files(&c.raw);
+    let mut ledger = c.ledger;
+    split::restrict(&mut ledger, index, count);
+    let loaded = apply_events(c.raw, ledger, problems, &mut timings);
+    loaded
+        .problems
+        .clone()
+        .into_result()
+        .map_err(Error::Rules)?;
+    let mut t = std::time::Instant::now();
+    let f = crate::metrics::compute(&loaded.ledger, &loaded.swept, window, false);
+    timings.lap("metrics", &mut t);
+    let run = run_of(plan, &inputs, (f.window, f.entities), count);
+    let part = Partial::of(&f, run, index);
+    let path = partials::write(dir, &part).map_err(|source| Error::Write {
+        path: dir.join(partials::file_name(index, count)),
+        source,
+    })?;
+    timings.lap("write part", &mut t);
+    timings.done();
+    Ok(path)
+}
+
+/// Where `merge` takes its parts from.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    pub dir: PathBuf,
+    pub count: u64,
+}
+
+impl Parts {
+    /// Every part's file read, and merged: an error names the part missing, doubled or foreign.
+    pub fn read(&self) -> Result<Partial, Error> {
+        let mut parts = Vec::new();
+        for k in 0..self.count {
+            let path = self.dir.join(partials::file_name(k, self.count));
+            if !path.exists() {
+                return Err(partials::MergeError::Missing {
+                    index: k,
+                    count: self.count,
+                }
+                .into());
+            }
+            let p = partials::read(&path).map_err(|source| Error::Part { path, source })?;
+            parts.push(p);
+        }
+        if parts.is_empty() {
+            return Err(partials::MergeError::NoParts { count: 0 }.into());
+        }
+        Ok(partials::merge(parts)?)
+    }
+}
+
+/// The facts of a merge: `merged` (of [`Parts::read`]) checked against this run's pipeline,
+/// inputs and window, then the derived custom metrics computed on them as a run does.
+pub(super) fn merged_facts(
+    plan: &Plan,
+    loaded: &super::Loaded,
+    (merged, dir): (Partial, &Path),
+    window: Window,
+) -> Result<Facts, Error> {
+    custom_aggregate(plan)?;
+    let window = scored_window(plan, window);
+    let inputs = crate::manifest::input_files(&loaded.raw);
+    let entities = loaded.ledger.employees.ids.len() + 1;
+    let want = run_of(plan, &inputs, (window, entities), merged.run.count);
+    if let Some(what) = partials::differs(&want, &merged.run) {
+        return Err(Error::PartsOfAnotherRun {
+            dir: dir.to_path_buf(),
+            what,
+        });
+    }
+    custom_facts(plan, loaded, &loaded.swept, merged.into_facts(window))
+}

@@ -1,0 +1,265 @@
+//! `factorscore shard` and `merge` (issue 17): a run split into N parts by client and merged
+//! writes the tables `run` writes, byte for byte, and a merge of parts that are not exactly one
+//! run's is refused with what is wrong.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use crate::checkpoint::tables;
+use crate::cli::{bin, transcript};
+use crate::property::PIPELINE;
+
+/// Runs `factorscore ARGS` in `dir`; asserts it succeeded.
+fn ok(dir: &Path, args: &[&str]) {
+    let o = bin().current_dir(dir).args(args).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}\n{}",
+        transcript(&o, dir)
+    );
+}
+
+/// `run` into `out-run`, and `count` shards (in reverse order) merged into `out-merge`; asserts
+/// both wrote the same tables.
+fn same_as_run(dir: &Path, count: u64, period_args: &[&str]) {
+    let mut run = vec!["run", "pipeline.yaml", "-q", "--out", "out-run"];
+    run.extend(period_args);
+    ok(dir, &run);
+    let n = count.to_string();
+    for k in (0..count).rev() {
+        let k = k.to_string();
+        let mut shard = vec!["shard", "pipeline.yaml", "--index", &k, "--count", &n];
+        shard.extend(["--out", "parts", "-q"]);
+        shard.extend(period_args);
+        ok(dir, &shard);
+    }
+    let mut merge = vec![
+        "merge",
+        "pipeline.yaml",
+        "--partials",
+        "parts",
+        "--count",
+        &n,
+    ];
+    merge.extend(["--out", "out-merge", "-q"]);
+    merge.extend(period_args);
+    ok(dir, &merge);
+    let (a, b) = (tables(&dir.join("out-run")), tables(&dir.join("out-merge")));
+    assert!(!a.is_empty());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs from run's", path.display());
+    }
+}
+
+fn company(seed: u64) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = factorscore::generate::GenConfig::preset("tiny", seed).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
+    tmp
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shards_merged_write_the_tables_of_a_run(
+        seed in 0u64..1_000_000,
+        count in prop::sample::select(vec![1u64, 2, 3, 7]),
+    ) {
+        let tmp = company(seed);
+        same_as_run(tmp.path(), count, &[]);
+    }
+}
+
+#[test]
+fn shards_merged_write_the_tables_of_a_run_at_a_quarter_and_with_rows_quarantined() {
+    let tmp = company(11);
+    same_as_run(tmp.path(), 3, &["--grain", "quarter"]);
+    let q = crate::quarantine::quarantine_case("");
+    crate::quarantine::inject(q.path());
+    same_as_run(q.path(), 2, &[]);
+}
+
+#[test]
+fn a_shard_takes_its_index_from_the_array_job() {
+    let tmp = company(3);
+    for (var, k) in [("JOB_COMPLETION_INDEX", "0"), ("SLURM_ARRAY_TASK_ID", "1")] {
+        let o = bin()
+            .current_dir(tmp.path())
+            .args(["shard", "pipeline.yaml", "--count", "2", "--out", "parts"])
+            .env(var, k)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+        let name = factorscore::partials::file_name(k.parse().unwrap(), 2);
+        assert!(tmp.path().join("parts").join(name).exists());
+    }
+    let o = bin()
+        .current_dir(tmp.path())
+        .args(["shard", "pipeline.yaml", "--count", "2", "--out", "parts"])
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&o, tmp.path()), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: no part named: give --index K, or run as an array job that sets JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID
+    ");
+}
+
+#[test]
+fn a_merge_with_a_part_missing_or_of_another_run_is_refused() {
+    let tmp = company(4);
+    let dir = tmp.path();
+    ok(
+        dir,
+        &[
+            "shard",
+            "pipeline.yaml",
+            "--index",
+            "0",
+            "--count",
+            "2",
+            "--out",
+            "parts",
+            "-q",
+        ],
+    );
+    let merge = || {
+        bin()
+            .current_dir(dir)
+            .args([
+                "merge",
+                "pipeline.yaml",
+                "--partials",
+                "parts",
+                "--count",
+                "2",
+            ])
+            .args(["--out", "out", "-q"])
+            .output()
+            .unwrap()
+    };
+    insta::assert_snapshot!(transcript(&merge(), dir), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: merge of pipeline.yaml failed: part 1 of 2 is missing: run that part again, then merge
+    ");
+    ok(
+        dir,
+        &[
+            "shard",
+            "pipeline.yaml",
+            "--index",
+            "1",
+            "--count",
+            "2",
+            "--out",
+            "parts",
+            "-q",
+        ],
+    );
+    // The pipeline changed after the parts were computed.
+    let yaml = std::fs::read_to_string(dir.join("pipeline.yaml")).unwrap();
+    std::fs::write(
+        dir.join("pipeline.yaml"),
+        yaml.replace(
+            "threshold: 0.5, target: 0.8",
+            "threshold: 0.5, target: 0.85",
+        ),
+    )
+    .unwrap();
+    insta::assert_snapshot!(transcript(&merge(), dir), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: merge of pipeline.yaml failed: the parts in parts are of another run (the pipeline differs): run `shard` again with this pipeline, inputs and period options, then merge
+    ");
+    assert!(
+        !dir.join("out").join("_current").exists(),
+        "nothing is written"
+    );
+}
+
+#[test]
+fn a_pipeline_whose_custom_metrics_aggregate_a_table_is_not_split_yet() {
+    let tmp = company(5);
+    let yaml = format!(
+        "{PIPELINE}metrics:\n  - {{ name: my_cash, table: collections, agg: sum, column: amount }}\n"
+    );
+    std::fs::write(tmp.path().join("pipeline.yaml"), yaml).unwrap();
+    let o = bin()
+        .current_dir(tmp.path())
+        .args([
+            "shard",
+            "pipeline.yaml",
+            "--index",
+            "0",
+            "--count",
+            "2",
+            "--out",
+            "parts",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&o, tmp.path()), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: part 0 of 2 of pipeline.yaml failed: custom metric `my_cash` aggregates a table, and such metrics are not split across shards yet: compute this pipeline with `factorscore run`
+    ");
+}
+
+#[test]
+fn a_merge_with_a_damaged_part_names_it() {
+    let tmp = company(6);
+    let dir = tmp.path();
+    ok(
+        dir,
+        &[
+            "shard",
+            "pipeline.yaml",
+            "--index",
+            "0",
+            "--count",
+            "1",
+            "--out",
+            "parts",
+            "-q",
+        ],
+    );
+    let part = dir
+        .join("parts")
+        .join(factorscore::partials::file_name(0, 1));
+    let mut bytes = std::fs::read(&part).unwrap();
+    let k = bytes.len() / 2;
+    bytes[k] ^= 1;
+    std::fs::write(&part, bytes).unwrap();
+    let o = bin()
+        .current_dir(dir)
+        .args([
+            "merge",
+            "pipeline.yaml",
+            "--partials",
+            "parts",
+            "--count",
+            "1",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&o, dir), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: merge of pipeline.yaml failed: the part parts/part-00000-of-00001.fspart cannot be read: it is cut short or changed since it was written
+    ");
+}
