@@ -140,12 +140,6 @@ pub enum Error {
          pipeline, inputs and period options, then merge"
     )]
     PartsOfAnotherRun { dir: PathBuf, what: &'static str },
-    /// A pipeline whose custom metrics aggregate a table is not split yet.
-    #[error(
-        "custom metric `{metric}` aggregates a table, and such metrics are not split across shards \
-         yet: compute this pipeline with `factorscore run`"
-    )]
-    ShardCustomAggregate { metric: String },
     /// Rows went missing between reading and computing: a bug.
     #[error("internal error: {table} does not reconcile: {read} rows read, but {used} used and {rejected} rejected")]
     Unreconciled {
@@ -199,8 +193,7 @@ impl Error {
             | Error::TooManyRejected { .. }
             | Error::Part { .. }
             | Error::Merge(_)
-            | Error::PartsOfAnotherRun { .. }
-            | Error::ShardCustomAggregate { .. } => EXIT_BAD_INPUT,
+            | Error::PartsOfAnotherRun { .. } => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::Storage {
                 transient: true, ..

@@ -8,6 +8,8 @@ pub mod custom;
 mod decisions;
 mod origination;
 mod portfolio;
+
+pub use portfolio::credited;
 pub mod registry;
 
 use std::collections::HashMap;

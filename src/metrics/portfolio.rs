@@ -1,6 +1,6 @@
 //! Balances, flows and portfolio ratios, credited to the client's account manager.
 
-use super::{Credited, Facts, FlowFacts};
+use super::{Credited, Facts, FlowFacts, Window};
 use crate::ledger::Swept;
 use crate::model::Ledger;
 use crate::periods::{month_end, month_of, Day};
@@ -222,13 +222,37 @@ fn credit_period_flows(l: &Ledger, s: &Swept, f: &mut Facts, owners: &Owners) {
     }
 }
 
+/// The entity an event of invoice `i` on day `d` is credited to: the client's account manager
+/// on the day, or `unassigned`.
+fn credit_of(l: &Ledger, i: u32, d: Day, unassigned: u32) -> u32 {
+    l.assignee(l.invoices.client[i as usize], d)
+        .unwrap_or(unassigned)
+}
+
+/// The entity each event of window `w` is credited to, as [`flows`] credits it, without the
+/// flows: for a merge, whose flows are the parts' (`crate::partials`).
+pub fn credited(l: &Ledger, w: Window, unassigned: u32) -> Credited {
+    let each = |e: &crate::model::InvoiceEvents| -> Vec<u32> {
+        (0..e.len())
+            .map(|j| match w.index_of_day(e.date[j]) {
+                Some(_) => credit_of(l, e.invoice[j], e.date[j], unassigned),
+                None => Credited::OUTSIDE,
+            })
+            .collect()
+    };
+    Credited {
+        collections: each(&l.collections),
+        write_offs: each(&l.write_offs),
+        fees: each(&l.fees),
+    }
+}
+
 /// Cash collected, write-offs, recoveries and fees, credited to the account manager on the day;
 /// the entity of each event is kept when asked ([`Facts::credited`]).
 pub(super) fn flows(l: &Ledger, s: &Swept, f: &mut FlowFacts, keep_credited: bool) {
     let w = f.window;
     let unassigned = f.unassigned();
-    let inv = &l.invoices;
-    let credit = |i: u32, d: Day| l.assignee(inv.client[i as usize], d).unwrap_or(unassigned);
+    let credit = |i: u32, d: Day| credit_of(l, i, d, unassigned);
     let kept = |n: usize| vec![Credited::OUTSIDE; if keep_credited { n } else { 0 }];
     let mut credited = Credited {
         collections: kept(l.collections.len()),

@@ -8,9 +8,12 @@
 //! computed from the ledger: everything after them (the metrics' ratios and quantiles, scores,
 //! calibration, review flags, bonus, rollups, outputs, manifest) is the run's own code.
 //!
+//! Custom metrics that aggregate a table are computed by the merge, from the whole ledger it reads
+//! (their rows, distinct keys and samples are not in the parts yet); derived custom metrics are
+//! computed from the merged facts, as a run computes them.
+//!
 //! Not yet: a `bucket` stage that gives each shard only its part's rows (today each shard reads
-//! every input), a merge that reads only the small tables, and custom metrics that aggregate a
-//! table (refused with a message).
+//! every input), a merge that reads only the small tables, and custom aggregates in the parts.
 
 use std::path::{Path, PathBuf};
 
@@ -30,21 +33,6 @@ pub const INDEX_VARIABLES: [&str; 3] = [
     "AWS_BATCH_JOB_ARRAY_INDEX",
     "SLURM_ARRAY_TASK_ID",
 ];
-
-/// The first custom metric that aggregates a table, which the parts do not carry yet.
-fn custom_aggregate(plan: &Plan) -> Result<(), Error> {
-    match plan
-        .catalogue
-        .custom
-        .iter()
-        .find(|m| m.aggregate().is_some())
-    {
-        Some(m) => Err(Error::ShardCustomAggregate {
-            metric: m.name.clone(),
-        }),
-        None => Ok(()),
-    }
-}
 
 /// What every part of this run shares, from its facts' window and the inputs read.
 fn run_of(
@@ -79,7 +67,6 @@ pub fn shard(
             "--index {index} is not a part of --count {count}: parts are numbered 0 to count - 1"
         )));
     }
-    custom_aggregate(plan)?;
     let spec = opts.periods(plan)?;
     let mut timings = Timings::new(opts.progress);
     let c = read_and_check(plan, &mut timings, Start::nothing())?;
@@ -139,14 +126,13 @@ impl Parts {
 }
 
 /// The facts of a merge: `merged` (of [`Parts::read`]) checked against this run's pipeline,
-/// inputs and window, then the derived custom metrics computed on them as a run does.
+/// inputs and window, then the custom metrics computed on them and the ledger as a run does.
 pub(super) fn merged_facts(
     plan: &Plan,
     loaded: &super::Loaded,
     (merged, dir): (Partial, &Path),
     window: Window,
 ) -> Result<Facts, Error> {
-    custom_aggregate(plan)?;
     let window = scored_window(plan, window);
     let inputs = crate::manifest::input_files(&loaded.raw);
     let entities = loaded.ledger.employees.ids.len() + 1;
@@ -157,5 +143,14 @@ pub(super) fn merged_facts(
             what,
         });
     }
-    custom_facts(plan, loaded, &loaded.swept, merged.into_facts(window))
+    let mut f = merged.into_facts(window);
+    if plan
+        .catalogue
+        .custom
+        .iter()
+        .any(|m| m.aggregate().is_some())
+    {
+        f.credited = crate::metrics::credited(&loaded.ledger, window, f.unassigned());
+    }
+    custom_facts(plan, loaded, &loaded.swept, f)
 }

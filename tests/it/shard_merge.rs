@@ -54,11 +54,29 @@ fn same_as_run(dir: &Path, count: u64, period_args: &[&str]) {
     }
 }
 
+/// Custom metrics of every kind: folded and grouped aggregates over each table, filters on an
+/// event's invoice, and a derived metric reading the previous period.
+const CUSTOM: &str = r#"metrics:
+  - { name: c_cash, table: collections, agg: sum, column: amount, filter: "invoice.recourse = false" }
+  - { name: c_recovered, table: collections, agg: max, column: recovery }
+  - { name: c_debtors, table: invoices, agg: count_distinct, column: debtor_id }
+  - { name: c_face_median, table: invoices, agg: median, column: face_amount }
+  - { name: c_fee_mean, table: fees, agg: mean, column: amount }
+  - { name: c_written, table: write_offs, agg: count }
+  - { name: c_requested_p75, table: applications, agg: quantile, q: 0.75, column: requested_amount }
+  - { name: c_review_mean, table: reviews, agg: mean, column: score }
+  - { name: c_review_sum, table: reviews, agg: sum, column: score }
+  - { name: c_late, table: balances, agg: sum, column: balance, filter: "days_past_due > 30" }
+  - { name: c_days, table: balances, agg: mean, column: days_past_due }
+  - { name: c_growth, expr: "c_cash / nullif(lag(c_cash), 0) - 1" }
+"#;
+
 fn company(seed: u64) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = factorscore::generate::GenConfig::preset("tiny", seed).unwrap();
     factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
+    let yaml = format!("{PIPELINE}{CUSTOM}");
+    std::fs::write(tmp.path().join("pipeline.yaml"), yaml).unwrap();
     tmp
 }
 
@@ -190,32 +208,17 @@ fn a_merge_with_a_part_missing_or_of_another_run_is_refused() {
 }
 
 #[test]
-fn a_pipeline_whose_custom_metrics_aggregate_a_table_is_not_split_yet() {
-    let tmp = company(5);
-    let yaml = format!(
-        "{PIPELINE}metrics:\n  - {{ name: my_cash, table: collections, agg: sum, column: amount }}\n"
-    );
-    std::fs::write(tmp.path().join("pipeline.yaml"), yaml).unwrap();
-    let o = bin()
-        .current_dir(tmp.path())
-        .args([
-            "shard",
-            "pipeline.yaml",
-            "--index",
-            "0",
-            "--count",
-            "2",
-            "--out",
-            "parts",
-        ])
-        .output()
-        .unwrap();
-    insta::assert_snapshot!(transcript(&o, tmp.path()), @r"
-    exit: 1
-    --- stdout
-    --- stderr
-    error: part 0 of 2 of pipeline.yaml failed: custom metric `my_cash` aggregates a table, and such metrics are not split across shards yet: compute this pipeline with `factorscore run`
-    ");
+fn the_sample_pipeline_with_its_custom_metrics_splits_and_merges_to_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("pipelines/monthly.yaml")).unwrap();
+    let data = root.join("sample_data").display().to_string();
+    std::fs::write(
+        tmp.path().join("pipeline.yaml"),
+        text.replace("../sample_data", &data),
+    )
+    .unwrap();
+    same_as_run(tmp.path(), 3, &["--from", "2025-07", "--to", "2026-03"]);
 }
 
 #[test]
