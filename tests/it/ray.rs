@@ -1,0 +1,102 @@
+//! `python3 -m factorscore_ray` (issue 17) on a local Ray cluster it starts: three shard tasks
+//! and the merge task write the tables `run` writes, byte for byte; a shard whose process is
+//! killed is run again; bad input fails the job with the program's message and exit code 1.
+//! Needs Ray and the package (`bash scripts/install-test-deps.sh`).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::checkpoint::tables;
+use crate::cli::{bin, transcript};
+use crate::property::PIPELINE;
+
+fn factorscore() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("factorscore")
+}
+
+/// `python3 -m factorscore_ray pipeline.yaml ARGS` in `dir`.
+fn ray(dir: &Path, binary: &Path, args: &[&str]) -> std::process::Output {
+    let o = Command::new("python3")
+        .current_dir(dir)
+        .args(["-m", "factorscore_ray", "pipeline.yaml", "--bin"])
+        .arg(binary)
+        .args(args)
+        .env_remove("RAY_ADDRESS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !stderr.contains("No module named"),
+        "factorscore_ray or Ray is not installed: run `bash scripts/install-test-deps.sh`\n{stderr}"
+    );
+    o
+}
+
+fn company(seed: u64) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = factorscore::generate::GenConfig::preset("tiny", seed).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
+    let o = bin()
+        .current_dir(tmp.path())
+        .args(["run", "pipeline.yaml", "-q", "--out", "out-run"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    tmp
+}
+
+fn same_tables(dir: &Path, out: &str) {
+    let (a, b) = (tables(&dir.join("out-run")), tables(&dir.join(out)));
+    assert!(!a.is_empty());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs from run's", path.display());
+    }
+}
+
+#[test]
+fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
+    let tmp = company(21);
+    let dir = tmp.path();
+    let o = ray(
+        dir,
+        &factorscore(),
+        &["--shards", "3", "--out", "out-ray", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    same_tables(dir, "out-ray");
+
+    // The first time shard 1 starts, its process is killed; Ray runs it again.
+    let marker = dir.join("killed-once");
+    let wrapper = dir.join("factorscore-killed-once");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *\"shard\"*\"--index 1 \"*) [ -e '{m}' ] || {{ touch '{m}'; kill -9 $$; }} ;; esac\nexec '{b}' \"$@\"\n",
+            m = marker.display(),
+            b = factorscore().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = ray(
+        dir,
+        &wrapper,
+        &["--shards", "3", "--out", "out-retried", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    assert!(marker.exists(), "shard 1 was killed once");
+    same_tables(dir, "out-retried");
+
+    // Bad input is not retried: the job fails with the program's message and exit code.
+    let o = ray(
+        dir,
+        &factorscore(),
+        &["--shards", "2", "--out", "out-bad", "--period", "2025-13"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", transcript(&o, dir));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("2025-13"), "{stderr}");
+}
