@@ -12,6 +12,15 @@ python3 -c 'import polars' 2>/dev/null || python3 -m pip install --quiet --disab
 # moto's S3 server (PyPI), Azurite's blob server (npm, installed into .test-tools/ of the checkout)
 # and fake-gcs-server (below).
 python3 -c 'import moto.server, flask_cors' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
+# Slurm (Debian's slurm-wlm, with munge): tests/it/slurm.rs starts munged, slurmctld and slurmd on
+# loopback with a configuration of its own and submits deploy/slurm/submit.sh's jobs to them.
+if ! command -v slurmctld >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get install -y -q slurm-wlm >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q slurm-wlm >/dev/null; }
+fi
+# The example manifests' offline schema checks (scripts/validate-manifests.py, tests/it/manifests.rs):
+# Kubernetes' OpenAPI schemas, and Argo Workflows' models as hera generates them.
+python3 -c 'import kubernetes_validate, hera' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.37.0' 'hera==7.1.0'
 # Ray (PyPI) and this repository's Ray driver, python/factorscore_ray (tests/it/ray.rs starts a local
 # Ray cluster through it). The driver is installed from the checkout every time, so it is never stale.
 python3 -c 'import ray' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'ray==2.52.1'

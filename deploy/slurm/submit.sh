@@ -1,0 +1,32 @@
+#!/bin/sh
+# factorscore on Slurm: an array job of shards, then the merge once every shard succeeded.
+#
+#   deploy/slurm/submit.sh PIPELINE COUNT PARTS_DIR [OUT] [period options of `factorscore run`]
+#   e.g. deploy/slurm/submit.sh /shared/pipeline.yaml 8 /shared/parts /shared/scores --period previous
+#
+# PARTS_DIR must be on a file system every node mounts. Each array task runs
+# `factorscore shard` with its index from SLURM_ARRAY_TASK_ID; the merge job depends on the whole
+# array with `afterok` (it never starts if a shard failed, and is then cancelled). Prints the merge
+# job's id. `factorscore` is found on PATH, or set FACTORSCORE to its path; sbatch options such as
+# the partition or the account come from the environment (SBATCH_PARTITION, SBATCH_ACCOUNT) or
+# the #SBATCH lines of shard.sbatch and merge.sbatch.
+set -eu
+if [ $# -lt 3 ]; then
+    echo "usage: $0 PIPELINE COUNT PARTS_DIR [OUT] [period options]" >&2
+    exit 1
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+pipeline=$1 count=$2 parts=$3
+shift 3
+out=""
+case "${1:-}" in
+    ""|-*) ;;
+    *) out=$1; shift ;;
+esac
+mkdir -p "$parts"
+shards=$(sbatch --parsable --array="0-$((count - 1))" --job-name=factorscore-shard \
+    --output="$parts/shard-%A_%a.log" "$here/shard.sbatch" "$pipeline" "$count" "$parts" "$@")
+shards=${shards%%;*}
+sbatch --parsable --dependency="afterok:$shards" --kill-on-invalid-dep=yes \
+    --job-name=factorscore-merge --output="$parts/merge-%j.log" \
+    "$here/merge.sbatch" "$pipeline" "$count" "$parts" "${out:--}" "$@"
