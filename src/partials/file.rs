@@ -1,6 +1,8 @@
 //! A part's file: `FSPART` and a format byte pair, the length of the run's description and the
 //! description (JSON), then the tables as the checkpoint's binary columns
-//! ([`crate::checkpoint::codec`]), then the xxh3 of those columns. Nothing in it depends on when
+//! ([`crate::checkpoint::codec`]), then the xxh3 of those columns. The tables hold only the cells
+//! (entity × period) the part touched, by index: a part of N holds about 1/N of an employee's
+//! periods when their clients are spread over the parts, and the merge adds only those. Nothing in it depends on when
 //! or where it was written: a retried part writes the same bytes, and replaces its file whole
 //! (written beside it, then renamed).
 
@@ -13,7 +15,7 @@ use super::{Partial, Run, Samples};
 use crate::checkpoint::codec::{Reader, Writer};
 use crate::metrics::{Balances, Flows};
 
-const MAGIC: &[u8; 8] = b"FSPART\x00\x01";
+const MAGIC: &[u8; 8] = b"FSPART\x00\x02";
 
 // SAFETY: both are `repr(C)` structs of 8-byte integers and floats only (checked below), so they
 // have no padding and every bit pattern is a value.
@@ -49,8 +51,19 @@ pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
     out.write_all(&(head.len() as u64).to_le_bytes())?;
     out.write_all(&head)?;
     let mut w = Writer::new(&mut out);
-    w.pod(&p.balances)?;
-    w.pod(&p.flows)?;
+    // A cell is touched when any bit of its sums is set (a -0.0 review sum included).
+    let zero = |b: &[u8]| b.iter().all(|&x| x == 0);
+    let cells: Vec<u32> = (0..p.balances.len().min(p.flows.len()))
+        .filter(|&i| {
+            !zero(bytemuck::bytes_of(&p.balances[i])) || !zero(bytemuck::bytes_of(&p.flows[i]))
+        })
+        .map(|i| i as u32)
+        .collect();
+    w.pod(&cells)?;
+    let balances: Vec<Balances> = cells.iter().map(|&i| p.balances[i as usize]).collect();
+    w.pod(&balances)?;
+    let flows: Vec<Flows> = cells.iter().map(|&i| p.flows[i as usize]).collect();
+    w.pod(&flows)?;
     samples(&mut w, &p.time_to_fund)?;
     samples(&mut w, &p.decision_hours)?;
     let xxh3 = w.finish()?;
@@ -105,8 +118,21 @@ pub fn read(path: &Path) -> Result<Partial, ReadError> {
     let head: Head = serde_json::from_slice(&head).map_err(|_| ReadError::Corrupt)?;
     let mut c = Reader::new(&mut r, body);
     let corrupt = |_| ReadError::Corrupt;
-    let balances = c.pod().map_err(corrupt)?;
-    let flows = c.pod().map_err(corrupt)?;
+    let cells: Vec<u32> = c.pod().map_err(corrupt)?;
+    let touched_balances: Vec<Balances> = c.pod().map_err(corrupt)?;
+    let touched_flows: Vec<Flows> = c.pod().map_err(corrupt)?;
+    let n = head.run.entities * super::window_len(&head.run);
+    let fits =
+        cells.windows(2).all(|w| w[0] < w[1]) && cells.last().is_none_or(|&i| (i as usize) < n);
+    if !fits || touched_balances.len() != cells.len() || touched_flows.len() != cells.len() {
+        return Err(ReadError::Corrupt);
+    }
+    let mut balances = vec![Balances::default(); n];
+    let mut flows = vec![Flows::default(); n];
+    for (j, &i) in cells.iter().enumerate() {
+        balances[i as usize] = touched_balances[j];
+        flows[i as usize] = touched_flows[j];
+    }
     let time_to_fund = read_samples(&mut c)?;
     let decision_hours = read_samples(&mut c)?;
     let (digest, r) = c.end();

@@ -157,7 +157,7 @@ fn check(parts: &[Partial]) -> Result<(), MergeError> {
 
 /// The cells of a part's tables: entities × periods. A part's tables are checked against it; the
 /// labels themselves are checked against the pipeline by the caller.
-fn window_len(run: &Run) -> usize {
+pub(crate) fn window_len(run: &Run) -> usize {
     let key = |s: &str| crate::periods::label_key(s).map(|(_, p)| p);
     match (key(&run.first), key(&run.last)) {
         (Ok(a), Ok(b)) if b >= a => (b - a + 1) as usize,

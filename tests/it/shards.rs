@@ -172,3 +172,29 @@ fn a_damaged_part_file_is_refused() {
         "it is not a factorscore part, or of another format"
     );
 }
+
+/// A part's file holds only the cells its clients and employees touched: a part of 7 is a
+/// fraction of the whole's (a dense part of 7 would be the whole's size), and still reads back as
+/// the same dense tables.
+#[test]
+fn a_part_holds_only_the_cells_it_touched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = GenConfig::preset("tiny", 8).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    let pipeline = tmp.path().join("pipeline.yaml");
+    std::fs::write(&pipeline, PIPELINE).unwrap();
+    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let size = |k: u64, n: u64| {
+        let p = Partial::of(&part_facts(&pipeline, &whole, k, n), run_of(&whole, n), k);
+        let path = factorscore::partials::write(&tmp.path().join("parts"), &p).unwrap();
+        assert_eq!(factorscore::partials::read(&path).unwrap(), p);
+        std::fs::metadata(&path).unwrap().len()
+    };
+    let all = size(0, 1);
+    let sevenths: Vec<u64> = (0..7).map(|k| size(k, 7)).collect();
+    // The tiny company's few account managers each have clients in most parts: 40-70 % here.
+    assert!(
+        sevenths.iter().all(|&s| s < all * 7 / 10) && sevenths.iter().any(|&s| s < all / 2),
+        "whole {all} bytes, parts of 7 {sevenths:?}"
+    );
+}
