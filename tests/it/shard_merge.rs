@@ -266,3 +266,105 @@ fn a_merge_with_a_damaged_part_names_it() {
     error: merge of pipeline.yaml failed: the part parts/part-00000-of-00001.fspart cannot be read: it is cut short or changed since it was written
     ");
 }
+
+/// Rule breaks that span parts: an invoice id used again by a client of the other part, and a
+/// collection id used again on an invoice of the other part. Every shard reads and checks every
+/// row, so each fails with the run's own listing; quarantined, they leave the merge's tables and
+/// its rejects exactly as they leave the run's.
+#[test]
+fn rule_breaks_across_parts_get_one_machines_verdicts() {
+    use factorscore::partials::split::part_of;
+    let tmp = company(12);
+    let dir = tmp.path();
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let invoices = read("invoices.csv");
+    let rows: Vec<Vec<&str>> = invoices
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // Two invoices whose clients fall in different parts of 2.
+    let a = &rows[0];
+    let b = rows
+        .iter()
+        .find(|r| part_of(r[1], 2) != part_of(a[1], 2))
+        .expect("clients in both parts");
+    let mut again = b.clone();
+    again[0] = a[0];
+    let collections = read("collections.csv");
+    let paid = collections
+        .lines()
+        .skip(1)
+        .find(|l| l.split(',').nth(1) == Some(b[0]))
+        .expect("a collection of b");
+    let first_collection = collections
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    let mut repeated: Vec<&str> = paid.split(',').collect();
+    repeated[0] = first_collection;
+    std::fs::write(
+        dir.join("invoices.csv"),
+        format!("{invoices}{}\n", again.join(",")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("collections.csv"),
+        format!("{collections}{}\n", repeated.join(",")),
+    )
+    .unwrap();
+
+    let listing = |args: &[&str]| {
+        let o = bin().current_dir(dir).args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{}", transcript(&o, dir));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        let at = err.find(" failed: ").expect("a failure");
+        err[at..].to_string()
+    };
+    let run = listing(&["run", "pipeline.yaml", "--out", "out-run", "-q"]);
+    assert!(
+        run.contains(a[0]) && run.contains(first_collection),
+        "{run}"
+    );
+    for k in ["0", "1"] {
+        let shard = listing(&[
+            "shard",
+            "pipeline.yaml",
+            "--index",
+            k,
+            "--count",
+            "2",
+            "--out",
+            "p",
+        ]);
+        assert_eq!(shard, run, "part {k}");
+    }
+
+    let yaml = read("pipeline.yaml").replace(".csv }", ".csv, on_error: quarantine }");
+    std::fs::write(dir.join("pipeline.yaml"), yaml).unwrap();
+    same_as_run(dir, 2, &[]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out-merge/_manifest.json")).unwrap())
+            .unwrap();
+    let rejected: Vec<(String, u64)> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["table"].as_str().unwrap().to_string(),
+                i["rows_rejected"].as_u64().unwrap(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    // The repeated invoice id (both rows, and the events of each) and the repeated collection id.
+    assert!(
+        rejected.iter().any(|(t, _)| t == "invoices")
+            && rejected.iter().any(|(t, _)| t == "collections"),
+        "{rejected:?}"
+    );
+}
