@@ -81,14 +81,14 @@ pub enum MergeError {
 
 impl Partial {
     /// The part `index` of a run, from the facts computed over its clients alone.
-    pub fn of(facts: &Facts, run: Run, index: u64) -> Partial {
+    pub fn of(facts: Facts, run: Run, index: u64) -> Partial {
         Partial {
             run,
             index,
-            balances: facts.balances.clone(),
-            flows: facts.flows.clone(),
-            time_to_fund: facts.time_to_fund.clone(),
-            decision_hours: facts.decision_hours.clone(),
+            balances: facts.balances,
+            flows: facts.flows,
+            time_to_fund: facts.time_to_fund,
+            decision_hours: facts.decision_hours,
         }
     }
 

@@ -70,22 +70,27 @@ pub fn shard(
     let spec = opts.periods(plan)?;
     let mut timings = Timings::new(opts.progress);
     let c = read_and_check(plan, &mut timings, Start::nothing())?;
-    let problems = c.problems.clone().into_result().map_err(Error::Rules)?;
+    let problems = c.problems.into_result().map_err(Error::Rules)?;
     let window = scored_window(plan, spec.window(&c.ledger)?);
     let inputs = crate::manifest::input_files(&c.raw);
     let mut ledger = c.ledger;
     split::restrict(&mut ledger, index, count);
     let loaded = apply_events(c.raw, ledger, problems, &mut timings);
-    loaded
-        .problems
-        .clone()
-        .into_result()
-        .map_err(Error::Rules)?;
+    let super::Loaded {
+        raw,
+        ledger,
+        swept,
+        problems,
+    } = loaded;
+    problems.into_result().map_err(Error::Rules)?;
+    // The raw text is read no more: the facts take memory of their own.
+    drop(raw);
+    crate::memory::give_back();
     let mut t = std::time::Instant::now();
-    let f = crate::metrics::compute(&loaded.ledger, &loaded.swept, window, false);
+    let f = crate::metrics::compute(&ledger, &swept, window, false);
     timings.lap("metrics", &mut t);
     let run = run_of(plan, &inputs, (f.window, f.entities), count);
-    let part = Partial::of(&f, run, index);
+    let part = Partial::of(f, run, index);
     let path = partials::write(dir, &part).map_err(|source| Error::Write {
         path: dir.join(partials::file_name(index, count)),
         source,

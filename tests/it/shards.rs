@@ -61,7 +61,7 @@ fn check_parts(seed: u64, n: u64) {
     for k in (0..n).rev() {
         let f = part_facts(&pipeline, &whole, k, n);
         nonempty += usize::from(f.sums().any(|s| s.flow.purchased_face != 0));
-        let part = Partial::of(&f, run_of(&whole, n), k);
+        let part = Partial::of(f, run_of(&whole, n), k);
         let path = factorscore::partials::write(&parts_dir, &part).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         factorscore::partials::write(&parts_dir, &part).unwrap();
@@ -110,7 +110,7 @@ fn a_merge_refuses_a_part_missing_twice_out_of_range_or_of_another_run() {
     let pipeline = tmp.path().join("pipeline.yaml");
     std::fs::write(&pipeline, PIPELINE).unwrap();
     let (_, whole) = compute(&pipeline, &RunOptions::default());
-    let part = |k: u64| Partial::of(&part_facts(&pipeline, &whole, k, 3), run_of(&whole, 3), k);
+    let part = |k: u64| Partial::of(part_facts(&pipeline, &whole, k, 3), run_of(&whole, 3), k);
     let (p0, p1, p2) = (part(0), part(1), part(2));
     assert_eq!(
         merge(vec![p0.clone(), p2.clone()]),
@@ -151,7 +151,7 @@ fn a_damaged_part_file_is_refused() {
     let pipeline = tmp.path().join("pipeline.yaml");
     std::fs::write(&pipeline, PIPELINE).unwrap();
     let (_, whole) = compute(&pipeline, &RunOptions::default());
-    let p = Partial::of(&part_facts(&pipeline, &whole, 0, 1), run_of(&whole, 1), 0);
+    let p = Partial::of(part_facts(&pipeline, &whole, 0, 1), run_of(&whole, 1), 0);
     let path = factorscore::partials::write(&tmp.path().join("parts"), &p).unwrap();
     assert_eq!(factorscore::partials::read(&path).unwrap(), p);
     let bytes = std::fs::read(&path).unwrap();
@@ -185,7 +185,7 @@ fn a_part_holds_only_the_cells_it_touched() {
     std::fs::write(&pipeline, PIPELINE).unwrap();
     let (_, whole) = compute(&pipeline, &RunOptions::default());
     let size = |k: u64, n: u64| {
-        let p = Partial::of(&part_facts(&pipeline, &whole, k, n), run_of(&whole, n), k);
+        let p = Partial::of(part_facts(&pipeline, &whole, k, n), run_of(&whole, n), k);
         let path = factorscore::partials::write(&tmp.path().join("parts"), &p).unwrap();
         assert_eq!(factorscore::partials::read(&path).unwrap(), p);
         std::fs::metadata(&path).unwrap().len()
