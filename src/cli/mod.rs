@@ -103,11 +103,10 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
-/// The options of `factorscore run`.
+/// The period options of `run`, shared by `shard` and `merge` (every part and the merge must be
+/// given the same).
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// The pipeline file (YAML).
-    pub pipeline: PathBuf,
+pub struct PeriodArgs {
     /// One period: `2026-10`, `2026-Q4` or `2026`, at the run's grain; or `previous`, the
     /// period before the one that holds today (for a scheduler).
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -125,6 +124,28 @@ pub struct RunArgs {
     /// Period size; the pipeline's `grain` by default.
     #[arg(long, value_parser = parse_grain)]
     pub grain: Option<Grain>,
+}
+
+impl PeriodArgs {
+    pub(crate) fn options(self) -> RunOptions {
+        RunOptions {
+            period: self.period,
+            as_of: self.as_of,
+            from: self.from,
+            to: self.to,
+            grain: self.grain,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// The options of `factorscore run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The pipeline file (YAML).
+    pub pipeline: PathBuf,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
     /// Output folder or object-store URL (`s3://bucket/prefix`); the pipeline's `output.path` by default.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -297,11 +318,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
 fn run(a: RunArgs) -> anyhow::Result<()> {
     let RunArgs {
         pipeline,
-        period,
-        as_of,
-        from,
-        to,
-        grain,
+        periods,
         out,
         verbose,
         dry_run,
@@ -318,16 +335,11 @@ fn run(a: RunArgs) -> anyhow::Result<()> {
     let plan = crate::config::load(&pipeline)?;
     let out_dir = out.clone().unwrap_or_else(|| plan.output_dir.clone());
     let opts = RunOptions {
-        period,
-        as_of,
         force,
         full,
         progress: log.progress(),
-        from,
-        to,
-        grain,
         out,
-        merge: None,
+        ..periods.options()
     };
     if dry_run {
         let d = crate::run::dry_run(&plan, &opts)?;

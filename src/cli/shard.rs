@@ -4,45 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::parse_grain;
+use super::PeriodArgs;
 use crate::error::Error;
-use crate::periods::Grain;
 use crate::run::{Parts, RunOptions, INDEX_VARIABLES};
 use crate::runlog::{LogFormat, RunLog};
-
-/// The period options of `run`, shared by `shard` and `merge`: every part and the merge must be
-/// given the same.
-#[derive(Debug, clap::Args)]
-pub struct PeriodArgs {
-    /// One period: `2026-10`, `2026-Q4` or `2026`, at the run's grain; or `previous`.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub period: Option<String>,
-    /// The day `--period previous` counts back from, `YYYY-MM-DD`.
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
-    /// First period of a backfill.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Last period of a backfill.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Period size; the pipeline's `grain` by default.
-    #[arg(long, value_parser = parse_grain)]
-    pub grain: Option<Grain>,
-}
-
-impl PeriodArgs {
-    fn options(self) -> RunOptions {
-        RunOptions {
-            period: self.period,
-            as_of: self.as_of,
-            from: self.from,
-            to: self.to,
-            grain: self.grain,
-            ..RunOptions::default()
-        }
-    }
-}
 
 /// The options of `factorscore shard`.
 #[derive(Debug, clap::Args)]

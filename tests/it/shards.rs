@@ -32,6 +32,17 @@ fn part_facts(pipeline: &std::path::Path, whole: &Facts, k: u64, n: u64) -> Fact
     factorscore::metrics::compute(&loaded.ledger, &swept, whole.window, true)
 }
 
+/// A generated tiny company in a fresh folder, its pipeline, and the facts of a run over it.
+fn tiny(seed: u64) -> (tempfile::TempDir, std::path::PathBuf, Facts) {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = GenConfig::preset("tiny", seed).unwrap();
+    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
+    let pipeline = tmp.path().join("pipeline.yaml");
+    std::fs::write(&pipeline, PIPELINE).unwrap();
+    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    (tmp, pipeline, whole)
+}
+
 /// The run the parts of `whole` are of, split `count` ways.
 fn run_of(whole: &Facts, count: u64) -> Run {
     let w = whole.window;
@@ -48,12 +59,7 @@ fn run_of(whole: &Facts, count: u64) -> Run {
 }
 
 fn check_parts(seed: u64, n: u64) {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = GenConfig::preset("tiny", seed).unwrap();
-    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    let pipeline = tmp.path().join("pipeline.yaml");
-    std::fs::write(&pipeline, PIPELINE).unwrap();
-    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let (tmp, pipeline, whole) = tiny(seed);
     let parts_dir = tmp.path().join("parts");
     let mut nonempty = 0;
     let mut paths = Vec::new();
@@ -104,12 +110,7 @@ proptest! {
 /// Parts that are not exactly one of each index of one run are refused, each with what is wrong.
 #[test]
 fn a_merge_refuses_a_part_missing_twice_out_of_range_or_of_another_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = GenConfig::preset("tiny", 5).unwrap();
-    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    let pipeline = tmp.path().join("pipeline.yaml");
-    std::fs::write(&pipeline, PIPELINE).unwrap();
-    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let (tmp, pipeline, whole) = tiny(5);
     let part = |k: u64| Partial::of(part_facts(&pipeline, &whole, k, 3), run_of(&whole, 3), k);
     let (p0, p1, p2) = (part(0), part(1), part(2));
     assert_eq!(
@@ -145,12 +146,7 @@ fn a_merge_refuses_a_part_missing_twice_out_of_range_or_of_another_run() {
 /// A part's file cut short or with a byte changed is refused, never merged.
 #[test]
 fn a_damaged_part_file_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = GenConfig::preset("tiny", 6).unwrap();
-    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    let pipeline = tmp.path().join("pipeline.yaml");
-    std::fs::write(&pipeline, PIPELINE).unwrap();
-    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let (tmp, pipeline, whole) = tiny(6);
     let p = Partial::of(part_facts(&pipeline, &whole, 0, 1), run_of(&whole, 1), 0);
     let path = factorscore::partials::write(&tmp.path().join("parts"), &p).unwrap();
     assert_eq!(factorscore::partials::read(&path).unwrap(), p);
@@ -178,12 +174,7 @@ fn a_damaged_part_file_is_refused() {
 /// the same dense tables.
 #[test]
 fn a_part_holds_only_the_cells_it_touched() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = GenConfig::preset("tiny", 8).unwrap();
-    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    let pipeline = tmp.path().join("pipeline.yaml");
-    std::fs::write(&pipeline, PIPELINE).unwrap();
-    let (_, whole) = compute(&pipeline, &RunOptions::default());
+    let (tmp, pipeline, whole) = tiny(8);
     let size = |k: u64, n: u64| {
         let p = Partial::of(part_facts(&pipeline, &whole, k, n), run_of(&whole, n), k);
         let path = factorscore::partials::write(&tmp.path().join("parts"), &p).unwrap();
