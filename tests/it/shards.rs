@@ -110,7 +110,7 @@ proptest! {
 /// Parts that are not exactly one of each index of one run are refused, each with what is wrong.
 #[test]
 fn a_merge_refuses_a_part_missing_twice_out_of_range_or_of_another_run() {
-    let (tmp, pipeline, whole) = tiny(5);
+    let (_tmp, pipeline, whole) = tiny(5);
     let part = |k: u64| Partial::of(part_facts(&pipeline, &whole, k, 3), run_of(&whole, 3), k);
     let (p0, p1, p2) = (part(0), part(1), part(2));
     assert_eq!(
