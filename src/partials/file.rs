@@ -1,6 +1,6 @@
-//! A part's file: `FSPART` and a format byte pair, the length of the run's description and the
-//! description (JSON), then the tables as the checkpoint's binary columns
-//! ([`crate::checkpoint::codec`]), then the xxh3 of those columns. The tables hold only the cells
+//! A part's file: `FSPART` and a format byte pair, then the checkpoint's binary columns
+//! ([`crate::checkpoint::codec`]): the run's description (JSON) and the tables, then the xxh3 of
+//! those columns. Nothing is used before the xxh3 is checked. The tables hold only the cells
 //! (entity × period) the part touched, by index: a part of N holds about 1/N of an employee's
 //! periods when their clients are spread over the parts, and the merge adds only those. Nothing in it depends on when
 //! or where it was written: a retried part writes the same bytes, and replaces its file whole
@@ -48,9 +48,8 @@ pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
     })?;
     let mut out = BufWriter::new(std::fs::File::create(&tmp)?);
     out.write_all(MAGIC)?;
-    out.write_all(&(head.len() as u64).to_le_bytes())?;
-    out.write_all(&head)?;
     let mut w = Writer::new(&mut out);
+    w.pod(&head)?;
     // A cell is touched when any bit of its sums is set (a -0.0 review sum included).
     let zero = |b: &[u8]| b.iter().all(|&x| x == 0);
     let cells: Vec<u32> = (0..p.balances.len().min(p.flows.len()))
@@ -106,22 +105,27 @@ pub fn read(path: &Path) -> Result<Partial, ReadError> {
     if &magic != MAGIC {
         return Err(ReadError::NotAPart);
     }
-    let mut n = [0u8; 8];
-    r.read_exact(&mut n).map_err(|_| ReadError::Corrupt)?;
-    let n = u64::from_le_bytes(n);
-    let body = size
-        .checked_sub(16 + 8)
-        .and_then(|s| s.checked_sub(n))
-        .ok_or(ReadError::Corrupt)?;
-    let mut head = vec![0u8; n as usize];
-    r.read_exact(&mut head).map_err(|_| ReadError::Corrupt)?;
-    let head: Head = serde_json::from_slice(&head).map_err(|_| ReadError::Corrupt)?;
+    let body = size.checked_sub(8 + 8).ok_or(ReadError::Corrupt)?;
     let mut c = Reader::new(&mut r, body);
     let corrupt = |_| ReadError::Corrupt;
+    let head: Vec<u8> = c.pod().map_err(corrupt)?;
     let cells: Vec<u32> = c.pod().map_err(corrupt)?;
     let touched_balances: Vec<Balances> = c.pod().map_err(corrupt)?;
     let touched_flows: Vec<Flows> = c.pod().map_err(corrupt)?;
-    let n = head.run.entities * super::window_len(&head.run);
+    let time_to_fund = read_samples(&mut c)?;
+    let decision_hours = read_samples(&mut c)?;
+    let (digest, r) = c.end();
+    let mut h = [0u8; 8];
+    r.read_exact(&mut h).map_err(|_| ReadError::Corrupt)?;
+    if digest != Some(u64::from_le_bytes(h)) {
+        return Err(ReadError::Corrupt);
+    }
+    let head: Head = serde_json::from_slice(&head).map_err(|_| ReadError::Corrupt)?;
+    let n = head
+        .run
+        .entities
+        .checked_mul(super::window_len(&head.run))
+        .ok_or(ReadError::Corrupt)?;
     let fits =
         cells.windows(2).all(|w| w[0] < w[1]) && cells.last().is_none_or(|&i| (i as usize) < n);
     if !fits || touched_balances.len() != cells.len() || touched_flows.len() != cells.len() {
@@ -132,14 +136,6 @@ pub fn read(path: &Path) -> Result<Partial, ReadError> {
     for (j, &i) in cells.iter().enumerate() {
         balances[i as usize] = touched_balances[j];
         flows[i as usize] = touched_flows[j];
-    }
-    let time_to_fund = read_samples(&mut c)?;
-    let decision_hours = read_samples(&mut c)?;
-    let (digest, r) = c.end();
-    let mut h = [0u8; 8];
-    r.read_exact(&mut h).map_err(|_| ReadError::Corrupt)?;
-    if digest != Some(u64::from_le_bytes(h)) {
-        return Err(ReadError::Corrupt);
     }
     Ok(Partial {
         run: head.run,
