@@ -122,39 +122,6 @@ impl Partial {
     }
 }
 
-/// The run that the parts are of, once checked: exactly one part of each index, all of one run.
-fn check(parts: &[Partial]) -> Result<(), MergeError> {
-    let first = parts.first().ok_or(MergeError::NoParts { count: 0 })?;
-    let count = first.run.count;
-    let cells = first.run.entities * window_len(&first.run);
-    let mut seen = BTreeSet::new();
-    for p in parts {
-        if let Some(what) = differs(&first.run, &p.run) {
-            return Err(MergeError::OtherRun {
-                index: p.index,
-                first: first.index,
-                what,
-            });
-        }
-        if p.index >= count {
-            return Err(MergeError::OutOfRange {
-                index: p.index,
-                count,
-            });
-        }
-        if !seen.insert(p.index) {
-            return Err(MergeError::Duplicated { index: p.index });
-        }
-        if p.balances.len() != cells || p.flows.len() != cells {
-            return Err(MergeError::Damaged { index: p.index });
-        }
-    }
-    match (0..count).find(|k| !seen.contains(k)) {
-        Some(index) => Err(MergeError::Missing { index, count }),
-        None => Ok(()),
-    }
-}
-
 /// The cells of a part's tables: entities × periods. A part's tables are checked against it; the
 /// labels themselves are checked against the pipeline by the caller.
 pub(crate) fn window_len(run: &Run) -> usize {
@@ -180,22 +147,77 @@ pub fn differs(a: &Run, b: &Run) -> Option<&'static str> {
     fields.into_iter().find(|(_, same)| !same).map(|(w, _)| w)
 }
 
-/// The facts of every part added up: the facts of one run over all the clients, exactly. The
-/// parts may come in any order.
-pub fn merge(mut parts: Vec<Partial>) -> Result<Partial, MergeError> {
-    check(&parts)?;
-    parts.sort_by_key(|p| p.index);
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().ok_or(MergeError::NoParts { count: 0 })?;
+/// Parts added up one at a time, each checked as it comes: a merge holds the sum and the part
+/// being added, never all the parts.
+#[derive(Debug, Default)]
+pub struct Merger {
+    all: Option<Partial>,
+    /// The index of the first part added, which the others are checked against.
+    first: u64,
+    seen: BTreeSet<u64>,
+}
+
+impl Merger {
+    /// Adds part `p`: refused when it is of another run than the first, out of range, given
+    /// before, or its tables are not of the run's size.
+    pub fn add(&mut self, p: Partial) -> Result<(), MergeError> {
+        if let Some(all) = &self.all {
+            if let Some(what) = differs(&all.run, &p.run) {
+                return Err(MergeError::OtherRun {
+                    index: p.index,
+                    first: self.first,
+                    what,
+                });
+            }
+        }
+        let count = p.run.count;
+        if p.index >= count {
+            return Err(MergeError::OutOfRange {
+                index: p.index,
+                count,
+            });
+        }
+        if !self.seen.insert(p.index) {
+            return Err(MergeError::Duplicated { index: p.index });
+        }
+        let cells = p.run.entities * window_len(&p.run);
+        if p.balances.len() != cells || p.flows.len() != cells {
+            return Err(MergeError::Damaged { index: p.index });
+        }
+        match &mut self.all {
+            Some(all) => all.add(p),
+            None => {
+                self.first = p.index;
+                self.all = Some(p);
+            }
+        }
+        Ok(())
+    }
+
+    /// The facts of one run over all the clients, exactly, once every part of the run was added.
+    pub fn finish(self) -> Result<Partial, MergeError> {
+        let mut all = self.all.ok_or(MergeError::NoParts { count: 0 })?;
+        let count = all.run.count;
+        if let Some(index) = (0..count).find(|k| !self.seen.contains(k)) {
+            return Err(MergeError::Missing { index, count });
+        }
+        for v in all
+            .time_to_fund
+            .values_mut()
+            .chain(all.decision_hours.values_mut())
+        {
+            v.sort_by(f64::total_cmp);
+        }
+        Ok(all)
+    }
+}
+
+/// The facts of every part added up ([`Merger`]): the facts of one run over all the clients,
+/// exactly. The parts may come in any order.
+pub fn merge(parts: Vec<Partial>) -> Result<Partial, MergeError> {
+    let mut m = Merger::default();
     for p in parts {
-        all.add(p);
+        m.add(p)?;
     }
-    for v in all
-        .time_to_fund
-        .values_mut()
-        .chain(all.decision_hours.values_mut())
-    {
-        v.sort_by(f64::total_cmp);
-    }
-    Ok(all)
+    m.finish()
 }

@@ -108,9 +108,15 @@ pub struct Parts {
 }
 
 impl Parts {
-    /// Every part's file read, and merged: an error names the part missing, doubled or foreign.
+    /// Every part's file read and added in turn ([`partials::Merger`]): an error names the part
+    /// missing, damaged or foreign.
     pub fn read(&self) -> Result<Partial, Error> {
-        let mut parts = Vec::new();
+        if self.count == 0 {
+            return Err(Error::BadOption(
+                "--count 0: a run is merged from 1 part or more".into(),
+            ));
+        }
+        let mut merger = partials::Merger::default();
         for k in 0..self.count {
             let path = self.dir.join(partials::file_name(k, self.count));
             if !path.exists() {
@@ -121,12 +127,9 @@ impl Parts {
                 .into());
             }
             let p = partials::read(&path).map_err(|source| Error::Part { path, source })?;
-            parts.push(p);
+            merger.add(p)?;
         }
-        if parts.is_empty() {
-            return Err(partials::MergeError::NoParts { count: 0 }.into());
-        }
-        Ok(partials::merge(parts)?)
+        Ok(merger.finish()?)
     }
 }
 
