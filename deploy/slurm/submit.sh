@@ -2,7 +2,8 @@
 # factorscore on Slurm: an array job of shards, then the merge once every shard succeeded.
 #
 #   deploy/slurm/submit.sh PIPELINE COUNT PARTS_DIR [OUT] [period options of `factorscore run`]
-#   e.g. deploy/slurm/submit.sh /shared/pipeline.yaml 8 /shared/parts /shared/scores --period previous
+#   e.g. deploy/slurm/submit.sh /shared/pipeline.yaml 8 /shared/parts /shared/scores --period 2026-10
+#   (with --period previous, add --as-of DATE: every part and the merge must compute the same period)
 #
 # PARTS_DIR must be on a file system every node mounts. Each array task runs
 # `factorscore shard` with its index from SLURM_ARRAY_TASK_ID; the merge job depends on the whole
