@@ -3,7 +3,8 @@
 #
 #   deploy/slurm/submit.sh PIPELINE COUNT PARTS_DIR [OUT] [period options of `factorscore run`]
 #   e.g. deploy/slurm/submit.sh /shared/pipeline.yaml 8 /shared/parts /shared/scores --period 2026-10
-#   (with --period previous, add --as-of DATE: every part and the merge must compute the same period)
+#   With `--period previous`, the period is named here once (`factorscore run --dry-run`), so every
+#   part and the merge compute the same one whenever they start.
 #
 # PARTS_DIR must be on a file system every node mounts. Each array task runs
 # `factorscore shard` with its index from SLURM_ARRAY_TASK_ID; the merge job depends on the whole
@@ -23,6 +24,24 @@ out=""
 case "${1:-}" in
     ""|-*) ;;
     *) out=$1; shift ;;
+esac
+fs=${FACTORSCORE:-factorscore}
+skip=""
+case " $* " in
+    *" --period previous "*)
+        named=$("$fs" run "$pipeline" --dry-run "$@" | sed -n 's/.*(\([^ ]*\) \.\. .*/\1/p' | head -n 1)
+        [ -n "$named" ] || { echo "error: could not name the period before '$*'" >&2; exit 1; }
+        # The same options, the period named and its --as-of dropped.
+        for arg in "$@"; do
+            shift
+            case "$skip$arg" in
+                1*) skip="" ;;
+                previous) set -- "$@" "$named" ;;
+                --as-of) skip=1 ;;
+                *) set -- "$@" "$arg" ;;
+            esac
+        done
+        ;;
 esac
 mkdir -p "$parts"
 shards=$(sbatch --parsable --array="0-$((count - 1))" --job-name=factorscore-shard \

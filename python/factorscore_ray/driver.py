@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,22 @@ def period_args(a):
     return out
 
 
+def resolve_previous(binary, pipeline, a):
+    """`--period previous` named once, by the program itself (`run --dry-run`), so that every
+    task computes the same period even if they start on either side of a month's end."""
+    if a.period != "previous":
+        return
+    argv = [binary, "run", pipeline, "--dry-run", "--period", "previous"]
+    for flag, value in (("--as-of", a.as_of), ("--grain", a.grain)):
+        if value:
+            argv += [flag, value]
+    said = _call(argv)
+    match = re.search(r"\((\S+) \.\. \S+\)", said)
+    if not match:
+        raise ShardKilled(f"`{' '.join(argv)}` did not name the period: {said.strip()}")
+    a.period, a.as_of = match.group(1), None
+
+
 def find_binary(given):
     path = given or shutil.which("factorscore")
     if not path:
@@ -84,6 +101,7 @@ def run(a):
     binary = find_binary(a.bin)
     pipeline = os.path.abspath(a.pipeline)
     out = a.out if "://" in a.out else os.path.abspath(a.out)
+    resolve_previous(binary, pipeline, a)
     partials = os.path.abspath(a.partials) if a.partials else tempfile.mkdtemp(prefix="factorscore-parts-")
     periods = period_args(a)
     n = a.shards

@@ -100,3 +100,37 @@ fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("2025-13"), "{stderr}");
 }
+
+#[test]
+fn ray_computes_the_previous_period_as_run_does() {
+    let tmp = company(22);
+    let dir = tmp.path();
+    let o = bin()
+        .current_dir(dir)
+        .args([
+            "run",
+            "pipeline.yaml",
+            "-q",
+            "--out",
+            "out-run-prev",
+            "--period",
+            "previous",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    let o = ray(
+        dir,
+        &factorscore(),
+        &[
+            "--shards", "2", "--out", "out-prev", "--period", "previous", "-q",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    let (a, b) = (
+        tables(&dir.join("out-run-prev")),
+        tables(&dir.join("out-prev")),
+    );
+    assert!(!a.is_empty());
+    assert!(a == b, "the merged month differs from run's");
+}

@@ -195,6 +195,33 @@ fn a_slurm_array_of_shards_and_its_afterok_merge_write_the_tables_of_a_run() {
     assert!(!a.is_empty());
     assert!(a == b, "the merged tables differ from run's");
 
+    // `--period previous` is named once by submit.sh: the parts and the merge compute the month
+    // `run --period previous` computes.
+    let o = bin()
+        .current_dir(dir)
+        .args([
+            "run",
+            "pipeline.yaml",
+            "-q",
+            "--out",
+            "out-run-prev",
+            "--period",
+            "previous",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    let prev = dir.join("parts-prev").display().to_string();
+    let out = dir.join("out-prev").display().to_string();
+    let merge = submit(&slurm, dir, &["2", &prev, &out, "--period", "previous"]);
+    assert_eq!(slurm.wait(&merge), "COMPLETED", "{}", slurm.logs());
+    let (a, b) = (
+        tables(&dir.join("out-run-prev")),
+        tables(&dir.join("out-prev")),
+    );
+    assert!(!a.is_empty());
+    assert!(a == b, "the merged month differs from run's");
+
     // Shards that fail (a period that is not one) leave the merge never to run.
     let bad = dir.join("parts-bad").display().to_string();
     let out = dir.join("out-bad").display().to_string();
