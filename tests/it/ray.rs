@@ -7,9 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::checkpoint::tables;
-use crate::cli::{bin, transcript};
+use crate::cli::transcript;
 use crate::property::PIPELINE;
+use crate::shard_merge::{ok, same_tables};
 
 fn factorscore() -> PathBuf {
     assert_cmd::cargo::cargo_bin("factorscore")
@@ -38,22 +38,11 @@ fn company(seed: u64) -> tempfile::TempDir {
     let cfg = factorscore::generate::GenConfig::preset("tiny", seed).unwrap();
     factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
     std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
-    let o = bin()
-        .current_dir(tmp.path())
-        .args(["run", "pipeline.yaml", "-q", "--out", "out-run"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
+    ok(
+        tmp.path(),
+        &["run", "pipeline.yaml", "-q", "--out", "out-run"],
+    );
     tmp
-}
-
-fn same_tables(dir: &Path, out: &str) {
-    let (a, b) = (tables(&dir.join("out-run")), tables(&dir.join(out)));
-    assert!(!a.is_empty());
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (path, bytes) in &a {
-        assert!(bytes == &b[path], "{} differs from run's", path.display());
-    }
 }
 
 #[test]
@@ -66,7 +55,7 @@ fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
         &["--shards", "3", "--out", "out-ray", "-q"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
-    same_tables(dir, "out-ray");
+    same_tables(dir, "out-run", "out-ray");
 
     // The first time shard 1 starts, its process is killed; Ray runs it again.
     let marker = dir.join("killed-once");
@@ -88,7 +77,7 @@ fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
     assert!(marker.exists(), "shard 1 was killed once");
-    same_tables(dir, "out-retried");
+    same_tables(dir, "out-run", "out-retried");
 
     // Bad input is not retried: the job fails with the program's message and exit code.
     let o = ray(
@@ -105,32 +94,17 @@ fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
 fn ray_computes_the_previous_period_as_run_does() {
     let tmp = company(22);
     let dir = tmp.path();
-    let o = bin()
-        .current_dir(dir)
-        .args([
-            "run",
-            "pipeline.yaml",
-            "-q",
-            "--out",
-            "out-run-prev",
-            "--period",
-            "previous",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
-    let o = ray(
+    let month = ["--period", "previous"];
+    ok(
         dir,
-        &factorscore(),
         &[
-            "--shards", "2", "--out", "out-prev", "--period", "previous", "-q",
-        ],
+            &["run", "pipeline.yaml", "-q", "--out", "out-run-prev"][..],
+            &month,
+        ]
+        .concat(),
     );
+    let args = [&["--shards", "2", "--out", "out-prev", "-q"][..], &month].concat();
+    let o = ray(dir, &factorscore(), &args);
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
-    let (a, b) = (
-        tables(&dir.join("out-run-prev")),
-        tables(&dir.join("out-prev")),
-    );
-    assert!(!a.is_empty());
-    assert!(a == b, "the merged month differs from run's");
+    same_tables(dir, "out-run-prev", "out-prev");
 }

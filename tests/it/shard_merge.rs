@@ -11,7 +11,7 @@ use crate::cli::{bin, transcript};
 use crate::property::PIPELINE;
 
 /// Runs `factorscore ARGS` in `dir`; asserts it succeeded.
-fn ok(dir: &Path, args: &[&str]) {
+pub(crate) fn ok(dir: &Path, args: &[&str]) {
     let o = bin().current_dir(dir).args(args).output().unwrap();
     assert_eq!(
         o.status.code(),
@@ -19,6 +19,20 @@ fn ok(dir: &Path, args: &[&str]) {
         "{args:?}\n{}",
         transcript(&o, dir)
     );
+}
+
+/// Asserts output folders `a` and `b` of `dir` hold the same tables, byte for byte.
+pub(crate) fn same_tables(dir: &Path, a: &str, b: &str) {
+    let (ta, tb) = (tables(&dir.join(a)), tables(&dir.join(b)));
+    assert!(!ta.is_empty());
+    assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
+    for (path, bytes) in &ta {
+        assert!(
+            bytes == &tb[path],
+            "{} of {b} differs from {a}'s",
+            path.display()
+        );
+    }
 }
 
 /// `run` into `out-run`, and `count` shards (in reverse order) merged into `out-merge`; asserts
@@ -46,12 +60,7 @@ fn same_as_run(dir: &Path, count: u64, period_args: &[&str]) {
     merge.extend(["--out", "out-merge", "-q"]);
     merge.extend(period_args);
     ok(dir, &merge);
-    let (a, b) = (tables(&dir.join("out-run")), tables(&dir.join("out-merge")));
-    assert!(!a.is_empty());
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (path, bytes) in &a {
-        assert!(bytes == &b[path], "{} differs from run's", path.display());
-    }
+    same_tables(dir, "out-run", "out-merge");
 }
 
 /// Custom metrics of every kind: folded and grouped aggregates over each table, filters on an

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::checkpoint::tables;
-use crate::cli::{bin, transcript};
+use crate::cli::transcript;
 use crate::property::PIPELINE;
+use crate::shard_merge::{ok, same_tables};
 
 /// A Slurm cluster of one node, stopped when dropped.
 struct Slurm {
@@ -179,53 +179,40 @@ fn a_slurm_array_of_shards_and_its_afterok_merge_write_the_tables_of_a_run() {
     let cfg = factorscore::generate::GenConfig::preset("tiny", 31).unwrap();
     factorscore::generate::write(&cfg, dir, false).unwrap();
     std::fs::write(dir.join("pipeline.yaml"), PIPELINE).unwrap();
-    let o = bin()
-        .current_dir(dir)
-        .args(["run", "pipeline.yaml", "-q", "--out", "out-run"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    ok(dir, &["run", "pipeline.yaml", "-q", "--out", "out-run"]);
 
     let slurm = Slurm::start();
-    let parts = dir.join("parts").display().to_string();
-    let out = dir.join("out-slurm").display().to_string();
-    let merge = submit(&slurm, dir, &["3", &parts, &out]);
+    let path = |name: &str| dir.join(name).display().to_string();
+    let merge = submit(&slurm, dir, &["3", &path("parts"), &path("out-slurm")]);
     assert_eq!(slurm.wait(&merge), "COMPLETED", "{}", slurm.logs());
-    let (a, b) = (tables(&dir.join("out-run")), tables(&dir.join("out-slurm")));
-    assert!(!a.is_empty());
-    assert!(a == b, "the merged tables differ from run's");
+    same_tables(dir, "out-run", "out-slurm");
 
     // `--period previous` is named once by submit.sh: the parts and the merge compute the month
     // `run --period previous` computes.
-    let o = bin()
-        .current_dir(dir)
-        .args([
-            "run",
-            "pipeline.yaml",
-            "-q",
-            "--out",
-            "out-run-prev",
-            "--period",
-            "previous",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
-    let prev = dir.join("parts-prev").display().to_string();
-    let out = dir.join("out-prev").display().to_string();
-    let merge = submit(&slurm, dir, &["2", &prev, &out, "--period", "previous"]);
-    assert_eq!(slurm.wait(&merge), "COMPLETED", "{}", slurm.logs());
-    let (a, b) = (
-        tables(&dir.join("out-run-prev")),
-        tables(&dir.join("out-prev")),
+    let month = ["--period", "previous"];
+    ok(
+        dir,
+        &[
+            &["run", "pipeline.yaml", "-q", "--out", "out-run-prev"][..],
+            &month,
+        ]
+        .concat(),
     );
-    assert!(!a.is_empty());
-    assert!(a == b, "the merged month differs from run's");
+    let (parts, out) = (path("parts-prev"), path("out-prev"));
+    let args = [&["2", &parts, &out][..], &month].concat();
+    let merge = submit(&slurm, dir, &args);
+    assert_eq!(slurm.wait(&merge), "COMPLETED", "{}", slurm.logs());
+    same_tables(dir, "out-run-prev", "out-prev");
 
     // Shards that fail (a period that is not one) leave the merge never to run.
-    let bad = dir.join("parts-bad").display().to_string();
-    let out = dir.join("out-bad").display().to_string();
-    let merge = submit(&slurm, dir, &["2", &bad, &out, "--period", "2025-13"]);
+    let args = [
+        "2",
+        &path("parts-bad"),
+        &path("out-bad"),
+        "--period",
+        "2025-13",
+    ];
+    let merge = submit(&slurm, dir, &args);
     assert_eq!(slurm.wait(&merge), "CANCELLED");
     assert!(!dir.join("out-bad").join("_current").exists());
 }
