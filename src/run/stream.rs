@@ -2,8 +2,9 @@
 //! repeated ids, handing each table over as the checks ask for it; this thread runs the stages of
 //! the checks and, after each, frees the cells of the tables it checked that the rest of the run
 //! does not read. The reader is one table ahead at most (it waits for the table it read to be
-//! taken), and collections wait for the invoices to be checked ([`stages_before_read`]), so the
-//! text of about two large tables is held at once, never of invoices and collections together.
+//! taken), collections wait for the invoices to be checked and fees for the collections
+//! ([`stages_before_read`]), so the text of about two large tables is held at once, never of
+//! invoices and collections, or collections and fees, together.
 
 use std::cell::RefCell;
 use std::sync::mpsc::{sync_channel, Receiver};
