@@ -45,7 +45,8 @@ def parse(argv):
     p.add_argument("--grain", help="month, quarter or year; the pipeline's by default")
     p.add_argument("--as-of", help="the day `--period previous` counts back from")
     p.add_argument("--bin", help="the factorscore binary; `factorscore` on PATH by default")
-    p.add_argument("--partials", help="the parts folder, on a path every node sees; a temporary folder by default")
+    p.add_argument("--partials", help="the parts folder: a path every node sees, or an object-store folder "
+                   "(s3://bucket/parts); a temporary folder by default")
     p.add_argument("--address", help="the Ray cluster to join (RAY_ADDRESS by default; else a local one)")
     p.add_argument("--cpus-per-shard", type=float, default=1.0, help="CPUs each shard task asks for")
     p.add_argument("--memory-per-shard", type=int, default=None, help="bytes of memory each shard task asks for")
@@ -102,7 +103,10 @@ def run(a):
     pipeline = os.path.abspath(a.pipeline)
     out = a.out if "://" in a.out else os.path.abspath(a.out)
     resolve_previous(binary, pipeline, a)
-    partials = os.path.abspath(a.partials) if a.partials else tempfile.mkdtemp(prefix="factorscore-parts-")
+    if a.partials:
+        partials = a.partials if "://" in a.partials else os.path.abspath(a.partials)
+    else:
+        partials = tempfile.mkdtemp(prefix="factorscore-parts-")
     periods = period_args(a)
     n = a.shards
 

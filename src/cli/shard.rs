@@ -23,7 +23,9 @@ pub struct ShardArgs {
     pub count: u64,
     #[command(flatten)]
     pub periods: PeriodArgs,
-    /// The folder of the parts (shared by every part and the merge).
+    /// The folder of the parts, shared by every part and the merge: a path every machine sees, or
+    /// an object-store folder (`s3://bucket/parts`, `az://...`, `gs://...`; credentials from the
+    /// environment and the pipeline's `storage`).
     #[arg(long)]
     pub out: PathBuf,
     /// Report nothing but errors.
@@ -36,7 +38,7 @@ pub struct ShardArgs {
 pub struct MergeArgs {
     /// The pipeline file (YAML), as the parts were computed with.
     pub pipeline: PathBuf,
-    /// The folder the parts were written to.
+    /// The folder the parts were written to (a path, or an object-store folder).
     #[arg(long)]
     pub partials: PathBuf,
     /// How many parts the run was split into.

@@ -6,7 +6,7 @@
 //! or where it was written: a retried part writes the same bytes, and replaces its file whole
 //! (written beside it, then renamed).
 
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -37,16 +37,27 @@ struct Head {
     index: u64,
 }
 
-/// Writes `p` into folder `dir` as [`file_name`]; returns the file's path.
+/// Writes `p` into folder `dir` as [`file_name`] (beside it first, then renamed over it);
+/// returns the file's path.
 pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file_name(p.index, p.run.count));
     let tmp = dir.join(format!(".{}.tmp", file_name(p.index, p.run.count)));
+    let bytes = encode(p)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// The bytes of part `p`'s file.
+pub fn encode(p: &Partial) -> std::io::Result<Vec<u8>> {
     let head = serde_json::to_vec(&Head {
         run: p.run.clone(),
         index: p.index,
     })?;
-    let mut out = BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut out = Vec::new();
     out.write_all(MAGIC)?;
     let mut w = Writer::new(&mut out);
     w.pod(&head)?;
@@ -67,10 +78,7 @@ pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
     samples(&mut w, &p.decision_hours)?;
     let xxh3 = w.finish()?;
     out.write_all(&xxh3.to_le_bytes())?;
-    let file = out.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
+    Ok(out)
 }
 
 /// Samples in the order of their keys: the keys, each one's count, then every value.
@@ -98,8 +106,13 @@ pub enum ReadError {
 
 /// Reads the part at `path`.
 pub fn read(path: &Path) -> Result<Partial, ReadError> {
-    let size = std::fs::metadata(path)?.len();
-    let mut r = BufReader::new(std::fs::File::open(path)?);
+    decode(&std::fs::read(path)?)
+}
+
+/// The part whose file's bytes are `bytes`.
+pub fn decode(bytes: &[u8]) -> Result<Partial, ReadError> {
+    let size = bytes.len() as u64;
+    let mut r = bytes;
     let mut magic = [0u8; 8];
     r.read_exact(&mut magic).map_err(|_| ReadError::NotAPart)?;
     if &magic != MAGIC {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Balances, Credited, Facts, Flows, Window};
 
-pub use file::{file_name, read, write, ReadError};
+pub use file::{decode, encode, file_name, read, write, ReadError};
 
 /// Samples per (entity, period index), as [`Facts::time_to_fund`] holds them.
 pub type Samples = HashMap<(u32, u32), Vec<f64>>;

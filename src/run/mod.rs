@@ -224,7 +224,7 @@ fn run_timed(
     };
     // A merge's parts, read and checked before any input is: a part missing fails at once.
     let merged = match parts {
-        Some(p) => Some((p.read()?, p.dir.as_path())),
+        Some(p) => Some((p.read(plan)?, p.dir.as_path())),
         None => None,
     };
     // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's

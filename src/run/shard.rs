@@ -24,6 +24,7 @@ use crate::config::Plan;
 use crate::error::Error;
 use crate::metrics::{Facts, Window};
 use crate::partials::{self, split, Partial, Run};
+use crate::storage::Store;
 use crate::timings::Timings;
 
 /// The environment variables an array job gives each task its index in, in the order they are
@@ -91,13 +92,39 @@ pub fn shard(
     timings.lap("metrics", &mut t);
     let run = run_of(plan, &inputs, (f.window, f.entities), count);
     let part = Partial::of(f, run, index);
-    let path = partials::write(dir, &part).map_err(|source| Error::Write {
-        path: dir.join(partials::file_name(index, count)),
-        source,
-    })?;
+    let path = put(plan, dir, &part)?;
     timings.lap("write part", &mut t);
     timings.done();
     Ok(path)
+}
+
+/// The object-store folder `dir` names, if it is a URL (`s3://bucket/parts`), with a client.
+fn store_of(plan: &Plan, dir: &Path) -> Result<Option<Store>, Error> {
+    let text = dir.to_string_lossy();
+    if !crate::storage::is_url(&text) {
+        return Ok(None);
+    }
+    let url = crate::storage::parse_url(&text).map_err(Error::BadOption)?;
+    crate::storage::connect(&url, &plan.storage).map(Some)
+}
+
+/// Writes part `p` into `dir`, a local folder or an object-store folder; returns where.
+fn put(plan: &Plan, dir: &Path, p: &Partial) -> Result<PathBuf, Error> {
+    let name = partials::file_name(p.index, p.run.count);
+    let Some(store) = store_of(plan, dir)? else {
+        return partials::write(dir, p).map_err(|source| Error::Write {
+            path: dir.join(&name),
+            source,
+        });
+    };
+    let bytes = partials::encode(p).map_err(|source| Error::Write {
+        path: dir.join(&name),
+        source,
+    })?;
+    let key = store.url.join(&name);
+    // One PUT replaces the object whole: a retried part leaves no half-written object.
+    store.put_all(vec![(key.clone(), bytes.into())])?;
+    Ok(PathBuf::from(store.url.show(&key)))
 }
 
 /// Where `merge` takes its parts from.
@@ -110,24 +137,38 @@ pub struct Parts {
 impl Parts {
     /// Every part's file read and added in turn ([`partials::Merger`]): an error names the part
     /// missing, damaged or foreign.
-    pub fn read(&self) -> Result<Partial, Error> {
+    pub fn read(&self, plan: &Plan) -> Result<Partial, Error> {
         if self.count == 0 {
             return Err(Error::BadOption(
                 "--count 0: a run is merged from 1 part or more".into(),
             ));
         }
+        let store = store_of(plan, &self.dir)?;
         let mut merger = partials::Merger::default();
         for k in 0..self.count {
-            let path = self.dir.join(partials::file_name(k, self.count));
-            if !path.exists() {
-                return Err(partials::MergeError::Missing {
-                    index: k,
-                    count: self.count,
+            let name = partials::file_name(k, self.count);
+            let missing = partials::MergeError::Missing {
+                index: k,
+                count: self.count,
+            };
+            let (path, got) = match &store {
+                Some(s) => {
+                    let key = s.url.join(&name);
+                    let Some(bytes) = s.get(&key)? else {
+                        return Err(missing.into());
+                    };
+                    (PathBuf::from(s.url.show(&key)), partials::decode(&bytes))
                 }
-                .into());
-            }
-            let p = partials::read(&path).map_err(|source| Error::Part { path, source })?;
-            merger.add(p)?;
+                None => {
+                    let path = self.dir.join(&name);
+                    if !path.exists() {
+                        return Err(missing.into());
+                    }
+                    let got = partials::read(&path);
+                    (path, got)
+                }
+            };
+            merger.add(got.map_err(|source| Error::Part { path, source })?)?;
         }
         Ok(merger.finish()?)
     }

@@ -1014,3 +1014,72 @@ fn s3_compare_writes_the_local_comparisons_files() {
     }
     assert_eq!(want.len(), 2);
 }
+
+/// `shard --out s3://...` and `merge --partials s3://...` (issue 17): the parts in moto's S3
+/// rather than on a shared folder; the merge writes run's tables, and a part missing from the
+/// bucket is named.
+#[test]
+fn shards_keep_their_parts_in_s3_and_the_merge_reads_them_there() {
+    let Some(server) = moto() else { return };
+    assert_eq!(http(server.port, "PUT", "/parts"), 200);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let cfg = factorscore::generate::GenConfig::preset("tiny", 41).unwrap();
+    factorscore::generate::write(&cfg, dir, false).unwrap();
+    std::fs::write(dir.join("pipeline.yaml"), crate::property::PIPELINE).unwrap();
+    crate::shard_merge::ok(dir, &["run", "pipeline.yaml", "-q", "--out", "out-run"]);
+    let with_s3 = |args: &[&str]| {
+        bin()
+            .current_dir(dir)
+            .args(args)
+            .env("AWS_ENDPOINT", format!("http://127.0.0.1:{}", server.port))
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    let merge = [
+        "merge",
+        "pipeline.yaml",
+        "--partials",
+        "s3://parts/run1",
+        "--count",
+        "2",
+    ];
+    let shard = |k: &str| {
+        let o = with_s3(&[
+            "shard",
+            "pipeline.yaml",
+            "--index",
+            k,
+            "--count",
+            "2",
+            "--out",
+            "s3://parts/run1",
+            "-q",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    };
+    shard("0");
+    let o = with_s3(&[&merge[..], &["--out", "out-merge", "-q"]].concat());
+    insta::assert_snapshot!(transcript(&o, dir), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: merge of pipeline.yaml failed: part 1 of 2 is missing: run that part again, then merge
+    ");
+    shard("1");
+    let o = with_s3(&[&merge[..], &["--out", "out-merge", "-q"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
+    crate::shard_merge::same_tables(dir, "out-run", "out-merge");
+    let s = store("s3://parts", &s3_options(server.port));
+    assert_eq!(
+        s.list("run1").unwrap(),
+        [
+            "run1/part-00000-of-00002.fspart",
+            "run1/part-00001-of-00002.fspart"
+        ]
+    );
+}
