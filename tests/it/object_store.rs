@@ -166,6 +166,18 @@ print(c.getresponse().status)
     );
 }
 
+/// The environment a command reaches moto's S3 on `port` with (the same client as
+/// [`s3_options`], as a user's shell would give it).
+fn s3_env(port: u16) -> [(&'static str, String); 5] {
+    [
+        ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET.into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
 fn s3_options(port: u16) -> Vec<(String, String)> {
     vec![
         ("aws_endpoint".into(), format!("http://127.0.0.1:{port}")),
@@ -443,11 +455,7 @@ fn s3_run_matches_the_local_run() {
     // `runs` lists the prefix's records, credentials from the environment.
     let o = bin()
         .args(["runs", "s3://books/out"])
-        .env("AWS_ENDPOINT", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_REGION", "us-east-1")
+        .envs(s3_env(port))
         .output()
         .unwrap();
     let listing = String::from_utf8_lossy(&o.stdout);
@@ -941,11 +949,7 @@ fn s3_report_reads_the_prefix_as_a_folder() {
         let o = bin()
             .args(["report", "s3://books/out"])
             .args(extra)
-            .env("AWS_ENDPOINT", format!("http://127.0.0.1:{}", server.port))
-            .env("AWS_ALLOW_HTTP", "true")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_REGION", "us-east-1")
+            .envs(s3_env(server.port))
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, tmp.path()));
@@ -1022,21 +1026,14 @@ fn s3_compare_writes_the_local_comparisons_files() {
 fn shards_keep_their_parts_in_s3_and_the_merge_reads_them_there() {
     let Some(server) = moto() else { return };
     assert_eq!(http(server.port, "PUT", "/parts"), 200);
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = crate::shard_merge::company_with(41, crate::property::PIPELINE);
     let dir = tmp.path();
-    let cfg = factorscore::generate::GenConfig::preset("tiny", 41).unwrap();
-    factorscore::generate::write(&cfg, dir, false).unwrap();
-    std::fs::write(dir.join("pipeline.yaml"), crate::property::PIPELINE).unwrap();
     crate::shard_merge::ok(dir, &["run", "pipeline.yaml", "-q", "--out", "out-run"]);
     let with_s3 = |args: &[&str]| {
         bin()
             .current_dir(dir)
             .args(args)
-            .env("AWS_ENDPOINT", format!("http://127.0.0.1:{}", server.port))
-            .env("AWS_ALLOW_HTTP", "true")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_REGION", "us-east-1")
+            .envs(s3_env(server.port))
             .output()
             .unwrap()
     };

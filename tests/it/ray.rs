@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::cli::transcript;
 use crate::property::PIPELINE;
-use crate::shard_merge::{ok, same_tables};
+use crate::shard_merge::{company_with, ok, same_tables};
 
 fn factorscore() -> PathBuf {
     assert_cmd::cargo::cargo_bin("factorscore")
@@ -33,11 +33,9 @@ fn ray(dir: &Path, binary: &Path, args: &[&str]) -> std::process::Output {
     o
 }
 
+/// A tiny company with the property pipeline, and `run`'s tables of it in `out-run`.
 fn company(seed: u64) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = factorscore::generate::GenConfig::preset("tiny", seed).unwrap();
-    factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
+    let tmp = company_with(seed, PIPELINE);
     ok(
         tmp.path(),
         &["run", "pipeline.yaml", "-q", "--out", "out-run"],

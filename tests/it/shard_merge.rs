@@ -41,14 +41,10 @@ fn same_as_run(dir: &Path, count: u64, period_args: &[&str]) {
     let mut run = vec!["run", "pipeline.yaml", "-q", "--out", "out-run"];
     run.extend(period_args);
     ok(dir, &run);
-    let n = count.to_string();
     for k in (0..count).rev() {
-        let k = k.to_string();
-        let mut shard = vec!["shard", "pipeline.yaml", "--index", &k, "--count", &n];
-        shard.extend(["--out", "parts", "-q"]);
-        shard.extend(period_args);
-        ok(dir, &shard);
+        shard(dir, k, count, "parts", period_args);
     }
+    let n = count.to_string();
     let mut merge = vec![
         "merge",
         "pipeline.yaml",
@@ -80,13 +76,36 @@ const CUSTOM: &str = r#"metrics:
   - { name: c_growth, expr: "c_cash / nullif(lag(c_cash), 0) - 1" }
 "#;
 
-fn company(seed: u64) -> tempfile::TempDir {
+/// A generated tiny company in a fresh folder, with `pipeline` as its `pipeline.yaml`.
+pub(crate) fn company_with(seed: u64, pipeline: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = factorscore::generate::GenConfig::preset("tiny", seed).unwrap();
     factorscore::generate::write(&cfg, tmp.path(), false).unwrap();
-    let yaml = format!("{PIPELINE}{CUSTOM}");
-    std::fs::write(tmp.path().join("pipeline.yaml"), yaml).unwrap();
+    std::fs::write(tmp.path().join("pipeline.yaml"), pipeline).unwrap();
     tmp
+}
+
+/// [`company_with`] the property pipeline and custom metrics of every kind.
+fn company(seed: u64) -> tempfile::TempDir {
+    company_with(seed, &format!("{PIPELINE}{CUSTOM}"))
+}
+
+/// `factorscore shard pipeline.yaml --index K --count N --out OUT -q EXTRA` in `dir`, which
+/// succeeds.
+fn shard(dir: &Path, k: u64, count: u64, out: &str, extra: &[&str]) {
+    let (k, n) = (k.to_string(), count.to_string());
+    let args = [
+        "shard",
+        "pipeline.yaml",
+        "--index",
+        &k,
+        "--count",
+        &n,
+        "--out",
+        out,
+        "-q",
+    ];
+    ok(dir, &[&args[..], extra].concat());
 }
 
 proptest! {
@@ -145,20 +164,7 @@ fn a_shard_takes_its_index_from_the_array_job() {
 fn a_merge_with_a_part_missing_or_of_another_run_is_refused() {
     let tmp = company(4);
     let dir = tmp.path();
-    ok(
-        dir,
-        &[
-            "shard",
-            "pipeline.yaml",
-            "--index",
-            "0",
-            "--count",
-            "2",
-            "--out",
-            "parts",
-            "-q",
-        ],
-    );
+    shard(dir, 0, 2, "parts", &[]);
     let merge = || {
         bin()
             .current_dir(dir)
@@ -180,20 +186,7 @@ fn a_merge_with_a_part_missing_or_of_another_run_is_refused() {
     --- stderr
     error: merge of pipeline.yaml failed: part 1 of 2 is missing: run that part again, then merge
     ");
-    ok(
-        dir,
-        &[
-            "shard",
-            "pipeline.yaml",
-            "--index",
-            "1",
-            "--count",
-            "2",
-            "--out",
-            "parts",
-            "-q",
-        ],
-    );
+    shard(dir, 1, 2, "parts", &[]);
     // The pipeline changed after the parts were computed.
     let yaml = std::fs::read_to_string(dir.join("pipeline.yaml")).unwrap();
     std::fs::write(
@@ -234,20 +227,7 @@ fn the_sample_pipeline_with_its_custom_metrics_splits_and_merges_to_the_run() {
 fn a_merge_with_a_damaged_part_names_it() {
     let tmp = company(6);
     let dir = tmp.path();
-    ok(
-        dir,
-        &[
-            "shard",
-            "pipeline.yaml",
-            "--index",
-            "0",
-            "--count",
-            "1",
-            "--out",
-            "parts",
-            "-q",
-        ],
-    );
+    shard(dir, 0, 1, "parts", &[]);
     let part = dir
         .join("parts")
         .join(factorscore::partials::file_name(0, 1));

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::transcript;
 use crate::property::PIPELINE;
-use crate::shard_merge::{ok, same_tables};
+use crate::shard_merge::{company_with, ok, same_tables};
 
 /// A Slurm cluster of one node, stopped when dropped.
 struct Slurm {
@@ -174,11 +174,8 @@ fn submit(s: &Slurm, dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn a_slurm_array_of_shards_and_its_afterok_merge_write_the_tables_of_a_run() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = company_with(31, PIPELINE);
     let dir = tmp.path();
-    let cfg = factorscore::generate::GenConfig::preset("tiny", 31).unwrap();
-    factorscore::generate::write(&cfg, dir, false).unwrap();
-    std::fs::write(dir.join("pipeline.yaml"), PIPELINE).unwrap();
     ok(dir, &["run", "pipeline.yaml", "-q", "--out", "out-run"]);
 
     let slurm = Slurm::start();
