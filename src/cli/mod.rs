@@ -198,18 +198,9 @@ pub struct CompareArgs {
     /// The proposed plans file (YAML): a `plans` list.
     #[arg(long, value_name = "PROPOSED")]
     pub plans: PathBuf,
-    /// One period: `2026-10`, `2026-Q4` or `2026`, at the grain.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
-    pub period: Option<String>,
-    /// First period compared.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Last period compared.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Period size; the pipeline's `grain` by default.
-    #[arg(long, value_parser = parse_grain)]
-    pub grain: Option<Grain>,
+    /// The periods compared, as `run` takes them.
+    #[command(flatten)]
+    pub periods: PeriodArgs,
     /// A folder or object-store prefix to write `plan_comparison` and its HTML page into.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -375,21 +366,17 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     let CompareArgs {
         pipeline,
         plans,
-        period,
-        from,
-        to,
-        grain,
+        periods,
         out,
         format,
     } = a;
-    let opts = RunOptions {
-        period,
-        from,
-        to,
-        grain,
-        ..RunOptions::default()
-    };
-    compare(&pipeline, &plans, &opts, out.as_deref(), format)
+    compare(
+        &pipeline,
+        &plans,
+        &periods.options(),
+        out.as_deref(),
+        format,
+    )
 }
 
 /// `factorscore explain`: one statement, text or JSON.
