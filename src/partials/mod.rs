@@ -58,8 +58,8 @@ pub struct Partial {
 /// Why a set of parts does not merge.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MergeError {
-    #[error("no part was given: a merge needs all {count} parts of the run")]
-    NoParts { count: u64 },
+    #[error("no part was given: a merge needs every part of the run")]
+    NoParts,
     #[error("part {index} of {count} is missing: run that part again, then merge")]
     Missing { index: u64, count: u64 },
     #[error("part {index} is given twice: keep one copy of each part")]
@@ -196,7 +196,7 @@ impl Merger {
 
     /// The facts of one run over all the clients, exactly, once every part of the run was added.
     pub fn finish(self) -> Result<Partial, MergeError> {
-        let mut all = self.all.ok_or(MergeError::NoParts { count: 0 })?;
+        let mut all = self.all.ok_or(MergeError::NoParts)?;
         let count = all.run.count;
         if let Some(index) = (0..count).find(|k| !self.seen.contains(k)) {
             return Err(MergeError::Missing { index, count });

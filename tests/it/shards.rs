@@ -139,7 +139,11 @@ fn a_merge_refuses_a_part_missing_twice_out_of_range_or_of_another_run() {
         merge(vec![p0.clone(), p1.clone(), beyond]),
         Err(MergeError::OutOfRange { index: 3, count: 3 })
     );
-    assert_eq!(merge(Vec::new()), Err(MergeError::NoParts { count: 0 }));
+    assert_eq!(merge(Vec::new()), Err(MergeError::NoParts));
+    assert_eq!(
+        MergeError::NoParts.to_string(),
+        "no part was given: a merge needs every part of the run"
+    );
     assert!(merge(vec![p2, p0, p1]).is_ok());
 }
 
