@@ -140,6 +140,9 @@ pub enum Error {
          pipeline, inputs and period options, then merge"
     )]
     PartsOfAnotherRun { dir: PathBuf, what: &'static str },
+    /// The buckets given to `factorscore shard` are missing, foreign or unreadable.
+    #[error(transparent)]
+    Bucket(#[from] crate::buckets::BucketError),
     /// Rows went missing between reading and computing: a bug.
     #[error("internal error: {table} does not reconcile: {read} rows read, but {used} used and {rejected} rejected")]
     Unreconciled {
@@ -193,7 +196,8 @@ impl Error {
             | Error::TooManyRejected { .. }
             | Error::Part { .. }
             | Error::Merge(_)
-            | Error::PartsOfAnotherRun { .. } => EXIT_BAD_INPUT,
+            | Error::PartsOfAnotherRun { .. }
+            | Error::Bucket(_) => EXIT_BAD_INPUT,
             Error::Write { .. }
             | Error::Storage {
                 transient: true, ..

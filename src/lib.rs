@@ -5,6 +5,7 @@
 //! [`ledger`] applies each invoice's events; [`metrics`] computes every metric for every
 //! employee and period in one pass; [`scorecards`] and [`output`] write the Parquet tables.
 
+pub mod buckets;
 pub mod cards;
 pub mod catalogue;
 pub mod checkpoint;

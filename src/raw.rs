@@ -20,6 +20,25 @@ pub struct FileInfo {
     /// line than the row before it plus one, because a quoted value holds a line break; later
     /// rows count on from it. Empty when every row `r` is on line `r + 2`.
     pub line_marks: Vec<(usize, usize)>,
+    /// A shard's bucket ([`crate::buckets`]): the row within the file (0-based) of each of the
+    /// table's rows from this file, in order. Empty when they are the file's rows, all of them.
+    pub origin: Vec<u32>,
+}
+
+impl FileInfo {
+    /// Where row `r` (0-based) of the file is; with its line when the file is text (`lines`).
+    pub fn row_ref(&self, r: usize, lines: bool) -> RowRef {
+        let k = self.line_marks.partition_point(|m| m.0 <= r);
+        let line = match k.checked_sub(1).map(|k| self.line_marks[k]) {
+            Some((r0, l0)) => l0 + (r - r0),
+            None => r + 2,
+        };
+        RowRef {
+            file: self.path.clone(),
+            row: r + 1,
+            line: lines.then_some(line),
+        }
+    }
 }
 
 /// A row found malformed while a file is read, before any of its cells is checked: a CSV row
@@ -107,16 +126,8 @@ impl RawTable {
         match self.files.get(k) {
             Some(f) => {
                 let r = i - f.first_row;
-                let k = f.line_marks.partition_point(|m| m.0 <= r);
-                let line = match k.checked_sub(1).map(|k| f.line_marks[k]) {
-                    Some((r0, l0)) => l0 + (r - r0),
-                    None => r + 2,
-                };
-                RowRef {
-                    file: f.path.clone(),
-                    row: r + 1,
-                    line: self.lines.then_some(line),
-                }
+                let r = f.origin.get(r).map_or(r, |&o| o as usize);
+                f.row_ref(r, self.lines)
             }
             None => RowRef {
                 file: PathBuf::new(),

@@ -48,6 +48,17 @@ impl<W: Write> Writer<W> {
         self.put(bytemuck::cast_slice(v))
     }
 
+    /// The values of `all` at the indexes `at`, as [`Writer::pod`] writes them once gathered,
+    /// gathered a block at a time.
+    pub fn pod_at<T: Pod>(&mut self, all: &[T], at: &[u32]) -> std::io::Result<()> {
+        self.len(at.len())?;
+        for b in at.chunks(BLOCK) {
+            let v: Vec<T> = b.iter().map(|&i| all[i as usize]).collect();
+            self.put(bytemuck::cast_slice(&v))?;
+        }
+        Ok(())
+    }
+
     /// Values some of which are absent.
     pub fn opt<T: Pod + Default>(&mut self, v: &[Option<T>]) -> std::io::Result<()> {
         self.len(v.len())?;

@@ -120,6 +120,7 @@ impl From<FileMeta> for FileInfo {
             fingerprint: f.fingerprint,
             first_row: f.first_row,
             line_marks: f.line_marks,
+            origin: Vec::new(),
         }
     }
 }

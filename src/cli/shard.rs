@@ -28,6 +28,33 @@ pub struct ShardArgs {
     /// environment and the pipeline's `storage`).
     #[arg(long)]
     pub out: PathBuf,
+    /// Read the part's rows of the large tables from this folder of `factorscore bucket`, not
+    /// every row of the inputs.
+    #[arg(long)]
+    pub buckets: Option<PathBuf>,
+    /// Report nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The options of `factorscore bucket`.
+#[derive(Debug, clap::Args)]
+pub struct BucketArgs {
+    /// The pipeline file (YAML).
+    pub pipeline: PathBuf,
+    /// Which slice of the input files, 0 to slices - 1: the files `i` of each large table with
+    /// `i % slices == slice`. Without it: the array job's variable, as for `shard --index`.
+    #[arg(long)]
+    pub slice: Option<u64>,
+    /// How many slices the input files are read in.
+    #[arg(long)]
+    pub slices: u64,
+    /// How many parts the rows are split into: the shards' `--count`.
+    #[arg(long)]
+    pub count: u64,
+    /// The folder of the buckets, shared by every slice and shard (a path every machine sees).
+    #[arg(long)]
+    pub out: PathBuf,
     /// Report nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -79,11 +106,36 @@ fn index(given: Option<u64>) -> Result<u64, Error> {
 pub fn shard(a: ShardArgs) -> anyhow::Result<()> {
     let plan = crate::config::load(&a.pipeline)?;
     let k = index(a.index)?;
-    let opts = a.periods.options();
-    let path = crate::run::shard(&plan, &opts, (k, a.count), &a.out)
+    let log = RunLog {
+        format: LogFormat::Text,
+        quiet: a.quiet,
+        verbose: false,
+    };
+    let opts = RunOptions {
+        progress: log.progress(),
+        ..a.periods.options()
+    };
+    let path = crate::run::shard(&plan, &opts, (k, a.count), (&a.out, a.buckets.as_deref()))
         .with_context(|| format!("part {k} of {} of {} failed", a.count, a.pipeline.display()))?;
     if !a.quiet {
         println!("wrote part {k} of {} to {}", a.count, path.display());
+    }
+    Ok(())
+}
+
+/// `factorscore bucket`: one slice of the inputs, split into the parts' buckets.
+pub fn bucket(a: BucketArgs) -> anyhow::Result<()> {
+    let plan = crate::config::load(&a.pipeline)?;
+    let m = index(a.slice)?;
+    let dir = crate::buckets::bucket(&plan, (m, a.slices), a.count, &a.out).with_context(|| {
+        format!(
+            "slice {m} of {} of {} failed",
+            a.slices,
+            a.pipeline.display()
+        )
+    })?;
+    if !a.quiet {
+        println!("wrote slice {m} of {} to {}", a.slices, dir.display());
     }
     Ok(())
 }

@@ -43,9 +43,9 @@ pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file_name(p.index, p.run.count));
     let tmp = dir.join(format!(".{}.tmp", file_name(p.index, p.run.count)));
-    let bytes = encode(p)?;
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&bytes)?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    encode_to(p, &mut file)?;
+    let file = file.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
@@ -53,11 +53,17 @@ pub fn write(dir: &Path, p: &Partial) -> std::io::Result<PathBuf> {
 
 /// The bytes of part `p`'s file.
 pub fn encode(p: &Partial) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    encode_to(p, &mut out)?;
+    Ok(out)
+}
+
+/// Writes part `p`'s file to `out`, a block of cells at a time: its tables are never copied whole.
+fn encode_to<W: Write>(p: &Partial, mut out: W) -> std::io::Result<()> {
     let head = serde_json::to_vec(&Head {
         run: p.run.clone(),
         index: p.index,
     })?;
-    let mut out = Vec::new();
     out.write_all(MAGIC)?;
     let mut w = Writer::new(&mut out);
     w.pod(&head)?;
@@ -70,15 +76,12 @@ pub fn encode(p: &Partial) -> std::io::Result<Vec<u8>> {
         .map(|i| i as u32)
         .collect();
     w.pod(&cells)?;
-    let balances: Vec<Balances> = cells.iter().map(|&i| p.balances[i as usize]).collect();
-    w.pod(&balances)?;
-    let flows: Vec<Flows> = cells.iter().map(|&i| p.flows[i as usize]).collect();
-    w.pod(&flows)?;
+    w.pod_at(&p.balances, &cells)?;
+    w.pod_at(&p.flows, &cells)?;
     samples(&mut w, &p.time_to_fund)?;
     samples(&mut w, &p.decision_hours)?;
     let xxh3 = w.finish()?;
-    out.write_all(&xxh3.to_le_bytes())?;
-    Ok(out)
+    out.write_all(&xxh3.to_le_bytes())
 }
 
 /// Samples in the order of their keys: the keys, each one's count, then every value.

@@ -106,6 +106,49 @@ impl Partial {
         }
     }
 
+    /// Keeps the periods `first` to `last` of the part's, when it holds them all (and the labels
+    /// are of its grain); returns whether it did. The periods of a run's window do not depend on
+    /// the window's other periods, so a part computed over more periods holds the run's.
+    pub fn trim(&mut self, first: &str, last: &str) -> bool {
+        let key = |s: &str| crate::periods::label_key(s).ok();
+        let (Some(a), Some(b), Some(f), Some(l)) = (
+            key(&self.run.first),
+            key(&self.run.last),
+            key(first),
+            key(last),
+        ) else {
+            return false;
+        };
+        if a.0 != f.0 || b.0 != l.0 || f.1 < a.1 || l.1 > b.1 || f.1 > l.1 {
+            return false;
+        }
+        if (f.1, l.1) == (a.1, b.1) {
+            return true;
+        }
+        let (have, off, len) = (
+            window_len(&self.run),
+            (f.1 - a.1) as usize,
+            (l.1 - f.1 + 1) as usize,
+        );
+        let kept: Vec<usize> = (0..self.run.entities)
+            .flat_map(|e| e * have + off..e * have + off + len)
+            .collect();
+        self.balances = kept.iter().map(|&i| self.balances[i]).collect();
+        self.flows = kept.iter().map(|&i| self.flows[i]).collect();
+        for s in [&mut self.time_to_fund, &mut self.decision_hours] {
+            *s = std::mem::take(s)
+                .into_iter()
+                .filter_map(|((e, k), v)| {
+                    let k = (k as usize).checked_sub(off).filter(|&k| k < len)?;
+                    Some(((e, k as u32), v))
+                })
+                .collect();
+        }
+        self.run.first = first.to_string();
+        self.run.last = last.to_string();
+        true
+    }
+
     fn add(&mut self, o: Partial) {
         for (a, b) in self.balances.iter_mut().zip(&o.balances) {
             a.add(b);

@@ -164,6 +164,7 @@ fn on_checkpoint(
         ledger: prior.take_ledger(),
         skip,
         hashes: true,
+        buckets: None,
     };
     let c = read_and_check(plan, timings, start)?;
     if !c.problems.is_empty() {

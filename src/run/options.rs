@@ -120,9 +120,15 @@ impl PeriodSpec {
 
     /// The window, taking what the options leave open from the ledger's extent.
     pub fn window(&self, l: &Ledger) -> Result<Window, Error> {
+        self.window_of(data_extent(l))
+    }
+
+    /// The window over the data's first purchase and last event days (`extent`), where the
+    /// options leave it open.
+    pub fn window_of(&self, extent: Option<(Day, Day)>) -> Result<Window, Error> {
         let cal = self.cal;
         let extent = || {
-            data_extent(l).ok_or(Error::EmptyLedger {
+            extent.ok_or(Error::EmptyLedger {
                 hint: "name the periods with --period or --from/--to",
             })
         };

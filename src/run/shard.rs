@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use super::load::{apply_events, custom_facts, scored_window};
 use super::stream::{read_and_check, Start};
 use super::RunOptions;
+use crate::buckets::Buckets;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::metrics::{Facts, Window};
@@ -56,12 +57,13 @@ fn run_of(
 }
 
 /// Computes part `index` of `count` of a run with `opts`' periods and writes it into `dir`;
-/// returns the file written.
+/// returns the file written. With `buckets` (of `factorscore bucket`), its large tables are read
+/// from its part's buckets; without, from the inputs, whole.
 pub fn shard(
     plan: &Plan,
     opts: &RunOptions,
     (index, count): (u64, u64),
-    dir: &Path,
+    (dir, buckets): (&Path, Option<&Path>),
 ) -> Result<PathBuf, Error> {
     if count == 0 || index >= count {
         return Err(Error::BadOption(format!(
@@ -70,9 +72,23 @@ pub fn shard(
     }
     let spec = opts.periods(plan)?;
     let mut timings = Timings::new(opts.progress);
-    let c = read_and_check(plan, &mut timings, Start::nothing())?;
+    let buckets = match buckets {
+        Some(b) => Some(Buckets::open(b, plan, count)?),
+        None => None,
+    };
+    let start = Start {
+        buckets: buckets.as_ref().map(|b| (b, index)),
+        ..Start::nothing()
+    };
+    let c = read_and_check(plan, &mut timings, start)?;
     let problems = c.problems.into_result().map_err(Error::Rules)?;
-    let window = scored_window(plan, spec.window(&c.ledger)?);
+    // A part's rows do not give the run's window: the slices' dates give one that holds it, and
+    // the merge keeps the run's periods of it.
+    let window = match &buckets {
+        Some(b) => spec.window_of(b.days())?,
+        None => spec.window(&c.ledger)?,
+    };
+    let window = scored_window(plan, window);
     let inputs = crate::manifest::input_files(&c.raw);
     let mut ledger = c.ledger;
     split::restrict(&mut ledger, index, count);
@@ -90,6 +106,9 @@ pub fn shard(
     let mut t = std::time::Instant::now();
     let f = crate::metrics::compute(&ledger, &swept, window, false);
     timings.lap("metrics", &mut t);
+    // Only the facts are written: the rows are freed first.
+    drop((ledger, swept));
+    crate::memory::give_back();
     let run = run_of(plan, &inputs, (f.window, f.entities), count);
     let part = Partial::of(f, run, index);
     let path = put(plan, dir, &part)?;
@@ -186,7 +205,11 @@ pub(super) fn merged_facts(
     let inputs = crate::manifest::input_files(&loaded.raw);
     let entities = loaded.ledger.employees.ids.len() + 1;
     let want = run_of(plan, &inputs, (window, entities), merged.run.count);
-    if let Some(what) = partials::differs(&want, &merged.run) {
+    // Parts from buckets may cover more periods than the run (see `shard`): the run's are kept.
+    let mut merged = merged;
+    let held = merged.trim(&want.first, &want.last);
+    let what = partials::differs(&want, &merged.run);
+    if let Some(what) = what.or((!held).then_some("the periods")) {
         return Err(Error::PartsOfAnotherRun {
             dir: dir.to_path_buf(),
             what,

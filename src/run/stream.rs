@@ -11,6 +11,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use crate::buckets::{Buckets, BUCKETED};
 use crate::config::Plan;
 use crate::error::Error;
 use crate::model::Ledger;
@@ -73,19 +74,22 @@ pub(super) struct Checked {
 
 /// Where the checks start: from nothing, or from a checkpoint's rows, reading only the files of
 /// each held table after those it holds.
-pub(super) struct Start {
+pub(super) struct Start<'b> {
     pub ledger: Ledger,
     pub skip: [usize; 5],
     /// Whether to keep the event tables' id hashes, for a checkpoint.
     pub hashes: bool,
+    /// A shard's buckets and part: its large tables are read from there.
+    pub buckets: Option<(&'b Buckets, u64)>,
 }
 
-impl Start {
+impl Start<'_> {
     pub fn nothing() -> Self {
         Start {
             ledger: Ledger::default(),
             skip: [0; 5],
             hashes: false,
+            buckets: None,
         }
     }
 }
@@ -120,7 +124,7 @@ pub(super) fn read_and_check(
         tz: plan.timezone,
         catalogue: &plan.catalogue,
     };
-    let (skip, keep_hashes) = (start.skip, start.hashes);
+    let (skip, keep_hashes, buckets) = (start.skip, start.hashes, start.buckets);
     let mut ledger = start.ledger;
     let mut problems = Problems::new(plan.policy());
     std::thread::scope(|scope| {
@@ -138,8 +142,11 @@ pub(super) fn read_and_check(
                     done += 1;
                 }
                 let t = Instant::now();
-                let read = sources::read_after(plan, src, held_files(&skip, src.table))
-                    .map(|r| Read::keeping_hashes(r, keep_hashes));
+                let read = match buckets.filter(|_| BUCKETED.contains(&src.table)) {
+                    Some((b, k)) => b.read(src, k),
+                    None => sources::read_after(plan, src, held_files(&skip, src.table))
+                        .map(|r| Read::keeping_hashes(r, keep_hashes)),
+                };
                 let ms = t.elapsed().as_millis();
                 let failed = read.is_err();
                 // A refused send: the checks stopped and dropped their end.

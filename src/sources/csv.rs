@@ -356,6 +356,7 @@ mod tests {
                 fingerprint: String::new(),
                 first_row: 0,
                 line_marks: s.marks.clone(),
+                origin: Vec::new(),
             }],
             df: DataFrame::default(),
             breaks: Vec::new(),

@@ -279,57 +279,17 @@ pub fn read_after(plan: &Plan, src: &SourcePlan, skip: usize) -> Result<RawTable
     let mut breaks = Vec::new();
     let mut first_row = 0;
     for f in files.into_iter().skip(skip) {
-        let Some(bytes) = f.fetch()? else {
-            problems.push(no_object(plan, src, &f));
-            continue;
-        };
-        let fingerprint = fingerprint(&bytes);
-        let path = f.name;
-        let opened = match open(src, bytes) {
-            Ok((o, cols)) => {
-                let p = header_problems(plan, src, &path, Ok(&cols));
-                if !p.is_empty() {
-                    problems.extend(p);
-                    continue;
-                }
-                o
+        // Once a file is refused, the others' headers are checked but their rows not read.
+        match read_file(plan, src, f, first_row, problems.is_empty())? {
+            Err(p) => problems.extend(p),
+            Ok(None) => {}
+            Ok(Some(r)) => {
+                first_row += r.df.height();
+                infos.push(r.info);
+                breaks.extend(r.breaks);
+                frames.push(r.df);
             }
-            Err(e) => {
-                problems.extend(header_problems(plan, src, &path, Err(&e)));
-                continue;
-            }
-        };
-        if !problems.is_empty() {
-            // A file before this one is refused: the run stops once every file is checked.
-            continue;
         }
-        let mut line_marks = Vec::new();
-        let df = match opened {
-            Opened::Csv(bytes) => {
-                let read = csv::read(src, &path, &bytes, first_row)?;
-                line_marks = read.marks;
-                breaks.extend(read.breaks);
-                read.df
-            }
-            Opened::Parquet(r) => read_parquet(src, *r).map_err(|source| Error::ReadSource {
-                path: path.clone(),
-                format: fmt_name(src.format),
-                source,
-            })?,
-        };
-        let df = canonicalise(src, df).map_err(|message| Error::SourceFile {
-            path: path.clone(),
-            message,
-        })?;
-        infos.push(FileInfo {
-            path,
-            rows: df.height(),
-            fingerprint,
-            first_row,
-            line_marks,
-        });
-        first_row += df.height();
-        frames.push(df);
     }
     if !problems.is_empty() {
         return Err(Error::Config(ConfigErrors(problems)));
@@ -352,6 +312,72 @@ pub fn read_after(plan: &Plan, src: &SourcePlan, skip: usize) -> Result<RawTable
         df,
         breaks,
     })
+}
+
+/// One file of a source as read: its canonical columns, where its rows came from, and the rows
+/// the reader found malformed.
+pub struct FileRead {
+    pub df: DataFrame,
+    pub info: FileInfo,
+    pub breaks: Vec<crate::raw::ReadBreak>,
+}
+
+/// Reads file `f` of `src`, its rows numbered from `first_row`; its bytes are read once, for the
+/// fingerprint, the header check and the rows. `Err` lists what is wrong with its header (or
+/// that it is absent); `None` when its header is right but `rows` is false.
+pub fn read_file(
+    plan: &Plan,
+    src: &SourcePlan,
+    f: Found,
+    first_row: usize,
+    rows: bool,
+) -> Result<Result<Option<FileRead>, Vec<Diagnostic>>, Error> {
+    let Some(bytes) = f.fetch()? else {
+        return Ok(Err(vec![no_object(plan, src, &f)]));
+    };
+    let fingerprint = fingerprint(&bytes);
+    let path = f.name;
+    let opened = match open(src, bytes) {
+        Ok((o, cols)) => {
+            let p = header_problems(plan, src, &path, Ok(&cols));
+            if !p.is_empty() {
+                return Ok(Err(p));
+            }
+            o
+        }
+        Err(e) => return Ok(Err(header_problems(plan, src, &path, Err(&e)))),
+    };
+    if !rows {
+        return Ok(Ok(None));
+    }
+    let mut line_marks = Vec::new();
+    let mut breaks = Vec::new();
+    let df = match opened {
+        Opened::Csv(bytes) => {
+            let read = csv::read(src, &path, &bytes, first_row)?;
+            line_marks = read.marks;
+            breaks = read.breaks;
+            read.df
+        }
+        Opened::Parquet(r) => read_parquet(src, *r).map_err(|source| Error::ReadSource {
+            path: path.clone(),
+            format: fmt_name(src.format),
+            source,
+        })?,
+    };
+    let df = canonicalise(src, df).map_err(|message| Error::SourceFile {
+        path: path.clone(),
+        message,
+    })?;
+    let info = FileInfo {
+        path,
+        rows: df.height(),
+        fingerprint,
+        first_row,
+        line_marks,
+        origin: Vec::new(),
+    };
+    Ok(Ok(Some(FileRead { df, info, breaks })))
 }
 
 fn fmt_name(f: Format) -> &'static str {

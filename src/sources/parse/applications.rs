@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
 use crate::problems::Problems;
-use crate::raw::RawTable;
+use crate::raw::{RawTable, RowRef};
 
 /// Checks applications; `dups` are the rows whose id another row repeats (see
 /// [`super::duplicate_rows`]). Those left out are recorded, for the invoices that name them.
@@ -17,7 +17,7 @@ pub(super) fn applications(
     l: &mut Ledger,
     t: &RawTable,
     tz: chrono_tz::Tz,
-    dups: &[(usize, usize)],
+    dups: &[(usize, RowRef)],
 ) {
     let lr: &Ledger = l;
     let parts = in_parts(p, t.height(), |p, rows| {
@@ -65,7 +65,7 @@ fn application_rows<'t>(
     l: &Ledger,
     t: &'t RawTable,
     tz: chrono_tz::Tz,
-    dups: &[(usize, usize)],
+    dups: &[(usize, RowRef)],
     rows: std::ops::Range<usize>,
 ) -> Part<'t, Applications> {
     let mut part: Part<Applications> = Part::new();
@@ -105,11 +105,11 @@ fn application_rows<'t>(
         }
         check_decider(&mut r, l, &v, dec, by);
         let rate = rec.and_then(|(_, rec_day)| request_rate(&mut r, l, cur?, rec_day));
-        if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
+        if let Some((_, other)) = dup.next_if(|d| d.0 == i) {
             r.bad(
                 "application_id",
                 id.unwrap_or(""),
-                format!("is not unique: {} has it too", t.row_ref(other)),
+                format!("is not unique: {other} has it too"),
             );
         }
         let (Some(_), Some(_), Some(e), Some((rec_us, rec_day)), Some(rate), Some(amount), false) =

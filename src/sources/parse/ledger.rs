@@ -9,12 +9,12 @@ use crate::model::*;
 use crate::money;
 use crate::periods::{format_day, Day};
 use crate::problems::Problems;
-use crate::raw::RawTable;
+use crate::raw::{RawTable, RowRef};
 use crate::tables::Table;
 
 /// Checks invoices; `dups` are the rows whose id another row repeats (see
 /// [`super::duplicate_rows`]). The rows are checked in parallel ranges and added in row order.
-pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(usize, usize)]) {
+pub(super) fn invoices(p: &mut Problems, l: &mut Ledger, t: &RawTable, dups: &[(usize, RowRef)]) {
     let lr: &Ledger = l;
     let parts = in_parts(p, t.height(), |p, rows| invoice_rows(p, lr, t, dups, rows));
     // On the rows of a checkpoint, if any: their ids keep their indexes.
@@ -54,7 +54,7 @@ fn invoice_rows<'t>(
     p: &mut Problems,
     l: &Ledger,
     t: &'t RawTable,
-    dups: &[(usize, usize)],
+    dups: &[(usize, RowRef)],
     rows: std::ops::Range<usize>,
 ) -> Part<'t, Invoices> {
     let mut c = Rows::from(
@@ -123,11 +123,11 @@ fn invoice_rows<'t>(
             (Some(cur), Some(pd)) => booking_rate(&mut r, l, cur, pd),
             _ => (0, money::RATE_SCALE),
         };
-        if let Some(&(_, other)) = dup.next_if(|d| d.0 == i) {
+        if let Some((_, other)) = dup.next_if(|d| d.0 == i) {
             r.bad(
                 "invoice_id",
                 id.unwrap_or(""),
-                format!("is not unique: {} has it too", t.row_ref(other)),
+                format!("is not unique: {other} has it too"),
             );
         }
         let Some(id) = id else { continue };

@@ -17,7 +17,7 @@ use crate::model::*;
 use crate::money;
 use crate::periods::{parse_day, Day};
 use crate::problems::Problems;
-use crate::raw::RawTable;
+use crate::raw::{RawTable, RowRef};
 
 /// One cell: text as read, or a value a typed source already holds.
 #[derive(Debug, Clone, Copy)]
@@ -480,17 +480,18 @@ pub(super) fn check_unique(
     p: &mut Problems,
     t: &RawTable,
     column: &'static str,
-    dups: &[(usize, usize)],
+    dups: &[(usize, RowRef)],
 ) {
     let ca = t.column(column);
-    for &(i, other) in dups {
+    for (i, other) in dups {
+        let i = *i;
         let id = ca.and_then(|c| c.get(i)).unwrap_or("").trim();
         p.add(
             t,
             i,
             column,
             id,
-            format!("is not unique: {} has it too", t.row_ref(other)),
+            format!("is not unique: {other} has it too"),
         );
     }
 }

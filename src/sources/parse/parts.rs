@@ -11,10 +11,10 @@ use crate::raw::RawTable;
 
 /// The rows of repeated ids (see [`super::duplicate_rows`]) from row `start` on, to be taken in row
 /// order as the rows are checked.
-pub(super) fn dups_from(
-    dups: &[(usize, usize)],
+pub(super) fn dups_from<T>(
+    dups: &[(usize, T)],
     start: usize,
-) -> std::iter::Peekable<std::slice::Iter<'_, (usize, usize)>> {
+) -> std::iter::Peekable<std::slice::Iter<'_, (usize, T)>> {
     dups[dups.partition_point(|d| d.0 < start)..]
         .iter()
         .peekable()

@@ -8,7 +8,7 @@ use crate::catalogue::Catalogue;
 use crate::error::Error;
 use crate::model::Ledger;
 use crate::problems::Problems;
-use crate::raw::RawTable;
+use crate::raw::{RawTable, RowRef};
 use crate::tables::Table;
 
 use super::{
@@ -108,7 +108,8 @@ pub const READ_ORDER: [Table; 12] = [
 #[derive(Debug)]
 pub struct Read {
     pub raw: RawTable,
-    pub dups: Vec<(usize, usize)>,
+    /// Each row whose id another row repeats, with where that other row is.
+    pub dups: Vec<(usize, RowRef)>,
     /// The sorted hashes of the ids of collections, write-offs or fees, when asked for: what a
     /// checkpoint keeps to find a later row repeating one of its ids.
     pub hashes: Vec<u64>,
@@ -132,7 +133,8 @@ impl Read {
         // The rows of equal hashes are found only when two hashes are equal (rarely).
         let hashes = sorted_hashes(&raw, c);
         let dups = if hashes.windows(2).any(|w| w[0] == w[1]) {
-            duplicates_of(&raw, c, &id_hashes(&raw, c))
+            let dups = duplicates_of(&raw, c, &id_hashes(&raw, c));
+            dups.into_iter().map(|(i, o)| (i, raw.row_ref(o))).collect()
         } else {
             Vec::new()
         };
@@ -159,7 +161,7 @@ pub fn read_breaks(raw: &[RawTable], checks: Problems) -> Problems {
 }
 
 /// The column whose values must be unique in table `t`, if any.
-fn unique_id(t: Table) -> Option<&'static str> {
+pub fn unique_id(t: Table) -> Option<&'static str> {
     match t {
         Table::Applications => Some("application_id"),
         Table::Invoices => Some("invoice_id"),
