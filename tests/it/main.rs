@@ -2,6 +2,7 @@
 
 mod approval;
 mod browser;
+mod buckets;
 mod catalogue;
 mod checkpoint;
 mod cli;

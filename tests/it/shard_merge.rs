@@ -38,11 +38,25 @@ pub(crate) fn same_tables(dir: &Path, a: &str, b: &str) {
 /// `run` into `out-run`, and `count` shards (in reverse order) merged into `out-merge`; asserts
 /// both wrote the same tables.
 fn same_as_run(dir: &Path, count: u64, period_args: &[&str]) {
+    same_as_run_with(dir, count, None, period_args)
+}
+
+/// [`same_as_run`]; with `slices`, the inputs are first split into buckets by that many slices
+/// (in reverse order), and each shard reads its part's.
+pub(crate) fn same_as_run_with(dir: &Path, count: u64, slices: Option<u64>, period_args: &[&str]) {
     let mut run = vec!["run", "pipeline.yaml", "-q", "--out", "out-run"];
     run.extend(period_args);
     ok(dir, &run);
+    let mut extra = period_args.to_vec();
+    if let Some(s) = slices {
+        let _ = std::fs::remove_dir_all(dir.join("buckets"));
+        for m in (0..s).rev() {
+            bucket(dir, (m, s), count);
+        }
+        extra.extend(["--buckets", "buckets"]);
+    }
     for k in (0..count).rev() {
-        shard(dir, k, count, "parts", period_args);
+        shard(dir, k, count, "parts", &extra);
     }
     let n = count.to_string();
     let mut merge = vec![
@@ -61,7 +75,7 @@ fn same_as_run(dir: &Path, count: u64, period_args: &[&str]) {
 
 /// Custom metrics of every kind: folded and grouped aggregates over each table, filters on an
 /// event's invoice, and a derived metric reading the previous period.
-const CUSTOM: &str = r#"metrics:
+pub(crate) const CUSTOM: &str = r#"metrics:
   - { name: c_cash, table: collections, agg: sum, column: amount, filter: "invoice.recourse = false" }
   - { name: c_recovered, table: collections, agg: max, column: recovery }
   - { name: c_debtors, table: invoices, agg: count_distinct, column: debtor_id }
@@ -92,7 +106,7 @@ fn company(seed: u64) -> tempfile::TempDir {
 
 /// `factorscore shard pipeline.yaml --index K --count N --out OUT -q EXTRA` in `dir`, which
 /// succeeds.
-fn shard(dir: &Path, k: u64, count: u64, out: &str, extra: &[&str]) {
+pub(crate) fn shard(dir: &Path, k: u64, count: u64, out: &str, extra: &[&str]) {
     let (k, n) = (k.to_string(), count.to_string());
     let args = [
         "shard",
@@ -106,6 +120,28 @@ fn shard(dir: &Path, k: u64, count: u64, out: &str, extra: &[&str]) {
         "-q",
     ];
     ok(dir, &[&args[..], extra].concat());
+}
+
+/// `factorscore bucket pipeline.yaml --slice M --slices S --count N --out buckets -q` in `dir`,
+/// which succeeds.
+pub(crate) fn bucket(dir: &Path, (m, s): (u64, u64), count: u64) {
+    let (m, s, n) = (m.to_string(), s.to_string(), count.to_string());
+    ok(
+        dir,
+        &[
+            "bucket",
+            "pipeline.yaml",
+            "--slice",
+            &m,
+            "--slices",
+            &s,
+            "--count",
+            &n,
+            "--out",
+            "buckets",
+            "-q",
+        ],
+    );
 }
 
 proptest! {
