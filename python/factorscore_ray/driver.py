@@ -47,6 +47,12 @@ def parse(argv):
     p.add_argument("--bin", help="the factorscore binary; `factorscore` on PATH by default")
     p.add_argument("--partials", help="the parts folder: a path every node sees, or an object-store folder "
                    "(s3://bucket/parts); a temporary folder by default")
+    p.add_argument("--slices", type=int, default=None,
+                   help="bucket tasks, each reading a slice of the input files and writing each row to its "
+                   "shard's bucket, so that a shard reads only its rows (default: as many as --shards; "
+                   "0: no bucket stage, each shard reads every input)")
+    p.add_argument("--buckets", help="the buckets folder, a path every node sees (default: `buckets` in a "
+                   "local --partials folder)")
     p.add_argument("--address", help="the Ray cluster to join (RAY_ADDRESS by default; else a local one)")
     p.add_argument("--cpus-per-shard", type=float, default=1.0, help="CPUs each shard task asks for")
     p.add_argument("--memory-per-shard", type=int, default=None, help="bytes of memory each shard task asks for")
@@ -56,6 +62,14 @@ def parse(argv):
     a = p.parse_args(argv)
     if a.shards < 1:
         p.error("--shards must be 1 or more")
+    if a.slices is None:
+        a.slices = a.shards
+    if a.slices < 0:
+        p.error("--slices must be 0 or more")
+    if a.slices and a.buckets and "://" in a.buckets:
+        p.error("--buckets must be a path every node sees, not an object-store URL")
+    if a.slices and not a.buckets and a.partials and "://" in a.partials:
+        p.error("with --partials in an object store, give --buckets (a path every node sees) or --slices 0")
     if a.period and (a.from_ or a.to):
         p.error("--period cannot be given with --from or --to")
     return a
@@ -109,6 +123,9 @@ def run(a):
         partials = tempfile.mkdtemp(prefix="factorscore-parts-")
     periods = period_args(a)
     n = a.shards
+    buckets = None
+    if a.slices:
+        buckets = os.path.abspath(a.buckets) if a.buckets else os.path.join(partials, "buckets")
 
     ray.init(address=a.address or os.environ.get("RAY_ADDRESS"), include_dashboard=False,
              logging_level="ERROR", log_to_driver=False)
@@ -117,9 +134,16 @@ def run(a):
         resources["memory"] = a.memory_per_shard
 
     @ray.remote(max_retries=a.retries, retry_exceptions=[ShardKilled], **resources)
-    def shard(k):
+    def bucket(m):
+        return _call([binary, "bucket", pipeline, "--slice", str(m), "--slices", str(a.slices),
+                      "--count", str(n), "--out", buckets, "-q"])
+
+    @ray.remote(max_retries=a.retries, retry_exceptions=[ShardKilled], **resources)
+    def shard(k, *_slices):
+        # Each slice is an argument: Ray starts a shard once every bucket task has succeeded.
+        from_buckets = ["--buckets", buckets] if buckets else []
         return _call([binary, "shard", pipeline, "--index", str(k), "--count", str(n),
-                      "--out", partials, "-q", *periods])
+                      "--out", partials, "-q", *from_buckets, *periods])
 
     @ray.remote(num_cpus=1)
     def merge(*_parts):
@@ -133,7 +157,8 @@ def run(a):
         return _call(argv)
 
     try:
-        done = [shard.remote(k) for k in range(n)]
+        sliced = [bucket.remote(m) for m in range(a.slices)]
+        done = [shard.remote(k, *sliced) for k in range(n)]
         return ray.get(merge.remote(*done))
     finally:
         ray.shutdown()

@@ -37,8 +37,7 @@ pub enum Command {
         after_help = "Examples:\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml --from 2025-01 --to 2025-12 --out /tmp/cmp\n  factorscore compare pipelines/monthly.yaml --plans proposed.yaml --period 2026-Q3 --grain quarter --format json\n\nThe proposed file holds a `plans` list in the pipeline's shape, nothing else. Periods and grain as for `run`.\nWith --out DIR: DIR/plan_comparison/grain=G/period=P/part-0.parquet and DIR/plan_comparison.html."
     )]
     Compare(CompareArgs),
-    /// Split one slice of the input files into the buckets of a run's parts, so that each
-    /// `shard --buckets` reads only its part's rows.
+    /// Split a slice of the input files into the buckets of a run's parts, for `shard --buckets`.
     #[command(
         after_help = "Examples:\n  factorscore bucket pipelines/monthly.yaml --slice 0 --slices 2 --count 4 --out /shared/buckets\n  factorscore shard pipelines/monthly.yaml --index 3 --count 4 --buckets /shared/buckets --out /shared/parts\n\nSlice M reads the files i of each large table with i % slices == M. Rows go to the part of their\nclient (events: of their invoice's client; reviews: of their employee). Run every slice, then the shards."
     )]

@@ -105,17 +105,20 @@ pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Erro
     custom_facts(plan, loaded, &loaded.swept, f)
 }
 
-/// [`facts`], taking the sweep's amounts from `loaded` and freeing them as soon as they are
-/// read: those the custom metrics do not read once the built-in facts are computed, the rest
-/// after the custom metrics.
+/// A run's facts over `window` (the unscored window), as one machine and N machines compute
+/// them: the built-in facts of the whole ledger as part 0 of 1 ([`super::shard::part_of`]),
+/// merged as `merge` merges N parts ([`super::shard::merged_facts`]). The sweep's amounts that
+/// the custom metrics do not read are freed once the built-in facts are computed.
 fn facts_freeing(plan: &Plan, loaded: &mut Loaded, window: Window) -> Result<Facts, Error> {
-    let mut swept = std::mem::take(&mut loaded.swept);
-    let custom = !plan.catalogue.custom.is_empty();
-    let f = compute(&loaded.ledger, &swept, window, custom);
-    custom::amounts::free_unread(&plan.catalogue, &mut swept);
+    let inputs = crate::manifest::input_files(&loaded.raw);
+    let rows = (&loaded.ledger, &loaded.swept);
+    let part = super::shard::part_of(plan, &inputs, rows, scored_window(plan, window), (0, 1));
+    custom::amounts::free_unread(&plan.catalogue, &mut loaded.swept);
     loaded.ledger.free_amounts();
     crate::memory::give_back();
-    custom_facts(plan, loaded, &swept, f)
+    let merged = crate::partials::merge(vec![part])?;
+    // Its one part is of this run: the folder an error of another run's parts would name is none.
+    super::shard::merged_facts(plan, loaded, (merged, std::path::Path::new("")), window)
 }
 
 /// The custom metrics' facts, added to `f`, the built-in facts of the same window.
@@ -211,9 +214,7 @@ pub(super) fn window_facts_freeing(
     window: Window,
     timings: &mut Timings,
 ) -> Result<Facts, Error> {
-    timed(timings, || {
-        facts_freeing(plan, loaded, scored_window(plan, window))
-    })
+    timed(timings, || facts_freeing(plan, loaded, window))
 }
 
 /// The facts `compute` gives, timed as the `metrics` phase.

@@ -104,13 +104,11 @@ pub fn shard(
     drop(raw);
     crate::memory::give_back();
     let mut t = std::time::Instant::now();
-    let f = crate::metrics::compute(&ledger, &swept, window, false);
+    let part = part_of(plan, &inputs, (&ledger, &swept), window, (index, count));
     timings.lap("metrics", &mut t);
     // Only the facts are written: the rows are freed first.
     drop((ledger, swept));
     crate::memory::give_back();
-    let run = run_of(plan, &inputs, (f.window, f.entities), count);
-    let part = Partial::of(f, run, index);
     let path = put(plan, dir, &part)?;
     timings.lap("write part", &mut t);
     timings.done();
@@ -144,6 +142,20 @@ fn put(plan: &Plan, dir: &Path, p: &Partial) -> Result<PathBuf, Error> {
     // One PUT replaces the object whole: a retried part leaves no half-written object.
     store.put_all(vec![(key.clone(), bytes.into())])?;
     Ok(PathBuf::from(store.url.show(&key)))
+}
+
+/// The built-in facts of `loaded`'s ledger over `window` (scored), as part `index` of `count` of
+/// a run: what `shard` writes, and what `run` merges as the one part of its own.
+pub(super) fn part_of(
+    plan: &Plan,
+    inputs: &[crate::manifest::InputFiles],
+    (ledger, swept): (&crate::model::Ledger, &crate::ledger::Swept),
+    window: Window,
+    (index, count): (u64, u64),
+) -> Partial {
+    let f = crate::metrics::compute(ledger, swept, window, false);
+    let run = run_of(plan, inputs, (f.window, f.entities), count);
+    Partial::of(f, run, index)
 }
 
 /// Where `merge` takes its parts from.

@@ -26,6 +26,7 @@ fn the_kubernetes_and_argo_manifests_validate() {
     );
     for f in [
         "deploy/argo/workflow.yaml",
+        "deploy/kubernetes/buckets-job.yaml",
         "deploy/kubernetes/merge-job.yaml",
         "deploy/kubernetes/shards-job.yaml",
     ] {

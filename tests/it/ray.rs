@@ -1,6 +1,6 @@
-//! `python3 -m factorscore_ray` (issue 17) on a local Ray cluster it starts: three shard tasks
-//! and the merge task write the tables `run` writes, byte for byte; a shard whose process is
-//! killed is run again; bad input fails the job with the program's message and exit code 1.
+//! `python3 -m factorscore_ray` (issue 17) on a local Ray cluster it starts: three bucket tasks,
+//! three shard tasks and the merge task write the tables `run` writes, byte for byte; a bucket
+//! slice or a shard whose process is killed is run again; bad input fails the job with the program's message and exit code 1.
 //! Needs Ray and the package (`bash scripts/install-test-deps.sh`).
 
 use std::os::unix::fs::PermissionsExt;
@@ -55,14 +55,17 @@ fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
     same_tables(dir, "out-run", "out-ray");
 
-    // The first time shard 1 starts, its process is killed; Ray runs it again.
+    // The first time bucket slice 1 and shard 1 start, their processes are killed; Ray runs
+    // them again.
     let marker = dir.join("killed-once");
+    let sliced = dir.join("slice-killed-once");
     let wrapper = dir.join("factorscore-killed-once");
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\ncase \"$*\" in *\"shard\"*\"--index 1 \"*) [ -e '{m}' ] || {{ touch '{m}'; kill -9 $$; }} ;; esac\nexec '{b}' \"$@\"\n",
+            "#!/bin/sh\ncase \"$*\" in\n  *\"shard\"*\"--index 1 \"*) [ -e '{m}' ] || {{ touch '{m}'; kill -9 $$; }} ;;\n  *\"bucket\"*\"--slice 1 \"*) [ -e '{s}' ] || {{ touch '{s}'; kill -9 $$; }} ;;\nesac\nexec '{b}' \"$@\"\n",
             m = marker.display(),
+            s = sliced.display(),
             b = factorscore().display()
         ),
     )
@@ -75,6 +78,7 @@ fn ray_runs_three_shards_and_the_merge_and_retries_a_killed_shard() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
     assert!(marker.exists(), "shard 1 was killed once");
+    assert!(sliced.exists(), "bucket slice 1 was killed once");
     same_tables(dir, "out-run", "out-retried");
 
     // Bad input is not retried: the job fails with the program's message and exit code.
@@ -101,7 +105,12 @@ fn ray_computes_the_previous_period_as_run_does() {
         ]
         .concat(),
     );
-    let args = [&["--shards", "2", "--out", "out-prev", "-q"][..], &month].concat();
+    // Without the bucket stage: each shard reads every input.
+    let args = [
+        &["--shards", "2", "--slices", "0", "--out", "out-prev", "-q"][..],
+        &month,
+    ]
+    .concat();
     let o = ray(dir, &factorscore(), &args);
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o, dir));
     same_tables(dir, "out-run-prev", "out-prev");

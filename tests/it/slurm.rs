@@ -157,17 +157,20 @@ impl Drop for Slurm {
     }
 }
 
-fn submit(s: &Slurm, dir: &Path, args: &[&str]) -> String {
+/// `submit.sh PIPELINE ARGS` with `slices` bucket tasks (its default, as many as the shards, when
+/// `None`); the merge job's id.
+fn submit(s: &Slurm, dir: &Path, args: &[&str], slices: Option<&str>) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/slurm/submit.sh");
-    let o = s
-        .cmd("sh")
-        .arg(script)
+    let mut cmd = s.cmd("sh");
+    cmd.arg(script)
         .arg(dir.join("pipeline.yaml"))
         .args(args)
         .env("FACTORSCORE", assert_cmd::cargo::cargo_bin("factorscore"))
-        .current_dir(dir)
-        .output()
-        .unwrap();
+        .current_dir(dir);
+    if let Some(n) = slices {
+        cmd.env("SLICES", n);
+    }
+    let o = cmd.output().unwrap();
     assert!(o.status.success(), "{}\n{}", transcript(&o, dir), s.logs());
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
@@ -180,7 +183,9 @@ fn a_slurm_array_of_shards_and_its_afterok_merge_write_the_tables_of_a_run() {
 
     let slurm = Slurm::start();
     let path = |name: &str| dir.join(name).display().to_string();
-    let merge = submit(&slurm, dir, &["3", &path("parts"), &path("out-slurm")]);
+    // Two bucket slices, three shards, the merge.
+    let args = ["3", &path("parts"), &path("out-slurm")];
+    let merge = submit(&slurm, dir, &args, Some("2"));
     assert_eq!(slurm.wait(&merge), "COMPLETED", "{}", slurm.logs());
     same_tables(dir, "out-run", "out-slurm");
 
@@ -197,7 +202,8 @@ fn a_slurm_array_of_shards_and_its_afterok_merge_write_the_tables_of_a_run() {
     );
     let (parts, out) = (path("parts-prev"), path("out-prev"));
     let args = [&["2", &parts, &out][..], &month].concat();
-    let merge = submit(&slurm, dir, &args);
+    // Without the bucket stage: each shard reads every input.
+    let merge = submit(&slurm, dir, &args, Some("0"));
     assert_eq!(slurm.wait(&merge), "COMPLETED", "{}", slurm.logs());
     same_tables(dir, "out-run-prev", "out-prev");
 
@@ -209,7 +215,7 @@ fn a_slurm_array_of_shards_and_its_afterok_merge_write_the_tables_of_a_run() {
         "--period",
         "2025-13",
     ];
-    let merge = submit(&slurm, dir, &args);
+    let merge = submit(&slurm, dir, &args, None);
     assert_eq!(slurm.wait(&merge), "CANCELLED");
     assert!(!dir.join("out-bad").join("_current").exists());
 }
