@@ -1,10 +1,12 @@
 //! `factorscore shard` and the facts of `factorscore merge` (issue 17, `docs/partials.md`).
 //!
-//! A shard reads and checks every input, as a run does, so that its rule verdicts are one
-//! machine's; keeps the rows of its part of the clients ([`crate::partials::split`]); applies
-//! their events and computes their built-in facts over the run's window; and writes them as its
-//! part's file. The window is found from all the rows, before they are split, so that every part
-//! is laid out alike. A merge is a run whose built-in facts are the parts' added up rather than
+//! Without buckets, a shard reads and checks every input, as a run does, so that its rule
+//! verdicts are one machine's; keeps the rows of its part of the clients
+//! ([`crate::partials::split`]); applies their events and computes their built-in facts over the
+//! run's window; and writes them as its part's file. The window is found from all the rows,
+//! before they are split, so that every part is laid out alike. With buckets
+//! ([`crate::buckets`]), it reads only its part's rows of the large tables, with one machine's
+//! repeated ids, and its window comes from the slices' dates. A merge is a run whose built-in facts are the parts' added up rather than
 //! computed from the ledger: everything after them (the metrics' ratios and quantiles, scores,
 //! calibration, review flags, bonus, rollups, outputs, manifest) is the run's own code.
 //!
@@ -12,8 +14,10 @@
 //! (their rows, distinct keys and samples are not in the parts yet); derived custom metrics are
 //! computed from the merged facts, as a run computes them.
 //!
-//! Not yet: a `bucket` stage that gives each shard only its part's rows (today each shard reads
-//! every input), a merge that reads only the small tables, and custom aggregates in the parts.
+//! `run` computes its facts as part 0 of 1 of its own ([`part_of`]) and merges that part with
+//! [`merged_facts`], as a merge does N.
+//!
+//! Not yet: a merge that reads only the small tables, and custom aggregates in the parts.
 
 use std::path::{Path, PathBuf};
 
