@@ -443,6 +443,7 @@ pub struct RowCounts {
     pub write_offs: usize,
     pub fees: usize,
     pub applications: usize,
+    pub reviews: usize,
 }
 
 impl Ledger {
@@ -469,6 +470,7 @@ impl Ledger {
             write_offs: self.write_offs.len(),
             fees: self.fees.len(),
             applications: self.applications.len(),
+            reviews: self.reviews.employee.len(),
         };
         self.invoices = Invoices::default();
         self.collections = InvoiceEvents::default();

@@ -45,6 +45,9 @@ pub struct Break {
     pub rule: String,
     /// Left out because a row it references was.
     pub cascade: bool,
+    /// The row's cells as `rejects` shows them, when its table's rows are not held here (a merge
+    /// takes the large tables' breaks from its parts).
+    pub cells: Option<String>,
 }
 
 impl Break {
@@ -158,7 +161,25 @@ impl Problems {
                 value: value.to_string(),
                 rule,
                 cascade,
+                cells: None,
             });
+        }
+    }
+
+    /// A break found where the row was read (a shard's), with the row's cells: a merge, which
+    /// does not read the row, lists it as the shard did.
+    pub fn add_found_elsewhere(
+        &mut self,
+        t: &RawTable,
+        row: usize,
+        (column, value): (&'static str, &str),
+        rule: String,
+        cascade: bool,
+        cells: String,
+    ) {
+        self.push(t, row, column, value, rule, cascade);
+        if let Some(b) = self.breaks.last_mut().filter(|b| b.row as usize == row) {
+            b.cells = Some(cells);
         }
     }
 

@@ -54,7 +54,7 @@ pub fn rows_used(l: &Ledger, held: &RowCounts, t: Table, scoring: &Problems) -> 
         Table::Employees => l.employees.ids.len(),
         Table::OrgHistory => l.org.iter().map(Vec::len).sum(),
         Table::FxRates => l.fx.rates.iter().map(Vec::len).sum(),
-        Table::Reviews => l.reviews.employee.len(),
+        Table::Reviews => held.reviews,
         Table::Targets => kept(&mut l.targets.iter().map(|r| r.row)),
         Table::Adjustments => kept(&mut l.adjustments.iter().map(|r| r.row)),
     }

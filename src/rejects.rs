@@ -50,7 +50,10 @@ pub fn frame(problems: &Problems, raw: &[RawTable]) -> PolarsResult<DataFrame> {
         cascade.push(own.is_none());
         let reasons: Vec<String> = group.iter().map(|b| b.reason()).collect();
         reason.push(reasons.join("; "));
-        raw_values.push(t.map_or_else(String::new, |t| values(t, first.row as usize)));
+        raw_values.push(match &first.cells {
+            Some(cells) => cells.clone(),
+            None => t.map_or_else(String::new, |t| values(t, first.row as usize)),
+        });
     }
     let cols = vec![
         Column::new(x::SOURCE.name.into(), source),

@@ -118,7 +118,7 @@ impl Buckets {
     }
 
     /// The files of table `t`, from every slice, in the order a run reads them.
-    fn files(&self, t: Table) -> Vec<&FileEntry> {
+    pub fn files(&self, t: Table) -> Vec<&FileEntry> {
         let mut all: Vec<&FileEntry> = self
             .summaries
             .iter()

@@ -15,7 +15,7 @@ use super::{Partial, Run, Samples};
 use crate::checkpoint::codec::{Reader, Writer};
 use crate::metrics::{Balances, Flows};
 
-const MAGIC: &[u8; 8] = b"FSPART\x00\x02";
+const MAGIC: &[u8; 8] = b"FSPART\x00\x03";
 
 // SAFETY: both are `repr(C)` structs of 8-byte integers and floats only (checked below), so they
 // have no padding and every bit pattern is a value.
@@ -67,6 +67,7 @@ fn encode_to<W: Write>(p: &Partial, mut out: W) -> std::io::Result<()> {
     out.write_all(MAGIC)?;
     let mut w = Writer::new(&mut out);
     w.pod(&head)?;
+    w.pod(&serde_json::to_vec(&p.rows)?)?;
     // A cell is touched when any bit of its sums is set (a -0.0 review sum included).
     let zero = |b: &[u8]| b.iter().all(|&x| x == 0);
     let cells: Vec<u32> = (0..p.balances.len().min(p.flows.len()))
@@ -125,6 +126,7 @@ pub fn decode(bytes: &[u8]) -> Result<Partial, ReadError> {
     let mut c = Reader::new(&mut r, body);
     let corrupt = |_| ReadError::Corrupt;
     let head: Vec<u8> = c.pod().map_err(corrupt)?;
+    let rows: Vec<u8> = c.pod().map_err(corrupt)?;
     let cells: Vec<u32> = c.pod().map_err(corrupt)?;
     let touched_balances: Vec<Balances> = c.pod().map_err(corrupt)?;
     let touched_flows: Vec<Flows> = c.pod().map_err(corrupt)?;
@@ -137,6 +139,7 @@ pub fn decode(bytes: &[u8]) -> Result<Partial, ReadError> {
         return Err(ReadError::Corrupt);
     }
     let head: Head = serde_json::from_slice(&head).map_err(|_| ReadError::Corrupt)?;
+    let rows: super::PartRows = serde_json::from_slice(&rows).map_err(|_| ReadError::Corrupt)?;
     let n = head
         .run
         .entities
@@ -160,6 +163,7 @@ pub fn decode(bytes: &[u8]) -> Result<Partial, ReadError> {
         flows,
         time_to_fund,
         decision_hours,
+        rows,
     })
 }
 

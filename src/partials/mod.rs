@@ -13,6 +13,7 @@
 //! not exactly one part of each index of one run.
 
 mod file;
+mod rows;
 pub mod split;
 
 use std::collections::{BTreeSet, HashMap};
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::metrics::{Balances, Credited, Facts, Flows, Window};
 
 pub use file::{decode, encode, file_name, read, write, ReadError};
+pub use rows::{PartBreak, PartFile, PartRows, PartTable};
 
 /// Samples per (entity, period index), as [`Facts::time_to_fund`] holds them.
 pub type Samples = HashMap<(u32, u32), Vec<f64>>;
@@ -53,6 +55,8 @@ pub struct Partial {
     pub flows: Vec<Flows>,
     pub time_to_fund: Samples,
     pub decision_hours: Samples,
+    /// The part's large tables' rows as far as the merge needs them ([`PartRows`]).
+    pub rows: PartRows,
 }
 
 /// Why a set of parts does not merge.
@@ -89,6 +93,7 @@ impl Partial {
             flows: facts.flows,
             time_to_fund: facts.time_to_fund,
             decision_hours: facts.decision_hours,
+            rows: PartRows::default(),
         }
     }
 
@@ -162,6 +167,7 @@ impl Partial {
         for (key, v) in o.decision_hours {
             self.decision_hours.entry(key).or_default().extend(v);
         }
+        self.rows.add(o.rows);
     }
 }
 

@@ -165,6 +165,7 @@ fn on_checkpoint(
         skip,
         hashes: true,
         buckets: None,
+        large: true,
     };
     let c = read_and_check(plan, timings, start)?;
     if !c.problems.is_empty() {

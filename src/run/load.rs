@@ -105,20 +105,46 @@ pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Erro
     custom_facts(plan, loaded, &loaded.swept, f)
 }
 
+/// Where a run's built-in facts come from.
+pub(super) enum FactsOf<'p> {
+    /// The run's own ledger, as part 0 of 1 of its own.
+    Own,
+    /// A merge's parts, read when the facts are.
+    Parts(&'p super::Parts),
+    /// A merge's parts, read and added up before the inputs (see [`super::merged`]).
+    Merged(Box<crate::partials::Partial>, &'p std::path::Path),
+}
+
 /// A run's facts over `window` (the unscored window), as one machine and N machines compute
-/// them: the built-in facts of the whole ledger as part 0 of 1 ([`super::shard::part_of`]),
-/// merged as `merge` merges N parts ([`super::shard::merged_facts`]). The sweep's amounts that
-/// the custom metrics do not read are freed once the built-in facts are computed.
-fn facts_freeing(plan: &Plan, loaded: &mut Loaded, window: Window) -> Result<Facts, Error> {
-    let inputs = crate::manifest::input_files(&loaded.raw);
-    let rows = (&loaded.ledger, &loaded.swept);
-    let part = super::shard::part_of(plan, &inputs, rows, scored_window(plan, window), (0, 1));
+/// them: the parts of a merge, or the built-in facts of the whole ledger as part 0 of 1 of its
+/// own ([`super::shard::part_of`]), merged as `merge` merges N ([`super::shard::merged_facts`]).
+/// The sweep's and the ledger's amounts that the custom metrics do not read are freed before the
+/// parts are read or merged.
+fn facts_freeing(
+    plan: &Plan,
+    loaded: &mut Loaded,
+    window: Window,
+    of: FactsOf,
+) -> Result<Facts, Error> {
+    let own = matches!(of, FactsOf::Own).then(|| {
+        let inputs = crate::manifest::input_files(&loaded.raw);
+        let rows = (&loaded.ledger, &loaded.swept);
+        super::shard::part_of(plan, &inputs, rows, scored_window(plan, window), (0, 1))
+    });
     custom::amounts::free_unread(&plan.catalogue, &mut loaded.swept);
     loaded.ledger.free_amounts();
     crate::memory::give_back();
-    let merged = crate::partials::merge(vec![part])?;
-    // Its one part is of this run: the folder an error of another run's parts would name is none.
-    super::shard::merged_facts(plan, loaded, (merged, std::path::Path::new("")), window)
+    let (merged, dir) = match of {
+        FactsOf::Parts(p) => (p.read(plan)?, p.dir.as_path()),
+        FactsOf::Merged(m, dir) => (*m, dir),
+        // Its one part is of this run: the folder an error of another run's parts would name is
+        // none.
+        FactsOf::Own => (
+            crate::partials::merge(own.into_iter().collect())?,
+            std::path::Path::new(""),
+        ),
+    };
+    super::shard::merged_facts(plan, loaded, (merged, dir), window)
 }
 
 /// The custom metrics' facts, added to `f`, the built-in facts of the same window.
@@ -211,10 +237,10 @@ pub(super) fn window_facts(
 pub(super) fn window_facts_freeing(
     plan: &Plan,
     loaded: &mut Loaded,
-    window: Window,
+    (window, of): (Window, FactsOf),
     timings: &mut Timings,
 ) -> Result<Facts, Error> {
-    timed(timings, || facts_freeing(plan, loaded, window))
+    timed(timings, || facts_freeing(plan, loaded, window, of))
 }
 
 /// The facts `compute` gives, timed as the `metrics` phase.

@@ -3,7 +3,9 @@
 
 mod incremental;
 mod load;
+mod merged;
 mod options;
+mod part_rows;
 mod shard;
 mod stream;
 
@@ -22,7 +24,7 @@ use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{fingerprint_sources, score_facts, window_facts_freeing};
+use load::{fingerprint_sources, score_facts, window_facts_freeing, FactsOf};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
 /// many threads as there are cores, a run of periods each, each encoded as Parquet as soon as it
@@ -222,11 +224,16 @@ fn run_timed(
             periods,
         }))
     };
-    // A merge's parts, read and checked before any input is: a part missing fails at once.
-    let merged = match parts {
-        Some(p) => Some((p.read(plan)?, p.dir.as_path())),
-        None => None,
-    };
+    // A merge's parts, looked for before any input is read: a part missing fails at once. When
+    // they carry everything the large tables are read for, they are read and added up now, and
+    // the large tables are not read.
+    let mut alone = None;
+    if let Some(p) = parts {
+        p.check_present(plan)?;
+        if merged::from_parts_alone(plan) {
+            alone = Some(p.read(plan)?);
+        }
+    }
     // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's
     // files against them rather than reading every file again.
     let mut fingerprinted = None;
@@ -247,7 +254,10 @@ fn run_timed(
             .is_some_and(|m| m.same_request(plan, spec.cal.grain.name(), &periods));
         if again {
             let mut t = std::time::Instant::now();
-            let inputs = fingerprint_sources(plan)?;
+            let inputs = match &alone {
+                Some(m) => merged::inputs(plan, &m.rows)?,
+                None => fingerprint_sources(plan)?,
+            };
             timings.lap("fingerprint inputs", &mut t);
             if let Some(u) = unchanged(periods, &inputs)? {
                 return Ok(u);
@@ -255,27 +265,35 @@ fn run_timed(
             fingerprinted = Some(inputs);
         }
     }
-    let (mut loaded, checkpoint) =
-        incremental::load(plan, (output, run_id), (full, fingerprinted), timings)?;
-    let window = spec.window(&loaded.ledger)?;
+    let (mut loaded, checkpoint) = match &alone {
+        Some(m) => (
+            merged::load(plan, &m.rows, timings)?,
+            merged::no_checkpoint(),
+        ),
+        None => incremental::load(plan, (output, run_id), (full, fingerprinted), timings)?,
+    };
+    let window = match &alone {
+        Some(m) => spec.window_of(m.rows.extent)?,
+        None => spec.window(&loaded.ledger)?,
+    };
     if !force && (spec.from.is_none() || spec.to.is_none()) {
         if let Some(u) = unchanged(window.labels(), &crate::manifest::input_files(&loaded.raw))? {
             return Ok(u);
         }
     }
-    let facts = match merged {
-        Some(m) => {
-            let mut t = std::time::Instant::now();
-            let f = shard::merged_facts(plan, &loaded, m, window)?;
-            timings.lap("metrics from the parts", &mut t);
-            f
-        }
-        None => window_facts_freeing(plan, &mut loaded, window, timings)?,
+    let counted = alone.as_mut().map(|m| std::mem::take(&mut m.rows));
+    let of = match (alone, parts) {
+        (Some(m), Some(p)) => FactsOf::Merged(Box::new(m), p.dir.as_path()),
+        (_, Some(p)) => FactsOf::Parts(p),
+        (_, None) => FactsOf::Own,
     };
+    let facts = window_facts_freeing(plan, &mut loaded, (window, of), timings)?;
     // Only the facts read the sweep's amounts (freed as they were read) and the invoices' and
     // events' rows: freed, and given back, before scoring and the output tables take memory of
     // their own (see `Ledger::free_rows`).
     let held = loaded.ledger.free_rows();
+    // A merge from its parts alone counts the large tables' rows from the parts.
+    let held = counted.as_ref().map_or(held, merged::held);
     crate::memory::give_back();
     let sc = score_facts(plan, &loaded, facts, timings)?;
     let mut problems = loaded.problems.clone();

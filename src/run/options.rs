@@ -157,7 +157,7 @@ pub fn window(plan: &Plan, l: &Ledger, opts: &RunOptions) -> Result<Window, Erro
 }
 
 /// First purchase day and last event day of the ledger.
-fn data_extent(l: &Ledger) -> Option<(Day, Day)> {
+pub(super) fn data_extent(l: &Ledger) -> Option<(Day, Day)> {
     let lo = *l.invoices.purchase.iter().min()?;
     let hi = [
         &l.invoices.purchase,

@@ -103,12 +103,14 @@ pub fn shard(
         swept,
         problems,
     } = loaded;
-    problems.into_result().map_err(Error::Rules)?;
+    let problems = problems.into_result().map_err(Error::Rules)?;
+    let rows = super::part_rows::part_rows(&raw, &ledger, &problems, buckets.as_ref());
     // The raw text is read no more: the facts take memory of their own.
     drop(raw);
     crate::memory::give_back();
     let mut t = std::time::Instant::now();
-    let part = part_of(plan, &inputs, (&ledger, &swept), window, (index, count));
+    let mut part = part_of(plan, &inputs, (&ledger, &swept), window, (index, count));
+    part.rows = rows;
     timings.lap("metrics", &mut t);
     // Only the facts are written: the rows are freed first.
     drop((ledger, swept));
@@ -170,6 +172,41 @@ pub struct Parts {
 }
 
 impl Parts {
+    /// Every part's file is there: a part missing fails a merge before any input is read. The
+    /// parts themselves are read when the facts are, so that they are not held beside the
+    /// inputs' text.
+    pub fn check_present(&self, plan: &Plan) -> Result<(), Error> {
+        if self.count == 0 {
+            return Err(Error::BadOption(
+                "--count 0: a run is merged from 1 part or more".into(),
+            ));
+        }
+        let store = store_of(plan, &self.dir)?;
+        let listed: Option<Vec<String>> = match &store {
+            Some(s) => {
+                let key = s.url.join(&partials::file_name(0, self.count));
+                let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
+                Some(s.list(dir)?)
+            }
+            None => None,
+        };
+        for k in 0..self.count {
+            let name = partials::file_name(k, self.count);
+            let there = match (&store, &listed) {
+                (Some(s), Some(keys)) => keys.contains(&s.url.join(&name)),
+                _ => self.dir.join(&name).exists(),
+            };
+            if !there {
+                return Err(partials::MergeError::Missing {
+                    index: k,
+                    count: self.count,
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
     /// Every part's file read and added in turn ([`partials::Merger`]): an error names the part
     /// missing, damaged or foreign.
     pub fn read(&self, plan: &Plan) -> Result<Partial, Error> {

@@ -81,6 +81,9 @@ pub(super) struct Start<'b> {
     pub hashes: bool,
     /// A shard's buckets and part: its large tables are read from there.
     pub buckets: Option<(&'b Buckets, u64)>,
+    /// Whether to read the large tables ([`BUCKETED`]); a merge whose parts carry their rows
+    /// does not.
+    pub large: bool,
 }
 
 impl Start<'_> {
@@ -90,6 +93,7 @@ impl Start<'_> {
             skip: [0; 5],
             hashes: false,
             buckets: None,
+            large: true,
         }
     }
 }
@@ -111,13 +115,14 @@ pub(super) fn read_and_check(
         .iter()
         .map(|&t| Read::new(RawTable::empty(t)))
         .collect();
+    let read = |t: Table| start.large || !BUCKETED.contains(&t);
     let mut present = [false; N];
-    for s in &plan.sources {
+    for s in plan.sources.iter().filter(|s| read(s.table)) {
         present[s.table as usize] = true;
     }
     let order: Vec<_> = READ_ORDER
         .iter()
-        .filter_map(|&t| plan.sources.iter().find(|s| s.table == t))
+        .filter_map(|&t| plan.sources.iter().find(|s| s.table == t && read(t)))
         .collect();
     let cx = Context {
         base_currency: &plan.base_currency,

@@ -32,8 +32,9 @@ sources:
 output: { path: out }
 "#;
 
-/// A generated tiny company in monthly files, with [`SOURCES`] and the custom metrics.
-fn monthly_company(seed: u64) -> tempfile::TempDir {
+/// A generated tiny company in monthly files, with [`SOURCES`], and the custom metrics when
+/// `custom` (without, a merge reads only the small tables: its parts carry the rest).
+fn monthly_company(seed: u64, custom: bool) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = GenConfig::preset("tiny", seed).unwrap();
     let layout = Layout {
@@ -41,9 +42,10 @@ fn monthly_company(seed: u64) -> tempfile::TempDir {
         monthly: true,
     };
     factorscore::generate::generate_as(&cfg, tmp.path(), layout).unwrap();
+    let metrics = if custom { CUSTOM } else { "" };
     std::fs::write(
         tmp.path().join("pipeline.yaml"),
-        format!("{SOURCES}{CUSTOM}"),
+        format!("{SOURCES}{metrics}"),
     )
     .unwrap();
     tmp
@@ -57,8 +59,9 @@ proptest! {
         seed in 0u64..1_000_000,
         count in prop::sample::select(vec![1u64, 2, 3, 7]),
         slices in 1u64..=3,
+        custom in any::<bool>(),
     ) {
-        let tmp = monthly_company(seed);
+        let tmp = monthly_company(seed, custom);
         same_as_run_with(tmp.path(), count, Some(slices), &[]);
     }
 }
@@ -99,7 +102,7 @@ fn listed(o: &std::process::Output, dir: &Path) -> BTreeSet<String> {
 #[test]
 fn rule_breaks_in_other_slices_and_parts_get_one_machines_verdicts() {
     use factorscore::partials::split::part_of;
-    let tmp = monthly_company(21);
+    let tmp = monthly_company(21, true);
     let dir = tmp.path();
     let yaml = std::fs::read_to_string(dir.join("pipeline.yaml")).unwrap();
     std::fs::write(
@@ -167,13 +170,35 @@ fn rule_breaks_in_other_slices_and_parts_get_one_machines_verdicts() {
 
     let yaml = std::fs::read_to_string(dir.join("pipeline.yaml")).unwrap();
     let yaml = yaml.replace(".csv\" }", ".csv\", on_error: quarantine }");
-    std::fs::write(dir.join("pipeline.yaml"), yaml).unwrap();
+    std::fs::write(dir.join("pipeline.yaml"), &yaml).unwrap();
     same_as_run_with(dir, 2, Some(2), &[]);
+    // Without custom aggregates the merge reads only the small tables: the rejected rows, their
+    // cells and the counts come from the parts, with buckets or without.
+    let derived_only = &yaml[..yaml.find("metrics:").unwrap()];
+    std::fs::write(dir.join("pipeline.yaml"), derived_only).unwrap();
+    same_as_run_with(dir, 2, Some(2), &[]);
+    same_rejects_and_counts(dir);
+    same_as_run_with(dir, 3, None, &[]);
+    same_rejects_and_counts(dir);
+}
+
+/// The manifests of `out-run` and `out-merge` in `dir` reconcile every input alike, and some
+/// rows are rejected.
+fn same_rejects_and_counts(dir: &Path) {
+    let inputs = |out: &str| {
+        let path = dir.join(out).join("_manifest.json");
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        m["inputs"].clone()
+    };
+    let run = inputs("out-run");
+    let rejected = |i: &serde_json::Value| i["rows_rejected"].as_u64().unwrap() > 0;
+    assert!(run.as_array().unwrap().iter().any(rejected), "{run}");
+    assert_eq!(run, inputs("out-merge"));
 }
 
 #[test]
 fn a_shard_refuses_buckets_missing_a_slice_or_of_another_count() {
-    let tmp = monthly_company(5);
+    let tmp = monthly_company(5, true);
     let dir = tmp.path();
     bucket(dir, (1, 2), 2);
     let shard_of = |count: &str| {

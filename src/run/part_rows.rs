@@ -1,0 +1,114 @@
+//! A shard's record of its large tables' rows ([`PartRows`]), so that the merge need not read
+//! them: every file of each table, the rows the part uses, and the breaks of the rows it left out
+//! with their cells, each row numbered among all the table's rows as one machine numbers it.
+
+use crate::buckets::{Buckets, BUCKETED};
+use crate::model::Ledger;
+use crate::partials::{PartBreak, PartFile, PartRows, PartTable};
+use crate::problems::Problems;
+use crate::raw::RawTable;
+use crate::tables::Table;
+
+/// The rows of table `t` the run uses, of `l`'s checked rows (after the balance rules).
+pub(super) fn used(l: &Ledger, t: Table) -> usize {
+    match t {
+        Table::Invoices => l.invoices.len(),
+        Table::Collections => l.collections.len(),
+        Table::WriteOffs => l.write_offs.len(),
+        Table::Fees => l.fees.len(),
+        Table::Applications => l.applications.len(),
+        Table::Reviews => l.reviews.employee.len(),
+        _ => 0,
+    }
+}
+
+/// Every file of `r`'s table, with each one's first row among all of the table's rows: from the
+/// buckets' summaries, or `r` itself when it holds every row.
+fn files(r: &RawTable, buckets: Option<&Buckets>) -> (Vec<PartFile>, Vec<usize>) {
+    let all: Vec<PartFile> = match buckets {
+        Some(b) => b
+            .files(r.table)
+            .into_iter()
+            .map(|e| PartFile {
+                path: e.path.display().to_string(),
+                rows: e.rows,
+                fingerprint: e.fingerprint.clone(),
+                line_marks: e.line_marks.clone(),
+            })
+            .collect(),
+        None => r
+            .files
+            .iter()
+            .map(|f| PartFile {
+                path: f.path.display().to_string(),
+                rows: f.rows,
+                fingerprint: f.fingerprint.clone(),
+                line_marks: f.line_marks.clone(),
+            })
+            .collect(),
+    };
+    let mut first = Vec::with_capacity(all.len());
+    let mut at = 0;
+    for f in &all {
+        first.push(at);
+        at += f.rows;
+    }
+    (all, first)
+}
+
+/// Row `i` of `r` among all of its table's rows (`first`: each file's first row there).
+fn global_row(r: &RawTable, first: &[usize], i: usize) -> usize {
+    let k = r
+        .files
+        .partition_point(|f| f.first_row <= i)
+        .saturating_sub(1);
+    match r.files.get(k) {
+        Some(f) => {
+            let within = i - f.first_row;
+            let row = f.origin.get(within).map_or(within, |&o| o as usize);
+            first.get(k).copied().unwrap_or(0) + row
+        }
+        None => i,
+    }
+}
+
+/// The part's record of its large tables, from its raw tables (their rows left out still whole),
+/// its checked ledger and its problems.
+pub(super) fn part_rows(
+    raw: &[RawTable],
+    l: &Ledger,
+    problems: &Problems,
+    buckets: Option<&Buckets>,
+) -> PartRows {
+    let tables = raw
+        .iter()
+        .filter(|r| BUCKETED.contains(&r.table))
+        .map(|r| {
+            let (files, first) = files(r, buckets);
+            let breaks = problems
+                .breaks
+                .iter()
+                .filter(|b| b.table == r.table)
+                .map(|b| PartBreak {
+                    row: global_row(r, &first, b.row as usize) as u32,
+                    column: b.column.to_string(),
+                    value: b.value.clone(),
+                    rule: b.rule.clone(),
+                    cascade: b.cascade,
+                    cells: crate::rejects::values(r, b.row as usize),
+                })
+                .collect();
+            PartTable {
+                table: r.table.name().to_string(),
+                lines: r.lines,
+                files,
+                used: used(l, r.table),
+                breaks,
+            }
+        })
+        .collect();
+    PartRows {
+        extent: super::options::data_extent(l),
+        tables,
+    }
+}
