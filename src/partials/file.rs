@@ -81,6 +81,7 @@ fn encode_to<W: Write>(p: &Partial, mut out: W) -> std::io::Result<()> {
     w.pod_at(&p.flows, &cells)?;
     samples(&mut w, &p.time_to_fund)?;
     samples(&mut w, &p.decision_hours)?;
+    super::custom::write(&mut w, p.custom.as_ref())?;
     let xxh3 = w.finish()?;
     out.write_all(&xxh3.to_le_bytes())
 }
@@ -132,6 +133,7 @@ pub fn decode(bytes: &[u8]) -> Result<Partial, ReadError> {
     let touched_flows: Vec<Flows> = c.pod().map_err(corrupt)?;
     let time_to_fund = read_samples(&mut c)?;
     let decision_hours = read_samples(&mut c)?;
+    let custom = super::custom::read(&mut c)?;
     let (digest, r) = c.end();
     let mut h = [0u8; 8];
     r.read_exact(&mut h).map_err(|_| ReadError::Corrupt)?;
@@ -164,6 +166,7 @@ pub fn decode(bytes: &[u8]) -> Result<Partial, ReadError> {
         time_to_fund,
         decision_hours,
         rows,
+        custom,
     })
 }
 

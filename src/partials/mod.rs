@@ -12,6 +12,7 @@
 //! files' fingerprints, the window and the number of parts. A merge refuses a set of parts that is
 //! not exactly one part of each index of one run.
 
+mod custom;
 mod file;
 mod rows;
 pub mod split;
@@ -20,6 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::custom::parts::CustomPart;
 use crate::metrics::{Balances, Credited, Facts, Flows, Window};
 
 pub use file::{decode, encode, file_name, read, write, ReadError};
@@ -57,6 +59,9 @@ pub struct Partial {
     pub decision_hours: Samples,
     /// The part's large tables' rows as far as the merge needs them ([`PartRows`]).
     pub rows: PartRows,
+    /// The custom aggregates of the part's rows, when the run has any and the part carries them
+    /// (a shard's does; the one part a run makes of its own ledger does not).
+    pub custom: Option<CustomPart>,
 }
 
 /// Why a set of parts does not merge.
@@ -94,6 +99,7 @@ impl Partial {
             time_to_fund: facts.time_to_fund,
             decision_hours: facts.decision_hours,
             rows: PartRows::default(),
+            custom: None,
         }
     }
 
@@ -135,6 +141,9 @@ impl Partial {
             (f.1 - a.1) as usize,
             (l.1 - f.1 + 1) as usize,
         );
+        if let Some(c) = &mut self.custom {
+            c.trim(off, len);
+        }
         let kept: Vec<usize> = (0..self.run.entities)
             .flat_map(|e| e * have + off..e * have + off + len)
             .collect();
@@ -168,6 +177,11 @@ impl Partial {
             self.decision_hours.entry(key).or_default().extend(v);
         }
         self.rows.add(o.rows);
+        match (&mut self.custom, o.custom) {
+            (Some(mine), Some(theirs)) => mine.add(theirs),
+            (None, theirs) => self.custom = theirs,
+            (Some(_), None) => {}
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use crate::config::ScorePlan;
 use crate::error::Error;
 use crate::ledger::{sweep, Swept};
 use crate::manifest::InputFiles;
+use crate::metrics::custom::parts::CustomPart;
 use crate::metrics::custom::{self, rows::Source, GroupValues};
 use crate::metrics::{compute, Facts, Window};
 use crate::model::Ledger;
@@ -102,15 +103,13 @@ pub(super) fn apply_events(
 pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Error> {
     let custom = !plan.catalogue.custom.is_empty();
     let f = compute(&loaded.ledger, &loaded.swept, window, custom);
-    custom_facts(plan, loaded, &loaded.swept, f)
+    custom_facts(plan, loaded, &loaded.swept, (f, None))
 }
 
 /// Where a run's built-in facts come from.
 pub(super) enum FactsOf<'p> {
     /// The run's own ledger, as part 0 of 1 of its own.
     Own,
-    /// A merge's parts, read when the facts are.
-    Parts(&'p super::Parts),
     /// A merge's parts, read and added up before the inputs (see [`super::merged`]).
     Merged(Box<crate::partials::Partial>, &'p std::path::Path),
 }
@@ -135,7 +134,6 @@ fn facts_freeing(
     loaded.ledger.free_amounts();
     crate::memory::give_back();
     let (merged, dir) = match of {
-        FactsOf::Parts(p) => (p.read(plan)?, p.dir.as_path()),
         FactsOf::Merged(m, dir) => (*m, dir),
         // Its one part is of this run: the folder an error of another run's parts would name is
         // none.
@@ -152,12 +150,26 @@ pub(super) fn custom_facts(
     plan: &Plan,
     loaded: &Loaded,
     swept: &Swept,
-    mut f: Facts,
+    (mut f, part): (Facts, Option<CustomPart>),
 ) -> Result<Facts, Error> {
     if plan.catalogue.custom.is_empty() {
         return Ok(f);
     }
     let (l, window) = (&loaded.ledger, f.window);
+    let has_row = |e: u32, k: usize| {
+        let p = window.first + k as i32;
+        (e as usize) < l.employees.ids.len()
+            && l.employees
+                .days_employed(e, window.cal.start(p), window.cal.end(p))
+                > 0
+    };
+    // A merge's parts carry the custom aggregates of their rows: added up, not computed again.
+    if let Some(part) = part {
+        f.custom = part
+            .into_facts(&plan.catalogue, &f, &has_row)
+            .map_err(Error::polars("adding up the parts' custom metrics"))?;
+        return Ok(f);
+    }
     let src = Source {
         l,
         s: swept,
@@ -166,13 +178,6 @@ pub(super) fn custom_facts(
         window,
         unassigned: f.unassigned(),
         credited: &f.credited,
-    };
-    let has_row = |e: u32, k: usize| {
-        let p = window.first + k as i32;
-        (e as usize) < l.employees.ids.len()
-            && l.employees
-                .days_employed(e, window.cal.start(p), window.cal.end(p))
-                > 0
     };
     f.custom = custom::compute(&plan.catalogue, &src, &f, &has_row)
         .map_err(Error::polars("computing the custom metrics"))?;

@@ -19,15 +19,6 @@ use crate::raw::{FileInfo, RawTable};
 use crate::tables::Table;
 use crate::timings::Timings;
 
-/// Whether a merge of `plan` takes the large tables from its parts alone: when no custom metric
-/// aggregates a table's rows (those are computed from the rows, which the parts do not carry).
-pub(super) fn from_parts_alone(plan: &Plan) -> bool {
-    plan.catalogue
-        .custom
-        .iter()
-        .all(|m| m.aggregate().is_none())
-}
-
 fn part_table(rows: &PartRows, t: Table) -> Option<&PartTable> {
     rows.tables.iter().find(|x| x.table == t.name())
 }

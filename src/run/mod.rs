@@ -224,16 +224,12 @@ fn run_timed(
             periods,
         }))
     };
-    // A merge's parts, looked for before any input is read: a part missing fails at once. When
-    // they carry everything the large tables are read for, they are read and added up now, and
-    // the large tables are not read.
-    let mut alone = None;
-    if let Some(p) = parts {
-        p.check_present(plan)?;
-        if merged::from_parts_alone(plan) {
-            alone = Some(p.read(plan)?);
-        }
-    }
+    // A merge's parts, read and added up before any input: a part missing fails at once. They
+    // carry everything the large tables are read for, so a merge reads only the small tables.
+    let mut alone = match parts {
+        Some(p) => Some(p.read(plan)?),
+        None => None,
+    };
     // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's
     // files against them rather than reading every file again.
     let mut fingerprinted = None;
@@ -284,8 +280,7 @@ fn run_timed(
     let counted = alone.as_mut().map(|m| std::mem::take(&mut m.rows));
     let of = match (alone, parts) {
         (Some(m), Some(p)) => FactsOf::Merged(Box::new(m), p.dir.as_path()),
-        (_, Some(p)) => FactsOf::Parts(p),
-        (_, None) => FactsOf::Own,
+        _ => FactsOf::Own,
     };
     let facts = window_facts_freeing(plan, &mut loaded, (window, of), timings)?;
     // Only the facts read the sweep's amounts (freed as they were read) and the invoices' and

@@ -112,3 +112,53 @@ pub(super) fn part_rows(
         tables,
     }
 }
+
+/// Each fact's place among one machine's rows of its table: its raw row among all the table's
+/// rows, by model index, per table (see [`crate::metrics::custom::parts`]).
+pub(super) struct Places {
+    invoices: Vec<u64>,
+    collections: Vec<u64>,
+    write_offs: Vec<u64>,
+    fees: Vec<u64>,
+    applications: Vec<u64>,
+    reviews: Vec<u64>,
+}
+
+impl Places {
+    pub(super) fn of(raw: &[RawTable], l: &Ledger, buckets: Option<&Buckets>) -> Places {
+        let global = |t: Table, rows: &[u32]| -> Vec<u64> {
+            let Some(r) = raw.iter().find(|r| r.table == t) else {
+                return rows.iter().map(|&i| i as u64).collect();
+            };
+            let (_, first) = files(r, buckets);
+            rows.iter()
+                .map(|&i| global_row(r, &first, i as usize) as u64)
+                .collect()
+        };
+        Places {
+            invoices: global(Table::Invoices, &l.invoices.row),
+            collections: global(Table::Collections, &l.collections.row),
+            write_offs: global(Table::WriteOffs, &l.write_offs.row),
+            fees: global(Table::Fees, &l.fees.row),
+            applications: global(Table::Applications, &l.applications.row),
+            reviews: global(Table::Reviews, &l.reviews.row),
+        }
+    }
+
+    /// The place of a row of custom table `t`: its fact's raw row, then (for a balance) its
+    /// period.
+    pub(super) fn place(&self, t: crate::catalogue::CustomTable, fact: u32, k: usize) -> u64 {
+        use crate::catalogue::CustomTable as C;
+        let rows = match t {
+            C::Invoices | C::Balances => &self.invoices,
+            C::Collections => &self.collections,
+            C::WriteOffs => &self.write_offs,
+            C::Fees => &self.fees,
+            C::Applications => &self.applications,
+            C::Reviews => &self.reviews,
+        };
+        let row = rows.get(fact as usize).copied().unwrap_or(u64::MAX >> 16);
+        let k = if t == C::Balances { k as u64 } else { 0 };
+        (row << 16) | k
+    }
+}

@@ -27,6 +27,8 @@ use super::RunOptions;
 use crate::buckets::Buckets;
 use crate::config::Plan;
 use crate::error::Error;
+use crate::metrics::custom::parts::CustomPart;
+use crate::metrics::custom::rows::Source;
 use crate::metrics::{Facts, Window};
 use crate::partials::{self, split, Partial, Run};
 use crate::storage::Store;
@@ -105,12 +107,14 @@ pub fn shard(
     } = loaded;
     let problems = problems.into_result().map_err(Error::Rules)?;
     let rows = super::part_rows::part_rows(&raw, &ledger, &problems, buckets.as_ref());
+    let mut t = std::time::Instant::now();
+    let custom = custom_part(plan, &raw, (&ledger, &swept), window, buckets.as_ref())?;
     // The raw text is read no more: the facts take memory of their own.
     drop(raw);
     crate::memory::give_back();
-    let mut t = std::time::Instant::now();
     let mut part = part_of(plan, &inputs, (&ledger, &swept), window, (index, count));
     part.rows = rows;
+    part.custom = custom;
     timings.lap("metrics", &mut t);
     // Only the facts are written: the rows are freed first.
     drop((ledger, swept));
@@ -119,6 +123,38 @@ pub fn shard(
     timings.lap("write part", &mut t);
     timings.done();
     Ok(path)
+}
+
+/// The custom aggregates of a part's rows over `window`, when the run has any: folded values
+/// and grouped rows placed among one machine's rows ([`crate::metrics::custom::parts`]).
+fn custom_part(
+    plan: &Plan,
+    raw: &[crate::raw::RawTable],
+    (l, s): (&crate::model::Ledger, &crate::ledger::Swept),
+    window: Window,
+    buckets: Option<&Buckets>,
+) -> Result<Option<CustomPart>, Error> {
+    let cat = &plan.catalogue;
+    if cat.custom.iter().all(|m| m.aggregate().is_none()) {
+        return Ok(None);
+    }
+    let entities = l.employees.ids.len() + 1;
+    let unassigned = (entities - 1) as u32;
+    let credited = crate::metrics::credited(l, window, unassigned);
+    let places = super::part_rows::Places::of(raw, l, buckets);
+    let src = Source {
+        l,
+        s,
+        raw,
+        tz: plan.timezone,
+        window,
+        unassigned,
+        credited: &credited,
+    };
+    let place = |t, fact, k| places.place(t, fact, k);
+    let part = crate::metrics::custom::parts::part(cat, &src, entities, &place)
+        .map_err(Error::polars("computing the custom metrics of a part"))?;
+    Ok(Some(part))
 }
 
 /// The object-store folder `dir` names, if it is a URL (`s3://bucket/parts`), with a client.
@@ -172,41 +208,6 @@ pub struct Parts {
 }
 
 impl Parts {
-    /// Every part's file is there: a part missing fails a merge before any input is read. The
-    /// parts themselves are read when the facts are, so that they are not held beside the
-    /// inputs' text.
-    pub fn check_present(&self, plan: &Plan) -> Result<(), Error> {
-        if self.count == 0 {
-            return Err(Error::BadOption(
-                "--count 0: a run is merged from 1 part or more".into(),
-            ));
-        }
-        let store = store_of(plan, &self.dir)?;
-        let listed: Option<Vec<String>> = match &store {
-            Some(s) => {
-                let key = s.url.join(&partials::file_name(0, self.count));
-                let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
-                Some(s.list(dir)?)
-            }
-            None => None,
-        };
-        for k in 0..self.count {
-            let name = partials::file_name(k, self.count);
-            let there = match (&store, &listed) {
-                (Some(s), Some(keys)) => keys.contains(&s.url.join(&name)),
-                _ => self.dir.join(&name).exists(),
-            };
-            if !there {
-                return Err(partials::MergeError::Missing {
-                    index: k,
-                    count: self.count,
-                }
-                .into());
-            }
-        }
-        Ok(())
-    }
-
     /// Every part's file read and added in turn ([`partials::Merger`]): an error names the part
     /// missing, damaged or foreign.
     pub fn read(&self, plan: &Plan) -> Result<Partial, Error> {
@@ -268,14 +269,15 @@ pub(super) fn merged_facts(
             what,
         });
     }
+    let custom = merged.custom.take();
     let mut f = merged.into_facts(window);
-    if plan
+    let aggregates = plan
         .catalogue
         .custom
         .iter()
-        .any(|m| m.aggregate().is_some())
-    {
+        .any(|m| m.aggregate().is_some());
+    if aggregates && custom.is_none() {
         f.credited = crate::metrics::credited(&loaded.ledger, window, f.unassigned());
     }
-    custom_facts(plan, loaded, &loaded.swept, f)
+    custom_facts(plan, loaded, &loaded.swept, (f, custom))
 }

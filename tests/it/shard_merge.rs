@@ -153,7 +153,6 @@ proptest! {
         count in prop::sample::select(vec![1u64, 2, 3, 7]),
         custom in any::<bool>(),
     ) {
-        // Without custom aggregates the merge reads only the small tables.
         let tmp = if custom { company(seed) } else { company_with(seed, PIPELINE) };
         same_as_run(tmp.path(), count, &[]);
     }

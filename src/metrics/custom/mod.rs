@@ -16,6 +16,7 @@ pub mod filter;
 mod fold;
 mod grouped;
 mod groups;
+pub mod parts;
 pub mod rows;
 
 pub use groups::GroupValues;

@@ -64,6 +64,17 @@ pub fn rows(
     columns: &[String],
     periods: Range<usize>,
 ) -> PolarsResult<DataFrame> {
+    Ok(rows_of_facts(src, table, columns, periods)?.0)
+}
+
+/// [`rows`], and each row's fact: the model index of its invoice (for `balances`, of the invoice
+/// whose balance it is), event, application or review.
+pub fn rows_of_facts(
+    src: &Source,
+    table: CustomTable,
+    columns: &[String],
+    periods: Range<usize>,
+) -> PolarsResult<(DataFrame, Vec<u32>)> {
     let schema = table.rows_schema(columns);
     let mut at = placed(src, table, periods);
     let mut cols = Vec::with_capacity(columns.len() + 1);
@@ -78,6 +89,7 @@ pub fn rows(
     }
     let n = at.idx.len();
     let keys = UInt32Chunked::from_vec(GROUP.into(), std::mem::take(&mut at.keys));
+    let facts = std::mem::take(&mut at.idx);
     drop(at);
     cols.insert(0, keys.into_column());
     // Each column as the schema types it (a no-op for the columns built above).
@@ -88,7 +100,7 @@ pub fn rows(
             _ => Ok(c),
         })
         .collect::<PolarsResult<Vec<_>>>()?;
-    DataFrame::new(n, cols)
+    Ok((DataFrame::new(n, cols)?, facts))
 }
 
 /// The rows dated in the window's periods `periods`, each with its entity and period as one key
