@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 
 use crate::catalogue::{Agg, CustomTable};
 use crate::checkpoint::codec::{Reader, Writer};
-use crate::metrics::custom::parts::{CustomPart, Folded, RowValues, TablePart};
+use crate::metrics::custom::parts::{CustomPart, Folded, RowValues, TablePart, Texts};
 use crate::metrics::registry::Val;
 
 use super::ReadError;
@@ -90,15 +90,9 @@ pub(super) fn write<W: Write>(w: &mut Writer<W>, c: Option<&CustomPart>) -> std:
                 }
                 RowValues::Texts(v) => {
                     w.pod(&[2u8])?;
-                    w.pod(&present(v))?;
-                    let mut bytes = Vec::new();
-                    let mut ends = Vec::with_capacity(v.len());
-                    for s in v {
-                        bytes.extend_from_slice(s.as_deref().unwrap_or("").as_bytes());
-                        ends.push(bytes.len() as u64);
-                    }
-                    w.pod(&bytes)?;
-                    w.pod(&ends)?;
+                    w.pod(&v.present)?;
+                    w.pod(v.bytes.as_bytes())?;
+                    w.pod(&v.ends)?;
                 }
             }
         }
@@ -127,19 +121,19 @@ fn read_values<R: Read>(c: &mut Reader<R>) -> Result<RowValues, ReadError> {
         2 => {
             let bytes: Vec<u8> = c.pod().map_err(corrupt)?;
             let ends: Vec<u64> = c.pod().map_err(corrupt)?;
-            if ends.len() != present.len() {
+            let bytes = String::from_utf8(bytes).map_err(corrupt)?;
+            // Every value ends after the one before, within the text, on a character boundary.
+            let fits = ends.len() == present.len()
+                && ends.windows(2).all(|w| w[0] <= w[1])
+                && ends.iter().all(|&e| bytes.is_char_boundary(e as usize));
+            if !fits {
                 return Err(ReadError::Corrupt);
             }
-            let mut at = 0usize;
-            let mut out = Vec::with_capacity(ends.len());
-            for (&p, &end) in present.iter().zip(&ends) {
-                let end = end as usize;
-                let s = bytes.get(at..end).ok_or(ReadError::Corrupt)?;
-                let s = std::str::from_utf8(s).map_err(corrupt)?;
-                out.push((p == 1).then(|| s.to_string()));
-                at = end;
-            }
-            RowValues::Texts(out)
+            RowValues::Texts(Texts {
+                bytes,
+                ends,
+                present,
+            })
         }
         _ => return Err(ReadError::Corrupt),
     })

@@ -133,6 +133,24 @@ fn facts_freeing(
     custom::amounts::free_unread(&plan.catalogue, &mut loaded.swept);
     loaded.ledger.free_amounts();
     crate::memory::give_back();
+    // Its custom aggregates as a shard keeps them: its rows are one machine's rows, in order.
+    let own = match own {
+        Some(mut part) => {
+            let rows = (&loaded.ledger, &loaded.swept);
+            let in_order = |t, fact: u32, k: usize| {
+                let k = if t == crate::catalogue::CustomTable::Balances {
+                    k
+                } else {
+                    0
+                };
+                ((fact as u64) << 16) | k as u64
+            };
+            let w = scored_window(plan, window);
+            part.custom = super::shard::custom_part_placed(plan, &loaded.raw, rows, w, &in_order)?;
+            Some(part)
+        }
+        None => None,
+    };
     let (merged, dir) = match of {
         FactsOf::Merged(m, dir) => (*m, dir),
         // Its one part is of this run: the folder an error of another run's parts would name is

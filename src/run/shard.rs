@@ -25,6 +25,7 @@ use super::load::{apply_events, custom_facts, scored_window};
 use super::stream::{read_and_check, Start};
 use super::RunOptions;
 use crate::buckets::Buckets;
+use crate::catalogue::CustomTable;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::metrics::custom::parts::CustomPart;
@@ -134,6 +135,19 @@ fn custom_part(
     window: Window,
     buckets: Option<&Buckets>,
 ) -> Result<Option<CustomPart>, Error> {
+    let places = super::part_rows::Places::of(raw, l, buckets);
+    let place = |t, fact, k| places.place(t, fact, k);
+    custom_part_placed(plan, raw, (l, s), window, &place)
+}
+
+/// [`custom_part`], each grouped row placed by `place` (its table, its fact, its period index).
+pub(super) fn custom_part_placed(
+    plan: &Plan,
+    raw: &[crate::raw::RawTable],
+    (l, s): (&crate::model::Ledger, &crate::ledger::Swept),
+    window: Window,
+    place: &(dyn Fn(CustomTable, u32, usize) -> u64 + Sync),
+) -> Result<Option<CustomPart>, Error> {
     let cat = &plan.catalogue;
     if cat.custom.iter().all(|m| m.aggregate().is_none()) {
         return Ok(None);
@@ -141,7 +155,6 @@ fn custom_part(
     let entities = l.employees.ids.len() + 1;
     let unassigned = (entities - 1) as u32;
     let credited = crate::metrics::credited(l, window, unassigned);
-    let places = super::part_rows::Places::of(raw, l, buckets);
     let src = Source {
         l,
         s,
@@ -151,8 +164,7 @@ fn custom_part(
         unassigned,
         credited: &credited,
     };
-    let place = |t, fact, k| places.place(t, fact, k);
-    let part = crate::metrics::custom::parts::part(cat, &src, entities, &place)
+    let part = crate::metrics::custom::parts::part(cat, &src, entities, place)
         .map_err(Error::polars("computing the custom metrics of a part"))?;
     Ok(Some(part))
 }

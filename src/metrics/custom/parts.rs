@@ -26,7 +26,35 @@ pub enum RowValues {
     /// Distinct-count keys equal for equal values (not text).
     Keys(Vec<Option<u64>>),
     /// Text, for a distinct count.
-    Texts(Vec<Option<String>>),
+    Texts(Texts),
+}
+
+/// Text values one after the other: row `r`'s ends at `ends[r]`, absent where `present` is 0.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Texts {
+    pub bytes: String,
+    pub ends: Vec<u64>,
+    pub present: Vec<u8>,
+}
+
+impl Texts {
+    fn push(&mut self, v: Option<&str>) {
+        self.bytes.push_str(v.unwrap_or(""));
+        self.ends.push(self.bytes.len() as u64);
+        self.present.push(v.is_some() as u8);
+    }
+
+    fn get(&self, r: usize) -> Option<&str> {
+        if self.present.get(r).copied() != Some(1) {
+            return None;
+        }
+        let start = r.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        self.bytes.get(start..self.ends[r] as usize)
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
 }
 
 impl RowValues {
@@ -42,7 +70,11 @@ impl RowValues {
         match (self, o) {
             (RowValues::Numbers(a), RowValues::Numbers(b)) => a.extend(b),
             (RowValues::Keys(a), RowValues::Keys(b)) => a.extend(b),
-            (RowValues::Texts(a), RowValues::Texts(b)) => a.extend(b),
+            (RowValues::Texts(a), RowValues::Texts(b)) => {
+                for r in 0..b.len() {
+                    a.push(b.get(r));
+                }
+            }
             _ => {}
         }
     }
@@ -55,7 +87,11 @@ impl RowValues {
             }
             RowValues::Keys(v) => RowValues::Keys(keep.iter().map(|&r| v[r as usize]).collect()),
             RowValues::Texts(v) => {
-                RowValues::Texts(keep.iter().map(|&r| v[r as usize].clone()).collect())
+                let mut t = Texts::default();
+                for &r in keep {
+                    t.push(v.get(r as usize));
+                }
+                RowValues::Texts(t)
             }
         }
     }
@@ -66,11 +102,11 @@ impl RowValues {
             RowValues::Numbers(v) => Values::Numbers(v.into_iter().collect()),
             RowValues::Keys(v) => Values::Keys(v),
             RowValues::Texts(v) => {
-                let mut codes: std::collections::HashMap<String, u64> = Default::default();
+                let mut codes: PlHashMap<&str, u64> = PlHashMap::default();
                 Values::Keys(
-                    v.into_iter()
-                        .map(|s| {
-                            s.map(|s| {
+                    (0..v.len())
+                        .map(|r| {
+                            v.get(r).map(|s| {
                                 let next = codes.len() as u64;
                                 *codes.entry(s).or_insert(next)
                             })
@@ -114,9 +150,11 @@ pub struct CustomPart {
 fn row_values(agg: Agg, c: &Column) -> PolarsResult<RowValues> {
     if agg == Agg::CountDistinct {
         if let Ok(s) = c.str() {
-            return Ok(RowValues::Texts(
-                s.iter().map(|v| v.map(str::to_string)).collect(),
-            ));
+            let mut t = Texts::default();
+            for v in s.iter() {
+                t.push(v);
+            }
+            return Ok(RowValues::Texts(t));
         }
         return Ok(match Values::of(agg, c)? {
             Values::Keys(k) => RowValues::Keys(k),
@@ -367,28 +405,35 @@ impl CustomPart {
             if t.grouped.is_empty() {
                 continue;
             }
-            // One machine's row order.
-            let mut by: Vec<u32> = (0..t.order.len() as u32).collect();
-            by.sort_by_key(|&r| t.order[r as usize]);
-            let keys: Vec<u32> = by.iter().map(|&r| t.slots[r as usize]).collect();
+            // One machine's row order (a run's one part is in it already).
+            let sorted = t.order.is_sorted();
+            let mut by: Vec<u32> = Vec::new();
+            if !sorted {
+                by = (0..t.order.len() as u32).collect();
+                by.sort_by_key(|&r| t.order[r as usize]);
+            }
+            let keys: Vec<u32> = match sorted {
+                true => t.slots,
+                false => by.iter().map(|&r| t.slots[r as usize]).collect(),
+            };
             let grouping = Grouping::new(keys.len(), |r| Some(keys[r]), slots);
             let mut values = Vec::with_capacity(t.grouped.len());
-            for (i, v) in &t.grouped {
-                let (m, Some(a)) = (&cat.custom[*i], cat.custom[*i].aggregate()) else {
+            for (i, v) in t.grouped {
+                let (m, Some(a)) = (&cat.custom[i], cat.custom[i].aggregate()) else {
                     continue;
                 };
-                if v.len() != t.order.len() {
+                if v.len() != keys.len() {
                     return Err(polars_err!(ComputeError: "a part's custom rows do not line up"));
                 }
-                let v = v.pick(&by).into_values();
-                for (s, x) in grouping
-                    .aggregate(a.agg, a.q, m.kind, &v)
-                    .into_iter()
-                    .enumerate()
-                {
+                let v = match sorted {
+                    true => v.into_values(),
+                    false => v.pick(&by).into_values(),
+                };
+                let column = grouping.aggregate(a.agg, a.q, m.kind, &v);
+                for (s, x) in column.into_iter().enumerate() {
                     cf.values[s * n + i] = x;
                 }
-                values.push((*i, v));
+                values.push((i, v));
             }
             cf.tables.push(TableRows { keys, values });
         }
