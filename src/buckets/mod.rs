@@ -2,8 +2,8 @@
 //!
 //! `factorscore bucket` runs as `S` slices. Slice `M` reads the files `i` of each large table
 //! ([`BUCKETED`]) with `i % S == M` and writes each row, as read and unchecked, to the bucket of
-//! its part: applications and invoices by their client, collections, write-offs and fees by
-//! their invoice's client, reviews by their employee ([`crate::partials::split::part_of`]). An
+//! its part: invoices by their client, collections, write-offs and fees by their invoice's
+//! client, reviews by their employee ([`crate::partials::split::part_of`]). An
 //! event whose invoice is in no invoice file goes by its invoice id's hash, and is rejected there
 //! as one machine rejects it. Each row keeps its file and row, so that a shard's messages name
 //! them as one machine's do.
@@ -15,7 +15,7 @@
 //!
 //! A slice's folder is written under a temporary name and renamed when complete: a retried slice
 //! replaces it whole. The HR tables, rates, targets and adjustments are small and read whole by
-//! every shard.
+//! every shard, and so are the applications (see [`BUCKETED`]).
 
 pub mod ids;
 mod read;
@@ -35,9 +35,11 @@ use crate::periods::Day;
 use crate::sources::parse::stages::unique_id;
 use crate::tables::Table;
 
-/// The tables a slice splits into buckets: those with a row per client, invoice or review.
-pub const BUCKETED: [Table; 6] = [
-    Table::Applications,
+/// The tables a slice splits into buckets: those with a row per invoice, event or review. The
+/// applications are not: every shard reads them whole (a few percent of the rows), so that an
+/// invoice naming another client's application is checked against it as one machine checks it,
+/// and keeps its own clients' once checked ([`crate::partials::split::restrict`]).
+pub const BUCKETED: [Table; 5] = [
     Table::Invoices,
     Table::Collections,
     Table::WriteOffs,
@@ -274,7 +276,7 @@ fn route_by(df: &DataFrame, column: &str, count: u64) -> Vec<u32> {
 /// Each row's part of table `t`.
 fn route(t: Table, df: &DataFrame, count: u64, invoices: &[(u128, u32)]) -> Vec<u32> {
     match t {
-        Table::Applications | Table::Invoices => route_by(df, "client_id", count),
+        Table::Invoices => route_by(df, "client_id", count),
         Table::Reviews => route_by(df, "employee_id", count),
         _ => texts(df, "invoice_id")
             .map(|id| {

@@ -25,7 +25,7 @@ pub(super) fn used(l: &Ledger, t: Table) -> usize {
 /// Every file of `r`'s table, with each one's first row among all of the table's rows: from the
 /// buckets' summaries, or `r` itself when it holds every row.
 fn files(r: &RawTable, buckets: Option<&Buckets>) -> (Vec<PartFile>, Vec<usize>) {
-    let all: Vec<PartFile> = match buckets {
+    let all: Vec<PartFile> = match buckets.filter(|_| BUCKETED.contains(&r.table)) {
         Some(b) => b
             .files(r.table)
             .into_iter()

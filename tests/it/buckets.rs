@@ -135,6 +135,22 @@ fn rule_breaks_in_other_slices_and_parts_get_one_machines_verdicts() {
     repeated[0] = k0[0];
     append(last, &repeated.join(","));
     append(&collections[1], "K-RAGGED,I-NONE");
+    // An invoice naming the (approved) application of a client of the other part.
+    let linked: Vec<String> = later
+        .lines()
+        .skip(1)
+        .find(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            c.len() > 10 && !c[10].is_empty() && part_of(c[1], 2) != part_of(a[1], 2)
+        })
+        .expect("an invoice with an application, of a client in the other part")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let mut crossed: Vec<String> = a.iter().map(|c| c.to_string()).collect();
+    crossed[0] = "I-CROSSED".into();
+    crossed[10] = linked[10].clone();
+    append(&invoices[0], &crossed.join(","));
 
     let run = bin()
         .current_dir(dir)
@@ -148,7 +164,10 @@ fn rule_breaks_in_other_slices_and_parts_get_one_machines_verdicts() {
             && run
                 .iter()
                 .any(|l| l.contains(k0[0]) && l.contains("is not unique"))
-            && run.iter().any(|l| l.contains("K-RAGGED")),
+            && run.iter().any(|l| l.contains("K-RAGGED"))
+            && run
+                .iter()
+                .any(|l| l.contains("names an application of client")),
         "{run:#?}"
     );
     for m in [1, 0] {
@@ -224,4 +243,44 @@ fn a_shard_refuses_buckets_missing_a_slice_or_of_another_count() {
     error: part 0 of 3 of pipeline.yaml failed: slice 0 in buckets is of another run (the number of parts differs): run `factorscore bucket` again for every slice with this pipeline, inputs and --count
     ");
     shard(dir, 0, 2, "p", &["--buckets", "buckets"]);
+}
+
+/// Every file under `dir`, by its path relative to `dir`, with its bytes.
+fn files_under(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A retried slice replaces its folder with the same bytes, and a retried shard (custom
+/// aggregates included) its part.
+#[test]
+fn a_retried_slice_and_shard_write_the_same_bytes() {
+    let tmp = monthly_company(8, true);
+    let dir = tmp.path();
+    for m in [0, 1] {
+        bucket(dir, (m, 2), 3);
+    }
+    let buckets = files_under(&dir.join("buckets"));
+    assert!(buckets.len() > 10, "{:?}", buckets.keys());
+    bucket(dir, (1, 2), 3);
+    assert!(
+        files_under(&dir.join("buckets")) == buckets,
+        "slice 1 again"
+    );
+    shard(dir, 2, 3, "p", &["--buckets", "buckets"]);
+    let part = files_under(&dir.join("p"));
+    shard(dir, 2, 3, "p", &["--buckets", "buckets"]);
+    assert!(files_under(&dir.join("p")) == part, "part 2 again");
 }
