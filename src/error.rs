@@ -142,7 +142,7 @@ pub enum Error {
     PartsOfAnotherRun { dir: PathBuf, what: &'static str },
     /// The buckets given to `factorscore shard` are missing, foreign or unreadable.
     #[error(transparent)]
-    Bucket(#[from] crate::buckets::BucketError),
+    Bucket(#[from] crate::buckets::error::BucketError),
     /// Rows went missing between reading and computing: a bug.
     #[error("internal error: {table} does not reconcile: {read} rows read, but {used} used and {rejected} rejected")]
     Unreconciled {

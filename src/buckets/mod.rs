@@ -17,9 +17,11 @@
 //! replaces it whole. The HR tables, rates, targets and adjustments are small and read whole by
 //! every shard, and so are the applications (see [`BUCKETED`]).
 
+pub mod error;
 pub mod ids;
 mod read;
 
+pub use error::BucketError;
 pub use read::Buckets;
 
 use std::path::{Path, PathBuf};
@@ -49,30 +51,6 @@ pub const BUCKETED: [Table; 5] = [
 
 /// The column of a bucket file that holds each row's row within its input file (0-based).
 const ROW: &str = "__row";
-
-/// Why a folder of buckets cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum BucketError {
-    #[error("{dir} holds no slice: run `factorscore bucket` for every slice, then the shards")]
-    NoSlices { dir: PathBuf },
-    #[error("slice {slice} of {slices} is missing from {dir}: run that slice again")]
-    Missing {
-        dir: PathBuf,
-        slice: u64,
-        slices: u64,
-    },
-    #[error(
-        "slice {slice} in {dir} is of another run ({what} differs): run `factorscore bucket` \
-         again for every slice with this pipeline, inputs and --count"
-    )]
-    OtherRun {
-        dir: PathBuf,
-        slice: u64,
-        what: &'static str,
-    },
-    #[error("{path} cannot be read: {message}")]
-    Unreadable { path: PathBuf, message: String },
-}
 
 /// What a slice wrote, in its folder's `summary.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

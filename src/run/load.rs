@@ -106,63 +106,6 @@ pub fn facts(plan: &Plan, loaded: &Loaded, window: Window) -> Result<Facts, Erro
     custom_facts(plan, loaded, &loaded.swept, (f, None))
 }
 
-/// Where a run's built-in facts come from.
-pub(super) enum FactsOf<'p> {
-    /// The run's own ledger, as part 0 of 1 of its own.
-    Own,
-    /// A merge's parts, read and added up before the inputs (see [`super::merged`]).
-    Merged(Box<crate::partials::Partial>, &'p std::path::Path),
-}
-
-/// A run's facts over `window` (the unscored window), as one machine and N machines compute
-/// them: the parts of a merge, or the built-in facts of the whole ledger as part 0 of 1 of its
-/// own ([`super::shard::part_of`]), merged as `merge` merges N ([`super::shard::merged_facts`]).
-/// The sweep's and the ledger's amounts that the custom metrics do not read are freed before the
-/// parts are read or merged.
-fn facts_freeing(
-    plan: &Plan,
-    loaded: &mut Loaded,
-    window: Window,
-    of: FactsOf,
-) -> Result<Facts, Error> {
-    let own = matches!(of, FactsOf::Own).then(|| {
-        let inputs = crate::manifest::input_files(&loaded.raw);
-        let rows = (&loaded.ledger, &loaded.swept);
-        super::shard::part_of(plan, &inputs, rows, scored_window(plan, window), (0, 1))
-    });
-    custom::amounts::free_unread(&plan.catalogue, &mut loaded.swept);
-    loaded.ledger.free_amounts();
-    crate::memory::give_back();
-    // Its custom aggregates as a shard keeps them: its rows are one machine's rows, in order.
-    let own = match own {
-        Some(mut part) => {
-            let rows = (&loaded.ledger, &loaded.swept);
-            let in_order = |t, fact: u32, k: usize| {
-                let k = if t == crate::catalogue::CustomTable::Balances {
-                    k
-                } else {
-                    0
-                };
-                ((fact as u64) << 16) | k as u64
-            };
-            let w = scored_window(plan, window);
-            part.custom = super::shard::custom_part_placed(plan, &loaded.raw, rows, w, &in_order)?;
-            Some(part)
-        }
-        None => None,
-    };
-    let (merged, dir) = match of {
-        FactsOf::Merged(m, dir) => (*m, dir),
-        // Its one part is of this run: the folder an error of another run's parts would name is
-        // none.
-        FactsOf::Own => (
-            crate::partials::merge(own.into_iter().collect())?,
-            std::path::Path::new(""),
-        ),
-    };
-    super::shard::merged_facts(plan, loaded, (merged, dir), window)
-}
-
 /// The custom metrics' facts, added to `f`, the built-in facts of the same window.
 pub(super) fn custom_facts(
     plan: &Plan,
@@ -255,19 +198,8 @@ pub(super) fn window_facts(
     timed(timings, || facts(plan, loaded, scored_window(plan, window)))
 }
 
-/// [`window_facts`] for a run, which frees the sweep's amounts as the facts read them: `loaded`
-/// has none left after.
-pub(super) fn window_facts_freeing(
-    plan: &Plan,
-    loaded: &mut Loaded,
-    (window, of): (Window, FactsOf),
-    timings: &mut Timings,
-) -> Result<Facts, Error> {
-    timed(timings, || facts_freeing(plan, loaded, window, of))
-}
-
 /// The facts `compute` gives, timed as the `metrics` phase.
-fn timed(
+pub(super) fn timed(
     timings: &mut Timings,
     compute: impl FnOnce() -> Result<Facts, Error>,
 ) -> Result<Facts, Error> {

@@ -1,6 +1,7 @@
 //! A run: read and check the sources, compute the window's metrics, write the outputs.
 //! `options` resolves what to compute before any data is read; `load` reads, checks and scores.
 
+mod facts;
 mod incremental;
 mod load;
 mod merged;
@@ -24,7 +25,8 @@ use crate::outputs::OutputTable;
 use crate::reconcile;
 use crate::timings::Timings;
 
-use load::{fingerprint_sources, score_facts, window_facts_freeing, FactsOf};
+use facts::{window_facts_freeing, FactsOf};
+use load::{fingerprint_sources, score_facts};
 
 /// The output tables of every written period: scorecards, kpi_scores and rollups, built on as
 /// many threads as there are cores, a run of periods each, each encoded as Parquet as soon as it

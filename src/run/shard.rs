@@ -2,36 +2,31 @@
 //!
 //! Without buckets, a shard reads and checks every input, as a run does, so that its rule
 //! verdicts are one machine's; keeps the rows of its part of the clients
-//! ([`crate::partials::split`]); applies their events and computes their built-in facts over the
-//! run's window; and writes them as its part's file. The window is found from all the rows,
-//! before they are split, so that every part is laid out alike. With buckets
-//! ([`crate::buckets`]), it reads only its part's rows of the large tables, with one machine's
-//! repeated ids, and its window comes from the slices' dates. A merge is a run whose built-in facts are the parts' added up rather than
-//! computed from the ledger: everything after them (the metrics' ratios and quantiles, scores,
-//! calibration, review flags, bonus, rollups, outputs, manifest) is the run's own code.
+//! ([`crate::partials::split`]); applies their events; and computes their built-in facts and
+//! custom aggregates over the run's window ([`part_of`], [`custom_part_placed`]) and what the
+//! merge would read the large tables for ([`super::part_rows`]). It writes them as its part's
+//! file. The window is found from all the rows, before they are split, so that every part is
+//! laid out alike. With buckets ([`crate::buckets`]), it reads only its part's rows of the large
+//! tables, with one machine's repeated ids, and its window comes from the slices' dates.
 //!
-//! Custom metrics that aggregate a table are computed by the merge, from the whole ledger it reads
-//! (their rows, distinct keys and samples are not in the parts yet); derived custom metrics are
-//! computed from the merged facts, as a run computes them.
-//!
-//! `run` computes its facts as part 0 of 1 of its own ([`part_of`]) and merges that part with
-//! [`merged_facts`], as a merge does N.
-//!
-//! Not yet: a merge that reads only the small tables, and custom aggregates in the parts.
+//! A merge is a run whose facts are the parts' added up ([`merged_facts`]) and which reads only
+//! the small tables ([`super::merged`]): everything after the facts (the metrics' ratios and
+//! quantiles, derived custom metrics, scores, calibration, review flags, bonus, rollups,
+//! outputs, manifest) is the run's own code. `run` computes its facts as part 0 of 1 of its own
+//! and merges that part the same way.
 
 use std::path::{Path, PathBuf};
 
-use super::load::{apply_events, custom_facts, scored_window};
+use super::facts::{custom_part_placed, part_of};
+use super::load::{apply_events, scored_window};
 use super::stream::{read_and_check, Start};
 use super::RunOptions;
 use crate::buckets::Buckets;
-use crate::catalogue::CustomTable;
 use crate::config::Plan;
 use crate::error::Error;
 use crate::metrics::custom::parts::CustomPart;
-use crate::metrics::custom::rows::Source;
-use crate::metrics::{Facts, Window};
-use crate::partials::{self, split, Partial, Run};
+use crate::metrics::Window;
+use crate::partials::{self, split, Partial};
 use crate::storage::Store;
 use crate::timings::Timings;
 
@@ -42,26 +37,6 @@ pub const INDEX_VARIABLES: [&str; 3] = [
     "AWS_BATCH_JOB_ARRAY_INDEX",
     "SLURM_ARRAY_TASK_ID",
 ];
-
-/// What every part of this run shares, from its facts' window and the inputs read.
-fn run_of(
-    plan: &Plan,
-    inputs: &[crate::manifest::InputFiles],
-    (w, entities): (Window, usize),
-    count: u64,
-) -> Run {
-    let inputs = serde_json::to_vec(inputs).unwrap_or_default();
-    Run {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        pipeline_sha256: plan.hash.clone(),
-        inputs_xxh3: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&inputs)),
-        grain: w.cal.grain.name().to_string(),
-        first: w.cal.label(w.first),
-        last: w.cal.label(w.last),
-        entities,
-        count,
-    }
-}
 
 /// Computes part `index` of `count` of a run with `opts`' periods and writes it into `dir`;
 /// returns the file written. With `buckets` (of `factorscore bucket`), its large tables are read
@@ -140,35 +115,6 @@ fn custom_part(
     custom_part_placed(plan, raw, (l, s), window, &place)
 }
 
-/// [`custom_part`], each grouped row placed by `place` (its table, its fact, its period index).
-pub(super) fn custom_part_placed(
-    plan: &Plan,
-    raw: &[crate::raw::RawTable],
-    (l, s): (&crate::model::Ledger, &crate::ledger::Swept),
-    window: Window,
-    place: &(dyn Fn(CustomTable, u32, usize) -> u64 + Sync),
-) -> Result<Option<CustomPart>, Error> {
-    let cat = &plan.catalogue;
-    if cat.custom.iter().all(|m| m.aggregate().is_none()) {
-        return Ok(None);
-    }
-    let entities = l.employees.ids.len() + 1;
-    let unassigned = (entities - 1) as u32;
-    let credited = crate::metrics::credited(l, window, unassigned);
-    let src = Source {
-        l,
-        s,
-        raw,
-        tz: plan.timezone,
-        window,
-        unassigned,
-        credited: &credited,
-    };
-    let part = crate::metrics::custom::parts::part(cat, &src, entities, place)
-        .map_err(Error::polars("computing the custom metrics of a part"))?;
-    Ok(Some(part))
-}
-
 /// The object-store folder `dir` names, if it is a URL (`s3://bucket/parts`), with a client.
 fn store_of(plan: &Plan, dir: &Path) -> Result<Option<Store>, Error> {
     let text = dir.to_string_lossy();
@@ -196,20 +142,6 @@ fn put(plan: &Plan, dir: &Path, p: &Partial) -> Result<PathBuf, Error> {
     // One PUT replaces the object whole: a retried part leaves no half-written object.
     store.put_all(vec![(key.clone(), bytes.into())])?;
     Ok(PathBuf::from(store.url.show(&key)))
-}
-
-/// The built-in facts of `loaded`'s ledger over `window` (scored), as part `index` of `count` of
-/// a run: what `shard` writes, and what `run` merges as the one part of its own.
-pub(super) fn part_of(
-    plan: &Plan,
-    inputs: &[crate::manifest::InputFiles],
-    (ledger, swept): (&crate::model::Ledger, &crate::ledger::Swept),
-    window: Window,
-    (index, count): (u64, u64),
-) -> Partial {
-    let f = crate::metrics::compute(ledger, swept, window, false);
-    let run = run_of(plan, inputs, (f.window, f.entities), count);
-    Partial::of(f, run, index)
 }
 
 /// Where `merge` takes its parts from.
@@ -257,39 +189,4 @@ impl Parts {
         }
         Ok(merger.finish()?)
     }
-}
-
-/// The facts of a merge: `merged` (of [`Parts::read`]) checked against this run's pipeline,
-/// inputs and window, then the custom metrics computed on them and the ledger as a run does.
-pub(super) fn merged_facts(
-    plan: &Plan,
-    loaded: &super::Loaded,
-    (merged, dir): (Partial, &Path),
-    window: Window,
-) -> Result<Facts, Error> {
-    let window = scored_window(plan, window);
-    let inputs = crate::manifest::input_files(&loaded.raw);
-    let entities = loaded.ledger.employees.ids.len() + 1;
-    let want = run_of(plan, &inputs, (window, entities), merged.run.count);
-    // Parts from buckets may cover more periods than the run (see `shard`): the run's are kept.
-    let mut merged = merged;
-    let held = merged.trim(&want.first, &want.last);
-    let what = partials::differs(&want, &merged.run);
-    if let Some(what) = what.or((!held).then_some("the periods")) {
-        return Err(Error::PartsOfAnotherRun {
-            dir: dir.to_path_buf(),
-            what,
-        });
-    }
-    let custom = merged.custom.take();
-    let mut f = merged.into_facts(window);
-    let aggregates = plan
-        .catalogue
-        .custom
-        .iter()
-        .any(|m| m.aggregate().is_some());
-    if aggregates && custom.is_none() {
-        f.credited = crate::metrics::credited(&loaded.ledger, window, f.unassigned());
-    }
-    custom_facts(plan, loaded, &loaded.swept, (f, custom))
 }
