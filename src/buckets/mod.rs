@@ -2,8 +2,8 @@
 //!
 //! `factorscore bucket` runs as `S` slices. Slice `M` reads the files `i` of each large table
 //! ([`BUCKETED`]) with `i % S == M` and writes each row, as read and unchecked, to the bucket of
-//! its part: invoices by their client, collections, write-offs and fees by their invoice's
-//! client, reviews by their employee ([`crate::partials::split::part_of`]). An
+//! its part: applications and invoices by their client, collections, write-offs and fees by their
+//! invoice's client, reviews by their employee ([`crate::partials::split::part_of`]). An
 //! event whose invoice is in no invoice file goes by its invoice id's hash, and is rejected there
 //! as one machine rejects it. Each row keeps its file and row, so that a shard's messages name
 //! them as one machine's do.
@@ -15,7 +15,7 @@
 //!
 //! A slice's folder is written under a temporary name and renamed when complete: a retried slice
 //! replaces it whole. The HR tables, rates, targets and adjustments are small and read whole by
-//! every shard, and so are the applications (see [`BUCKETED`]).
+//! every shard.
 
 pub mod error;
 pub mod ids;
@@ -37,11 +37,12 @@ use crate::periods::Day;
 use crate::sources::parse::stages::unique_id;
 use crate::tables::Table;
 
-/// The tables a slice splits into buckets: those with a row per invoice, event or review. The
-/// applications are not: every shard reads them whole (a few percent of the rows), so that an
-/// invoice naming another client's application is checked against it as one machine checks it,
-/// and keeps its own clients' once checked ([`crate::partials::split::restrict`]).
-pub const BUCKETED: [Table; 5] = [
+/// The tables a slice splits into buckets: those with a row per application, invoice, event or
+/// review. An application also goes, as a copy, to every other part with an invoice naming it:
+/// the invoice is checked against it as one machine checks it, and the copy, of another part's
+/// client, leaves once checked ([`crate::partials::split::restrict`]).
+pub const BUCKETED: [Table; 6] = [
+    Table::Applications,
     Table::Invoices,
     Table::Collections,
     Table::WriteOffs,
@@ -174,9 +175,10 @@ fn write_slice(
 ) -> Result<Summary, Error> {
     let events = [Table::Collections, Table::WriteOffs, Table::Fees];
     let needs_map = plan.sources.iter().any(|s| events.contains(&s.table));
-    let invoices = match plan.sources.iter().find(|s| s.table == Table::Invoices) {
-        Some(src) if needs_map => invoice_parts(plan, src, count)?,
-        _ => Vec::new(),
+    let needs_map = needs_map || plan.sources.iter().any(|s| s.table == Table::Applications);
+    let routes = match plan.sources.iter().find(|s| s.table == Table::Invoices) {
+        Some(src) if needs_map => routes(plan, src, count)?,
+        _ => Routes::default(),
     };
     let mut tables = Vec::new();
     for src in plan.sources.iter().filter(|s| BUCKETED.contains(&s.table)) {
@@ -186,7 +188,7 @@ fn write_slice(
             count,
             dir,
         };
-        tables.push(bucket_table(plan, src, &at, &invoices)?);
+        tables.push(bucket_table(plan, src, &at, &routes)?);
         crate::memory::give_back();
     }
     Ok(Summary {
@@ -207,11 +209,20 @@ struct Slice<'d> {
     dir: &'d Path,
 }
 
-/// The part of each invoice id (its xxh3-128), sorted by id: the first row of an id decides, as
-/// one machine's first row is the one the others are reported against. Read from every invoice
-/// file by every slice.
-fn invoice_parts(plan: &Plan, src: &SourcePlan, count: u64) -> Result<Vec<(u128, u32)>, Error> {
+/// Where rows go that name an invoice, and where applications are named, from every invoice file
+/// (read by every slice).
+#[derive(Default)]
+struct Routes {
+    /// The part of each invoice id (its xxh3-128), sorted by id: the first row of an id decides,
+    /// as one machine's first row is the one the others are reported against.
+    invoices: Vec<(u128, u32)>,
+    /// Each application id (its xxh3-128) with each part that has an invoice naming it, sorted.
+    named: Vec<(u128, u32)>,
+}
+
+fn routes(plan: &Plan, src: &SourcePlan, count: u64) -> Result<Routes, Error> {
     let mut map: Vec<(u128, u32)> = Vec::new();
+    let mut named: Vec<(u128, u32)> = Vec::new();
     let mut problems = Vec::new();
     for f in crate::sources::resolve_files(plan, src)? {
         match crate::sources::read_file(plan, src, f, 0, problems.is_empty())? {
@@ -219,9 +230,13 @@ fn invoice_parts(plan: &Plan, src: &SourcePlan, count: u64) -> Result<Vec<(u128,
             Ok(None) => {}
             Ok(Some(r)) => {
                 let parts = route_by(&r.df, "client_id", count);
-                for (id, k) in texts(&r.df, "invoice_id").zip(parts) {
+                let apps = texts(&r.df, "application_id");
+                for ((id, k), app) in texts(&r.df, "invoice_id").zip(parts).zip(apps) {
                     if !id.is_empty() {
                         map.push((ids::id_hash(id), k));
+                    }
+                    if !app.is_empty() {
+                        named.push((ids::id_hash(app), k));
                     }
                 }
             }
@@ -233,7 +248,12 @@ fn invoice_parts(plan: &Plan, src: &SourcePlan, count: u64) -> Result<Vec<(u128,
     // Stable: of equal ids, the first row's part is kept.
     map.sort_by_key(|e| e.0);
     map.dedup_by_key(|e| e.0);
-    Ok(map)
+    named.sort_unstable();
+    named.dedup();
+    Ok(Routes {
+        invoices: map,
+        named,
+    })
 }
 
 /// A text column's cells, trimmed; "" for a null or an absent column.
@@ -251,10 +271,10 @@ fn route_by(df: &DataFrame, column: &str, count: u64) -> Vec<u32> {
         .collect()
 }
 
-/// Each row's part of table `t`.
+/// Each row's part of table `t` (an application's home part: copies go to [`named`] parts too).
 fn route(t: Table, df: &DataFrame, count: u64, invoices: &[(u128, u32)]) -> Vec<u32> {
     match t {
-        Table::Invoices => route_by(df, "client_id", count),
+        Table::Applications | Table::Invoices => route_by(df, "client_id", count),
         Table::Reviews => route_by(df, "employee_id", count),
         _ => texts(df, "invoice_id")
             .map(|id| {
@@ -266,6 +286,24 @@ fn route(t: Table, df: &DataFrame, count: u64, invoices: &[(u128, u32)]) -> Vec<
             })
             .collect(),
     }
+}
+
+/// The other parts with an invoice naming each application of `df` (none for another table).
+fn named(t: Table, df: &DataFrame, named: &[(u128, u32)]) -> Vec<Vec<u32>> {
+    if t != Table::Applications {
+        return Vec::new();
+    }
+    texts(df, "application_id")
+        .map(|id| {
+            let h = ids::id_hash(id);
+            let from = named.partition_point(|e| e.0 < h);
+            named[from..]
+                .iter()
+                .take_while(|e| e.0 == h)
+                .map(|e| e.1)
+                .collect()
+        })
+        .collect()
 }
 
 /// The first and last day of a date column, of the cells that read as dates.
@@ -295,7 +333,7 @@ fn bucket_table(
     plan: &Plan,
     src: &SourcePlan,
     at: &Slice,
-    invoices: &[(u128, u32)],
+    routes: &Routes,
 ) -> Result<TableSummary, Error> {
     let t = src.table;
     let mut problems = Vec::new();
@@ -330,8 +368,12 @@ fn bucket_table(
         if let Some(c) = day_column(t) {
             out.days = widen(out.days, days(&r.df, c));
         }
-        let parts = route(t, &r.df, at.count, invoices);
-        write_buckets(t, i, r.df, &parts, at)?;
+        let parts = route(t, &r.df, at.count, &routes.invoices);
+        let copies = named(t, &r.df, &routes.named);
+        let member = |row: usize, k: u64| {
+            parts[row] as u64 == k || copies.get(row).is_some_and(|c| c.contains(&(k as u32)))
+        };
+        write_buckets(t, i, r.df, &member, at)?;
         out.breaks.extend(r.breaks.into_iter().map(|b| BreakEntry {
             file: i,
             row: b.row,
@@ -357,13 +399,13 @@ fn bucket_table(
     Ok(out)
 }
 
-/// Writes the rows of file `index` of table `t` to one bucket per part, each row with its row in
-/// the file ([`ROW`]).
+/// Writes the rows of file `index` of table `t` to one bucket per part (`member(row, part)`),
+/// each row with its row in the file ([`ROW`]).
 fn write_buckets(
     t: Table,
     index: usize,
     df: DataFrame,
-    parts: &[u32],
+    member: &dyn Fn(usize, u64) -> bool,
     at: &Slice,
 ) -> Result<(), Error> {
     let rows: Vec<u32> = (0..df.height() as u32).collect();
@@ -371,7 +413,7 @@ fn write_buckets(
         .hstack(&[Column::new(ROW.into(), rows)])
         .map_err(Error::polars("numbering a file's rows"))?;
     for k in 0..at.count {
-        let mask: BooleanChunked = parts.iter().map(|&p| p as u64 == k).collect();
+        let mask: BooleanChunked = (0..df.height()).map(|r| member(r, k)).collect();
         let mut part = df
             .filter(&mask)
             .map_err(Error::polars("splitting a file's rows into parts"))?;

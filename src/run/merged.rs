@@ -1,6 +1,6 @@
 //! A merge whose parts carry their large tables' rows (`docs/partials.md`, step 2): it reads and
 //! checks only the small tables (employees, org history, rates, assignments, targets,
-//! adjustments) and the applications (see [`BUCKETED`]). The large tables' files, the rows each part used, and the breaks of the rows
+//! adjustments). The large tables' files, the rows each part used, and the breaks of the rows
 //! the parts left out, with their cells, come from the parts ([`PartRows`]); the reconciliation,
 //! `rejects` and the manifest are then those of a run reading every row.
 
@@ -100,17 +100,16 @@ pub(super) fn load(plan: &Plan, rows: &PartRows, timings: &mut Timings) -> Resul
     Ok(loaded)
 }
 
-/// The rows of each table the run uses: the large tables' as the parts count them, the others'
-/// as the merge's own ledger held them (`own`).
-pub(super) fn held(rows: &PartRows, own: RowCounts) -> RowCounts {
+/// The rows of each large table the run uses, as the parts count them.
+pub(super) fn held(rows: &PartRows) -> RowCounts {
     let used = |t: Table| part_table(rows, t).map_or(0, |x| x.used);
     RowCounts {
         invoices: used(Table::Invoices),
         collections: used(Table::Collections),
         write_offs: used(Table::WriteOffs),
         fees: used(Table::Fees),
+        applications: used(Table::Applications),
         reviews: used(Table::Reviews),
-        ..own
     }
 }
 

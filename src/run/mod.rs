@@ -290,10 +290,7 @@ fn run_timed(
     // their own (see `Ledger::free_rows`).
     let held = loaded.ledger.free_rows();
     // A merge from its parts alone counts the large tables' rows from the parts.
-    let held = match &counted {
-        Some(rows) => merged::held(rows, held),
-        None => held,
-    };
+    let held = counted.as_ref().map_or(held, merged::held);
     crate::memory::give_back();
     let sc = score_facts(plan, &loaded, facts, timings)?;
     let mut problems = loaded.problems.clone();
