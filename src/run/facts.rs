@@ -145,16 +145,9 @@ fn facts_freeing(
     let own = match own {
         Some(mut part) => {
             let rows = (&loaded.ledger, &loaded.swept);
-            let in_order = |t, fact: u32, k: usize| {
-                let k = if t == crate::catalogue::CustomTable::Balances {
-                    k
-                } else {
-                    0
-                };
-                ((fact as u64) << 16) | k as u64
-            };
             let w = scored_window(plan, window);
-            part.custom = custom_part_placed(plan, &loaded.raw, rows, w, &in_order)?;
+            let in_order = &custom::parts::in_model_order;
+            part.custom = custom_part_placed(plan, &loaded.raw, rows, w, in_order)?;
             Some(part)
         }
         None => None,

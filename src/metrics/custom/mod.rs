@@ -27,7 +27,7 @@ use super::registry::{self, Val};
 use super::Facts;
 use crate::catalogue::custom::{Aggregate, ColKind};
 use crate::catalogue::{Agg, Catalogue, CustomTable, Kind, Metric, MetricId};
-use rows::{cents_name, Source, GROUP};
+use rows::{cents_name, Source};
 
 /// The rows of a table with grouped (not folded) custom aggregates, kept for the rollups: each
 /// row's entity and period as one key (entity × periods + period), and each grouped aggregate's
@@ -152,55 +152,17 @@ fn masked_values(a: &Aggregate, table: CustomTable, rows: &DataFrame) -> PolarsR
     }
 }
 
-/// Computes every custom metric for every entity and period of `f`'s window. `has_row(e, k)`
-/// tells whether employee `e` has a scorecard row in the `k`-th period (`lag` is null when not).
+/// Computes every custom metric for every entity and period of `f`'s window, from rows that are
+/// the whole run's: as the one part of the run's own ([`parts`]), added up as a merge adds N.
+/// `has_row(e, k)` tells whether employee `e` has a scorecard row in the `k`-th period (`lag` is
+/// null when not).
 pub fn compute(
     cat: &Catalogue,
     src: &Source,
     f: &Facts,
     has_row: &dyn Fn(u32, usize) -> bool,
 ) -> PolarsResult<CustomFacts> {
-    let n = cat.custom.len();
-    let np = f.window.len();
-    let mut cf = CustomFacts {
-        n,
-        np,
-        entities: f.entities,
-        values: Vec::new(),
-        tables: Vec::new(),
-    };
-    if n == 0 {
-        return Ok(cf);
-    }
-    let slots = f.entities * np;
-    let mut jobs: Vec<(CustomTable, Vec<usize>)> = CustomTable::ALL
-        .into_iter()
-        .map(|table| {
-            let metrics = (0..n)
-                .filter(|&i| cat.custom[i].aggregate().is_some_and(|a| a.table == table))
-                .collect();
-            (table, metrics)
-        })
-        .filter(|(_, metrics): &(CustomTable, Vec<usize>)| !metrics.is_empty())
-        .collect();
-    // The balances (a row per open invoice and period end) are the most rows: started first.
-    jobs.sort_by_key(|(table, _)| *table != CustomTable::Balances);
-    let done = in_parallel(&jobs, |(table, metrics)| {
-        table_facts(cat, src, *table, metrics, slots)
-    });
-    let defaults = empty_values(cat);
-    cf.values = (0..slots).flat_map(|_| defaults.iter().copied()).collect();
-    for table in done {
-        let (columns, rows) = table?;
-        for (i, column) in columns {
-            for (slot, v) in column.into_iter().enumerate() {
-                cf.values[slot * n + i] = v;
-            }
-        }
-        cf.tables.extend(rows);
-    }
-    evaluate_derived(cat, f, &mut cf, has_row);
-    Ok(cf)
+    parts::part(cat, src, f.entities, &parts::in_model_order)?.into_facts(cat, f, has_row)
 }
 
 /// `work` done on every job, the jobs shared out in order among as many threads as the machine
@@ -238,83 +200,8 @@ fn in_parallel<J: Sync, R: Send>(jobs: &[J], work: impl Fn(&J) -> R + Sync) -> V
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// One value per slot (entity × periods + period) of each custom aggregate in `metrics`, all
-/// over `table`; and the table's rows when an aggregate is grouped, for the rollups.
-type TableFacts = (Vec<(usize, Vec<Val>)>, Option<TableRows>);
-
-/// The custom aggregates `metrics` over `table`: its rows are built once, each aggregate's
-/// value column is masked by its filter, then the folded aggregates are folded and the others
-/// grouped by entity and period in one grouping.
-///
-/// The balances have a row per open invoice and period end, the most rows of any table: when
-/// all their aggregates fold, their rows are built and folded a block of periods at a time
-/// ([`BALANCE_PERIODS`]), so that one block's rows are held rather than the window's. Each
-/// slot is one entity and period, so the blocks fold into different slots.
-fn table_facts(
-    cat: &Catalogue,
-    src: &Source,
-    table: CustomTable,
-    metrics: &[usize],
-    slots: usize,
-) -> PolarsResult<TableFacts> {
-    let (folded, grouped): (Vec<usize>, Vec<usize>) =
-        metrics.iter().partition(|&&i| is_folded(cat, i));
-    let np = src.window.len();
-    let block = if grouped.is_empty() && table == CustomTable::Balances {
-        BALANCE_PERIODS
-    } else {
-        np.max(1)
-    };
-    let mut out: Vec<(usize, Vec<Val>)> = folded
-        .iter()
-        .filter_map(|&i| {
-            let a = cat.custom[i].aggregate()?;
-            Some((i, vec![empty(a, cat.custom[i].kind); slots]))
-        })
-        .collect();
-    let mut kept = None;
-    let columns = columns_needed(cat, table);
-    for start in (0..np.max(1)).step_by(block) {
-        let rows = rows::rows(src, table, &columns, start..(start + block).min(np))?;
-        let mut masked: Vec<Option<Column>> = vec![None; cat.custom.len()];
-        for &i in metrics {
-            if let Some(a) = cat.custom[i].aggregate() {
-                masked[i] = Some(masked_values(a, table, &rows)?);
-            }
-        }
-        let value = |i: usize| -> PolarsResult<&Column> {
-            masked[i]
-                .as_ref()
-                .ok_or_else(|| polars_err!(ComputeError: "custom metric {i} is not an aggregate"))
-        };
-        let keys = rows.column(GROUP)?.u32()?;
-        for (i, column) in &mut out {
-            if let Some(a) = cat.custom[*i].aggregate() {
-                fold::fold(a.agg, keys, value(*i)?, column, 1, 0)?;
-            }
-        }
-        if grouped.is_empty() {
-            continue;
-        }
-        // Grouped aggregates: one block, the whole window.
-        let keys: Vec<u32> = keys.into_no_null_iter().collect();
-        let by_slot = grouped::Grouping::new(keys.len(), |r| Some(keys[r]), slots);
-        let mut values = Vec::with_capacity(grouped.len());
-        for &i in &grouped {
-            let (m, Some(a)) = (&cat.custom[i], cat.custom[i].aggregate()) else {
-                continue;
-            };
-            let v = grouped::Values::of(a.agg, value(i)?)?;
-            // The slots are the values' own layout.
-            out.push((i, by_slot.aggregate(a.agg, a.q, m.kind, &v)));
-            values.push((i, v));
-        }
-        kept = Some(TableRows { keys, values });
-    }
-    Ok((out, kept))
-}
-
-/// Periods of the balances' rows built and folded at once (see [`table_facts`]).
+/// Periods of the balances' rows built and folded at once, when every aggregate over them folds:
+/// one block's rows are held rather than the window's (see [`parts`]).
 const BALANCE_PERIODS: usize = 24;
 
 /// Evaluates every derived metric for every entity, period by period, so that `lag` reads

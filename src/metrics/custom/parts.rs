@@ -14,7 +14,7 @@ use polars::prelude::*;
 use super::grouped::{Grouping, Values};
 use super::rows::{Source, GROUP};
 use super::{columns_needed, empty, empty_values, fold, is_folded, masked_values, TableRows};
-use super::{evaluate_derived, CustomFacts, BALANCE_PERIODS};
+use super::{evaluate_derived, in_parallel, CustomFacts, BALANCE_PERIODS};
 use crate::catalogue::{Agg, Catalogue, CustomTable};
 use crate::metrics::registry::Val;
 use crate::metrics::Facts;
@@ -191,12 +191,20 @@ pub fn part(
         .collect();
     // The order `compute` keeps its tables' rows in.
     jobs.sort_by_key(|(table, _)| *table != CustomTable::Balances);
-    for (table, metrics) in jobs {
-        out.tables
-            .push(table_part(cat, src, (table, &metrics), slots, order_of)?);
-        crate::memory::give_back();
+    let done = in_parallel(&jobs, |(table, metrics)| {
+        table_part(cat, src, (*table, metrics), slots, order_of)
+    });
+    for t in done {
+        out.tables.push(t?);
     }
     Ok(out)
+}
+
+/// The place of a row among one machine's rows when a run's rows are the part's own, in its
+/// model order: its fact's model index, then (for a balance) its period.
+pub fn in_model_order(t: CustomTable, fact: u32, k: usize) -> u64 {
+    let k = if t == CustomTable::Balances { k } else { 0 };
+    ((fact as u64) << 16) | k as u64
 }
 
 fn table_part(
