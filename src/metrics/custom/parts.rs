@@ -14,7 +14,7 @@ use polars::prelude::*;
 use super::grouped::{Grouping, Values};
 use super::rows::{Source, GROUP};
 use super::{columns_needed, empty, empty_values, fold, is_folded, masked_values, TableRows};
-use super::{evaluate_derived, in_parallel, CustomFacts, BALANCE_PERIODS};
+use super::{evaluate_derived, CustomFacts, BALANCE_PERIODS};
 use crate::catalogue::{Agg, Catalogue, CustomTable};
 use crate::metrics::registry::Val;
 use crate::metrics::Facts;
@@ -191,11 +191,12 @@ pub fn part(
         .collect();
     // The order `compute` keeps its tables' rows in.
     jobs.sort_by_key(|(table, _)| *table != CustomTable::Balances);
-    let done = in_parallel(&jobs, |(table, metrics)| {
-        table_part(cat, src, (*table, metrics), slots, order_of)
-    });
-    for t in done {
-        out.tables.push(t?);
+    // One table at a time: the rows of two tables at once were 20 MiB more at the S10 full
+    // contract's peak (999 against 979 MiB) for 4 % of the wall time.
+    for (table, metrics) in &jobs {
+        out.tables
+            .push(table_part(cat, src, (*table, metrics), slots, order_of)?);
+        crate::memory::give_back();
     }
     Ok(out)
 }
