@@ -425,6 +425,11 @@ impl CustomPart {
                 true => t.slots,
                 false => by.iter().map(|&r| t.slots[r as usize]).collect(),
             };
+            if keys.iter().any(|&k| k as usize >= slots) {
+                return Err(
+                    polars_err!(ComputeError: "a part's custom rows are of another window"),
+                );
+            }
             let grouping = Grouping::new(keys.len(), |r| Some(keys[r]), slots);
             let mut values = Vec::with_capacity(t.grouped.len());
             for (i, v) in t.grouped {
