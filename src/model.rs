@@ -434,8 +434,8 @@ pub struct LeftOutRate {
     pub why: String,
 }
 
-/// How many rows the ledger held of the invoices, their events and the applications when a run
-/// freed them ([`Ledger::free_rows`]).
+/// How many rows the ledger held of the invoices, their events, the applications and the reviews
+/// ([`Ledger::row_counts`]), kept when a run frees them ([`Ledger::free_rows`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RowCounts {
     pub invoices: usize,
@@ -444,6 +444,35 @@ pub struct RowCounts {
     pub fees: usize,
     pub applications: usize,
     pub reviews: usize,
+}
+
+impl RowCounts {
+    /// The counts `count` gives each table counted.
+    pub fn from_fn(count: impl Fn(crate::tables::Table) -> usize) -> RowCounts {
+        use crate::tables::Table as T;
+        RowCounts {
+            invoices: count(T::Invoices),
+            collections: count(T::Collections),
+            write_offs: count(T::WriteOffs),
+            fees: count(T::Fees),
+            applications: count(T::Applications),
+            reviews: count(T::Reviews),
+        }
+    }
+
+    /// The rows of table `t`, if it is one counted here.
+    pub fn get(&self, t: crate::tables::Table) -> Option<usize> {
+        use crate::tables::Table as T;
+        match t {
+            T::Invoices => Some(self.invoices),
+            T::Collections => Some(self.collections),
+            T::WriteOffs => Some(self.write_offs),
+            T::Fees => Some(self.fees),
+            T::Applications => Some(self.applications),
+            T::Reviews => Some(self.reviews),
+            _ => None,
+        }
+    }
 }
 
 impl Ledger {
@@ -463,15 +492,20 @@ impl Ledger {
         }
     }
 
-    pub fn free_rows(&mut self) -> RowCounts {
-        let counts = RowCounts {
+    /// The rows held of each table [`RowCounts`] counts.
+    pub fn row_counts(&self) -> RowCounts {
+        RowCounts {
             invoices: self.invoices.len(),
             collections: self.collections.len(),
             write_offs: self.write_offs.len(),
             fees: self.fees.len(),
             applications: self.applications.len(),
             reviews: self.reviews.employee.len(),
-        };
+        }
+    }
+
+    pub fn free_rows(&mut self) -> RowCounts {
+        let counts = self.row_counts();
         self.invoices = Invoices::default();
         self.collections = InvoiceEvents::default();
         self.write_offs = InvoiceEvents::default();

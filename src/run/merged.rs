@@ -102,15 +102,7 @@ pub(super) fn load(plan: &Plan, rows: &PartRows, timings: &mut Timings) -> Resul
 
 /// The rows of each large table the run uses, as the parts count them.
 pub(super) fn held(rows: &PartRows) -> RowCounts {
-    let used = |t: Table| part_table(rows, t).map_or(0, |x| x.used);
-    RowCounts {
-        invoices: used(Table::Invoices),
-        collections: used(Table::Collections),
-        write_offs: used(Table::WriteOffs),
-        fees: used(Table::Fees),
-        applications: used(Table::Applications),
-        reviews: used(Table::Reviews),
-    }
+    RowCounts::from_fn(|t| part_table(rows, t).map_or(0, |x| x.used))
 }
 
 /// What the manifest says of the checkpoint of such a merge: none is read or written.

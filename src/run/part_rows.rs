@@ -9,19 +9,6 @@ use crate::problems::Problems;
 use crate::raw::RawTable;
 use crate::tables::Table;
 
-/// The rows of table `t` the run uses, of `l`'s checked rows (after the balance rules).
-pub(super) fn used(l: &Ledger, t: Table) -> usize {
-    match t {
-        Table::Invoices => l.invoices.len(),
-        Table::Collections => l.collections.len(),
-        Table::WriteOffs => l.write_offs.len(),
-        Table::Fees => l.fees.len(),
-        Table::Applications => l.applications.len(),
-        Table::Reviews => l.reviews.employee.len(),
-        _ => 0,
-    }
-}
-
 /// Every file of `r`'s table, with each one's first row among all of the table's rows: from the
 /// buckets' summaries, or `r` itself when it holds every row.
 fn files(r: &RawTable, buckets: Option<&Buckets>) -> (Vec<PartFile>, Vec<usize>) {
@@ -102,7 +89,7 @@ pub(super) fn part_rows(
                 table: r.table.name().to_string(),
                 lines: r.lines,
                 files,
-                used: used(l, r.table),
+                used: l.row_counts().get(r.table).unwrap_or(0),
                 breaks,
             }
         })
