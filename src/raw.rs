@@ -117,18 +117,22 @@ impl RawTable {
         !self.breaks.is_empty() && self.breaks.binary_search_by_key(&i, |b| b.row).is_ok()
     }
 
-    /// Where global row `i` (0-based) came from.
-    pub fn row_ref(&self, i: usize) -> RowRef {
+    /// The file row `i` (0-based) came from (its index in [`RawTable::files`]) and its row there
+    /// (0-based); `None` when the table lists no file.
+    pub fn file_row(&self, i: usize) -> Option<(usize, usize)> {
         let k = self
             .files
             .partition_point(|f| f.first_row <= i)
             .saturating_sub(1);
-        match self.files.get(k) {
-            Some(f) => {
-                let r = i - f.first_row;
-                let r = f.origin.get(r).map_or(r, |&o| o as usize);
-                f.row_ref(r, self.lines)
-            }
+        let f = self.files.get(k)?;
+        let r = i - f.first_row;
+        Some((k, f.origin.get(r).map_or(r, |&o| o as usize)))
+    }
+
+    /// Where global row `i` (0-based) came from.
+    pub fn row_ref(&self, i: usize) -> RowRef {
+        match self.file_row(i) {
+            Some((k, r)) => self.files[k].row_ref(r, self.lines),
             None => RowRef {
                 file: PathBuf::new(),
                 row: i + 1,

@@ -9,52 +9,35 @@ use crate::problems::Problems;
 use crate::raw::RawTable;
 use crate::tables::Table;
 
-/// Every file of `r`'s table, with each one's first row among all of the table's rows: from the
-/// buckets' summaries, or `r` itself when it holds every row.
-fn files(r: &RawTable, buckets: Option<&Buckets>) -> (Vec<PartFile>, Vec<usize>) {
-    let all: Vec<PartFile> = match buckets.filter(|_| BUCKETED.contains(&r.table)) {
-        Some(b) => b
-            .files(r.table)
-            .into_iter()
-            .map(|e| PartFile {
-                path: e.path.display().to_string(),
-                rows: e.rows,
-                fingerprint: e.fingerprint.clone(),
-                line_marks: e.line_marks.clone(),
-            })
-            .collect(),
-        None => r
-            .files
-            .iter()
-            .map(|f| PartFile {
-                path: f.path.display().to_string(),
-                rows: f.rows,
-                fingerprint: f.fingerprint.clone(),
-                line_marks: f.line_marks.clone(),
-            })
-            .collect(),
-    };
-    let mut first = Vec::with_capacity(all.len());
-    let mut at = 0;
-    for f in &all {
-        first.push(at);
-        at += f.rows;
+/// Every file of `r`'s table: from the buckets' summaries, or `r` itself when it holds every
+/// row.
+fn files(r: &RawTable, buckets: Option<&Buckets>) -> Vec<PartFile> {
+    match buckets.filter(|_| BUCKETED.contains(&r.table)) {
+        Some(b) => b.files(r.table).into_iter().map(PartFile::from).collect(),
+        None => r.files.iter().map(PartFile::from).collect(),
     }
-    (all, first)
+}
+
+/// Each file of `r`'s table's first row among all of the table's rows: from the buckets'
+/// summaries, or `r`'s own when it holds every row.
+fn first_rows(r: &RawTable, buckets: Option<&Buckets>) -> Vec<usize> {
+    let Some(b) = buckets.filter(|_| BUCKETED.contains(&r.table)) else {
+        return r.files.iter().map(|f| f.first_row).collect();
+    };
+    b.files(r.table)
+        .into_iter()
+        .scan(0, |at, e| {
+            let first = *at;
+            *at += e.rows;
+            Some(first)
+        })
+        .collect()
 }
 
 /// Row `i` of `r` among all of its table's rows (`first`: each file's first row there).
 fn global_row(r: &RawTable, first: &[usize], i: usize) -> usize {
-    let k = r
-        .files
-        .partition_point(|f| f.first_row <= i)
-        .saturating_sub(1);
-    match r.files.get(k) {
-        Some(f) => {
-            let within = i - f.first_row;
-            let row = f.origin.get(within).map_or(within, |&o| o as usize);
-            first.get(k).copied().unwrap_or(0) + row
-        }
+    match r.file_row(i) {
+        Some((k, row)) => first.get(k).copied().unwrap_or(0) + row,
         None => i,
     }
 }
@@ -71,7 +54,8 @@ pub(super) fn part_rows(
         .iter()
         .filter(|r| BUCKETED.contains(&r.table))
         .map(|r| {
-            let (files, first) = files(r, buckets);
+            let files = files(r, buckets);
+            let first = first_rows(r, buckets);
             let breaks = problems
                 .breaks
                 .iter()
@@ -117,7 +101,7 @@ impl Places {
             let Some(r) = raw.iter().find(|r| r.table == t) else {
                 return rows.iter().map(|&i| i as u64).collect();
             };
-            let (_, first) = files(r, buckets);
+            let first = first_rows(r, buckets);
             rows.iter()
                 .map(|&i| global_row(r, &first, i as usize) as u64)
                 .collect()
