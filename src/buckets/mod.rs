@@ -173,9 +173,15 @@ fn write_slice(
     count: u64,
     dir: &Path,
 ) -> Result<Summary, Error> {
-    let events = [Table::Collections, Table::WriteOffs, Table::Fees];
-    let needs_map = plan.sources.iter().any(|s| events.contains(&s.table));
-    let needs_map = needs_map || plan.sources.iter().any(|s| s.table == Table::Applications);
+    // Events are routed by their invoice, applications copied to the parts of the invoices that
+    // name them; reviews need neither.
+    let routed = [
+        Table::Collections,
+        Table::WriteOffs,
+        Table::Fees,
+        Table::Applications,
+    ];
+    let needs_map = plan.sources.iter().any(|s| routed.contains(&s.table));
     let routes = match plan.sources.iter().find(|s| s.table == Table::Invoices) {
         Some(src) if needs_map => routes(plan, src, count)?,
         _ => Routes::default(),

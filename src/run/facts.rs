@@ -133,35 +133,35 @@ fn facts_freeing(
     window: Window,
     of: FactsOf,
 ) -> Result<Facts, Error> {
-    let own = matches!(of, FactsOf::Own).then(|| {
-        let inputs = crate::manifest::input_files(&loaded.raw);
-        let rows = (&loaded.ledger, &loaded.swept);
-        part_of(plan, &inputs, rows, scored_window(plan, window), (0, 1))
-    });
+    let (merged, dir) = match of {
+        FactsOf::Merged(m, dir) => {
+            free_unread_amounts(plan, loaded);
+            (*m, dir)
+        }
+        FactsOf::Own => {
+            let scored = scored_window(plan, window);
+            let inputs = crate::manifest::input_files(&loaded.raw);
+            let rows = (&loaded.ledger, &loaded.swept);
+            let mut part = part_of(plan, &inputs, rows, scored, (0, 1));
+            free_unread_amounts(plan, loaded);
+            // Its custom aggregates as a shard keeps them: its rows are one machine's, in order.
+            let rows = (&loaded.ledger, &loaded.swept);
+            let in_order = &custom::parts::in_model_order;
+            part.custom = custom_part_placed(plan, &loaded.raw, rows, scored, in_order)?;
+            // Its one part is of this run: the folder an error of another run's parts would
+            // name is none.
+            (partials::merge(vec![part])?, Path::new(""))
+        }
+    };
+    merged_facts(plan, loaded, (merged, dir), window)
+}
+
+/// Frees the sweep's and the ledger's amounts that the custom metrics do not read, once the
+/// built-in facts are computed.
+fn free_unread_amounts(plan: &Plan, loaded: &mut Loaded) {
     custom::amounts::free_unread(&plan.catalogue, &mut loaded.swept);
     loaded.ledger.free_amounts();
     crate::memory::give_back();
-    // Its custom aggregates as a shard keeps them: its rows are one machine's rows, in order.
-    let own = match own {
-        Some(mut part) => {
-            let rows = (&loaded.ledger, &loaded.swept);
-            let w = scored_window(plan, window);
-            let in_order = &custom::parts::in_model_order;
-            part.custom = custom_part_placed(plan, &loaded.raw, rows, w, in_order)?;
-            Some(part)
-        }
-        None => None,
-    };
-    let (merged, dir) = match of {
-        FactsOf::Merged(m, dir) => (*m, dir),
-        // Its one part is of this run: the folder an error of another run's parts would name is
-        // none.
-        FactsOf::Own => (
-            crate::partials::merge(own.into_iter().collect())?,
-            std::path::Path::new(""),
-        ),
-    };
-    merged_facts(plan, loaded, (merged, dir), window)
 }
 
 /// [`window_facts`] for a run, which frees the sweep's amounts as the facts read them: `loaded`

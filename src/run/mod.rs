@@ -228,8 +228,8 @@ fn run_timed(
     };
     // A merge's parts, read and added up before any input: a part missing fails at once. They
     // carry everything the large tables are read for, so a merge reads only the small tables.
-    let mut alone = match parts {
-        Some(p) => Some(p.read(plan)?),
+    let mut parts = match parts {
+        Some(p) => Some((p.read(plan)?, p.dir.as_path())),
         None => None,
     };
     // The inputs' fingerprints, once taken: a run that is not skipped checks the checkpoint's
@@ -252,8 +252,8 @@ fn run_timed(
             .is_some_and(|m| m.same_request(plan, spec.cal.grain.name(), &periods));
         if again {
             let mut t = std::time::Instant::now();
-            let inputs = match &alone {
-                Some(m) => merged::inputs(plan, &m.rows)?,
+            let inputs = match &parts {
+                Some((m, _)) => merged::inputs(plan, &m.rows)?,
                 None => fingerprint_sources(plan)?,
             };
             timings.lap("fingerprint inputs", &mut t);
@@ -263,15 +263,15 @@ fn run_timed(
             fingerprinted = Some(inputs);
         }
     }
-    let (mut loaded, checkpoint) = match &alone {
-        Some(m) => (
+    let (mut loaded, checkpoint) = match &parts {
+        Some((m, _)) => (
             merged::load(plan, &m.rows, timings)?,
             merged::no_checkpoint(),
         ),
         None => incremental::load(plan, (output, run_id), (full, fingerprinted), timings)?,
     };
-    let window = match &alone {
-        Some(m) => spec.window_of(m.rows.extent)?,
+    let window = match &parts {
+        Some((m, _)) => spec.window_of(m.rows.extent)?,
         None => spec.window(&loaded.ledger)?,
     };
     if !force && (spec.from.is_none() || spec.to.is_none()) {
@@ -279,17 +279,17 @@ fn run_timed(
             return Ok(u);
         }
     }
-    let counted = alone.as_mut().map(|m| std::mem::take(&mut m.rows));
-    let of = match (alone, parts) {
-        (Some(m), Some(p)) => FactsOf::Merged(Box::new(m), p.dir.as_path()),
-        _ => FactsOf::Own,
+    let counted = parts.as_mut().map(|(m, _)| std::mem::take(&mut m.rows));
+    let of = match parts {
+        Some((m, dir)) => FactsOf::Merged(Box::new(m), dir),
+        None => FactsOf::Own,
     };
     let facts = window_facts_freeing(plan, &mut loaded, (window, of), timings)?;
     // Only the facts read the sweep's amounts (freed as they were read) and the invoices' and
     // events' rows: freed, and given back, before scoring and the output tables take memory of
     // their own (see `Ledger::free_rows`).
     let held = loaded.ledger.free_rows();
-    // A merge from its parts alone counts the large tables' rows from the parts.
+    // A merge counts the large tables' rows from its parts.
     let held = counted.as_ref().map_or(held, merged::held);
     crate::memory::give_back();
     let sc = score_facts(plan, &loaded, facts, timings)?;
