@@ -6,49 +6,19 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use factorscore::generate::{GenConfig, Layout};
 use proptest::prelude::*;
 
+use crate::checkpoint::{monthly_files, PIPELINE};
 use crate::cli::{bin, transcript};
 use crate::shard_merge::{bucket, same_as_run_with, shard, CUSTOM};
 
-/// The large tables one CSV file per month (so that slices split them), collections
-/// quarantined, no periods named (the window is the data's), and custom metrics of every kind.
-const SOURCES: &str = r#"
-name: buckets
-base_currency: CNY
-timezone: Asia/Shanghai
-sources:
-  invoices: { path: "invoices/*.csv" }
-  collections: { path: "collections/*.csv", on_error: quarantine }
-  write_offs: { path: "write_offs/*.csv" }
-  fees: { path: "fees/*.csv" }
-  applications: { path: "applications/*.csv" }
-  assignments: { path: assignments.csv }
-  employees: { path: employees.csv }
-  org_history: { path: org_history.csv }
-  fx_rates: { path: fx_rates.csv }
-  reviews: { path: reviews.csv }
-output: { path: out }
-"#;
-
-/// A generated tiny company in monthly files, with [`SOURCES`], and the custom metrics when
-/// `custom`.
+/// A generated tiny company in monthly files (so that slices split them), with
+/// `tests/it/checkpoint.rs`'s sources (collections quarantined, no periods named: the window is
+/// the data's), and custom metrics of every kind when `custom`.
 fn monthly_company(seed: u64, custom: bool) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = GenConfig::preset("tiny", seed).unwrap();
-    let layout = Layout {
-        parquet: false,
-        monthly: true,
-    };
-    factorscore::generate::generate_as(&cfg, tmp.path(), layout).unwrap();
+    let sources = &PIPELINE[..PIPELINE.find("metrics:").unwrap()];
     let metrics = if custom { CUSTOM } else { "" };
-    std::fs::write(
-        tmp.path().join("pipeline.yaml"),
-        format!("{SOURCES}{metrics}"),
-    )
-    .unwrap();
-    tmp
+    monthly_files(seed, &format!("{sources}{metrics}"))
 }
 
 proptest! {

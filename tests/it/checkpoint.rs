@@ -15,7 +15,7 @@ use crate::common::append_lines;
 
 /// `tests/it/property.rs`'s pipeline on monthly files, with custom metrics that read raw
 /// columns of invoices and collections (kept by the checkpoint), and collections quarantined.
-const PIPELINE: &str = r#"
+pub(crate) const PIPELINE: &str = r#"
 name: checkpoint
 base_currency: CNY
 timezone: Asia/Shanghai
@@ -74,9 +74,9 @@ const MONTHLY: [&str; 5] = [
     "fees",
 ];
 
-/// A tiny company, its large tables one CSV file per month, with its last `held` months moved
-/// to `held/` (to be added later) and the pipeline beside it.
-fn company(seed: u64, held: usize) -> (tempfile::TempDir, Vec<String>) {
+/// A generated tiny company in a fresh folder, its large tables one CSV file per month, with
+/// `pipeline` as its `pipeline.yaml`.
+pub(crate) fn monthly_files(seed: u64, pipeline: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = GenConfig::preset("tiny", seed).unwrap();
     let layout = Layout {
@@ -84,7 +84,14 @@ fn company(seed: u64, held: usize) -> (tempfile::TempDir, Vec<String>) {
         monthly: true,
     };
     factorscore::generate::generate_as(&cfg, tmp.path(), layout).unwrap();
-    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE).unwrap();
+    std::fs::write(tmp.path().join("pipeline.yaml"), pipeline).unwrap();
+    tmp
+}
+
+/// A tiny company, its large tables one CSV file per month, with its last `held` months moved
+/// to `held/` (to be added later) and the pipeline beside it.
+fn company(seed: u64, held: usize) -> (tempfile::TempDir, Vec<String>) {
+    let tmp = monthly_files(seed, PIPELINE);
     let months = months(tmp.path());
     let later: Vec<String> = months[months.len() - held..].to_vec();
     for m in &later {
