@@ -156,10 +156,10 @@ fn row_values(agg: Agg, c: &Column) -> PolarsResult<RowValues> {
             }
             return Ok(RowValues::Texts(t));
         }
-        return Ok(match Values::of(agg, c)? {
-            Values::Keys(k) => RowValues::Keys(k),
-            Values::Numbers(_) => RowValues::Keys(Vec::new()),
-        });
+        return match Values::of(agg, c)? {
+            Values::Keys(k) => Ok(RowValues::Keys(k)),
+            Values::Numbers(_) => Err(polars_err!(ComputeError: "a distinct count read numbers")),
+        };
     }
     let f = c.cast(&DataType::Float64)?;
     Ok(RowValues::Numbers(f.f64()?.iter().collect()))
