@@ -89,6 +89,17 @@ pub struct FileEntry {
     pub line_marks: Vec<(usize, usize)>,
 }
 
+impl From<&FileEntry> for crate::partials::PartFile {
+    fn from(e: &FileEntry) -> Self {
+        crate::partials::PartFile {
+            path: e.path.display().to_string(),
+            rows: e.rows,
+            fingerprint: e.fingerprint.clone(),
+            line_marks: e.line_marks.clone(),
+        }
+    }
+}
+
 /// A malformed row: file index, row within the file (0-based), and what the reader said.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BreakEntry {

@@ -52,17 +52,6 @@ impl From<&crate::raw::FileInfo> for PartFile {
     }
 }
 
-impl From<&crate::buckets::FileEntry> for PartFile {
-    fn from(e: &crate::buckets::FileEntry) -> Self {
-        PartFile {
-            path: e.path.display().to_string(),
-            rows: e.rows,
-            fingerprint: e.fingerprint.clone(),
-            line_marks: e.line_marks.clone(),
-        }
-    }
-}
-
 /// A rule break of a row left out: its row among all the table's rows, the break, and the row's
 /// cells as the `rejects` table shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
